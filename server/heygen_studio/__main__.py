@@ -1,0 +1,3 @@
+from heygen_studio.cli import main
+
+main()

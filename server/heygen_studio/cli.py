@@ -1,0 +1,60 @@
+"""Command line: ``heygen-studio serve | sandbox | demo``.
+
+Settings are read here, at start-up; a bad value stops with one line and no traceback.
+Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from .settings import SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heygen-studio", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"heygen-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+
+    sandbox = sub.add_parser("sandbox", help="serve the offline HeyGen + DeepSeek simulator on a port")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+
+    sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "sandbox":
+        from .sandbox import run_sandbox
+
+        print(f"HeyGen sandbox on http://{args.host}:{args.port} (any API key works; keys starting 'bad' fail)",
+              file=sys.stderr)
+        run_sandbox(host=args.host, port=args.port)
+        return
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.exit(f"heygen-studio: {exc}")
+    if args.command == "serve":
+        from .server import create_server
+
+        server = create_server(settings)
+        if args.http:
+            server.run(transport="streamable-http", host=args.host, port=args.port)
+        else:
+            server.run()
+    elif args.command == "demo":
+        from .demo import run_demo
+
+        sys.exit(run_demo(settings))

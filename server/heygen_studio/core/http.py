@@ -1,0 +1,330 @@
+"""The transport layer of the HeyGen client: one shared ``httpx2.AsyncClient``.
+
+What lives here and nowhere else:
+
+* envelopes: v3 ``{data}`` (+ top-level ``has_more``/``next_token`` on lists) and
+  ``{error:{code,message,param,doc_url}}``; v2 ``{error, data}``. An HTTP 200 that carries an
+  error is an error.
+* error mapping: one typed error per case (``errors.error_for_status``).
+* retries: reads (and writes that carry an ``Idempotency-Key``) are retried on 429, 5xx, dropped
+  connections and timeouts with capped exponential backoff and jitter, honouring ``Retry-After``.
+  A write without a key is retried only when HeyGen cannot have acted on it (429, or a connection
+  that was never established), so a job is never silently submitted twice.
+* secrets: the ``x-api-key`` header is sent only to HeyGen's base URL (never to media or presigned
+  upload hosts), and every error text is scrubbed of the key.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+import httpx2
+
+from .. import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigError,
+    NotFoundError,
+    RateLimitError,
+    RequestInProgressError,
+    ResponseFormatError,
+    error_for_status,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.heygen.com"
+USER_AGENT = f"heygen-studio/{__version__}"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Sleep = Callable[[float], Awaitable[None]]
+EnvelopeKind = Literal["v3", "v2"]
+
+
+@dataclass(slots=True)
+class Envelope:
+    """A successful response, unwrapped."""
+
+    data: Any
+    status_code: int = 200
+    has_more: bool | None = None
+    next_token: str | None = None
+    request_id: str | None = None
+    replayed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def idempotency_key_for(method: str, path: str, body: Any, caller_key: str | None = None) -> str:
+    """A stable key for a write: the same body to the same endpoint gives the same key.
+
+    HeyGen replays the original response for a repeated key within 24 h, so a retried or
+    repeated create never charges twice. ``caller_key`` lets a caller ask for a distinct job
+    with an identical body (for example two takes of the same script).
+    """
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    digest = hashlib.sha256(f"{method.upper()} {path}\n{canonical}\n{caller_key or ''}".encode()).hexdigest()
+    return f"hs-{digest[:48]}"
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds, ``retry-after-ms`` style floats, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        seconds = parsed.timestamp() - (now if now is not None else time.time())
+    return max(0.0, seconds)
+
+
+def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, jitter: float = 0.25) -> float:
+    """Capped exponential backoff with up to ``jitter`` (fraction) random reduction."""
+    delay = min(base * (2**attempt), cap)
+    return delay * (1 - random.random() * jitter)
+
+
+class HeyGenHTTP:
+    """Sends requests to HeyGen and returns unwrapped envelopes or raises typed errors."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        self._api_key = api_key or None
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max(0, max_retries)
+        self.max_retry_wait = max_retry_wait
+        self._sleep: Sleep = sleep or anyio.sleep
+        self._timeout = timeout
+        self._transport = transport
+        self._client_instance: httpx2.AsyncClient | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @property
+    def has_api_key(self) -> bool:
+        return self._api_key is not None
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        """The shared client, for streaming downloads and presigned uploads (no auth header).
+
+        Made on first use: building its TLS context costs ~50 ms, which server start-up need not pay.
+        """
+        if self._client_instance is None:
+            self._client_instance = httpx2.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx2.Timeout(self._timeout, connect=min(10.0, self._timeout)),
+                transport=self._transport,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=True,
+            )
+        return self._client_instance
+
+    async def aclose(self) -> None:
+        if self._client_instance is not None:
+            await self._client_instance.aclose()
+
+    async def __aenter__(self) -> HeyGenHTTP:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- secrets -------------------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        if self._api_key and self._api_key in text:
+            text = text.replace(self._api_key, "***")
+        return text
+
+    # -- the one request path ------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        envelope: EnvelopeKind = "v3",
+    ) -> Envelope:
+        """Send one logical request (with retries) and return the unwrapped envelope."""
+        if self._api_key is None:
+            raise ConfigError("No HeyGen API key is configured")
+        method = method.upper()
+        headers = {"x-api-key": self._api_key}
+        if idempotency_key:
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
+        clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        retry_safe = method in _SAFE_METHODS or method == "DELETE" or idempotency_key is not None
+        where = f"{method} {path}"
+
+        attempt = 0
+        while True:
+            error: Exception
+            try:
+                response = await self.client.request(
+                    method, path, params=clean_params, json=json_body, files=files, data=data, headers=headers
+                )
+            except httpx2.TimeoutException as exc:
+                received = not isinstance(exc, httpx2.ConnectTimeout)
+                error = APITimeoutError(f"{where} timed out", maybe_received=received)
+            except httpx2.ConnectError as exc:
+                error = APIConnectionError(
+                    f"{where}: could not connect to HeyGen ({self.redact(_exc_text(exc))})", maybe_received=False
+                )
+            except httpx2.TransportError as exc:
+                error = APIConnectionError(
+                    f"{where}: the connection dropped ({self.redact(_exc_text(exc))})", maybe_received=True
+                )
+            else:
+                try:
+                    result = self._unwrap(response, envelope=envelope, where=where)
+                except (APIStatusError, ResponseFormatError) as exc:
+                    error = exc
+                else:
+                    if attempt and method == "DELETE":
+                        result.extra["retried"] = True
+                    return result
+
+            if method == "DELETE" and attempt and isinstance(error, NotFoundError):
+                # A retried delete that now finds nothing: the first attempt did the work.
+                return Envelope(data={}, extra={"already_gone": True})
+            delay = self._retry_delay(error, attempt=attempt, retry_safe=retry_safe)
+            if delay is None:
+                raise error
+            logger.info("retrying %s in %.2fs after %s (attempt %d)", where, delay, type(error).__name__, attempt + 1)
+            await self._sleep(delay)
+            attempt += 1
+
+    def _retry_delay(self, error: Exception, *, attempt: int, retry_safe: bool) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up and raise."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(error, RateLimitError):
+            # A 429 means HeyGen did not act on the request, so even a keyless write may retry.
+            if error.retry_after is not None:
+                if error.retry_after > self.max_retry_wait:
+                    return None
+                return error.retry_after
+            return backoff_delay(attempt)
+        if isinstance(error, RequestInProgressError):
+            return backoff_delay(attempt + 1) if retry_safe else None
+        if isinstance(error, APIStatusError):
+            if error.status_code >= 500 and retry_safe:
+                return backoff_delay(attempt)
+            return None
+        if isinstance(error, APIConnectionError):
+            if retry_safe or not error.maybe_received:
+                return backoff_delay(attempt)
+            return None
+        if isinstance(error, ResponseFormatError) and retry_safe:
+            return backoff_delay(attempt)
+        return None
+
+    def _unwrap(self, response: httpx2.Response, *, envelope: EnvelopeKind, where: str) -> Envelope:
+        request_id = response.headers.get("x-request-id")
+        status = response.status_code
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+            if status < 400:
+                raise ResponseFormatError(f"{where}: HeyGen answered {status} with a body that is not JSON") from None
+
+        error_obj = body.get("error") if isinstance(body, dict) else None
+        if status >= 400 or error_obj:
+            raise self._status_error(status, error_obj, response, where=where, request_id=request_id)
+        if not isinstance(body, dict) or "data" not in body:
+            raise ResponseFormatError(f"{where}: HeyGen's response has no 'data' field")
+        return Envelope(
+            data=body["data"],
+            status_code=status,
+            has_more=body.get("has_more"),
+            next_token=body.get("next_token"),
+            request_id=request_id,
+            replayed=response.headers.get("idempotent-replayed", "").lower() == "true",
+        )
+
+    def _status_error(
+        self, status: int, error_obj: Any, response: httpx2.Response, *, where: str, request_id: str | None
+    ) -> APIStatusError:
+        code: str | None = None
+        param = doc_url = None
+        if isinstance(error_obj, dict):
+            raw_code = error_obj.get("code")
+            code = str(raw_code) if raw_code is not None else None
+            message = str(error_obj.get("message") or error_obj.get("detail") or "")
+            param = error_obj.get("param")
+            doc_url = error_obj.get("doc_url")
+        elif isinstance(error_obj, str):
+            message = error_obj
+        else:
+            message = response.reason_phrase or ""
+        if not message:
+            message = f"{where} failed"
+        retry_after = parse_retry_after(
+            response.headers.get("retry-after-ms") and str(float(response.headers["retry-after-ms"]) / 1000)
+        ) or parse_retry_after(response.headers.get("retry-after"))
+        return error_for_status(
+            status,
+            code=code,
+            message=self.redact(message),
+            param=param,
+            doc_url=doc_url,
+            request_id=request_id,
+            retry_after=retry_after,
+        )
+
+    # -- unauthenticated streaming helpers -----------------------------------------------------
+    def is_heygen_url(self, url: str) -> bool:
+        return url.startswith(self.base_url + "/")
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+def _exc_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]
+
+
+async def iter_file(path: str, *, chunk_size: int = 1 << 20, start: int = 0) -> AsyncIterator[bytes]:
+    """Stream a file from disk in chunks (a 1 GiB file is never read into memory)."""
+    async with await anyio.open_file(path, "rb") as fh:
+        if start:
+            await fh.seek(start)
+        while True:
+            chunk = await fh.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk

@@ -1,0 +1,61 @@
+"""The job journal: every job this server submits, appended to a JSON-lines file.
+
+A paid job that was submitted is never forgotten (the record is written as soon as HeyGen
+returns its id) and never silently resubmitted (creates look their idempotency key up here
+first where HeyGen offers no key of its own). Records carry no secrets: ids, kinds, titles.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+JobKind = str  # "video" | "agent_session" | "translation" | "avatar_look"
+
+
+class JobJournal:
+    def __init__(self, path: Path | None) -> None:
+        """``path=None`` keeps the journal in memory only (tests, read-only folders)."""
+        self.path = path
+        self._lock = threading.Lock()
+        self._records: list[dict[str, Any]] = []
+        if path is not None and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    self._records.append(json.loads(line))
+                except ValueError:
+                    continue  # a torn last line from a crash: skip it, keep the rest
+
+    def record(self, *, kind: JobKind, job_id: str, key: str | None = None, title: str | None = None,
+               **extra: Any) -> dict[str, Any]:
+        entry = {"job_id": job_id, "kind": kind, "key": key, "title": title, "created_at": time.time(),
+                 **{k: v for k, v in extra.items() if v is not None}}
+        with self._lock:
+            self._records.append(entry)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        return entry
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            for entry in reversed(self._records):
+                if entry["job_id"] == job_id:
+                    return entry
+        return None
+
+    def find_by_key(self, key: str, *, max_age_s: float | None = None) -> dict[str, Any] | None:
+        cutoff = time.time() - max_age_s if max_age_s is not None else None
+        with self._lock:
+            for entry in reversed(self._records):
+                if entry.get("key") == key and (cutoff is None or entry["created_at"] >= cutoff):
+                    return entry
+        return None
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(reversed(self._records[-limit:]))

@@ -1,0 +1,48 @@
+"""Sandbox configuration (timings, credits, auth, outbound webhook transport)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import httpx2
+
+
+@dataclass
+class SandboxConfig:
+    """Knobs for one sandbox instance. All durations are seconds of *sandbox clock* time.
+
+    * ``render_seconds``: a video is ``pending`` for the first 15 % of this, then ``processing``,
+      then ``completed``.
+    * ``agent_thinking_seconds`` / ``agent_generating_seconds``: a Video Agent run is ``thinking``,
+      then ``generating`` (its video renders during this phase), then ``completed``.
+    * ``avatar_seconds``: avatar training time (``processing``), after which photo and digital-twin
+      avatars wait in ``pending_consent`` when ``photo_consent_required``.
+    * ``translation_seconds``: a translation is ``pending`` for the first 15 %, then ``running``.
+    * ``media_url_ttl``: lifetime of presigned media URLs (minted fresh on every GET).
+    * ``webhook_transport``: used for outbound callback/webhook deliveries (``None`` = real HTTP).
+    * ``api_keys``: ``None`` accepts any non-empty key except ones starting with ``bad``;
+      a collection accepts exactly those keys.
+    """
+
+    initial_credits: float = 1000.0
+    render_seconds: float = 6.0
+    agent_thinking_seconds: float = 2.0
+    agent_generating_seconds: float = 6.0
+    avatar_seconds: float = 3.0
+    translation_seconds: float = 6.0
+    media_url_ttl: float = 7 * 24 * 3600
+    upload_url_ttl: float = 3600.0
+    photo_consent_required: bool = True
+    webhook_transport: httpx2.AsyncBaseTransport | None = None
+    webhook_timeout: float = 5.0
+    api_keys: Collection[str] | None = None
+    username: str = "sandbox_user"
+    email: str = "sandbox@heygen.test"
+
+    def key_accepted(self, key: str | None) -> bool:
+        if not key:
+            return False
+        if self.api_keys is not None:
+            return key in self.api_keys
+        return not key.startswith("bad")

@@ -1,0 +1,327 @@
+"""The sandbox's resources. Their status is a pure function of the clock (computed lazily)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+PENDING_FRACTION = 0.15  # share of a job's processing time spent "pending" before "processing"
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the sandbox saw it (the API key value is masked as ``***``)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    status: int | None = None
+    fault: str | None = None
+
+
+@dataclass
+class Delivery:
+    """One outbound webhook (signed, to a registered endpoint) or callback (unsigned) POST."""
+
+    url: str
+    headers: dict[str, str]
+    body: str
+    kind: str  # "callback" | "webhook"
+    event_id: str
+    event_type: str
+    endpoint_id: str | None = None
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Voice:
+    voice_id: str
+    name: str
+    language: str
+    language_code: str
+    locale: str
+    gender: str
+    engines: tuple[str, ...]
+    support_pause: bool = True
+    support_locale: bool = False
+    support_interactive_avatar: bool = False
+    type: str = "public"
+
+    def matches_language(self, wanted: str) -> bool:
+        wanted = wanted.strip().lower()
+        return wanted in (self.language.lower(), self.language_code.lower(), self.locale.lower()) or (
+            self.locale.lower().startswith(wanted + "-")
+        )
+
+
+@dataclass
+class AvatarGroup:
+    id: str
+    name: str
+    gender: str | None
+    default_voice_id: str | None
+    public: bool
+    created_at: float
+    consent_required: bool = False
+    consent_status: str | None = None
+    consent_approved_at: float | None = None
+    deleted: bool = False
+
+
+@dataclass
+class AvatarLook:
+    id: str
+    group_id: str
+    name: str
+    avatar_type: str
+    gender: str | None
+    default_voice_id: str | None
+    supported_api_engines: list[str]
+    preferred_orientation: str | None
+    image_width: int | None
+    image_height: int | None
+    tags: list[str]
+    public: bool
+    created_at: float
+    ready_at: float
+    source: str = "seed"  # seed | photo | digital_twin | prompt
+    failure: tuple[str, str] | None = None
+    notified: bool = False
+
+    def completed_at(self, group: AvatarGroup) -> float | None:
+        """When the look became (or becomes) usable; ``None`` while it waits for consent."""
+        if self.public:
+            return self.created_at
+        if self.failure is not None:
+            return None
+        if group.consent_required:
+            if group.consent_approved_at is None:
+                return None
+            return max(self.ready_at, group.consent_approved_at)
+        return self.ready_at
+
+    def status(self, now: float, group: AvatarGroup) -> str | None:
+        if self.public:
+            return None
+        if self.failure is not None:
+            return "failed"
+        if now < self.ready_at:
+            return "processing"
+        done = self.completed_at(group)
+        if done is None or now < done:
+            return "pending_consent"
+        return "completed"
+
+
+@dataclass
+class Video:
+    id: str
+    kind: str  # avatar | image | studio | cinematic | v2_studio | template | v2_template | agent
+    title: str | None
+    created_at: float  # when the video exists (agent videos: when the run starts generating)
+    render_seconds: float
+    duration: float
+    base_url: str
+    script: str = ""
+    callback_url: str | None = None
+    callback_id: str | None = None
+    folder_id: str | None = None
+    output_format: str = "mp4"
+    captioned: bool = False
+    session_id: str | None = None
+    failed_at: float | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    notified: bool = False
+
+    @property
+    def finishes_at(self) -> float:
+        return self.created_at + self.render_seconds
+
+    def visible(self, now: float) -> bool:
+        return now >= self.created_at
+
+    def status(self, now: float) -> str:
+        if self.failed_at is not None and now >= self.failed_at:
+            return "failed"
+        elapsed = now - self.created_at
+        if elapsed >= self.render_seconds:
+            return "completed"
+        if elapsed < self.render_seconds * PENDING_FRACTION:
+            return "pending"
+        return "processing"
+
+    def terminal_at(self) -> float:
+        return self.failed_at if self.failed_at is not None else self.finishes_at
+
+
+@dataclass
+class AgentRun:
+    run_id: str
+    message: str
+    started_at: float
+    thinking: float
+    generating: float
+    video_id: str
+    stopped_at: float | None = None
+    notified: bool = False
+
+    @property
+    def generating_at(self) -> float:
+        return self.started_at + self.thinking
+
+    @property
+    def done_at(self) -> float:
+        return self.started_at + self.thinking + self.generating
+
+    def phase(self, now: float) -> str:
+        if self.stopped_at is not None and now >= self.stopped_at:
+            return "stopped"
+        if now < self.generating_at:
+            return "thinking"
+        if now < self.done_at:
+            return "generating"
+        return "completed"
+
+    def progress(self, now: float) -> int:
+        phase = self.phase(now)
+        at = min(now, self.stopped_at) if self.stopped_at is not None else now
+        if phase == "completed":
+            return 100
+        if at < self.generating_at:
+            return int(10 * max(0.0, at - self.started_at) / max(self.thinking, 1e-9))
+        return min(99, 10 + int(89 * (at - self.generating_at) / max(self.generating, 1e-9)))
+
+
+@dataclass
+class AgentSession:
+    session_id: str
+    mode: str
+    title: str
+    created_at: float
+    base_url: str
+    callback_url: str | None = None
+    callback_id: str | None = None
+    avatar_id: str | None = None
+    voice_id: str | None = None
+    style_id: str | None = None
+    orientation: str | None = None
+    runs: list[AgentRun] = field(default_factory=list)
+
+    @property
+    def current(self) -> AgentRun:
+        return self.runs[-1]
+
+    def status(self, now: float) -> str:
+        phase = self.current.phase(now)
+        if phase == "stopped":
+            return "waiting_for_input" if self.mode == "chat" else "failed"
+        return phase
+
+    def active(self, now: float) -> bool:
+        return self.current.phase(now) in ("thinking", "generating")
+
+
+@dataclass
+class Translation:
+    id: str
+    title: str | None
+    output_language: str
+    input_language: str | None
+    created_at: float
+    seconds: float
+    duration: float
+    base_url: str
+    mode: str = "speed"
+    callback_url: str | None = None
+    callback_id: str | None = None
+    enable_caption: bool = False
+    translate_audio_only: bool = False
+    failed_at: float | None = None
+    failure_message: str | None = None
+    notified: bool = False
+
+    def status(self, now: float) -> str:
+        if self.failed_at is not None and now >= self.failed_at:
+            return "failed"
+        elapsed = now - self.created_at
+        if elapsed >= self.seconds:
+            return "completed"
+        if elapsed < self.seconds * PENDING_FRACTION:
+            return "pending"
+        return "running"
+
+    def terminal_at(self) -> float:
+        return self.failed_at if self.failed_at is not None else self.created_at + self.seconds
+
+
+@dataclass
+class Asset:
+    id: str
+    name: str
+    owner: str
+    created_at: float
+    status: str  # pending_upload | uploaded | completed
+    mime_type: str = "application/octet-stream"
+    size_bytes: int = 0
+    sha256: str | None = None
+    head: bytes = b""
+    folder_id: str | None = None
+    declared_content_type: str | None = None
+    declared_size: int | None = None
+    declared_checksum: str | None = None
+
+    @property
+    def kind(self) -> str:
+        major = self.mime_type.split("/")[0]
+        if major in ("image", "video", "audio"):
+            return major
+        if self.mime_type == "application/pdf":
+            return "pdf"
+        if self.mime_type in ("application/x-subrip", "text/srt"):
+            return "srt"
+        return "file"
+
+
+@dataclass
+class WebhookEndpoint:
+    endpoint_id: str
+    url: str
+    events: list[str] | None
+    secret: str
+    created_at: float
+    entity_id: str | None = None
+    status: str = "enabled"
+
+    def wants(self, event_type: str, entity_id: str | None) -> bool:
+        if self.status != "enabled":
+            return False
+        if self.events is not None and event_type not in self.events:
+            return False
+        return self.entity_id is None or self.entity_id == entity_id
+
+
+@dataclass
+class WebhookEvent:
+    event_id: str
+    event_type: str
+    event_data: dict[str, Any]
+    created_at: float
+    entity_id: str | None = None
+
+
+@dataclass
+class IdempotencyEntry:
+    created_at: float
+    done: bool = False
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes = b""

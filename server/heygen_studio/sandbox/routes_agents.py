@@ -1,0 +1,235 @@
+"""Video Agent sessions (v3): thinking → generating → completed, one video per run."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import checks, costs
+from .errors import ApiError, not_found
+from .models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
+from .records import AgentRun, AgentSession, Video
+from .state import SandboxState
+from .views import resource_id, session_detail, video_detail, video_urls
+from .web import base_url, ok, ok_list, paginate, state_of
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?)", re.IGNORECASE)
+
+
+def estimate_seconds(prompt: str) -> float:
+    """Length the agent aims for: an explicit "N seconds/minutes" in the prompt, else 60 s."""
+    match = _DURATION.search(prompt)
+    if not match:
+        return costs.AGENT_RUN_SECONDS
+    value = float(match.group(1))
+    if match.group(2).lower().startswith("m"):
+        value *= 60
+    return min(max(value, 5.0), 600.0)
+
+
+def _title(prompt: str) -> str:
+    words = prompt.split()
+    title = " ".join(words[:8])
+    return title + ("…" if len(words) > 8 else "")
+
+
+def _session(state: SandboxState, session_id: str) -> AgentSession:
+    session = state.sessions.get(session_id)
+    if session is None:
+        raise not_found("Video agent session", session_id)
+    return session
+
+
+def _check_overrides(
+    state: SandboxState, body: CreateVideoAgentSession | SendVideoAgentMessage, now: float
+) -> None:
+    if body.avatar_id:
+        checks.require_look(state, body.avatar_id, "avatar_id", now)
+    if body.voice_id:
+        checks.require_voice(state, body.voice_id, "voice_id")
+    for i, item in enumerate(body.files or []):
+        checks.check_asset_input(state, item, f"files[{i}]")
+
+
+def _start_run(state: SandboxState, request: Request, session: AgentSession, message: str) -> AgentRun:
+    now = state.now()
+    cfg = state.config
+    run = AgentRun(
+        run_id=state.new_id("run", prefix="run_", length=24),
+        message=message,
+        started_at=now,
+        thinking=cfg.agent_thinking_seconds,
+        generating=cfg.agent_generating_seconds,
+        video_id=state.new_id("video"),
+    )
+    video = Video(
+        id=run.video_id,
+        kind="agent",
+        title=session.title,
+        created_at=run.generating_at,
+        render_seconds=cfg.agent_generating_seconds,
+        duration=round(estimate_seconds(message), 2),
+        base_url=base_url(request),
+        script=message,
+        session_id=session.session_id,
+    )
+    state.videos[video.id] = video
+    session.runs.append(run)
+    return run
+
+
+async def create_session(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_model(CreateVideoAgentSession, await request.body())
+    assert body is not None
+    _check_overrides(state, body, now)
+    if body.style_id and body.style_id not in state.styles:
+        raise ApiError(400, "invalid_parameter", f"Style '{body.style_id}' not found", param="style_id")
+    checks.check_url(body.callback_url, "callback_url")
+    state.charge(costs.AGENT_RUN_COST, "Video Agent run")
+    session = AgentSession(
+        session_id=state.new_id("session"),
+        mode=body.mode,
+        title=_title(body.prompt),
+        created_at=now,
+        base_url=base_url(request),
+        callback_url=body.callback_url,
+        callback_id=body.callback_id,
+        avatar_id=body.avatar_id,
+        voice_id=body.voice_id,
+        style_id=body.style_id,
+        orientation=body.orientation,
+    )
+    _start_run(state, request, session, body.prompt)
+    state.sessions[session.session_id] = session
+    return ok(
+        {
+            "session_id": session.session_id,
+            "status": session.status(now),
+            "video_id": None,
+            "created_at": int(now),
+        }
+    )
+
+
+async def list_sessions(request: Request) -> Response:
+    state = state_of(request)
+    sessions = list(reversed(state.sessions.values()))
+    page, has_more, token = paginate(request, sessions, default=20, maximum=100)
+    items = [{"session_id": s.session_id, "created_at": int(s.created_at), "title": s.title} for s in page]
+    return ok_list(items, has_more, token)
+
+
+async def list_styles(request: Request) -> Response:
+    state = state_of(request)
+    tag = (request.query_params.get("tag") or "").strip().lower()
+    styles = [s for s in state.styles.values() if not tag or tag in [t.lower() for t in s["tags"]]]
+    page, has_more, token = paginate(request, styles, default=20, maximum=100)
+    base = base_url(request)
+    items = [
+        {
+            "style_id": s["style_id"],
+            "name": s["name"],
+            "aspect_ratio": s["aspect_ratio"],
+            "tags": list(s["tags"]),
+            "thumbnail_url": state.media_url(base, f"/_media/styles/{s['style_id']}/thumbnail.jpg"),
+            "preview_video_url": state.media_url(base, f"/_media/styles/{s['style_id']}/preview.mp4"),
+        }
+        for s in page
+    ]
+    return ok_list(items, has_more, token)
+
+
+async def get_session(request: Request) -> Response:
+    state = state_of(request)
+    session = _session(state, request.path_params["session_id"])
+    return ok(session_detail(session, state.now()))
+
+
+async def send_message(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    session = _session(state, request.path_params["session_id"])
+    body = parse_model(SendVideoAgentMessage, await request.body())
+    assert body is not None
+    if session.mode != "chat":
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            "Only sessions created with mode 'chat' accept follow-up messages",
+            param="session_id",
+        )
+    if session.active(now):
+        raise ApiError(409, "conflict", "The agent is still working on the previous message; wait or stop it")
+    _check_overrides(state, body, now)
+    state.charge(costs.AGENT_RUN_COST, "Video Agent run")
+    run = _start_run(state, request, session, body.message)
+    return ok({"session_id": session.session_id, "run_id": run.run_id, "title": session.title})
+
+
+async def stop_session(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    session = _session(state, request.path_params["session_id"])
+    parse_model(StopSession, await request.body(), required=False)
+    run = session.current
+    if session.active(now):
+        run.stopped_at = now
+        video = state.videos.get(run.video_id)
+        if video is not None:
+            if now < run.generating_at:
+                del state.videos[video.id]
+            else:
+                video.failed_at, video.failure_code = now, "cancelled"
+                video.failure_message = "Stopped by the user."
+    return ok({"session_id": session.session_id})
+
+
+async def session_videos(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    session = _session(state, request.path_params["session_id"])
+    base = base_url(request)
+    videos = [state.video(run.video_id, now) for run in reversed(session.runs)]
+    return ok_list([video_detail(state, v, base, now) for v in videos if v is not None])
+
+
+async def get_resource(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    session = _session(state, request.path_params["session_id"])
+    wanted = request.path_params["resource_id"]
+    base = base_url(request)
+    for run in session.runs:
+        video = state.video(run.video_id, now)
+        if resource_id(run.video_id) == wanted and video is not None and video.status(now) == "completed":
+            urls = video_urls(state, video, base)
+            return ok(
+                {
+                    "resource_id": wanted,
+                    "resource_type": "video",
+                    "source_type": "generated",
+                    "url": urls["video_url"],
+                    "preview_url": urls["gif_url"],
+                    "thumbnail_url": urls["thumbnail_url"],
+                    "created_at": int(video.finishes_at),
+                    "metadata": {"video_id": video.id, "duration": video.duration, "run_id": run.run_id},
+                }
+            )
+    raise not_found("Resource", wanted)
+
+
+routes = [
+    Route("/v3/video-agents", create_session, methods=["POST"]),
+    Route("/v3/video-agents", list_sessions, methods=["GET"]),
+    Route("/v3/video-agents/styles", list_styles, methods=["GET"]),
+    Route("/v3/video-agents/{session_id}", get_session, methods=["GET"]),
+    Route("/v3/video-agents/{session_id}", send_message, methods=["POST"]),
+    Route("/v3/video-agents/{session_id}/stop", stop_session, methods=["POST"]),
+    Route("/v3/video-agents/{session_id}/videos", session_videos, methods=["GET"]),
+    Route("/v3/video-agents/{session_id}/resources/{resource_id}", get_resource, methods=["GET"]),
+]

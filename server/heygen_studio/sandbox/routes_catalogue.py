@@ -1,0 +1,365 @@
+"""Avatars (groups, looks, creation, consent), voices (list, design, speech) and the current user."""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from . import checks, costs
+from .errors import ApiError, not_found
+from .media import forbidden
+from .models import (
+    CreateAvatarConsent,
+    CreateAvatarEnvelope,
+    CreateDigitalTwin,
+    CreatePhotoAvatar,
+    CreateSpeech,
+    DesignVoice,
+    UpdateAvatarLook,
+    parse_model,
+    parse_union,
+)
+from .records import AvatarGroup, AvatarLook
+from .state import SandboxState
+from .views import group_item, look_item, voice_detail, voice_item
+from .web import base_url, ok, ok_list, paginate, query_enum, state_of
+
+
+# -- avatars ---------------------------------------------------------------------------------------
+def _ownership_ok(public: bool, ownership: str | None) -> bool:
+    return ownership is None or (ownership == "public") == public
+
+
+async def list_groups(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    ownership = query_enum(request, "ownership", ("public", "private"))
+    groups = [g for g in state.groups.values() if not g.deleted and _ownership_ok(g.public, ownership)]
+    groups.sort(key=lambda g: (g.public, -g.created_at))  # private (newest first), then the public catalogue
+    page, has_more, token = paginate(request, groups, default=20, maximum=50)
+    base = base_url(request)
+    return ok_list([group_item(state, g, base, now) for g in page], has_more, token)
+
+
+async def list_looks(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    ownership = query_enum(request, "ownership", ("public", "private"))
+    avatar_type = query_enum(request, "avatar_type", ("studio_avatar", "digital_twin", "photo_avatar"))
+    group_id = request.query_params.get("group_id")
+    looks = [
+        look
+        for look in state.looks.values()
+        if not state.groups[look.group_id].deleted
+        and _ownership_ok(look.public, ownership)
+        and (avatar_type is None or look.avatar_type == avatar_type)
+        and (not group_id or look.group_id == group_id)
+    ]
+    looks.sort(key=lambda look: (look.public, -look.created_at))
+    page, has_more, token = paginate(request, looks, default=20, maximum=50)
+    base = base_url(request)
+    return ok_list([look_item(state, look, base, now) for look in page], has_more, token)
+
+
+def _group_or_404(state: SandboxState, group_id: str) -> AvatarGroup:
+    group = state.group(group_id)
+    if group is None:
+        raise not_found("Avatar group", group_id, "avatar_not_found")
+    return group
+
+
+def _look_or_404(state: SandboxState, look_id: str) -> AvatarLook:
+    look = state.look(look_id)
+    if look is None:
+        raise not_found("Avatar look", look_id, "avatar_not_found")
+    return look
+
+
+async def get_group(request: Request) -> Response:
+    state = state_of(request)
+    group = _group_or_404(state, request.path_params["group_id"])
+    return ok(group_item(state, group, base_url(request), state.now()))
+
+
+async def delete_group(request: Request) -> Response:
+    state = state_of(request)
+    group = _group_or_404(state, request.path_params["group_id"])
+    if group.public:
+        raise ApiError(403, "forbidden", "Public avatars cannot be deleted")
+    group.deleted = True
+    return ok({"id": group.id})
+
+
+async def get_look(request: Request) -> Response:
+    state = state_of(request)
+    look = _look_or_404(state, request.path_params["look_id"])
+    return ok(look_item(state, look, base_url(request), state.now()))
+
+
+async def update_look(request: Request) -> Response:
+    state = state_of(request)
+    look = _look_or_404(state, request.path_params["look_id"])
+    body = parse_model(UpdateAvatarLook, await request.body(), required=False)
+    if look.public:
+        raise ApiError(403, "forbidden", "Public avatar looks cannot be modified")
+    if body is not None and body.name is not None:
+        if not body.name.strip():
+            raise ApiError(400, "validation_error", "name must not be empty", param="name")
+        look.name = body.name
+    return ok(look_item(state, look, base_url(request), state.now()))
+
+
+async def delete_look(request: Request) -> Response:
+    state = state_of(request)
+    look = _look_or_404(state, request.path_params["look_id"])
+    if look.public:
+        raise ApiError(403, "forbidden", "Public avatar looks cannot be deleted")
+    del state.looks[look.id]
+    return ok({"id": look.id})
+
+
+async def create_avatar(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_union(CreateAvatarEnvelope, await request.body())
+    if not body.name.strip():
+        raise ApiError(400, "validation_error", "name must not be empty", param="name")
+    reference: AvatarLook | None = None
+    if isinstance(body, CreatePhotoAvatar | CreateDigitalTwin):
+        checks.check_asset_input(state, body.file, "file", ("image",) if body.type == "photo" else ("video",))
+    else:
+        if not body.prompt.strip():
+            raise ApiError(400, "validation_error", "prompt must not be empty", param="prompt")
+        for i, image in enumerate(body.reference_images or []):
+            checks.check_asset_input(state, image, f"reference_images[{i}]", ("image",))
+        if body.avatar_id:
+            reference = checks.require_look(state, body.avatar_id, "avatar_id", now, usable=False)
+    group: AvatarGroup | None = None
+    # A prompt look joins its reference's group, unless that group is public (then a new identity).
+    private_reference = reference is not None and not reference.public
+    group_id = body.avatar_group_id or (reference.group_id if private_reference else None)
+    if group_id:
+        group = state.group(group_id)
+        if group is None:
+            raise ApiError(
+                400, "avatar_not_found", f"Avatar group '{group_id}' not found", param="avatar_group_id"
+            )
+        if group.public:
+            raise ApiError(403, "forbidden", "Looks cannot be added to public avatar groups")
+    state.charge(costs.AVATAR_COST, "avatar")
+    needs_consent = body.type in ("photo", "digital_twin") and state.config.photo_consent_required
+    if group is None:
+        group = AvatarGroup(
+            id=state.new_id("avatar-group"),
+            name=body.name,
+            gender=None,
+            default_voice_id=None,
+            public=False,
+            created_at=now,
+            consent_required=needs_consent,
+            consent_status="not_started" if needs_consent else None,
+        )
+        state.groups[group.id] = group
+    elif needs_consent and not group.consent_required:
+        group.consent_required, group.consent_status = True, "not_started"
+    avatar_type = {"photo": "photo_avatar", "digital_twin": "digital_twin", "prompt": "photo_avatar"}[
+        body.type
+    ]
+    portrait = body.type != "digital_twin"
+    look = AvatarLook(
+        id=state.new_id("avatar-look"),
+        group_id=group.id,
+        name=body.name,
+        avatar_type=avatar_type,
+        gender=group.gender,
+        default_voice_id=group.default_voice_id,
+        supported_api_engines=["avatar_v", "avatar_iv", "avatar_iii"]
+        if body.type == "digital_twin"
+        else ["avatar_iv"],
+        preferred_orientation="portrait" if portrait else "landscape",
+        image_width=1024 if portrait else 1920,
+        image_height=1536 if portrait else 1080,
+        tags=[body.type],
+        public=False,
+        created_at=now,
+        ready_at=now + state.config.avatar_seconds,
+        source=body.type,
+    )
+    state.looks[look.id] = look
+    base = base_url(request)
+    return ok(
+        {
+            "avatar_group": group_item(state, group, base, now),
+            "avatar_item": look_item(state, look, base, now),
+        }
+    )
+
+
+async def create_consent(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    group = _group_or_404(state, request.path_params["group_id"])
+    body = parse_model(CreateAvatarConsent, await request.body(), required=False)
+    if group.public:
+        raise ApiError(400, "invalid_parameter", "Public avatars need no consent", param="group_id")
+    url: str | None = None
+    if group.consent_required and group.consent_approved_at is None:
+        if body is not None and body.consent_video is not None:
+            checks.check_asset_input(state, body.consent_video, "consent_video", ("video",))
+            group.consent_status, group.consent_approved_at = "approved", now
+        else:
+            checks.check_url(body.reroute_url if body else None, "reroute_url")
+            group.consent_status = "pending"
+            url = f"{base_url(request)}/_consent/{group.id}?token={state.consent_token(group.id)}"
+    return ok({"avatar_group": group_item(state, group, base_url(request), now), "url": url})
+
+
+async def consent_page(request: Request) -> Response:
+    """The browser page behind the consent URL: visiting it (GET) approves the avatar group."""
+    state = state_of(request)
+    group_id = request.path_params["group_id"]
+    if request.query_params.get("token") != state.consent_token(group_id):
+        return forbidden("Invalid consent link.")
+    group = state.group(group_id)
+    if group is None:
+        return HTMLResponse("<h1>Avatar not found</h1>", status_code=404)
+    if group.consent_approved_at is None and group.consent_status != "pending":
+        return HTMLResponse(
+            "<h1>Consent not requested</h1><p>Start it with POST /v3/avatars/{group_id}/consent.</p>",
+            status_code=409,
+        )
+    if group.consent_approved_at is None:
+        group.consent_status, group.consent_approved_at = "approved", state.now()
+    return HTMLResponse(f"<h1>Consent recorded</h1><p>Avatar group {group.name} is approved.</p>")
+
+
+# -- voices ----------------------------------------------------------------------------------------
+async def list_voices(request: Request) -> Response:
+    state = state_of(request)
+    voice_type = query_enum(request, "type", ("public", "private"), "public")
+    engine = (request.query_params.get("engine") or "").strip().lower()
+    language = (request.query_params.get("language") or "").strip()
+    gender = (request.query_params.get("gender") or "").strip().lower()
+    voices = [
+        v
+        for v in state.voices.values()
+        if v.type == voice_type
+        and (not engine or engine in v.engines)
+        and (not language or v.matches_language(language))
+        and (not gender or v.gender == gender)
+    ]
+    page, has_more, token = paginate(request, voices, default=20, maximum=100)
+    base = base_url(request)
+    return ok_list([voice_item(state, v, base) for v in page], has_more, token)
+
+
+async def get_voice(request: Request) -> Response:
+    state = state_of(request)
+    voice_id = request.path_params["voice_id"]
+    voice = state.voices.get(voice_id)
+    if voice is None:
+        raise not_found("Voice", voice_id, "voice_not_found")
+    return ok(voice_detail(state, voice, base_url(request)))
+
+
+async def design_voice(request: Request) -> Response:
+    """Deterministic "semantic search": rank the catalogue by a hash of the prompt, page by seed."""
+    state = state_of(request)
+    body = parse_model(DesignVoice, await request.body())
+    assert body is not None
+    gender = (body.gender or "").strip().lower()
+    if gender and gender not in ("male", "female"):
+        raise ApiError(400, "validation_error", "gender must be 'male' or 'female'", param="gender")
+    prompt = body.prompt.lower()
+    if not gender:
+        gender = (
+            "female" if "female" in prompt or "woman" in prompt else "male" if " male" in f" {prompt}" else ""
+        )
+    candidates = [
+        v
+        for v in state.voices.values()
+        if (not gender or v.gender == gender) and (not body.locale or v.matches_language(body.locale))
+    ]
+    candidates.sort(key=lambda v: hashlib.sha256(f"{body.prompt}|{v.voice_id}".encode()).hexdigest())
+    picked = candidates[body.seed * 3 : body.seed * 3 + 3]
+    base = base_url(request)
+    return ok({"seed": body.seed, "voices": [voice_item(state, v, base) for v in picked]})
+
+
+async def create_speech(request: Request) -> Response:
+    state = state_of(request)
+    body = parse_model(CreateSpeech, await request.body())
+    assert body is not None
+    if body.input_type not in ("text", "ssml"):
+        raise ApiError(400, "validation_error", "input_type must be 'text' or 'ssml'", param="input_type")
+    voice = state.voices.get(body.voice_id)
+    if voice is None:
+        raise ApiError(400, "voice_not_found", f"Voice '{body.voice_id}' not found", param="voice_id")
+    if "starfish" not in voice.engines:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"Voice '{body.voice_id}' does not support the starfish engine "
+            "(list voices with engine=starfish)",
+            param="voice_id",
+        )
+    seconds = costs.speech_seconds(body.text, body.speed)
+    state.charge(costs.speech_cost(seconds), "speech")
+    request_id = state.new_id("speech", length=24)
+    words = [w for w in body.text.replace("<", " <").split() if not w.startswith("<")]
+    step = seconds / max(len(words), 1)
+    timestamps = [
+        {"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)} for i, w in enumerate(words)
+    ]
+    state.speech[request_id] = {"text": body.text, "duration": seconds}
+    return ok(
+        {
+            "audio_url": state.media_url(base_url(request), f"/_media/speech/{request_id}/speech.mp3"),
+            "duration": seconds,
+            "request_id": request_id,
+            "word_timestamps": timestamps,
+        }
+    )
+
+
+# -- users -----------------------------------------------------------------------------------------
+async def current_user(request: Request) -> Response:
+    state = state_of(request)
+    return ok(
+        {
+            "username": state.config.username,
+            "email": state.config.email,
+            "first_name": "Sandbox",
+            "last_name": "User",
+            "billing_type": "wallet",
+            "wallet": {
+                "currency": "credits",
+                "remaining_balance": state.credits,
+                "auto_reload": {"enabled": False, "amount_usd": None, "threshold_usd": None},
+            },
+            "subscription": None,
+            "usage_based": None,
+        }
+    )
+
+
+routes = [
+    Route("/v3/avatars", list_groups, methods=["GET"]),
+    Route("/v3/avatars", create_avatar, methods=["POST"]),
+    Route("/v3/avatars/looks", list_looks, methods=["GET"]),
+    Route("/v3/avatars/looks/{look_id}", get_look, methods=["GET"]),
+    Route("/v3/avatars/looks/{look_id}", update_look, methods=["PATCH"]),
+    Route("/v3/avatars/looks/{look_id}", delete_look, methods=["DELETE"]),
+    Route("/v3/avatars/{group_id}", get_group, methods=["GET"]),
+    Route("/v3/avatars/{group_id}", delete_group, methods=["DELETE"]),
+    Route("/v3/avatars/{group_id}/consent", create_consent, methods=["POST"]),
+    Route("/_consent/{group_id}", consent_page, methods=["GET"]),
+    Route("/v3/voices", list_voices, methods=["GET"]),
+    Route("/v3/voices", design_voice, methods=["POST"]),
+    Route("/v3/voices/speech", create_speech, methods=["POST"]),
+    Route("/v3/voices/{voice_id}", get_voice, methods=["GET"]),
+    Route("/v3/users/me", current_user, methods=["GET"]),
+]

@@ -1,0 +1,593 @@
+"""Videos (v3), the v2 Studio endpoint, and templates (v3 + v2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import checks, costs
+from .errors import ApiError, not_found
+from .models import (
+    CreateVideoEnvelope,
+    CreateVideoFromAvatar,
+    CreateVideoFromCinematic,
+    CreateVideoFromImage,
+    CreateVideoFromStudio,
+    GenerateFromTemplate,
+    ImageScene,
+    StudioAvatarInput,
+    V2AudioVoice,
+    V2AvatarCharacter,
+    V2ColorBackground,
+    V2ImageBackground,
+    V2SilenceVoice,
+    V2TemplateGenerate,
+    V2TextVoice,
+    V2VideoBackground,
+    V2VideoGenerate,
+    VideoScene,
+    parse_model,
+    parse_union,
+)
+from .records import Video
+from .state import SandboxState
+from .views import bulk_status, video_detail
+from .web import base_url, ok, ok_list, paginate, split_ids, state_of, v2_ok
+
+
+def new_video(
+    state: SandboxState,
+    request: Request,
+    *,
+    kind: str,
+    title: str | None,
+    duration: float,
+    script: str = "",
+    callback_url: str | None = None,
+    callback_id: str | None = None,
+    folder_id: str | None = None,
+    output_format: str = "mp4",
+    captioned: bool = False,
+) -> Video:
+    checks.check_url(callback_url, "callback_url")
+    video = Video(
+        id=state.new_id("video"),
+        kind=kind,
+        title=title,
+        created_at=state.now(),
+        render_seconds=state.config.render_seconds,
+        duration=round(duration, 2),
+        base_url=base_url(request),
+        script=script,
+        callback_url=callback_url,
+        callback_id=callback_id,
+        folder_id=folder_id,
+        output_format=output_format,
+        captioned=captioned,
+    )
+    return video
+
+
+# -- POST /v3/videos -------------------------------------------------------------------------------
+def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float) -> tuple[float, str]:
+    seconds, scripts = 0.0, []
+    for i, scene in enumerate(body.scenes):
+        prefix = f"scenes[{i}]"
+        if isinstance(scene, VideoScene):
+            checks.check_asset_input(state, scene.source, f"{prefix}.source", ("video",))
+            seconds += costs.VIDEO_SCENE_SECONDS
+        elif isinstance(scene, ImageScene):
+            checks.check_asset_input(state, scene.source, f"{prefix}.source", ("image",))
+            narrated = scene.script is not None or scene.audio_url or scene.audio_asset_id
+            if scene.duration is not None and narrated:
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "duration is exclusive with script/audio",
+                    param=f"{prefix}.duration",
+                )
+            if scene.duration is not None:
+                seconds += scene.duration
+            elif narrated:
+                scene_seconds, script = checks.speech_source(state, scene, prefix)
+                seconds += scene_seconds
+                scripts.append(script)
+            else:
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "An image scene needs either duration (silent) or script/audio (narrated)",
+                    param=f"{prefix}.duration",
+                )
+        else:
+            source = scene.input
+            input_prefix = f"{prefix}.input"
+            default_voice = None
+            if isinstance(source, StudioAvatarInput):
+                look = checks.require_look(state, source.avatar_id, f"{input_prefix}.avatar_id", now)
+                checks.check_engine(look, source.engine, f"{input_prefix}.engine")
+                if source.background is not None:
+                    checks.check_color(source.background.color, f"{input_prefix}.background.color")
+                default_voice = look.default_voice_id
+            else:
+                checks.check_asset_input(state, source.image, f"{input_prefix}.image", ("image",))
+            scene_seconds, script = checks.speech_source(state, source, input_prefix, default_voice)
+            seconds += scene_seconds
+            scripts.append(script)
+    return seconds, " ".join(s for s in scripts if s)
+
+
+async def create_video(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_union(CreateVideoEnvelope, await request.body())
+    output_format = getattr(body, "output_format", "mp4")
+    if isinstance(body, CreateVideoFromAvatar):
+        look = checks.require_look(state, body.avatar_id, "avatar_id", now)
+        checks.check_engine(look, body.engine, "engine")
+        seconds, script = checks.speech_source(state, body, default_voice=look.default_voice_id)
+    elif isinstance(body, CreateVideoFromImage):
+        checks.check_asset_input(state, body.image, "image", ("image",))
+        seconds, script = checks.speech_source(state, body)
+    elif isinstance(body, CreateVideoFromCinematic):
+        for i, look_id in enumerate(body.avatar_id):
+            checks.require_look(state, look_id, f"avatar_id[{i}]", now)
+        if body.auto_duration and body.duration is not None:
+            raise ApiError(
+                400, "validation_error", "Omit duration when auto_duration is true", param="duration"
+            )
+        for i, reference in enumerate(body.references or []):
+            checks.check_asset_input(state, reference, f"references[{i}]")
+        seconds, script = float(body.duration or 10), body.prompt
+    else:
+        seconds, script = _studio_seconds(state, body, now)
+    if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage):
+        if body.output_format == "webm" and body.background is not None:
+            raise ApiError(
+                400,
+                "validation_error",
+                "background is not supported with output_format 'webm'",
+                param="background",
+            )
+        if body.background is not None:
+            if body.background.type == "color":
+                if body.background.value is None:
+                    raise ApiError(
+                        400,
+                        "validation_error",
+                        "value is required for a color background",
+                        param="background.value",
+                    )
+                checks.check_color(body.background.value, "background.value")
+            elif bool(body.background.url) == bool(body.background.asset_id):
+                raise ApiError(
+                    400, "validation_error", "Provide exactly one of url or asset_id", param="background.url"
+                )
+            elif body.background.asset_id:
+                checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
+    watermark = getattr(body, "watermark", None)
+    if watermark is not None:
+        checks.check_asset_input(state, watermark.image, "watermark.image", ("image",))
+    caption = getattr(body, "caption", None)
+    video = new_video(
+        state,
+        request,
+        kind={"avatar": "avatar", "image": "image", "cinematic_avatar": "cinematic", "studio": "studio"}[
+            body.type
+        ],
+        title=body.title,
+        duration=seconds,
+        script=script,
+        callback_url=getattr(body, "callback_url", None),
+        callback_id=getattr(body, "callback_id", None),
+        output_format=output_format,
+        captioned=caption is not None and caption.style is not None,
+    )
+    state.charge(costs.video_cost(seconds), "video")
+    state.videos[video.id] = video
+    return ok({"video_id": video.id, "status": "waiting", "output_format": output_format})
+
+
+# -- reads -----------------------------------------------------------------------------------------
+async def list_videos(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    title = (request.query_params.get("title") or "").lower()
+    folder = request.query_params.get("folder_id")
+    videos = [
+        v
+        for v in reversed(state.videos.values())
+        if v.visible(now)
+        and (not title or title in (v.title or "").lower())
+        and (not folder or v.folder_id == folder)
+    ]
+    page, has_more, token = paginate(request, videos, default=10, maximum=100)
+    base = base_url(request)
+    return ok_list([video_detail(state, v, base, now) for v in page], has_more, token)
+
+
+async def get_video(request: Request) -> Response:
+    state = state_of(request)
+    video_id = request.path_params["video_id"]
+    video = state.video(video_id)
+    if video is None:
+        raise not_found("Video", video_id, "video_not_found")
+    return ok(video_detail(state, video, base_url(request), state.now()))
+
+
+async def delete_video(request: Request) -> Response:
+    state = state_of(request)
+    video_id = request.path_params["video_id"]
+    if state.video(video_id) is None:
+        raise not_found("Video", video_id, "video_not_found")
+    del state.videos[video_id]
+    return ok({"id": video_id, "deleted": True})
+
+
+async def video_statuses(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    ids = split_ids(request.query_params.get("video_ids"))
+    batches = split_ids(request.query_params.get("batch_ids"))
+    if not ids and not batches:
+        raise ApiError(400, "validation_error", "Pass video_ids and/or batch_ids", param="video_ids")
+    if len(ids) + len(batches) > 100:
+        raise ApiError(400, "validation_error", "At most 100 ids per request", param="video_ids")
+    entries = [bulk_status(state.video(i, now), i, now) for i in ids]
+    entries += [{"batch_id": b, "video_id": None, "status": "not_found", "error": None} for b in batches]
+    return ok_list(entries)
+
+
+# -- POST /v2/video/generate -----------------------------------------------------------------------
+def _v2_exactly_one(a: str | None, b: str | None, names: tuple[str, str], prefix: str) -> None:
+    if bool(a) == bool(b):
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"{prefix}: provide exactly one of {names[0]} or {names[1]}",
+            param=f"{prefix}.{names[0]}",
+        )
+
+
+async def v2_generate(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_model(V2VideoGenerate, await request.body())
+    assert body is not None
+    seconds, scripts = 0.0, []
+    for i, scene in enumerate(body.video_inputs):
+        prefix = f"video_inputs[{i}]"
+        character = scene.character
+        if character is not None:
+            look_id = (
+                character.avatar_id
+                if isinstance(character, V2AvatarCharacter)
+                else character.talking_photo_id
+            )
+            field = "avatar_id" if isinstance(character, V2AvatarCharacter) else "talking_photo_id"
+            checks.require_look(state, look_id, f"{prefix}.character.{field}", now)
+            checks.check_color(
+                character.circle_background_color, f"{prefix}.character.circle_background_color"
+            )
+        voice = scene.voice
+        if isinstance(voice, V2TextVoice):
+            checks.require_voice(state, voice.voice_id, f"{prefix}.voice.voice_id")
+            if not voice.input_text.strip():
+                raise ApiError(
+                    400,
+                    "invalid_parameter",
+                    "input_text must not be empty",
+                    param=f"{prefix}.voice.input_text",
+                )
+            if len(voice.input_text) > checks.MAX_SCRIPT:
+                raise ApiError(
+                    400, "invalid_parameter", "input_text is too long", param=f"{prefix}.voice.input_text"
+                )
+            seconds += costs.speech_seconds(voice.input_text, voice.speed)
+            scripts.append(voice.input_text)
+        elif isinstance(voice, V2AudioVoice):
+            _v2_exactly_one(
+                voice.audio_url, voice.audio_asset_id, ("audio_url", "audio_asset_id"), f"{prefix}.voice"
+            )
+            if voice.audio_asset_id:
+                checks.check_asset_id(
+                    state, voice.audio_asset_id, f"{prefix}.voice.audio_asset_id", ("audio", "video")
+                )
+            seconds += costs.AUDIO_INPUT_SECONDS
+        elif isinstance(voice, V2SilenceVoice):
+            seconds += voice.duration
+        background = scene.background
+        if isinstance(background, V2ColorBackground):
+            checks.check_color(background.value, f"{prefix}.background.value")
+        elif isinstance(background, V2ImageBackground):
+            _v2_exactly_one(
+                background.url, background.image_asset_id, ("url", "image_asset_id"), f"{prefix}.background"
+            )
+            if background.image_asset_id:
+                checks.check_asset_id(
+                    state, background.image_asset_id, f"{prefix}.background.image_asset_id", ("image",)
+                )
+        elif isinstance(background, V2VideoBackground):
+            _v2_exactly_one(
+                background.url, background.video_asset_id, ("url", "video_asset_id"), f"{prefix}.background"
+            )
+            if background.video_asset_id:
+                checks.check_asset_id(
+                    state, background.video_asset_id, f"{prefix}.background.video_asset_id", ("video",)
+                )
+    if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
+        raise ApiError(400, "invalid_parameter", "dimension width and height must be even", param="dimension")
+    video = new_video(
+        state,
+        request,
+        kind="v2_studio",
+        title=body.title,
+        duration=seconds,
+        script=" ".join(scripts),
+        callback_url=body.callback_url,
+        callback_id=body.callback_id,
+        folder_id=body.folder_id,
+        captioned=body.caption or body.caption_mode == "burn_in",
+    )
+    if not body.test:
+        state.charge(costs.video_cost(seconds), "video")
+    state.videos[video.id] = video
+    return v2_ok({"video_id": video.id})
+
+
+# -- templates (v3) --------------------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+def _render(script: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), script)
+
+
+def _template_summary(state: SandboxState, template: dict[str, Any], base: str) -> dict[str, Any]:
+    from .seed import SEED_TIME
+
+    return {
+        "id": template["id"],
+        "name": template["name"],
+        "aspect_ratio": template["aspect_ratio"],
+        "thumbnail_url": state.media_url(base, f"/_media/templates/{template['id']}/thumbnail.jpg"),
+        "created_at": SEED_TIME,
+        "updated_at": SEED_TIME,
+    }
+
+
+async def list_templates(request: Request) -> Response:
+    state = state_of(request)
+    page, has_more, token = paginate(request, list(state.templates.values()), default=10, maximum=100)
+    base = base_url(request)
+    return ok_list([_template_summary(state, t, base) for t in page], has_more, token)
+
+
+def _template(state: SandboxState, template_id: str) -> dict[str, Any]:
+    template = state.templates.get(template_id)
+    if template is None:
+        raise not_found("Template", template_id)
+    return template
+
+
+async def get_template(request: Request) -> Response:
+    state = state_of(request)
+    template = _template(state, request.path_params["template_id"])
+    data = _template_summary(state, template, base_url(request))
+    variables = template["variables"]
+    data["variables"] = variables
+    data["scene_ids"] = [scene_id for scene_id, _, _ in template["scenes"]]
+    data["scenes"] = [
+        {
+            "scene_id": scene_id,
+            "script": script,
+            "variables": [{"name": name, "variable_type": variables[name]["type"]} for name in names],
+        }
+        for scene_id, script, names in template["scenes"]
+    ]
+    return ok(data)
+
+
+def _variable_values(
+    state: SandboxState, declared: dict[str, Any], given: dict[str, Any], prefix: str, now: float
+) -> dict[str, str]:
+    """Check template variable replacements; return the text values (for the script)."""
+    values = {
+        name: spec["properties"].get("content", "")
+        for name, spec in declared.items()
+        if spec["type"] == "text"
+    }
+    for name, value in given.items():
+        param = f"{prefix}.{name}"
+        spec = declared.get(name)
+        if spec is None:
+            raise ApiError(400, "validation_error", f"Unknown template variable '{name}'", param=param)
+        kind = spec["type"]
+        if isinstance(value, str):
+            if kind != "text":
+                raise ApiError(400, "validation_error", f"Variable '{name}' is of type {kind}", param=param)
+            values[name] = value
+            continue
+        if not isinstance(value, dict):
+            raise ApiError(
+                400, "validation_error", f"Variable '{name}' must be an object or a string", param=param
+            )
+        given_kind = value.get("type", kind)
+        if given_kind != kind:
+            raise ApiError(
+                400,
+                "validation_error",
+                f"Variable '{name}' is of type {kind}, not {given_kind}",
+                param=f"{param}.type",
+            )
+        props = value.get("properties", value)
+        if not isinstance(props, dict):
+            raise ApiError(
+                400, "validation_error", "properties must be an object", param=f"{param}.properties"
+            )
+        if kind == "text":
+            content = props.get("content")
+            if not isinstance(content, str):
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "A text variable needs properties.content",
+                    param=f"{param}.properties.content",
+                )
+            values[name] = content
+        elif kind == "character":
+            character_id = props.get("character_id")
+            if not isinstance(character_id, str):
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "A character variable needs properties.character_id",
+                    param=f"{param}.properties.character_id",
+                )
+            checks.require_look(state, character_id, f"{param}.properties.character_id", now)
+        elif kind == "voice":
+            voice_id = props.get("voice_id")
+            if not isinstance(voice_id, str):
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "A voice variable needs properties.voice_id",
+                    param=f"{param}.properties.voice_id",
+                )
+            checks.require_voice(state, voice_id, f"{param}.properties.voice_id")
+        else:  # image / video / audio
+            url, asset_id = props.get("url"), props.get("asset_id")
+            if bool(url) == bool(asset_id):
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "Provide exactly one of url or asset_id",
+                    param=f"{param}.properties.url",
+                )
+            if asset_id:
+                checks.check_asset_id(state, str(asset_id), f"{param}.properties.asset_id")
+    return values
+
+
+async def generate_from_template(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    template = _template(state, request.path_params["template_id"])
+    body = parse_model(GenerateFromTemplate, await request.body())
+    assert body is not None
+    values = _variable_values(state, template["variables"], body.variables, "variables", now)
+    scenes = {scene_id: script for scene_id, script, _ in template["scenes"]}
+    order = body.scene_ids if body.scene_ids is not None else list(scenes)
+    for i, scene_id in enumerate(order):
+        if scene_id not in scenes:
+            raise ApiError(400, "validation_error", f"Unknown scene '{scene_id}'", param=f"scene_ids[{i}]")
+    if not order:
+        raise ApiError(400, "validation_error", "scene_ids must not be empty", param="scene_ids")
+    if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
+        raise ApiError(400, "validation_error", "dimension width and height must be even", param="dimension")
+    script = " ".join(_render(scenes[s], values) for s in order)
+    seconds = max(5.0, costs.speech_seconds(script))
+    video = new_video(
+        state,
+        request,
+        kind="template",
+        title=body.title or template["name"],
+        duration=seconds,
+        script=script,
+        callback_url=body.callback_url,
+        callback_id=body.callback_id,
+        folder_id=body.folder_id,
+        captioned=body.caption or body.subtitles is not None,
+    )
+    state.charge(costs.video_cost(seconds), "video")
+    state.videos[video.id] = video
+    return ok(video_detail(state, video, base_url(request), now))
+
+
+# -- templates (v2) --------------------------------------------------------------------------------
+def _v2_template(state: SandboxState, template_id: str) -> dict[str, Any]:
+    template = state.v2_templates.get(template_id)
+    if template is None:
+        raise ApiError(404, "not_found", f"Template '{template_id}' not found")
+    return template
+
+
+async def v2_list_templates(request: Request) -> Response:
+    state = state_of(request)
+    base = base_url(request)
+    return v2_ok(
+        {
+            "templates": [
+                {
+                    "template_id": t["template_id"],
+                    "name": t["name"],
+                    "thumbnail_image_url": state.media_url(
+                        base, f"/_media/templates/{t['template_id']}/thumbnail.jpg"
+                    ),
+                    "aspect_ratio": t["aspect_ratio"],
+                }
+                for t in state.v2_templates.values()
+            ]
+        }
+    )
+
+
+async def v2_get_template(request: Request) -> Response:
+    template = _v2_template(state_of(request), request.path_params["template_id"])
+    scene_id = f"scene_{template['template_id'][:8]}"
+    return v2_ok(
+        {
+            "variables": template["variables"],
+            "scenes": [
+                {"id": scene_id, "script": template["script"], "variables": sorted(template["variables"])}
+            ],
+        }
+    )
+
+
+async def v2_generate_from_template(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    template = _v2_template(state, request.path_params["template_id"])
+    body = parse_model(V2TemplateGenerate, await request.body())
+    assert body is not None
+    given = {name: value.model_dump(exclude_none=True) for name, value in body.variables.items()}
+    values = _variable_values(state, template["variables"], given, "variables", now)
+    script = _render(template["script"], values)
+    seconds = max(5.0, costs.speech_seconds(script))
+    video = new_video(
+        state,
+        request,
+        kind="v2_template",
+        title=body.title or template["name"],
+        duration=seconds,
+        script=script,
+        callback_url=body.callback_url,
+        callback_id=body.callback_id,
+        folder_id=body.folder_id,
+        captioned=bool(body.caption),
+    )
+    if not body.test:
+        state.charge(costs.video_cost(seconds), "video")
+    state.videos[video.id] = video
+    return v2_ok({"video_id": video.id})
+
+
+routes = [
+    Route("/v3/videos", create_video, methods=["POST"]),
+    Route("/v3/videos", list_videos, methods=["GET"]),
+    Route("/v3/videos/statuses", video_statuses, methods=["GET"]),
+    Route("/v3/videos/{video_id}", get_video, methods=["GET"]),
+    Route("/v3/videos/{video_id}", delete_video, methods=["DELETE"]),
+    Route("/v2/video/generate", v2_generate, methods=["POST"]),
+    Route("/v3/templates", list_templates, methods=["GET"]),
+    Route("/v3/templates/{template_id}", get_template, methods=["GET"]),
+    Route("/v3/templates/{template_id}", generate_from_template, methods=["POST"]),
+    Route("/v2/templates", v2_list_templates, methods=["GET"]),
+    Route("/v2/template/{template_id}", v2_get_template, methods=["GET"]),
+    Route("/v2/template/{template_id}/generate", v2_generate_from_template, methods=["POST"]),
+]

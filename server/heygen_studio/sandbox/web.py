@@ -1,0 +1,76 @@
+"""Small helpers shared by the route modules: envelopes, query parsing, pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .errors import ApiError
+from .state import decode_token, encode_token
+
+if TYPE_CHECKING:
+    from .state import SandboxState
+
+T = TypeVar("T")
+
+
+def state_of(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+def base_url(request: Request) -> str:
+    """The sandbox's own origin as the client addressed it (in-process or on a port)."""
+    return str(request.base_url).rstrip("/")
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse({"data": data}, status_code=status)
+
+
+def ok_list(items: list[Any], has_more: bool = False, next_token: str | None = None) -> JSONResponse:
+    return JSONResponse({"data": items, "has_more": has_more, "next_token": next_token})
+
+
+def v2_ok(data: Any) -> JSONResponse:
+    return JSONResponse({"error": None, "data": data})
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "validation_error", f"'{name}' must be an integer", param=name) from None
+    if not low <= value <= high:
+        raise ApiError(400, "validation_error", f"'{name}' must be between {low} and {high}", param=name)
+    return value
+
+
+def query_enum(request: Request, name: str, allowed: Sequence[str], default: str | None = None) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ApiError(400, "validation_error", f"'{name}' must be one of {options}", param=name)
+    return raw
+
+
+def paginate(
+    request: Request, items: Sequence[T], *, default: int, maximum: int
+) -> tuple[list[T], bool, str | None]:
+    limit = query_int(request, "limit", default, 1, maximum)
+    token = request.query_params.get("token")
+    offset = decode_token(token) if token else 0
+    page = list(items[offset : offset + limit])
+    has_more = offset + limit < len(items)
+    return page, has_more, encode_token(offset + limit) if has_more else None
+
+
+def split_ids(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]

@@ -1,0 +1,104 @@
+"""Settings from environment variables and ``.env``, read at start-up (never at import).
+
+Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
+HEYGEN_ALLOWED_DIRS, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
+DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is masked, so a settings dump or a
+traceback never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .core.http import DEFAULT_BASE_URL
+
+DEFAULT_DEEPSEEK_BASE_URL = "https://api.deepseek.com"
+DEFAULT_DEEPSEEK_MODEL = "deepseek-chat"
+SANDBOX_API_KEY = "sandbox-key"
+
+
+class SettingsError(ValueError):
+    """A bad configuration value; ``str()`` is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, frozen=True
+    )
+
+    heygen_api_key: SecretStr | None = Field(default=None, description="HeyGen API key.")
+    heygen_base_url: str = Field(default=DEFAULT_BASE_URL, description="HeyGen API base URL.")
+    heygen_sandbox: bool = Field(default=False, description="1 = use the embedded offline sandbox.")
+    heygen_output_dir: Path = Field(default=Path("heygen-output"), description="Where downloads go.")
+    heygen_allowed_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Folders the server may read files from (os.pathsep-separated)."
+    )
+    heygen_timeout: float = Field(default=60.0, gt=0, le=600, description="Per-request timeout, seconds.")
+    heygen_max_retries: int = Field(default=3, ge=0, le=10, description="Retries for safe requests.")
+    heygen_poll_interval: float = Field(default=5.0, gt=0, le=60, description="First wait_for_job poll gap, s.")
+    heygen_sandbox_render_s: float = Field(default=6.0, gt=0, le=600, description="Sandbox render time, s.")
+    deepseek_api_key: SecretStr | None = Field(default=None, description="DeepSeek (OpenAI-compatible) key.")
+    deepseek_base_url: str = Field(default=DEFAULT_DEEPSEEK_BASE_URL)
+    deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
+
+    @field_validator("heygen_api_key", "deepseek_api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("heygen_base_url", "deepseek_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("heygen_allowed_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        output = self.heygen_output_dir.expanduser().resolve()
+        allowed = [p.expanduser().resolve() for p in self.heygen_allowed_dirs] or [Path.cwd().resolve()]
+        if output not in allowed:
+            allowed.append(output)
+        object.__setattr__(self, "heygen_output_dir", output)
+        object.__setattr__(self, "heygen_allowed_dirs", allowed)
+        return self
+
+    # -- derived -------------------------------------------------------------------------------
+    @property
+    def api_key(self) -> str | None:
+        """The key to send: the sandbox's own when HEYGEN_SANDBOX=1 and no key is set."""
+        if self.heygen_api_key is not None:
+            return self.heygen_api_key.get_secret_value()
+        return SANDBOX_API_KEY if self.heygen_sandbox else None
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the job journal lives (inside the output folder)."""
+        return self.heygen_output_dir / ".heygen-studio"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings now; raise ``SettingsError`` with one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err.get("loc") else "settings"
+            parts.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(parts)) from None
