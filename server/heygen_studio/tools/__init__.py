@@ -1,0 +1,1 @@
+"""The MCP tools, one module per API area; each exports ``register(server)``."""

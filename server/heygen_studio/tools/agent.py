@@ -1,0 +1,146 @@
+"""Video Agent tools: a brief in, a finished video out (HeyGen writes, casts and edits)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from ..core.errors import BadRequestError
+from ..core.models import MAX_AGENT_PROMPT_CHARS, AssetInput, AssetRef, AssetUrl, CreateAgentSession, SendAgentMessage
+from . import catalog
+from .common import PAID, READ_ONLY, WRITES, AppState, app, check_id, reports_errors
+from .jobs import make_job_id
+from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
+
+Files = Annotated[
+    list[str] | None,
+    Field(max_length=20, description="Reference files: local paths, http(s) URLs or asset ids (max 20)."),
+]
+
+
+async def _files(state: AppState, files: list[str] | None) -> list[AssetInput] | None:
+    if not files:
+        return None
+    out: list[AssetInput] = []
+    for item in files:
+        if item.startswith(("http://", "https://")):
+            out.append(AssetUrl(url=item))
+        elif "/" in item or "\\" in item or "." in item:
+            from .assets import upload_local
+
+            out.append(AssetRef(asset_id=(await upload_local(state, item)).asset_id))
+        else:
+            out.append(AssetRef(asset_id=check_id(item, "asset id")))
+    return out
+
+
+@reports_errors
+async def create_agent_video(
+    ctx: Context,
+    prompt: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS,
+                                 description="The brief: topic, audience, length, tone, scenes.")],
+    avatar_id: Annotated[str | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
+    voice_id: str | None = None,
+    style_id: Annotated[str | None, Field(description="From list_agent_styles.")] = None,
+    orientation: Literal["landscape", "portrait"] | None = None,
+    files: Files = None,
+    mode: Annotated[Literal["generate", "chat"],
+                    Field(description="generate: one shot; chat: the agent may ask questions.")] = "generate",
+    request_key: Annotated[str | None, Field(max_length=64, description="Only to deliberately repeat a brief.")] = None,
+) -> AgentJob:
+    """Turn a brief into a finished video with HeyGen's Video Agent (it writes, casts and edits).
+    Paid: about $0.033 per output second. Returns a job id at once."""
+    state = app(ctx)
+    if avatar_id:
+        await catalog.require_look(state, avatar_id)
+    if voice_id:
+        await catalog.require_voice(state, voice_id)
+    if style_id:
+        check_id(style_id, "style_id")
+    req = CreateAgentSession(prompt=prompt, mode=mode, avatar_id=avatar_id, voice_id=voice_id, style_id=style_id,
+                             orientation=orientation, files=await _files(state, files))
+    session = await state.client.video_agents.create(req, request_key=request_key)
+    job_id = make_job_id("agent", session.session_id)
+    return AgentJob(job_id=job_id, session_id=session.session_id, status=session.status, video_id=session.video_id,
+                    next_step=f"Call wait_for_job('{job_id}'), then download_video('{job_id}')."
+                    + (" In chat mode, read get_agent_session for questions." if mode == "chat" else ""))
+
+
+@reports_errors
+async def get_agent_session(
+    ctx: Context,
+    session_id: Annotated[str, Field(description="session_id or agent job_id.")],
+    messages: Annotated[int, Field(ge=0, le=20, description="How many recent messages to include.")] = 5,
+) -> AgentSessionInfo:
+    """Status, progress, recent messages and the video id of a Video Agent session."""
+    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    session = await app(ctx).client.video_agents.get(sid)
+    recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400]) for m in session.messages[:messages]]
+    job_id = make_job_id("agent", sid)
+    step = {
+        "waiting_for_input": "The agent asked something: answer with reply_to_agent.",
+        "completed": f"Done: download_video('{job_id}').",
+        "failed": "The session failed; read the messages, then start a new one.",
+    }.get(session.status, f"Working; wait_for_job('{job_id}').")
+    return AgentSessionInfo(session_id=sid, status=session.status, progress=session.progress, title=session.title,
+                            video_id=session.video_id, messages=recent, next_step=step)
+
+
+@reports_errors
+async def reply_to_agent(
+    ctx: Context,
+    session_id: Annotated[str, Field(description="session_id or agent job_id of a chat-mode session.")],
+    message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
+    files: Files = None,
+) -> AgentReplyOut:
+    """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
+    state = app(ctx)
+    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    try:
+        reply = await state.client.video_agents.send_message(
+            sid, SendAgentMessage(message=message, files=await _files(state, files)))
+    except BadRequestError as exc:
+        raise ToolError(f"{exc.describe()} Only sessions created with mode='chat' take replies.") from None
+    return AgentReplyOut(session_id=reply.session_id, run_id=reply.run_id,
+                         next_step=f"Call wait_for_job('agent:{sid}').")
+
+
+@reports_errors
+async def stop_agent_session(
+    ctx: Context, session_id: Annotated[str, Field(description="session_id or agent job_id.")]
+) -> AgentReplyOut:
+    """Stop a running Video Agent session at its next checkpoint."""
+    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    stopped = await app(ctx).client.video_agents.stop(sid)
+    return AgentReplyOut(session_id=stopped, run_id="", next_step="Stopped. get_agent_session shows where it ended.")
+
+
+@reports_errors
+async def list_agent_styles(
+    ctx: Context,
+    tag: Annotated[str | None, Field(max_length=40, description="Filter by tag.")] = None,
+    limit: catalog.Limit = 10,
+    next_token: catalog.NextToken = None,
+) -> StyleList:
+    """Visual styles for create_agent_video (compact rows)."""
+    state = app(ctx)
+
+    async def fetch(token: str | None):  # type: ignore[no-untyped-def]
+        return await state.client.video_agents.styles(tag=tag, limit=50, token=token)
+
+    rows, nxt = await catalog.window(state, ("styles", tag), fetch, offset=catalog.parse_offset(next_token),
+                                     limit=limit, keep=lambda s: True)
+    items = [StyleRow(style_id=s.style_id, name=s.name, tags=s.tags or [], aspect_ratio=s.aspect_ratio) for s in rows]
+    return StyleList(items=items, next_token=f"o{nxt}" if nxt is not None else None)
+
+
+def register(mcp: MCPServer) -> None:
+    mcp.tool(title="Create a video with Video Agent", annotations=PAID)(create_agent_video)
+    mcp.tool(title="Get a Video Agent session", annotations=READ_ONLY)(get_agent_session)
+    mcp.tool(title="Reply to Video Agent", annotations=WRITES)(reply_to_agent)
+    mcp.tool(title="Stop a Video Agent session", annotations=WRITES)(stop_agent_session)
+    mcp.tool(title="List Video Agent styles", annotations=READ_ONLY)(list_agent_styles)

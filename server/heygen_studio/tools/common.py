@@ -1,0 +1,157 @@
+"""What every tool module shares: app state, error mapping, annotations, input guards.
+
+Error contract (the model must always be able to act): every anticipated failure becomes a
+``ToolError`` whose text names the problem and one next step. ``HeyGenError`` subclasses carry
+that text (``describe()``); pydantic validation errors are flattened to one line per field.
+Anything else is a bug and stays a crash (the SDK hides its text and logs the traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlparse
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import ValidationError
+
+from ..core.client import HeyGenClient
+from ..core.errors import HeyGenError
+from ..core.jobs import JobJournal
+from ..settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Only hints that differ from the spec's defaults (destructive: true, idempotent: false, open world: true)
+# are spelled out; the rest would be tokens that say nothing.
+READ_ONLY = ToolAnnotations(read_only_hint=True)
+PAID = ToolAnnotations(read_only_hint=False, destructive_hint=False)
+WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False)
+DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True)  # say it anyway
+LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
+
+ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
+
+
+@dataclass
+class TTLCache:
+    """A small time-boxed cache for catalogue pages (avatars, voices, styles, templates)."""
+
+    ttl_s: float = 300.0
+    _items: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+
+    def get(self, key: Any) -> Any | None:
+        hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
+            self._items.pop(key, None)
+            return None
+        return hit[1]
+
+    def put(self, key: Any, value: Any) -> Any:
+        self._items[key] = (time.monotonic(), value)
+        return value
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    client: HeyGenClient
+    journal: JobJournal
+    poll_interval: float
+    cache: TTLCache = field(default_factory=TTLCache)
+    sandbox: Any = None
+    transport: Any = None  # the HeyGen wire; in sandbox mode the DeepSeek stand-in is on it too
+
+
+def app(ctx: Context) -> AppState:
+    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+
+
+def format_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-after",)) or "input"
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}")
+    return "Invalid input: " + "; ".join(parts) + ". Fix it and call again; nothing was sent or charged."
+
+
+def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn anticipated failures into ToolErrors with a next step (signature kept for the SDK)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except ToolError:
+            raise
+        except HeyGenError as exc:
+            raise ToolError(exc.describe()) from None
+        except ValidationError as exc:
+            raise ToolError(format_validation(exc)) from None
+
+    return wrapper
+
+
+def check_id(value: str, what: str) -> str:
+    value = value.strip()
+    if not ID_RE.match(value):
+        raise ToolError(f"{what} {value[:60]!r} is not a valid HeyGen id (letters, digits, _ - . : only).")
+    return value
+
+
+def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
+    parsed = urlparse(url.strip())
+    schemes = ("https",) if https_only else ("http", "https")
+    if parsed.scheme not in schemes or not parsed.netloc:
+        need = "an https:// URL" if https_only else "an http(s):// URL"
+        raise ToolError(f"{what} must be {need}; got {url[:80]!r}.")
+    return url.strip()
+
+
+def is_private_host(host: str) -> bool:
+    if host in ("localhost", "") or host.endswith(".localhost") or host.endswith(".local"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+
+
+def confine_input(settings: Settings, raw: str) -> Path:
+    """Resolve a local path and make sure it is an existing file inside HEYGEN_ALLOWED_DIRS."""
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    path = path.resolve()
+    allowed = settings.heygen_allowed_dirs
+    if not any(path == root or root in path.parents for root in allowed):
+        roots = ", ".join(str(r) for r in allowed)
+        raise ToolError(f"{path} is outside the allowed folders ({roots}); move it there or add its folder "
+                        "to HEYGEN_ALLOWED_DIRS.")
+    if not path.is_file():
+        near = sorted(p.name for p in path.parent.glob("*") if p.is_file())[:5] if path.parent.is_dir() else []
+        hint = f" Files there: {', '.join(near)}." if near else ""
+        raise ToolError(f"No file at {path}.{hint}")
+    return path
+
+
+def confine_output(settings: Settings, filename: str) -> Path:
+    """A file name inside HEYGEN_OUTPUT_DIR (no folders, no traversal)."""
+    name = Path(filename).name
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
+    out = settings.heygen_output_dir
+    path = (out / name).resolve()
+    if path.parent != out:
+        raise ToolError(f"{filename!r} is not a plain file name inside the output folder.")
+    return path

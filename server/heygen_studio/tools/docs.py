@@ -1,0 +1,239 @@
+"""The bundled docs over MCP: resources, prompts, completions, and ``read_reference``.
+
+Agents and people read the same files: ``SKILL.md``, ``references/*.md`` and ``prompts/*.md``
+(shipped in the wheel). Titles and descriptions are read once at start-up (for listing); a long
+reference is never dumped whole into a tool result unless it is asked for by name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+import yaml
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from mcp.server.mcpserver.resources import FunctionResource
+from mcp.types import (
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+    ToolAnnotations,
+)
+from pydantic import BaseModel, Field
+
+from ..docs import docs_root
+from .catalog import LANGUAGES
+
+LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n?", re.S)
+COMPLETIONS: dict[str, list[str]] = {
+    "language": sorted({*LANGUAGES, *LANGUAGES.values()}),
+    "orientation": ["landscape", "portrait"],
+    "duration_s": ["15", "30", "45", "60", "90", "120", "180"],
+    "duration": ["15", "30", "45", "60", "90", "120", "180"],
+    "route": ["avatar", "studio", "agent"],
+    "tone": ["friendly", "professional", "energetic", "calm", "playful", "authoritative"],
+    "format": ["scenes", "single", "agent-brief"],
+}
+
+
+@dataclass(frozen=True)
+class Doc:
+    name: str
+    title: str
+    description: str
+    text: str
+
+
+def _summary(text: str, fallback: str) -> tuple[str, str]:
+    body = FRONT_MATTER.sub("", text)
+    title = next((ln[2:].strip() for ln in body.splitlines() if ln.startswith("# ")), fallback)
+    paragraph = next((ln.strip() for ln in body.splitlines()
+                      if ln.strip() and not ln.startswith(("#", "<!--", "```", "|", "-"))), "")
+    return title, paragraph[:200]
+
+
+def _read(name: str) -> str:
+    return docs_root().joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def references() -> dict[str, Doc]:
+    folder = docs_root().joinpath("references")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else []:
+        if entry.name.endswith(".md"):
+            topic = entry.name[:-3]
+            text = entry.read_text(encoding="utf-8")
+            title, description = _summary(text, topic)
+            out[topic] = Doc(topic, title, description, text)
+    return out
+
+
+@dataclass(frozen=True)
+class PromptFile:
+    name: str
+    title: str
+    description: str
+    arguments: list[PromptArgument]
+    body: str
+    text: str
+
+
+@cache
+def prompt_files() -> dict[str, PromptFile]:
+    folder = docs_root().joinpath("prompts")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else []:
+        if not entry.name.endswith(".md"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        match = FRONT_MATTER.match(text)
+        meta: dict[str, Any] = (yaml.safe_load(match.group(1)) if match else None) or {}
+        name = str(meta.get("name") or entry.name[:-3])
+        args = [PromptArgument(name=str(a["name"]), description=a.get("description"), required=bool(a.get("required")))
+                for a in meta.get("arguments") or []]
+        out[name] = PromptFile(name, str(meta.get("title") or name), str(meta.get("description") or ""), args,
+                               text[match.end():] if match else text, text)
+    return out
+
+
+def render_prompt(spec: PromptFile, values: dict[str, Any]) -> str:
+    """Fill ``{argument}`` placeholders; an optional argument left out reads 'unspecified'."""
+    filled = {a.name: values.get(a.name) or "unspecified" for a in spec.arguments}
+    return string.Formatter().vformat(spec.body, (), filled).strip()
+
+
+# -- read_reference ---------------------------------------------------------------------------------
+class Section(BaseModel):
+    topic: str
+    heading: str
+    text: str
+
+
+class ReferenceOut(BaseModel):
+    topics: list[str] = Field(description="All topics, for a follow-up read.")
+    sections: list[Section]
+    truncated: bool = False
+
+
+def _sections(doc: Doc) -> list[Section]:
+    parts = re.split(r"(?m)^(?=## )", FRONT_MATTER.sub("", doc.text))
+    out = []
+    for part in parts:
+        heading = part.splitlines()[0].lstrip("# ").strip() if part.strip() else doc.title
+        out.append(Section(topic=doc.name, heading=heading, text=part.strip()))
+    return [s for s in out if s.text]
+
+
+def _terms(text: str) -> list[str]:
+    return [t for t in re.findall(r"[a-z0-9_]+", text.lower()) if len(t) > 2]
+
+
+def search(query: str, limit: int = 3) -> list[Section]:
+    sections = [s for doc in references().values() for s in _sections(doc)]
+    docs_terms = [Counter(_terms(s.heading + " " + s.heading + " " + s.text)) for s in sections]
+    q = set(_terms(query))
+    n = len(sections)
+    df = Counter(t for terms in docs_terms for t in set(terms) if t in q)
+    scored = []
+    for section, terms in zip(sections, docs_terms, strict=True):
+        length = sum(terms.values()) or 1
+        score = sum((terms[t] / (terms[t] + 1.2 * (0.25 + 0.75 * length / 300))) * math.log(1 + n / (1 + df[t]))
+                    for t in q if t in terms)
+        if section.topic in q or section.topic.replace("-", " ") in query.lower():
+            score += 2
+        if score > 0:
+            scored.append((score, section))
+    scored.sort(key=lambda x: -x[0])
+    return [s for _, s in scored[:limit]]
+
+
+async def read_reference(
+    topic: Annotated[str | None, Field(description="A reference topic, e.g. 'scripts' or 'video-status'.")] = None,
+    query: Annotated[str | None, Field(max_length=200, description="Or a question: returns the best sections.")] = None,
+    max_chars: Annotated[int, Field(ge=500, le=20000)] = 8000,
+) -> ReferenceOut:
+    """Read one bundled reference by topic, or the sections that best answer a query (for clients that do
+    not read resources). Local, free."""
+    docs = references()
+    topics = sorted(docs)
+    if bool(topic) == bool(query):
+        raise ToolError(f"Give exactly one of topic or query. Topics: {', '.join(topics)}.")
+    if topic:
+        key = topic.strip().lower().removesuffix(".md").replace(" ", "-")
+        if key not in docs:
+            near = [t for t in topics if key[:4] in t] or topics
+            raise ToolError(f"No reference '{topic}'. Topics: {', '.join(near)}.")
+        doc = docs[key]
+        found = [Section(topic=key, heading=doc.title, text=doc.text)]
+    else:
+        found = search(query or "")
+        if not found:
+            raise ToolError(f"Nothing matches {query!r}. Topics: {', '.join(topics)}.")
+    out, used, truncated = [], 0, False
+    for section in found:
+        room = max_chars - used
+        if room <= 200:
+            truncated = True
+            break
+        if len(section.text) > room:
+            section = Section(topic=section.topic, heading=section.heading, text=section.text[:room] + "\n…")
+            truncated = True
+        out.append(section)
+        used += len(section.text)
+    return ReferenceOut(topics=topics, sections=out, truncated=truncated)
+
+
+def register(mcp: MCPServer) -> None:
+    @mcp.resource("heygen://skill", name="skill", title="heygen-studio skill", mime_type="text/markdown",
+                  description="Start here: when to use which tool, and which reference to read.")
+    def skill() -> str:
+        return _read("SKILL.md")
+
+    for doc in references().values():
+        mcp.add_resource(FunctionResource(
+            uri=f"heygen://references/{doc.name}", name=doc.name, title=doc.title, description=doc.description,
+            mime_type="text/markdown", fn=lambda name=doc.name: references()[name].text))
+
+    @mcp.resource("heygen://references/{topic}", name="reference", title="A HeyGen reference",
+                  description="One reference by topic (completes topic names).", mime_type="text/markdown")
+    def reference(topic: str) -> str:
+        doc = references().get(topic)
+        if doc is None:
+            raise ResourceNotFoundError(f"No reference '{topic}'; topics: {', '.join(sorted(references()))}")
+        return doc.text
+
+    @mcp.resource("heygen://prompts/{name}", name="prompt-file", title="A prompt template",
+                  description="The source of one MCP prompt.", mime_type="text/markdown")
+    def prompt_source(name: str) -> str:
+        spec = prompt_files().get(name)
+        if spec is None:
+            raise ResourceNotFoundError(f"No prompt '{name}'; prompts: {', '.join(sorted(prompt_files()))}")
+        return spec.text
+
+    for spec in prompt_files().values():
+        mcp.add_prompt(Prompt(name=spec.name, title=spec.title, description=spec.description,
+                              arguments=spec.arguments, fn=lambda spec=spec, **values: render_prompt(spec, values)))
+
+    @mcp.completion()
+    async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
+                       context: CompletionContext | None) -> Completion | None:
+        prefix = argument.value.lower()
+        if isinstance(ref, ResourceTemplateReference):
+            pool = sorted(references()) if "references" in ref.uri else sorted(prompt_files())
+        else:
+            pool = COMPLETIONS.get(argument.name, [])
+        values = [v for v in pool if v.lower().startswith(prefix)]
+        return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
+
+    mcp.tool(title="Read a reference", annotations=LOCAL_READ)(read_reference)

@@ -1,0 +1,249 @@
+"""Structured outputs of the MCP tools (module level: the SDK reads them as output schemas).
+
+Rows are compact on purpose: ids, names and the few fields a model needs to choose. Long
+presigned URLs appear only where the model asked for one thing (get_video, get_avatar).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+JobKind = Literal["video", "agent", "translation", "look"]
+
+
+class VideoJob(BaseModel):
+    job_id: str = Field(description="Pass to wait_for_job / get_video.")
+    video_id: str
+    status: str
+    api: Literal["v3", "v2"] = "v3"
+    replayed: bool = Field(False, description="True: an identical earlier request was returned, not paid again.")
+    note: str | None = None
+    next_step: str
+
+
+class VideoInfo(BaseModel):
+    video_id: str
+    status: str
+    title: str | None = None
+    duration_s: float | None = None
+    video_url: str | None = Field(None, description="Presigned, expires; use download_video to save the file.")
+    captioned_video_url: str | None = None
+    subtitle_url: str | None = None
+    thumbnail_url: str | None = None
+    failure: str | None = None
+    next_step: str | None = None
+
+
+class VideoRow(BaseModel):
+    video_id: str
+    status: str
+    title: str | None = None
+    duration_s: float | None = None
+    created_at: int | None = None
+
+
+class VideoList(BaseModel):
+    items: list[VideoRow]
+    next_token: str | None = None
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    kind: JobKind
+    status: str
+    done: bool = Field(description="True when the job finished (completed or failed).")
+    progress: float = Field(description="0-100; an estimate where HeyGen reports none.")
+    video_id: str | None = None
+    video_url: str | None = None
+    failure: str | None = None
+    waited_s: float = 0.0
+    next_step: str
+
+
+class Downloaded(BaseModel):
+    video_id: str
+    path: str
+    size_bytes: int
+    resumed_from: int = 0
+    uri: str
+
+
+class AgentJob(BaseModel):
+    job_id: str
+    session_id: str
+    status: str
+    video_id: str | None = None
+    replayed: bool = False
+    next_step: str
+
+
+class AgentMessageOut(BaseModel):
+    role: str
+    type: str
+    content: str
+
+
+class AgentSessionInfo(BaseModel):
+    session_id: str
+    status: str
+    progress: int | None = None
+    title: str | None = None
+    video_id: str | None = None
+    messages: list[AgentMessageOut] = Field(default_factory=list)
+    next_step: str
+
+
+class AgentReplyOut(BaseModel):
+    session_id: str
+    run_id: str
+    next_step: str
+
+
+class StyleRow(BaseModel):
+    style_id: str
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    aspect_ratio: str | None = None
+
+
+class StyleList(BaseModel):
+    items: list[StyleRow]
+    next_token: str | None = None
+
+
+class AvatarRow(BaseModel):
+    id: str = Field(description="Look id (use as avatar_id) or group id.")
+    name: str
+    kind: Literal["look", "group"]
+    type: str | None = None
+    gender: str | None = None
+    group_id: str | None = None
+    engines: list[str] | None = None
+    default_voice_id: str | None = None
+    status: str | None = None
+    looks: int | None = None
+
+
+class AvatarList(BaseModel):
+    items: list[AvatarRow]
+    next_token: str | None = None
+
+
+class AvatarInfo(BaseModel):
+    id: str
+    kind: Literal["look", "group"]
+    name: str
+    status: str | None = None
+    type: str | None = None
+    gender: str | None = None
+    group_id: str | None = None
+    engines: list[str] | None = None
+    default_voice_id: str | None = None
+    preview_image_url: str | None = None
+    looks: list[AvatarRow] | None = None
+    failure: str | None = None
+    next_step: str | None = None
+
+
+class PhotoAvatarJob(BaseModel):
+    job_id: str
+    look_id: str
+    group_id: str | None = None
+    status: str
+    consent_url: str | None = Field(None, description="Open in a browser to approve the avatar.")
+    replayed: bool = False
+    next_step: str
+
+
+class VoiceRow(BaseModel):
+    voice_id: str
+    name: str | None = None
+    language: str | None = None
+    gender: str | None = None
+
+
+class VoiceList(BaseModel):
+    items: list[VoiceRow]
+    next_token: str | None = None
+
+
+class AssetOut(BaseModel):
+    asset_id: str
+    mime_type: str
+    size_bytes: int
+    method: Literal["multipart", "direct"]
+    url: str | None = None
+
+
+class AssetRow(BaseModel):
+    asset_id: str
+    name: str
+    type: str
+    uploaded_at: int | None = None
+
+
+class AssetList(BaseModel):
+    items: list[AssetRow]
+    next_token: str | None = None
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = True
+    note: str | None = None
+
+
+class Account(BaseModel):
+    username: str
+    email: str | None = None
+    billing_type: str | None = None
+    plan: str | None = None
+    credits_remaining: float | None = None
+    balance: float | None = None
+    currency: str | None = None
+
+
+class TemplateRow(BaseModel):
+    template_id: str
+    name: str
+    api: Literal["v3", "v2"]
+    aspect_ratio: str | None = None
+
+
+class TemplateList(BaseModel):
+    items: list[TemplateRow]
+    next_token: str | None = None
+
+
+class TranslationJobs(BaseModel):
+    job_ids: list[str]
+    translation_ids: list[str]
+    languages: list[str]
+    next_step: str
+
+
+class TranslationInfo(BaseModel):
+    translation_id: str
+    status: str
+    output_language: str | None = None
+    video_url: str | None = None
+    failure: str | None = None
+    next_step: str | None = None
+
+
+class WebhookRow(BaseModel):
+    endpoint_id: str
+    url: str
+    status: str
+    events: list[str] | None = None
+
+
+class WebhookList(BaseModel):
+    items: list[WebhookRow]
+    next_token: str | None = None
+
+
+class WebhookCreated(WebhookRow):
+    secret: str | None = Field(None, description="Signing secret (whsec_…); store it to verify deliveries.")

@@ -1,0 +1,280 @@
+"""Script writing and the one-shot pipeline.
+
+``write_script`` drafts with DeepSeek (any OpenAI-compatible endpoint) when DEEPSEEK_API_KEY is
+set, otherwise with the MCP client's own model through sampling (a ``Resolve(...)`` dependency
+returning ``Sample``, portable across protocol eras); in sandbox mode, with neither, the
+sandbox's DeepSeek stand-in answers. With none of these, a ToolError says what to set.
+
+``produce_video`` runs brief → script → create → wait → download within one bounded call, and is
+resumable: the brief's hash keys the job journal, so calling again with the same arguments picks
+up the same script and the same job. It never pays twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context, Resolve, Sample
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CreateMessageResult, SamplingMessage, TextContent
+from pydantic import BaseModel, Field
+
+from ..core.models import CreateAgentSession, CreateAvatarVideo
+from ..core.scripts import (
+    SYSTEM_PROMPT,
+    Script,
+    ScriptFormat,
+    ScriptRequest,
+    Usage,
+    deepseek_complete,
+    parse_script,
+)
+from ..core.studio import Scene, build_v2
+from ..core.transfer import download
+from . import catalog
+from .common import PAID, READ_ONLY, AppState, app, confine_output, reports_errors
+from .jobs import make_job_id, poll_once, wait
+
+Duration = Annotated[int, Field(ge=5, le=600, description="Target length in seconds.")]
+Language = Annotated[str, Field(min_length=2, max_length=20, description="Language code or name, e.g. 'en', 'de'.")]
+Route = Literal["avatar", "studio", "agent"]
+ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes", "agent": "agent-brief"}
+
+
+class Drafted(BaseModel):
+    """What the resolver hands the tool: model text, or a script already in the journal."""
+
+    text: str = ""
+    source: Literal["deepseek", "sandbox", "journal"] = "deepseek"
+    model: str = ""
+    usage: Usage | None = None
+    script: dict[str, Any] | None = None
+
+
+class ScriptOut(Script):
+    source: Literal["deepseek", "sandbox", "sampling", "journal"]
+    model: str
+    usage: Usage | None = None
+    next_step: str
+
+
+class Produced(BaseModel):
+    stage: Literal["rendering", "done", "failed", "waiting_for_input"]
+    job_id: str
+    video_id: str | None = None
+    path: str | None = None
+    title: str
+    route: Route
+    script_seconds: float
+    avatar_id: str | None = None
+    voice_id: str | None = None
+    resumed: bool = Field(False, description="True: picked up an earlier call's job; nothing was paid again.")
+    note: str | None = None
+    failure: str | None = None
+    next_step: str
+
+
+def _produce_key(brief: str, route: str, avatar_id: str | None, voice_id: str | None, duration_s: int,
+                 orientation: str, language: str) -> str:
+    payload = json.dumps([brief.strip(), route, avatar_id, voice_id, duration_s, orientation, language.lower()])
+    return "produce:" + hashlib.sha256(payload.encode()).hexdigest()[:40]
+
+
+async def _draft(state: AppState, ctx: Context, req: ScriptRequest, model: str | None) -> Drafted | Sample:
+    settings = state.settings
+    if settings.deepseek_api_key is not None:
+        key = settings.deepseek_api_key.get_secret_value()
+        base_url, wire, source = settings.deepseek_base_url, None, "deepseek"
+        if settings.heygen_sandbox:  # offline: the sandbox's DeepSeek stand-in answers
+            from ..sandbox import SANDBOX_BASE_URL
+
+            base_url, wire = SANDBOX_BASE_URL, state.transport
+        text, usage, used = await deepseek_complete(req, api_key=key, base_url=base_url,
+                                                    model=model or settings.deepseek_model, transport=wire)
+        return Drafted(text=text, source=source, model=used, usage=usage)  # type: ignore[arg-type]
+    caps = ctx.client_capabilities
+    if caps is not None and caps.sampling is not None:
+        return Sample([SamplingMessage(role="user", content=TextContent(type="text", text=req.user_message()))],
+                      system_prompt=SYSTEM_PROMPT, max_tokens=4000, temperature=0.7)
+    if settings.heygen_sandbox:
+        from ..sandbox import SANDBOX_BASE_URL
+
+        text, usage, used = await deepseek_complete(req, api_key="sandbox-key", base_url=SANDBOX_BASE_URL,
+                                                    model=model or settings.deepseek_model, transport=state.transport)
+        return Drafted(text=text, source="sandbox", model=used, usage=usage)
+    raise ToolError("No script model: set DEEPSEEK_API_KEY (any OpenAI-compatible endpoint via DEEPSEEK_BASE_URL), "
+                    "or use an MCP client that supports sampling, or write the script yourself.")
+
+
+async def draft_for_write(topic: str, duration_s: int, language: str, tone: str | None, audience: str | None,
+                          format: ScriptFormat, model: str | None, ctx: Context) -> Drafted | Sample:
+    req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
+                        format=format)
+    return await _draft(app(ctx), ctx, req, model)
+
+
+async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
+                            orientation: str, language: str, ctx: Context) -> Drafted | Sample:
+    state = app(ctx)
+    previous = state.journal.find_by_key(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation,
+                                                      language))
+    if previous is not None and previous.get("script"):
+        return Drafted(source="journal", script=previous["script"])
+    req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
+    return await _draft(state, ctx, req, None)
+
+
+def _unpack(draft: Drafted | CreateMessageResult, req: ScriptRequest) -> tuple[Script, str, str, Usage | None]:
+    if isinstance(draft, CreateMessageResult):
+        text = draft.content.text if isinstance(draft.content, TextContent) else ""
+        return parse_script(text, req), "sampling", draft.model, None
+    if draft.script is not None:
+        return Script.model_validate(draft.script), draft.source, draft.model, None
+    return parse_script(draft.text, req), draft.source, draft.model, draft.usage
+
+
+@reports_errors
+async def write_script(
+    ctx: Context,
+    topic: Annotated[str, Field(min_length=3, max_length=4000, description="Topic or brief.")],
+    draft: Annotated[Any, Resolve(draft_for_write)],
+    duration_s: Duration = 60,
+    language: Language = "en",
+    tone: Annotated[str | None, Field(max_length=80)] = None,
+    audience: Annotated[str | None, Field(max_length=120)] = None,
+    format: Annotated[ScriptFormat, Field(description="scenes (Studio), single (one presenter) or agent-brief "
+                                                      "(a Video Agent prompt).")] = "scenes",
+    model: Annotated[Literal["deepseek-chat", "deepseek-reasoner"] | None,
+                     Field(description="DeepSeek model; default from DEEPSEEK_MODEL.")] = None,
+) -> ScriptOut:
+    """Write a video script for speech: scenes with pause markup and estimated seconds (uses DeepSeek,
+    or your own model via sampling). Costs no HeyGen credits."""
+    req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
+                        format=format)
+    script, source, used, usage = _unpack(draft, req)
+    step = {"scenes": "create_studio_video with one scene per item (or produce_video).",
+            "single": "create_avatar_video with script = the scene text.",
+            "agent-brief": "create_agent_video with prompt = brief."}[format]
+    return ScriptOut(**script.model_dump(), source=source, model=used, usage=usage, next_step=step)  # type: ignore[arg-type]
+
+
+async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None,
+                    language: str) -> tuple[str, str, str | None]:
+    notes = []
+    if avatar_id:
+        look = await catalog.require_look(state, avatar_id)
+    else:
+        page = await state.client.avatars.list_looks(ownership="public", limit=20)
+        ready = [lk for lk in page.items if lk.status in (None, "completed")]
+        if not ready:
+            raise ToolError("No ready public avatar found; pass avatar_id (see list_avatars).")
+        look = ready[0]
+        notes.append(f"avatar '{look.name}' ({look.id})")
+    if voice_id:
+        await catalog.require_voice(state, voice_id)
+    else:
+        lang = catalog.language_name(language)
+        voices = (await state.client.voices.list(language=lang, limit=20)).items
+        if not voices:
+            raise ToolError(f"No voice for language {language!r}; pass voice_id (see list_voices).")
+        same = [v for v in voices if look.gender and (v.gender or "").lower() == look.gender.lower()]
+        voice = (same or voices)[0]
+        voice_id = voice.voice_id
+        notes.append(f"voice '{voice.name}' ({voice.voice_id}, {voice.language})")
+    return look.id, voice_id, ("Picked " + " and ".join(notes) + ".") if notes else None
+
+
+async def _submit(state: AppState, route: Route, script: Script, avatar_id: str, voice_id: str,
+                  orientation: str) -> str:
+    aspect = "9:16" if orientation == "portrait" else "16:9"
+    if route == "agent":
+        session = await state.client.video_agents.create(CreateAgentSession(
+            prompt=script.brief or script.scenes[0].text, avatar_id=avatar_id, voice_id=voice_id,
+            orientation=orientation))  # type: ignore[arg-type]
+        return make_job_id("agent", session.session_id)
+    if route == "avatar":
+        text = " ".join(s.text for s in script.scenes)
+        if len(text) > 5000:
+            raise ToolError("The script is over 5000 characters for one presenter; use route='studio'.")
+        created = await state.client.videos.create(CreateAvatarVideo(
+            avatar_id=avatar_id, voice_id=voice_id, script=text, title=script.title, aspect_ratio=aspect))
+        return make_job_id("video", created.video_id)
+    scenes = [Scene(avatar_id=avatar_id, voice_id=voice_id, script=s.text) for s in script.scenes]
+    created = await state.client.videos.create_studio_v2(build_v2(
+        scenes, title=script.title, resolution="1080p", aspect_ratio=aspect, captions=False))  # type: ignore[arg-type]
+    return make_job_id("video", created.video_id)
+
+
+@reports_errors
+async def produce_video(
+    ctx: Context,
+    brief: Annotated[str, Field(min_length=3, max_length=4000, description="What the video is about.")],
+    draft: Annotated[Any, Resolve(draft_for_produce)],
+    route: Annotated[Route, Field(description="avatar: one presenter; studio: scenes; agent: Video Agent.")] = "avatar",
+    avatar_id: Annotated[str | None, Field(description="Default: a public avatar (named in the answer).")] = None,
+    voice_id: Annotated[str | None, Field(description="Default: a voice in the script's language.")] = None,
+    duration_s: Annotated[int, Field(ge=5, le=300)] = 30,
+    orientation: Literal["landscape", "portrait"] = "landscape",
+    language: Language = "en",
+    max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
+) -> Produced:
+    """Brief → script → video → MP4 file in one call. Paid: the render spends HeyGen credits.
+    Bounded: if the render outlasts max_wait_s, call again with the same arguments to resume (never pays twice)."""
+    state = app(ctx)
+    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
+    req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
+    await ctx.report_progress(2, total=100, message="script")
+    script, _, _, _ = _unpack(draft, req)
+    previous = state.journal.find_by_key(key)
+    note = None
+    if previous is not None:
+        job_id, resumed = previous["job_id"], True
+        avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
+    else:
+        avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
+        await ctx.report_progress(10, total=100, message="submitting")
+        job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation), False
+        state.journal.record(kind="produce", job_id=job_id, key=key, title=script.title,
+                             script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+
+    async def report(progress: float, message: str) -> None:
+        await ctx.report_progress(15 + progress * 0.8, total=100, message=f"rendering: {message}")
+
+    status = await wait(state, job_id, max_wait_s, report)
+    base = dict(job_id=job_id, video_id=status.video_id, title=script.title, route=route,
+                script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id, resumed=resumed,
+                note=note)
+    if status.status == "failed":
+        return Produced(stage="failed", failure=status.failure, next_step=status.next_step, **base)
+    if not status.done:
+        stage = "waiting_for_input" if status.status == "waiting_for_input" else "rendering"
+        return Produced(stage=stage, next_step=(
+            "Still rendering. Call produce_video again with the same arguments to resume (nothing is paid again), "
+            f"or wait_for_job('{job_id}') then download_video('{job_id}')."), **base)
+    return await _finish(state, ctx, status.video_id or "", base)
+
+
+async def _finish(state: AppState, ctx: Context, video_id: str, base: dict[str, Any]) -> Produced:
+    dest = confine_output(state.settings, f"{video_id}.mp4")
+    if not dest.is_file():  # a resumed call may find the file already saved
+        video = await state.client.videos.get(video_id)
+
+        async def refresh() -> str:
+            return (await state.client.videos.get(video_id)).video_url or ""
+
+        await ctx.report_progress(96, total=100, message="downloading")
+        await download(state.client.http.client, video.video_url or "", dest, refresh_url=refresh)
+    await ctx.report_progress(100, total=100, message="done")
+    return Produced(stage="done", path=str(Path(dest)), next_step=f"The video is at {dest}.", **base)
+
+
+def register(mcp: MCPServer) -> None:
+    mcp.tool(title="Write a video script", annotations=READ_ONLY)(write_script)
+    mcp.tool(title="Produce a video from a brief", annotations=PAID)(produce_video)
+
+
+__all__ = ["poll_once", "register"]

@@ -1,0 +1,293 @@
+"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, waiting, download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ResourceLink, TextContent
+from pydantic import Field
+
+from ..core.errors import EndpointRetiredError, NotFoundError
+from ..core.models import (
+    MAX_SCRIPT_CHARS,
+    AspectRatio,
+    AssetBase64,
+    AssetRef,
+    AssetUrl,
+    Background,
+    Caption,
+    CreateAvatarVideo,
+    CreateImageVideo,
+    Engine,
+    EngineType,
+    Expressiveness,
+    Resolution,
+    VoiceSettings,
+)
+from ..core.studio import Scene, build_v2, build_v3, v3_gaps
+from ..core.transfer import download
+from . import catalog
+from .common import DESTRUCTIVE, LOCAL_WRITE, PAID, READ_ONLY, AppState, app, check_id, confine_output, reports_errors
+from .jobs import make_job_id, parse_job_id, poll_once, wait
+from .outputs import Deleted, Downloaded, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
+
+RequestKey = Annotated[
+    str | None,
+    Field(max_length=64, description="Only to deliberately repeat an identical video; repeats are not charged twice."),
+]
+HexColor = Annotated[str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
+
+
+def _created(video_id: str, status: str | None, *, api: Literal["v3", "v2"], replayed: bool,
+             note: str | None = None) -> VideoJob:
+    job_id = make_job_id("video", video_id)
+    step = f"Call wait_for_job('{job_id}'), then download_video('{job_id}')."
+    if replayed:
+        note = (note + " " if note else "") + "An identical request was already submitted: this is that video."
+    return VideoJob(job_id=job_id, video_id=video_id, status=status or "pending", api=api, replayed=replayed,
+                    note=note, next_step=step)
+
+
+@reports_errors
+async def create_avatar_video(
+    ctx: Context,
+    script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
+                                        description="Exact words to speak, or give audio_url/audio_asset_id.")] = None,
+    avatar_id: Annotated[str | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
+    image: Annotated[str | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
+                                                   "an http(s) URL or an asset id.")] = None,
+    voice_id: Annotated[str | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
+    audio_url: Annotated[str | None, Field(pattern=r"^https?://", description="Audio to lip-sync.")] = None,
+    audio_asset_id: str | None = None,
+    voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
+    voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
+    resolution: Resolution | None = None,
+    aspect_ratio: AspectRatio | None = None,
+    background_color: HexColor = None,
+    background_image_url: Annotated[str | None, Field(pattern=r"^https?://")] = None,
+    captions: Annotated[bool, Field(description="Also render a captioned copy and an SRT file.")] = False,
+    motion_prompt: Annotated[str | None, Field(max_length=1000, description="Gestures/body motion in words.")] = None,
+    expressiveness: Annotated[Expressiveness | None, Field(description="Photo avatars, Avatar IV only.")] = None,
+    engine: EngineType | None = None,
+    output_format: Literal["mp4", "webm"] = "mp4",
+    title: Annotated[str | None, Field(max_length=200)] = None,
+    request_key: RequestKey = None,
+) -> VideoJob:
+    """Make a single-presenter video: an avatar look (or any image) speaks a script or audio.
+    Paid: spends HeyGen credits (Avatar IV about $0.10 per output second). Returns a job id at once."""
+    state = app(ctx)
+    if bool(avatar_id) == bool(image):
+        raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
+    speech = {"script": script, "audio_url": audio_url, "audio_asset_id": audio_asset_id}
+    if sum(1 for v in speech.values() if v) != 1:
+        raise ToolError("Give exactly one of script, audio_url or audio_asset_id.")
+    if voice_id:
+        await catalog.require_voice(state, voice_id)
+    if avatar_id:
+        look = await catalog.require_look(state, avatar_id)
+        if script and not voice_id:
+            voice_id = look.default_voice_id
+            if not voice_id:
+                raise ToolError(f"Avatar '{look.id}' has no default voice; pass voice_id (see list_voices).")
+    elif script and not voice_id:
+        raise ToolError("An image video with a script needs voice_id (see list_voices).")
+    settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
+    background = None
+    if background_color or background_image_url:
+        background = (Background(type="color", value=background_color) if background_color
+                      else Background(type="image", url=background_image_url))
+    common = dict(script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
+                  voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
+                  caption=Caption() if captions else None, motion_prompt=motion_prompt,
+                  expressiveness=expressiveness, output_format=output_format if output_format != "mp4" else None,
+                  title=title)
+    if avatar_id:
+        req = CreateAvatarVideo(avatar_id=avatar_id, engine=Engine(type=engine) if engine else None, **common)
+    else:
+        req = CreateImageVideo(image=await _image_input(state, image or ""), **common)
+    created = await state.client.videos.create(req, request_key=request_key)
+    return _created(created.video_id, created.status, api="v3", replayed=created.replayed)
+
+
+async def _image_input(state: AppState, image: str) -> AssetUrl | AssetRef | AssetBase64:
+    if image.startswith(("http://", "https://")):
+        return AssetUrl(url=image)
+    if "/" in image or "\\" in image or Path(image).suffix:
+        from .assets import upload_local
+
+        uploaded = await upload_local(state, image)
+        return AssetRef(asset_id=uploaded.asset_id)
+    return AssetRef(asset_id=check_id(image, "asset id"))
+
+
+@reports_errors
+async def create_studio_video(
+    ctx: Context,
+    scenes: Annotated[list[Scene], Field(min_length=1, max_length=50, description="1-50 scenes, in order.")],
+    title: Annotated[str | None, Field(max_length=200)] = None,
+    resolution: Resolution = "1080p",
+    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:5", "5:4"] = "16:9",
+    captions: bool = False,
+    api: Annotated[Literal["v2", "v3"], Field(description="v2 Studio endpoint (default) or v3 type=studio.")] = "v2",
+    request_key: RequestKey = None,
+) -> VideoJob:
+    """Make a multi-scene video with an exact script per scene (presenters, voices, backgrounds).
+    Paid: spends HeyGen credits per output minute. Returns a job id at once."""
+    state = app(ctx)
+    for n, scene in enumerate(scenes, 1):
+        if scene.presenter:
+            await catalog.require_look(state, scene.presenter, where=f"scene {n}")
+        if scene.voice_id:
+            await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
+    shape = dict(title=title, resolution=resolution, aspect_ratio=aspect_ratio, captions=captions)
+    client = state.client
+    if api == "v3":
+        gaps = v3_gaps(scenes)
+        if gaps:
+            raise ToolError("v3 Studio cannot express: " + "; ".join(gaps) + ". Use api='v2' or change those scenes.")
+        created = await client.videos.create(build_v3(scenes, **shape), request_key=request_key)
+        return _created(created.video_id, created.status, api="v3", replayed=created.replayed)
+    try:
+        created = await client.videos.create_studio_v2(build_v2(scenes, **shape), request_key=request_key)
+        return _created(created.video_id, created.status, api="v2", replayed=created.replayed)
+    except EndpointRetiredError:
+        gaps = v3_gaps(scenes)
+        if gaps:
+            raise ToolError("HeyGen has retired the v2 Studio endpoint, and v3 cannot express: " + "; ".join(gaps)
+                            + ". Change those scenes, then call again with api='v3'. Nothing was charged.") from None
+    created = await client.videos.create(build_v3(scenes, **shape), request_key=request_key)
+    return _created(created.video_id, created.status, api="v3", replayed=created.replayed,
+                    note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
+
+
+async def _video_id_for(state: AppState, job_id: str) -> str:
+    kind, raw = parse_job_id(state, job_id)
+    if kind == "video":
+        return raw
+    if kind == "agent":
+        session = await state.client.video_agents.get(raw)
+        if not session.video_id:
+            raise ToolError(f"Agent session {raw} has no video yet ({session.status}); call wait_for_job first.")
+        return session.video_id
+    raise ToolError(f"{job_id} is a {kind} job, not a video; use the tool for that kind.")
+
+
+@reports_errors
+async def get_video(
+    ctx: Context,
+    job_id: Annotated[str, Field(description="job_id from a create tool, or a HeyGen video id.")],
+) -> VideoInfo:
+    """Current status of a video and fresh (expiring) URLs. One upstream call."""
+    state = app(ctx)
+    video = await state.client.videos.get(await _video_id_for(state, job_id))
+    failure = f"{video.failure_code}: {video.failure_message}" if video.status == "failed" else None
+    step = {"completed": f"download_video('{make_job_id('video', video.id)}') saves it.",
+            "failed": "Fix the cause and create the video again (charged again)."}.get(
+        video.status, f"Call wait_for_job('{make_job_id('video', video.id)}').")
+    return VideoInfo(video_id=video.id, status=video.status, title=video.title, duration_s=video.duration,
+                     video_url=video.video_url, captioned_video_url=video.captioned_video_url,
+                     subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=failure,
+                     next_step=step)
+
+
+@reports_errors
+async def wait_for_job(
+    ctx: Context,
+    job_id: Annotated[str, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
+    max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
+) -> JobStatus:
+    """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.
+    Returns the current state; if not done, call again. Never resubmits."""
+
+    async def report(progress: float, message: str) -> None:
+        await ctx.report_progress(progress, total=100, message=message)
+
+    return await wait(app(ctx), job_id, max_wait_s, report)
+
+
+@reports_errors
+async def download_video(
+    ctx: Context,
+    job_id: Annotated[str, Field(description="job_id of a finished video, agent session or translation.")],
+    filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
+    captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
+) -> Annotated[CallToolResult, Downloaded]:
+    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs)."""
+    state = app(ctx)
+    kind, raw = parse_job_id(state, job_id)
+    if kind == "translation":
+        translation = await state.client.translations.get(raw)
+        url, video_id = translation.video_url, raw
+
+        async def refresh() -> str:
+            return (await state.client.translations.get(raw)).video_url or ""
+    else:
+        video_id = await _video_id_for(state, job_id)
+        video = await state.client.videos.get(video_id)
+        if video.status != "completed":
+            raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
+        url = video.captioned_video_url if captioned else video.video_url
+
+        async def refresh() -> str:
+            fresh = await state.client.videos.get(video_id)
+            return (fresh.captioned_video_url if captioned else fresh.video_url) or ""
+    if not url:
+        raise ToolError("HeyGen has no file for that job yet; call wait_for_job first.")
+    name = filename or f"{video_id}{'-captioned' if captioned else ''}.mp4"
+    if not Path(name).suffix:
+        name += ".mp4"
+    dest = confine_output(state.settings, name)
+    await ctx.report_progress(0, total=100, message=f"downloading {dest.name}")
+    result = await download(state.client.http.client, url, dest, refresh_url=refresh)
+    await ctx.report_progress(100, total=100, message="downloaded")
+    out = Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
+                     resumed_from=result.resumed_from, uri=result.path.as_uri())
+    link = ResourceLink(type="resource_link", name=result.path.name, uri=out.uri, mime_type="video/mp4",
+                        size=result.size)
+    text = TextContent(type="text", text=f"Saved {result.size} bytes to {result.path}")
+    return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
+
+
+@reports_errors
+async def list_videos(
+    ctx: Context,
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+    next_token: str | None = None,
+    title: Annotated[str | None, Field(description="Filter by title.")] = None,
+) -> VideoList:
+    """Your videos, newest first (compact rows; pass next_token for more)."""
+    page = await app(ctx).client.videos.list(limit=limit, token=next_token, title=title)
+    rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
+            for v in page.items]
+    return VideoList(items=rows, next_token=page.next_token if page.has_more else None)
+
+
+@reports_errors
+async def delete_video(
+    ctx: Context, video_id: Annotated[str, Field(description="HeyGen video id (or a video job_id).")]
+) -> Deleted:
+    """Permanently delete a video and its files at HeyGen."""
+    state = app(ctx)
+    vid = await _video_id_for(state, video_id)
+    try:
+        await state.client.videos.delete(vid)
+    except NotFoundError:
+        raise ToolError(f"No video {vid} at HeyGen (already deleted?); list_videos shows what exists.") from None
+    return Deleted(id=vid)
+
+
+def register(mcp: MCPServer) -> None:
+    mcp.tool(title="Create an avatar video", annotations=PAID)(create_avatar_video)
+    mcp.tool(title="Create a multi-scene Studio video", annotations=PAID)(create_studio_video)
+    mcp.tool(title="Get a video", annotations=READ_ONLY)(get_video)
+    mcp.tool(title="Wait for a job", annotations=READ_ONLY)(wait_for_job)
+    mcp.tool(title="Download a video", annotations=LOCAL_WRITE)(download_video)
+    mcp.tool(title="List videos", annotations=READ_ONLY)(list_videos)
+    mcp.tool(title="Delete a video", annotations=DESTRUCTIVE)(delete_video)
+
+
+__all__ = ["JobStatus", "poll_once", "register"]

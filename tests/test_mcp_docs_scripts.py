@@ -1,0 +1,177 @@
+"""Docs over MCP (resources, prompts, completions, read_reference) and the script writer
+(DeepSeek through the openai SDK, the client's model through sampling, neither) and produce_video."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, MCPError
+from mcp.types import CreateMessageResult, PromptReference, ResourceTemplateReference, TextContent
+
+from conftest import make_settings
+from heygen_studio.server import create_server
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[1]
+REQUIRED_PROMPTS = {"optimize_video_prompt", "write_video_script", "plan_studio_video", "create_photo_avatar_guide"}
+
+
+async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    result = await client.call_tool(name, args)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+def chats(sandbox: Any) -> list[Any]:
+    return [r for r in sandbox.requests if r.path.endswith("/chat/completions")]
+
+
+# -- docs ---------------------------------------------------------------------------------------------
+async def test_resources_list_and_read(mcp: Client) -> None:
+    listed = {str(r.uri): r for r in (await mcp.list_resources()).resources}
+    assert "heygen://skill" in listed
+    topics = sorted(p.stem for p in (ROOT / "references").glob("*.md"))
+    assert topics
+    for topic in topics:
+        res = listed[f"heygen://references/{topic}"]
+        assert res.title and res.description and res.mime_type == "text/markdown"
+    skill = await mcp.read_resource("heygen://skill")
+    assert skill.contents[0].text == (ROOT / "SKILL.md").read_text()
+    one = await mcp.read_resource(f"heygen://references/{topics[0]}")
+    assert one.contents[0].text == (ROOT / "references" / f"{topics[0]}.md").read_text()
+    with pytest.raises(MCPError):
+        await mcp.read_resource("heygen://references/no-such-topic")
+
+
+async def test_templates_complete_topic_names(mcp: Client) -> None:
+    templates = {t.uri_template for t in (await mcp.list_resource_templates()).resource_templates}
+    assert {"heygen://references/{topic}", "heygen://prompts/{name}"} <= templates
+    done = await mcp.complete(ref=ResourceTemplateReference(type="ref/resource", uri="heygen://references/{topic}"),
+                              argument={"name": "topic", "value": "video"})
+    expected = sorted(p.stem for p in (ROOT / "references").glob("video*.md"))
+    assert done.completion.values == expected
+
+
+async def test_prompts_listed_rendered_and_completed(mcp: Client) -> None:
+    prompts = {p.name: p for p in (await mcp.list_prompts()).prompts}
+    assert REQUIRED_PROMPTS <= set(prompts)
+    for prompt in prompts.values():
+        assert prompt.description and all(a.description for a in prompt.arguments or [])
+    spec = prompts["optimize_video_prompt"]
+    args = {a.name: "a 30 second launch teaser for a coffee app" if a.required else "landscape"
+            for a in spec.arguments or []}
+    rendered = await mcp.get_prompt("optimize_video_prompt", args)
+    text = rendered.messages[0].content.text
+    assert "coffee app" in text and "{" not in text.replace("{{", "")
+    source = await mcp.read_resource("heygen://prompts/optimize_video_prompt")
+    assert "coffee" not in source.contents[0].text
+    orientation = await mcp.complete(ref=PromptReference(type="ref/prompt", name="optimize_video_prompt"),
+                                     argument={"name": "orientation", "value": "p"})
+    assert orientation.completion.values == ["portrait"]
+    language = await mcp.complete(ref=PromptReference(type="ref/prompt", name="write_video_script"),
+                                  argument={"name": "language", "value": "Ger"})
+    assert "German" in language.completion.values
+
+
+async def test_read_reference_by_topic_and_query(mcp: Client) -> None:
+    topic = sorted(p.stem for p in (ROOT / "references").glob("*.md"))[0]
+    one = await call(mcp, "read_reference", {"topic": topic})
+    assert one["sections"][0]["topic"] == topic and topic in one["topics"]
+    found = await call(mcp, "read_reference", {"query": "how long do renders take and how do I poll", "max_chars": 3000})
+    assert 1 <= len(found["sections"]) <= 3
+    assert sum(len(s["text"]) for s in found["sections"]) <= 3100
+    bad = await mcp.call_tool("read_reference", {"topic": "nonsense"})
+    assert bad.is_error and "Topics:" in bad.content[0].text
+
+
+# -- write_script -----------------------------------------------------------------------------------------
+async def test_write_script_with_deepseek(tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    settings = make_settings(tmp_path, deepseek_api_key="sk-deepseek-test")
+    async with Client(create_server(settings, transport=wire)) as client:
+        args = {"topic": "Why hydration matters for runners", "duration_s": 45, "language": "en",
+                "tone": "upbeat", "format": "scenes"}
+        first = await call(client, "write_script", args)
+        again = await call(client, "write_script", args)
+    assert first["source"] == "deepseek" and first["scenes"] and first["total_seconds"] > 0
+    for scene in first["scenes"]:
+        assert len(scene["text"]) <= 5000 and scene["seconds"] > 0 and scene["words"] > 0
+        assert "[pause" not in scene["text"]
+    assert abs(first["total_seconds"] - sum(s["seconds"] for s in first["scenes"])) < 0.5
+    assert first["usage"]["prompt_tokens"] > 0 and again["usage"]["cache_hit_tokens"] > 0
+    sent = chats(sandbox)
+    assert len(sent) == 2 and sent[0].headers.get("authorization", "").startswith("Bearer ")
+    assert sent[0].json["model"] == "deepseek-chat" and sent[0].json["response_format"] == {"type": "json_object"}
+
+
+async def test_write_script_agent_brief_with_reasoner(tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    settings = make_settings(tmp_path, deepseek_api_key="sk-deepseek-test")
+    async with Client(create_server(settings, transport=wire)) as client:
+        out = await call(client, "write_script", {"topic": "Launch of a coffee app", "duration_s": 30,
+                                                  "format": "agent-brief", "model": "deepseek-reasoner"})
+    assert out["brief"] and "word for word" in out["brief"] and out["model"] == "deepseek-reasoner"
+
+
+async def test_write_script_through_client_sampling(tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    seen: list[Any] = []
+
+    async def sampler(context: Any, params: Any) -> CreateMessageResult:
+        seen.append(params)
+        script = {"title": "Sampled", "language": "de", "scenes": [
+            {"text": "Hallo zusammen. [pause 1s] Heute geht es um Wasser.", "visual": "presenter"},
+            {"text": "Trinkt genug!", "visual": "glass"}]}
+        return CreateMessageResult(role="assistant", model="client-model",
+                                   content=TextContent(type="text", text="```json\n" + json.dumps(script) + "\n```"))
+
+    settings = make_settings(tmp_path)
+    for mode in ("auto", "legacy"):
+        async with Client(create_server(settings, transport=wire), sampling_callback=sampler, mode=mode) as client:
+            out = await call(client, "write_script", {"topic": "Wasser trinken", "language": "de", "duration_s": 10})
+        assert out["source"] == "sampling" and out["model"] == "client-model" and out["language"] == "de"
+        assert out["scenes"][0]["text"] == 'Hallo zusammen. <break time="1s"/> Heute geht es um Wasser.'
+    assert len(seen) == 2 and chats(sandbox) == []
+
+
+async def test_write_script_with_neither_says_what_to_set(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, heygen_sandbox=False)
+    async with Client(create_server(settings)) as client:
+        result = await client.call_tool("write_script", {"topic": "anything at all"})
+    assert result.is_error and "DEEPSEEK_API_KEY" in result.content[0].text and "sampling" in result.content[0].text
+
+
+# -- produce_video --------------------------------------------------------------------------------------------
+async def test_produce_video_resumes_and_never_pays_twice(mcp: Client, sandbox: Any, clock: Any,
+                                                          settings: Any) -> None:
+    args = {"brief": "A friendly 20 second welcome to our bakery", "duration_s": 20, "max_wait_s": 1}
+    seen: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
+
+    first = (await mcp.call_tool("produce_video", args, progress_callback=on_progress)).structured_content
+    assert first["stage"] == "rendering" and first["job_id"].startswith("video:") and not first["resumed"]
+    assert "produce_video again" in first["next_step"] and first["note"].startswith("Picked avatar")
+    assert seen and seen == sorted(seen)
+    clock.advance(3600)
+    second = await call(mcp, "produce_video", args)
+    assert second["stage"] == "done" and second["resumed"] and second["job_id"] == first["job_id"]
+    path = Path(second["path"])
+    assert path.parent == settings.heygen_output_dir and path.read_bytes()[4:8] == b"ftyp"
+    assert len([r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"]) == 1
+    assert len(chats(sandbox)) == 1  # the script was written once and reused
+
+
+@pytest.mark.parametrize(("route", "prefix", "path"), [("studio", "video:", "/v2/video/generate"),
+                                                       ("agent", "agent:", "/v3/video-agents")])
+async def test_produce_video_other_routes(mcp: Client, sandbox: Any, clock: Any, route: str, prefix: str,
+                                          path: str) -> None:
+    args = {"brief": "Three tips for better sleep", "route": route, "duration_s": 40, "max_wait_s": 1,
+            "orientation": "portrait"}
+    first = await call(mcp, "produce_video", args)
+    assert first["job_id"].startswith(prefix)
+    clock.advance(3600)
+    done = await call(mcp, "produce_video", args)
+    assert done["stage"] == "done" and Path(done["path"]).is_file()
+    assert len([r for r in sandbox.requests if r.method == "POST" and r.path == path]) == 1

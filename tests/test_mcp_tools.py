@@ -1,0 +1,379 @@
+"""Every tool over an in-memory MCP client against the sandbox, asserting wire JSON.
+
+Structured content and isError texts are what a model sees; the sandbox request log proves what
+was (and was not) sent upstream. The ``mcp`` fixture also fails a test on any contract violation.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client, MCPError
+
+from conftest import make_settings
+from heygen_studio.server import create_server
+
+pytestmark = pytest.mark.anyio
+MEDIA = Path(__file__).resolve().parents[1] / "server" / "heygen_studio" / "sandbox" / "media"
+
+PAID = {"create_agent_video", "create_avatar_video", "create_studio_video", "create_photo_avatar",
+        "create_avatar_look", "create_template_video", "translate_video", "produce_video"}
+DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook"}
+READ_ONLY = {"get_agent_session", "list_agent_styles", "get_video", "wait_for_job", "list_videos", "list_assets",
+             "list_avatars", "get_avatar", "list_voices", "get_account", "list_templates", "get_translation",
+             "list_webhooks", "write_script", "read_reference"}
+OTHER = {"reply_to_agent", "stop_agent_session", "download_video", "upload_asset", "add_webhook"}
+
+
+async def call(mcp: Client, name: str, args: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+    result = await mcp.call_tool(name, args or {}, **kw)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def error(mcp: Client, name: str, args: dict[str, Any] | None = None) -> str:
+    result = await mcp.call_tool(name, args or {})
+    assert result.is_error, result.structured_content
+    text = result.content[0].text
+    assert text.startswith(f"Error executing tool {name}: "), text  # a ToolError, never the hidden generic text
+    return text
+
+
+def upstream(sandbox: Any, method: str, path: str) -> list[Any]:
+    return [r for r in sandbox.requests if r.method == method and r.path == path]
+
+
+async def look_and_voice(mcp: Client) -> tuple[str, str]:
+    look = (await call(mcp, "list_avatars", {"limit": 1}))["items"][0]["id"]
+    voice = (await call(mcp, "list_voices", {"language": "en", "limit": 1}))["items"][0]["voice_id"]
+    return look, voice
+
+
+# -- the tool surface --------------------------------------------------------------------------------
+async def test_tools_list_is_the_public_interface(mcp: Client) -> None:
+    tools = {t.name: t for t in (await mcp.list_tools()).tools}
+    assert set(tools) == PAID | DESTRUCTIVE | READ_ONLY | OTHER
+    for name, tool in tools.items():
+        assert tool.description and len(tool.description) < 400, name
+        assert tool.output_schema, name
+        for prop, schema in tool.input_schema.get("properties", {}).items():
+            assert "exclusiveMaximum" not in json.dumps(schema) and "exclusiveMinimum" not in json.dumps(schema), prop
+        ann = tool.annotations
+        if name in PAID:
+            assert ann.read_only_hint is False and not ann.idempotent_hint, name
+            assert "Paid" in tool.description, name
+        elif name in DESTRUCTIVE:
+            assert ann.destructive_hint is True, name
+        elif name in READ_ONLY:
+            assert ann.read_only_hint is True, name
+
+
+async def test_unknown_tool_is_a_protocol_error(mcp: Client) -> None:
+    with pytest.raises(MCPError) as info:
+        await mcp.call_tool("make_me_a_sandwich", {})
+    assert info.value.error.code == -32602
+
+
+async def test_without_key_tools_say_how_to_set_one(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, heygen_sandbox=False)
+    async with Client(create_server(settings)) as client:
+        text = await error(client, "list_voices", {})
+    assert "HEYGEN_API_KEY" in text and "HEYGEN_SANDBOX=1" in text
+
+
+async def test_api_key_never_appears_in_tool_results(tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    secret = "bad-0123456789-SECRET"
+    settings = make_settings(tmp_path, heygen_api_key=secret)
+    async with Client(create_server(settings, transport=wire)) as client:
+        text = await error(client, "get_account", {})
+        assert "HEYGEN_API_KEY" in text and secret not in text
+    assert all(secret not in json.dumps(r.headers) for r in sandbox.requests)  # the log masks it too
+
+
+# -- avatar video: create → wait → download -------------------------------------------------------------
+async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, settings: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hello there.",
+                                                  "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
+    assert job["job_id"] == f"video:{job['video_id']}" and job["api"] == "v3" and not job["replayed"]
+    body = upstream(sandbox, "POST", "/v3/videos")[0].json
+    assert body["type"] == "avatar" and body["caption"] == {"file_format": "srt"} and body["aspect_ratio"] == "9:16"
+
+    again = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hello there.",
+                                                    "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
+    assert again["video_id"] == job["video_id"] and again["replayed"]
+
+    clock.advance(3600)
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 5})
+    assert status["done"] and status["status"] == "completed" and status["progress"] == 100
+    result = await mcp.call_tool("download_video", {"job_id": job["job_id"], "filename": "../escape.mp4"})
+    assert not result.is_error
+    saved = result.structured_content
+    path = Path(saved["path"])
+    assert path.parent == settings.heygen_output_dir and path.name == "escape.mp4"
+    assert path.read_bytes()[4:8] == b"ftyp" and saved["size_bytes"] == path.stat().st_size
+    links = [c for c in result.content if c.type == "resource_link"]
+    assert links and links[0].uri == path.as_uri() and links[0].mime_type == "video/mp4"
+
+    info = await call(mcp, "get_video", {"job_id": job["job_id"]})
+    assert info["status"] == "completed" and info["video_url"]
+    listed = await call(mcp, "list_videos", {"limit": 5})
+    assert job["video_id"] in {v["video_id"] for v in listed["items"]}
+    assert (await call(mcp, "delete_video", {"video_id": job["job_id"]}))["deleted"]
+    assert "not found" in await error(mcp, "wait_for_job", {"job_id": job["job_id"]})
+
+
+async def test_bad_ids_are_caught_before_anything_is_paid(mcp: Client, sandbox: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": "nope", "script": "Hi"})
+    assert "voice 'nope' not found; try list_voices(" in text
+    text = await error(mcp, "create_avatar_video", {"avatar_id": "ghost_look", "voice_id": voice, "script": "Hi"})
+    assert "avatar look 'ghost_look' not found" in text and "list_avatars" in text
+    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "x" * 5001})
+    assert "5000" in text
+    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "script": "Hi",
+                                                    "audio_url": "https://example.com/a.mp3"})
+    assert "exactly one of script" in text
+    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi",
+                                                    "background_color": "red"})
+    assert "background_color" in text
+    assert upstream(sandbox, "POST", "/v3/videos") == []
+
+
+async def test_wait_is_bounded_reports_rising_progress_and_never_resubmits(mcp: Client, sandbox: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Slow one."})
+    seen: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
+
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 1},
+                        progress_callback=on_progress)
+    assert not status["done"] and "wait_for_job" in status["next_step"]
+    assert "Do not create it again" in status["next_step"]
+    assert len(seen) >= 3 and seen == sorted(seen) and len(set(seen)) == len(seen)
+    assert status["waited_s"] <= 1.5
+    assert len(upstream(sandbox, "POST", "/v3/videos")) == 1
+
+
+async def test_wait_takes_a_raw_video_id(mcp: Client, clock: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Raw id."})
+    clock.advance(3600)
+    status = await call(mcp, "wait_for_job", {"job_id": job["video_id"]})
+    assert status["kind"] == "video" and status["done"]
+
+
+# -- Studio ------------------------------------------------------------------------------------------------
+def scenes(look: str, voice: str, style: str | None = None) -> list[dict[str, Any]]:
+    first: dict[str, Any] = {"avatar_id": look, "voice_id": voice, "script": "Scene one.",
+                             "background_color": "#102030"}
+    if style:
+        first["avatar_style"] = style
+    return [first, {"avatar_id": look, "voice_id": voice, "script": "Scene two.", "voice_speed": 1.1}]
+
+
+async def test_studio_v2_by_default(mcp: Client, sandbox: Any, clock: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_studio_video", {"scenes": scenes(look, voice), "title": "two scenes"})
+    assert job["api"] == "v2"
+    body = upstream(sandbox, "POST", "/v2/video/generate")[0].json
+    assert len(body["video_inputs"]) == 2 and body["dimension"] == {"width": 1920, "height": 1080}
+    assert body["video_inputs"][0]["background"] == {"type": "color", "value": "#102030"}
+    clock.advance(3600)
+    assert (await call(mcp, "wait_for_job", {"job_id": job["job_id"]}))["status"] == "completed"
+
+
+async def test_studio_v3_on_request(mcp: Client, sandbox: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_studio_video", {"scenes": scenes(look, voice), "api": "v3",
+                                                  "aspect_ratio": "9:16"})
+    assert job["api"] == "v3"
+    body = upstream(sandbox, "POST", "/v3/videos")[0].json
+    assert body["type"] == "studio" and len(body["scenes"]) == 2 and body["aspect_ratio"] == "9:16"
+    text = await error(mcp, "create_studio_video", {"scenes": scenes(look, voice, "circle"), "api": "v3"})
+    assert "avatar_style 'circle'" in text
+
+
+async def test_studio_falls_back_to_v3_when_v2_is_retired(mcp: Client, sandbox: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    sandbox.faults.inject("POST", "/v2/video/generate", "retired", times=5)
+    job = await call(mcp, "create_studio_video", {"scenes": scenes(look, voice)})
+    assert job["api"] == "v3" and "retired" in job["note"]
+    assert len(upstream(sandbox, "POST", "/v3/videos")) == 1
+
+    text = await error(mcp, "create_studio_video", {"scenes": scenes(look, voice, "circle"), "title": "styled"})
+    assert "retired" in text and "avatar_style 'circle'" in text and "Nothing was charged" in text
+    assert len(upstream(sandbox, "POST", "/v3/videos")) == 1  # nothing more was sent
+
+
+async def test_studio_scene_validation(mcp: Client, sandbox: Any) -> None:
+    look, _ = await look_and_voice(mcp)
+    text = await error(mcp, "create_studio_video", {"scenes": [{"avatar_id": look, "script": "No voice."}]})
+    assert "voice_id" in text
+    text = await error(mcp, "create_studio_video", {"scenes": []})
+    assert "scenes" in text
+    text = await error(mcp, "create_studio_video", {"scenes": [{"avatar_id": look, "voice_id": "ghost",
+                                                                "script": "Hi"}]})
+    assert "scene 1: voice 'ghost' not found" in text
+    assert upstream(sandbox, "POST", "/v2/video/generate") == []
+
+
+# -- Video Agent --------------------------------------------------------------------------------------------
+async def test_agent_video_end_to_end(mcp: Client, clock: Any, settings: Any) -> None:
+    styles = await call(mcp, "list_agent_styles", {"limit": 3})
+    assert styles["items"] and len(styles["items"]) <= 3
+    job = await call(mcp, "create_agent_video", {"prompt": "A 20 second upbeat intro to heygen-studio.",
+                                                 "orientation": "portrait", "style_id": styles["items"][0]["style_id"]})
+    assert job["job_id"].startswith("agent:")
+    session = await call(mcp, "get_agent_session", {"session_id": job["job_id"]})
+    assert session["status"] in {"thinking", "generating"}
+    clock.advance(3600)
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"]})
+    assert status["done"] and status["kind"] == "agent" and status["video_id"]
+    saved = await call(mcp, "download_video", {"job_id": job["job_id"]})
+    assert Path(saved["path"]).read_bytes()[4:8] == b"ftyp"
+
+
+async def test_agent_chat_reply_and_stop(mcp: Client, clock: Any) -> None:
+    job = await call(mcp, "create_agent_video", {"prompt": "Let's plan a video.", "mode": "chat"})
+    clock.advance(3600)
+    reply = await call(mcp, "reply_to_agent", {"session_id": job["session_id"], "message": "Keep it short."})
+    assert reply["run_id"]
+    await call(mcp, "stop_agent_session", {"session_id": job["job_id"]})
+    one_shot = await call(mcp, "create_agent_video", {"prompt": "One shot video."})
+    text = await error(mcp, "reply_to_agent", {"session_id": one_shot["session_id"], "message": "Hi"})
+    assert "mode='chat'" in text
+
+
+# -- assets ---------------------------------------------------------------------------------------------------
+async def test_upload_asset_three_ways(mcp: Client, sandbox: Any, tmp_path: Path) -> None:
+    photo = tmp_path / "face.dat"
+    photo.write_bytes((MEDIA / "sample.jpg").read_bytes())
+    by_path = await call(mcp, "upload_asset", {"path": str(photo)})
+    assert by_path["mime_type"] == "image/jpeg" and by_path["method"] == "multipart"
+    data = base64.b64encode((MEDIA / "sample.mp3").read_bytes()).decode()
+    by_b64 = await call(mcp, "upload_asset", {"base64_data": f"data:audio/mpeg;base64,{data}", "filename": "a.mp3"})
+    assert by_b64["mime_type"] == "audio/mpeg"
+    media_url = (await call(mcp, "upload_asset", {"path": str(photo)}))["url"]
+    by_url = await call(mcp, "upload_asset", {"url": media_url})
+    assert by_url["mime_type"] == "image/jpeg"
+    listed = await call(mcp, "list_assets", {"limit": 10})
+    assert by_path["asset_id"] in {a["asset_id"] for a in listed["items"]}
+    assert (await call(mcp, "delete_asset", {"asset_id": by_path["asset_id"]}))["deleted"]
+
+
+async def test_upload_refuses_files_outside_allowed_folders(mcp: Client, sandbox: Any) -> None:
+    text = await error(mcp, "upload_asset", {"path": "/etc/hostname"})
+    assert "outside the allowed folders" in text and "HEYGEN_ALLOWED_DIRS" in text
+    text = await error(mcp, "upload_asset", {"path": "missing.png"})
+    assert "No file at" in text
+    text = await error(mcp, "upload_asset", {"url": "ftp://example.com/x.png"})
+    assert "http(s)" in text
+    assert not [r for r in sandbox.requests if r.path.startswith("/v3/assets")]
+
+
+# -- catalogues ------------------------------------------------------------------------------------------------
+async def test_catalogues_are_compact_paginated_and_cached(mcp: Client, sandbox: Any) -> None:
+    page = await mcp.call_tool("list_voices", {"limit": 20})
+    assert len(json.dumps(page.structured_content)) <= 2500
+    first = page.structured_content
+    assert len(first["items"]) == 20 and first["next_token"]
+    calls = len(sandbox.requests)
+    again = await call(mcp, "list_voices", {"limit": 20})
+    assert again == first and len(sandbox.requests) == calls  # served from the cache
+    second = await call(mcp, "list_voices", {"limit": 20, "next_token": first["next_token"]})
+    assert {v["voice_id"] for v in second["items"]}.isdisjoint({v["voice_id"] for v in first["items"]})
+    german = await call(mcp, "list_voices", {"language": "de", "limit": 5})
+    assert german["items"] and all("German" in v["language"] for v in german["items"])
+    name = german["items"][0]["name"]
+    found = await call(mcp, "list_voices", {"name": name.lower()[:4], "language": "de"})
+    assert name in {v["name"] for v in found["items"]}
+
+    looks = await call(mcp, "list_avatars", {"limit": 3})
+    assert len(looks["items"]) == 3 and all(r["kind"] == "look" for r in looks["items"])
+    groups = await call(mcp, "list_avatars", {"kind": "groups", "limit": 2})
+    assert all(r["kind"] == "group" for r in groups["items"])
+    detail = await call(mcp, "get_avatar", {"avatar_id": groups["items"][0]["id"]})
+    assert detail["kind"] == "group" and detail["looks"]
+    look = await call(mcp, "get_avatar", {"avatar_id": looks["items"][0]["id"]})
+    assert look["kind"] == "look" and look["status"] in (None, "completed")
+    assert "not a valid HeyGen id" in await error(mcp, "get_avatar", {"avatar_id": "../../etc"})
+
+
+# -- photo avatars ---------------------------------------------------------------------------------------------
+async def test_photo_avatar_consent_and_no_double_charge(mcp: Client, sandbox: Any, sandbox_app: Any, clock: Any,
+                                                         tmp_path: Path) -> None:
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes((MEDIA / "sample.jpg").read_bytes())
+    job = await call(mcp, "create_photo_avatar", {"photo": str(photo), "name": "Me"})
+    assert job["job_id"] == f"look:{job['look_id']}"
+    clock.advance(3600)
+    again = await call(mcp, "create_photo_avatar", {"photo": str(photo), "name": "Me"})
+    assert again["replayed"] and again["look_id"] == job["look_id"]
+    assert again["status"] == "pending_consent" and again["consent_url"]
+    assert len(upstream(sandbox, "POST", "/v3/avatars")) == 1
+    stalled = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 2})
+    assert stalled["status"] == "pending_consent" and not stalled["done"]
+    text = await error(mcp, "create_avatar_video", {"avatar_id": job["look_id"], "script": "Hi",
+                                                    "voice_id": (await look_and_voice(mcp))[1]})
+    assert "pending_consent" in text
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox_app)) as browser:
+        assert (await browser.get(again["consent_url"])).status_code < 400  # the person approves
+    clock.advance(3600)
+    done = await call(mcp, "wait_for_job", {"job_id": job["job_id"]})
+    assert done["status"] == "completed"
+    look = await call(mcp, "create_avatar_look", {"avatar_id": job["look_id"], "prompt": "in a navy suit"})
+    assert look["look_id"] != job["look_id"]
+
+
+# -- account, templates, translation, webhooks ---------------------------------------------------------------
+async def test_account_templates_translation_webhooks(mcp: Client, clock: Any, sandbox: Any) -> None:
+    account = await call(mcp, "get_account")
+    assert account["username"] and (account["credits_remaining"] is not None or account["balance"] is not None)
+
+    for api in ("v3", "v2"):
+        templates = await call(mcp, "list_templates", {"api": api})
+        tid = templates["items"][0]["template_id"]
+        job = await call(mcp, "create_template_video", {"template_id": tid, "variables": {}, "api": api})
+        assert job["job_id"].startswith("video:")
+
+    text = await error(mcp, "translate_video", {"video": "https://example.com/v.mp4", "languages": ["Klingon"]})
+    assert "Unknown language 'Klingon'" in text
+    text = await error(mcp, "translate_video", {"video": "https://example.com/v.mp4", "languages": ["French"]})
+    assert "ambiguous" in text and "French (France)" in text
+    assert not upstream(sandbox, "POST", "/v3/video-translations")
+    jobs = await call(mcp, "translate_video", {"video": "https://example.com/v.mp4",
+                                               "languages": ["German", "French (Canada)"]})
+    body = upstream(sandbox, "POST", "/v3/video-translations")[0].json
+    assert body["output_languages"] == ["German (Germany)", "French (Canada)"]
+    assert len(jobs["job_ids"]) == 2
+    clock.advance(3600)
+    status = await call(mcp, "wait_for_job", {"job_id": jobs["job_ids"][0]})
+    assert status["done"] and status["kind"] == "translation"
+    info = await call(mcp, "get_translation", {"translation_id": jobs["job_ids"][0]})
+    assert info["status"] == "completed"
+    saved = await call(mcp, "download_video", {"job_id": jobs["job_ids"][0]})
+    assert Path(saved["path"]).stat().st_size > 0
+
+    hook = await call(mcp, "add_webhook", {"url": "https://hooks.example.com/h", "events": ["avatar_video.success"]})
+    assert hook["secret"].startswith("whsec_")
+    assert "https://" in await error(mcp, "add_webhook", {"url": "http://hooks.example.com/h"})
+    assert hook["endpoint_id"] in {h["endpoint_id"] for h in (await call(mcp, "list_webhooks"))["items"]}
+    assert (await call(mcp, "delete_webhook", {"endpoint_id": hook["endpoint_id"]}))["deleted"]
+
+
+async def test_upstream_errors_read_as_next_steps(mcp: Client, sandbox: Any) -> None:
+    sandbox.credits = 0
+    look, voice = await look_and_voice(mcp)
+    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi"})
+    assert "402" in text and "get_account" in text
+    sandbox.faults.inject("GET", "/v3/users/me", "status", status=429, retry_after=900)
+    text = await error(mcp, "get_account")
+    assert "retry after 900 s" in text

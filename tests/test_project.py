@@ -1,0 +1,81 @@
+"""Project-level guarantees: layering, settings, CLI, README ↔ CI, and the installed wheel."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_domain_core_imports_nothing_from_mcp() -> None:
+    code = ("import sys, heygen_studio.core.client, heygen_studio.core.transfer, heygen_studio.core.studio, "
+            "heygen_studio.core.webhooks, heygen_studio.settings; "
+            "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith(('mcp.', 'openai'))))")
+    out = run(sys.executable, "-c", code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "HEYGEN_TIMEOUT": "soon"}
+    out = run(sys.executable, "-m", "heygen_studio", "serve", env=env, cwd=tmp_path)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert lines == ["heygen-studio: invalid configuration: HEYGEN_TIMEOUT: Input should be a valid number, "
+                     "unable to parse string as a number"]
+
+
+def test_settings_read_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from heygen_studio.settings import load_settings
+
+    (tmp_path / ".env").write_text("HEYGEN_API_KEY=from-dotenv\nHEYGEN_MAX_RETRIES=5\n")
+    monkeypatch.setenv("HEYGEN_ALLOWED_DIRS", os.pathsep.join(["/srv/a", "/srv/b"]))
+    monkeypatch.setenv("HEYGEN_OUTPUT_DIR", str(tmp_path / "videos"))
+    s = load_settings()
+    assert s.api_key == "from-dotenv" and s.heygen_max_retries == 5
+    assert s.heygen_allowed_dirs == [Path("/srv/a"), Path("/srv/b"), tmp_path / "videos"]
+    assert "from-dotenv" not in repr(s) and "from-dotenv" not in str(s.model_dump())
+
+
+def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    commands = [line for block in blocks for line in block.strip().splitlines()]
+    assert len(commands) == 2, commands
+    demo, tests = commands
+    assert demo.endswith("heygen-studio demo") and "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert tests in ci
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_docs_and_reads_them_installed(tmp_path: Path) -> None:
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT))
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next((tmp_path / "dist").glob("heygen_studio-*.whl"))
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "heygen_studio/_docs/SKILL.md" in names
+    assert any(n.startswith("heygen_studio/_docs/references/") and n.endswith(".md") for n in names)
+    assert "heygen_studio/sandbox/media/sample.mp4" in names
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    installed = run(str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel))
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    read = run(str(py), "-c", "from heygen_studio.docs import docs_root; "
+                              "print(docs_root().joinpath('SKILL.md').read_text()[:200])", cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    assert "name: heygen-studio" in read.stdout
