@@ -22,6 +22,7 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.types import ListToolsResult
 
 BASELINE = textwrap.dedent('''
     from mcp.server import MCPServer
@@ -48,8 +49,8 @@ async def sizes(env: dict[str, str]) -> tuple[int, int]:
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     with open(os.devnull, "w") as quiet:
         async with Client(stdio_client(params, errlog=quiet)) as client:
-            tools = await client.list_tools()
-            listing = json.dumps([t.model_dump(by_alias=True, mode="json", exclude_none=True) for t in tools.tools])
+            tools = await client.list_tools()  # the bytes a client receives: the result as sent on the wire
+            listing = ListToolsResult(tools=tools.tools).model_dump_json(by_alias=True, exclude_none=True)
             page = await client.call_tool("list_voices", {"limit": 20})
             return len(listing.encode()), len(json.dumps(page.structured_content).encode())
 

@@ -60,7 +60,8 @@ async def test_tools_list_is_the_public_interface(mcp: Client) -> None:
     assert set(tools) == PAID | DESTRUCTIVE | READ_ONLY | OTHER
     for name, tool in tools.items():
         assert tool.description and len(tool.description) < 400, name
-        assert tool.output_schema, name
+        schema = json.loads((await mcp.read_resource(f"heygen://schemas/{name}")).contents[0].text)
+        assert schema["type"] == "object" and schema["properties"], name  # the full result schema
         for prop, schema in tool.input_schema.get("properties", {}).items():
             assert "exclusiveMaximum" not in json.dumps(schema) and "exclusiveMinimum" not in json.dumps(schema), prop
         ann = tool.annotations
@@ -137,7 +138,7 @@ async def test_bad_ids_are_caught_before_anything_is_paid(mcp: Client, sandbox: 
     text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "x" * 5001})
     assert "5000" in text
     text = await error(mcp, "create_avatar_video", {"avatar_id": look, "script": "Hi",
-                                                    "audio_url": "https://example.com/a.mp3"})
+                                                    "audio": "https://example.com/a.mp3"})
     assert "exactly one of script" in text
     text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi",
                                                     "background_color": "red"})

@@ -22,6 +22,7 @@ from typing import Any
 import httpx2
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 
@@ -111,6 +112,14 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     server.middleware.append(reject_unknown_tools(server))
     for area in (agent, videos, assets, catalog, avatars, account, scripts, docs):
         area.register(server)
-    for tool in server._tool_manager.list_tools():
-        compact_tool_schemas(tool)
+    result_schemas = {tool.name: compact_tool_schemas(tool) for tool in server._tool_manager.list_tools()}
+
+    @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
+                     description="JSON Schema of a tool's structured result.")
+    def result_schema(tool: str) -> dict[str, Any]:
+        schema = result_schemas.get(tool)
+        if schema is None:
+            raise ResourceNotFoundError(f"No tool '{tool}' with a structured result.")
+        return schema
+
     return server

@@ -58,26 +58,22 @@ class Scene(BaseModel):
                                         description="Exact words to speak.")] = None
     voice_id: Annotated[str | None, Field(description="Voice for the script (list_voices).")] = None
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None
-    audio_url: Annotated[str | None, Field(pattern=URL, description="Audio to lip-sync instead of a script.")] = None
-    audio_asset_id: str | None = None
+    audio: Annotated[str | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")] = None
     silence_s: Annotated[float | None, Field(ge=1, le=100, description="A silent scene of this length.")] = None
     background_color: Annotated[str | None, Field(pattern=HEX, description="#RRGGBB")] = None
-    background_image_url: Annotated[str | None, Field(pattern=URL)] = None
-    background_image_asset_id: str | None = None
-    background_video_url: Annotated[str | None, Field(pattern=URL)] = None
-    background_video_asset_id: str | None = None
+    background_image: Annotated[str | None, Field(description="URL or asset id.")] = None
+    background_video: Annotated[str | None, Field(description="URL or asset id.")] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scene:
-        speech = [x for x in (self.script, self.audio_url, self.audio_asset_id, self.silence_s) if x]
+        speech = [x for x in (self.script, self.audio, self.silence_s) if x]
         if len(speech) != 1:
-            raise ValueError("a scene needs exactly one of script, audio_url, audio_asset_id or silence_s")
+            raise ValueError("a scene needs exactly one of script, audio or silence_s")
         if self.script and not self.voice_id:
             raise ValueError("a scene with a script needs voice_id (see list_voices)")
         if self.avatar_id and self.talking_photo_id:
             raise ValueError("a scene has one presenter: avatar_id or talking_photo_id, not both")
-        backgrounds = [x for x in (self.background_color, self.background_image_url, self.background_image_asset_id,
-                                   self.background_video_url, self.background_video_asset_id) if x]
+        backgrounds = [x for x in (self.background_color, self.background_image, self.background_video) if x]
         if len(backgrounds) > 1:
             raise ValueError("a scene has at most one background")
         return self
@@ -85,6 +81,17 @@ class Scene(BaseModel):
     @property
     def presenter(self) -> str | None:
         return self.avatar_id or self.talking_photo_id
+
+
+def is_url(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(("http://", "https://"))
+
+
+def url_or_id(value: str | None) -> tuple[str | None, str | None]:
+    """Split one 'URL or asset id' argument into (url, asset_id)."""
+    if not value:
+        return None, None
+    return (value, None) if is_url(value) else (None, value)
 
 
 def dimension_for(resolution: Resolution, aspect_ratio: AspectRatio) -> V2Dimension:
@@ -115,15 +122,17 @@ def build_v2(scenes: list[Scene], *, title: str | None, resolution: Resolution, 
         elif s.silence_s:
             voice = V2SilenceVoice(duration=s.silence_s)
         else:
-            voice = V2AudioVoice(audio_url=s.audio_url, audio_asset_id=s.audio_asset_id)
+            url, asset = url_or_id(s.audio)
+            voice = V2AudioVoice(audio_url=url, audio_asset_id=asset)
         background: V2ColorBackground | V2ImageBackground | V2VideoBackground | None = None
         if s.background_color:
             background = V2ColorBackground(value=s.background_color)
-        elif s.background_image_url or s.background_image_asset_id:
-            background = V2ImageBackground(url=s.background_image_url, image_asset_id=s.background_image_asset_id)
-        elif s.background_video_url or s.background_video_asset_id:
-            background = V2VideoBackground(url=s.background_video_url, video_asset_id=s.background_video_asset_id,
-                                           play_style="loop")
+        elif s.background_image:
+            url, asset = url_or_id(s.background_image)
+            background = V2ImageBackground(url=url, image_asset_id=asset)
+        elif s.background_video:
+            url, asset = url_or_id(s.background_video)
+            background = V2VideoBackground(url=url, video_asset_id=asset, play_style="loop")
         inputs.append(V2Scene(character=character, voice=voice, background=background))
     return CreateStudioVideoV2(video_inputs=inputs, title=title, caption=captions or None,
                                dimension=dimension_for(resolution, aspect_ratio), callback_url=callback_url)
@@ -135,8 +144,7 @@ def v3_gaps(scenes: list[Scene]) -> list[str]:
     for n, s in enumerate(scenes, 1):
         if s.avatar_style in ("circle", "closeUp"):
             gaps.append(f"scene {n}: avatar_style '{s.avatar_style}' (v3 has no avatar styles)")
-        image_bg = s.background_image_url or s.background_image_asset_id
-        video_bg = s.background_video_url or s.background_video_asset_id
+        image_bg, video_bg = s.background_image, s.background_video
         if s.presenter:
             if image_bg or video_bg:
                 gaps.append(f"scene {n}: an image/video background behind a presenter (v3 scene backgrounds "
@@ -150,8 +158,8 @@ def v3_gaps(scenes: list[Scene]) -> list[str]:
     return gaps
 
 
-def _source(url: str | None, asset_id: str | None) -> AssetUrl | AssetRef:
-    return AssetUrl(url=url) if url else AssetRef(asset_id=asset_id or "")
+def _source(value: str | None) -> AssetUrl | AssetRef:
+    return AssetUrl(url=value or "") if is_url(value) else AssetRef(asset_id=value or "")
 
 
 def build_v3(scenes: list[Scene], *, title: str | None, resolution: Resolution, aspect_ratio: AspectRatio,
@@ -160,17 +168,17 @@ def build_v3(scenes: list[Scene], *, title: str | None, resolution: Resolution, 
     out: list[StudioAvatarScene | StudioImageScene | StudioVideoScene] = []
     for s in scenes:
         settings = VoiceSettings(speed=s.voice_speed) if s.voice_speed else None
+        audio_url, audio_asset_id = url_or_id(s.audio)
         if s.presenter:
             bg = StudioColor(color=s.background_color) if s.background_color else None
             out.append(StudioAvatarScene(input=StudioAvatarInput(
-                avatar_id=s.presenter, script=s.script, voice_id=s.voice_id, audio_url=s.audio_url,
-                audio_asset_id=s.audio_asset_id, voice_settings=settings, background=bg)))
-        elif s.background_image_url or s.background_image_asset_id:
+                avatar_id=s.presenter, script=s.script, voice_id=s.voice_id, audio_url=audio_url,
+                audio_asset_id=audio_asset_id, voice_settings=settings, background=bg)))
+        elif s.background_image:
             out.append(StudioImageScene(
-                source=_source(s.background_image_url, s.background_image_asset_id), script=s.script,
-                voice_id=s.voice_id, audio_url=s.audio_url, audio_asset_id=s.audio_asset_id,
-                voice_settings=settings, duration=s.silence_s))
+                source=_source(s.background_image), script=s.script, voice_id=s.voice_id, audio_url=audio_url,
+                audio_asset_id=audio_asset_id, voice_settings=settings, duration=s.silence_s))
         else:
-            out.append(StudioVideoScene(source=_source(s.background_video_url, s.background_video_asset_id)))
+            out.append(StudioVideoScene(source=_source(s.background_video)))
     return CreateStudioVideoV3(scenes=out, title=title, resolution=resolution, aspect_ratio=aspect_ratio,
                                caption=Caption() if captions else None, callback_url=callback_url)

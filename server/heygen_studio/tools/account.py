@@ -95,7 +95,7 @@ async def create_template_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: Annotated[str | None, Field(max_length=64)] = None,
 ) -> VideoJob:
-    """Render a video from a template with your variables. Paid: spends credits per output minute."""
+    """Render a template with your variables. Paid (per output minute)."""
     state = app(ctx)
     tid = check_id(template_id, "template_id")
     req = GenerateFromTemplate(variables=variables, title=title)
@@ -138,8 +138,7 @@ async def translate_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     captions: bool = False,
 ) -> TranslationJobs:
-    """Translate a video into other languages with voice cloning and lip-sync.
-    Paid: about $0.05 (speed) or $0.10 (precision) per second, per language."""
+    """Translate a video (voice clone + lip-sync). Paid (~$0.05/s speed, $0.10/s precision, per language)."""
     state = app(ctx)
     hg = state.client
     known = state.cache.get(("languages",)) or state.cache.put(("languages",), await hg.translations.languages())
@@ -216,12 +215,12 @@ async def delete_webhook(ctx: Context, endpoint_id: Annotated[str, Field(descrip
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Get account and credits", annotations=READ_ONLY)(get_account)
-    mcp.tool(title="List templates", annotations=READ_ONLY)(list_templates)
-    mcp.tool(title="Create a video from a template", annotations=PAID)(create_template_video)
-    mcp.tool(title="Translate a video", annotations=PAID)(translate_video)
-    mcp.tool(title="Get a translation", annotations=READ_ONLY)(get_translation)
-    mcp.tool(title="List webhooks", annotations=READ_ONLY)(list_webhooks)
-    mcp.tool(title="Add a webhook", annotations=WRITES)(add_webhook)
-    mcp.tool(title="Delete a webhook", annotations=DESTRUCTIVE)(delete_webhook)
+    mcp.tool(annotations=READ_ONLY)(get_account)
+    mcp.tool(annotations=READ_ONLY)(list_templates)
+    mcp.tool(annotations=PAID)(create_template_video)
+    mcp.tool(annotations=PAID)(translate_video)
+    mcp.tool(annotations=READ_ONLY)(get_translation)
+    mcp.tool(annotations=READ_ONLY)(list_webhooks)
+    mcp.tool(annotations=WRITES)(add_webhook)
+    mcp.tool(annotations=DESTRUCTIVE)(delete_webhook)
 

@@ -52,8 +52,8 @@ async def create_agent_video(
                     Field(description="generate: one shot; chat: the agent may ask questions.")] = "generate",
     request_key: Annotated[str | None, Field(max_length=64, description="Only to deliberately repeat a brief.")] = None,
 ) -> AgentJob:
-    """Turn a brief into a finished video with HeyGen's Video Agent (it writes, casts and edits).
-    Paid: about $0.033 per output second. Returns a job id at once."""
+    """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
+    Paid (~$0.033/s of video). Returns a job_id at once."""
     state = app(ctx)
     if avatar_id:
         await catalog.require_look(state, avatar_id)
@@ -139,8 +139,8 @@ async def list_agent_styles(
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Create a video with Video Agent", annotations=PAID)(create_agent_video)
-    mcp.tool(title="Get a Video Agent session", annotations=READ_ONLY)(get_agent_session)
-    mcp.tool(title="Reply to Video Agent", annotations=WRITES)(reply_to_agent)
-    mcp.tool(title="Stop a Video Agent session", annotations=WRITES)(stop_agent_session)
-    mcp.tool(title="List Video Agent styles", annotations=READ_ONLY)(list_agent_styles)
+    mcp.tool(annotations=PAID)(create_agent_video)
+    mcp.tool(annotations=READ_ONLY)(get_agent_session)
+    mcp.tool(annotations=WRITES)(reply_to_agent)
+    mcp.tool(annotations=WRITES)(stop_agent_session)
+    mcp.tool(annotations=READ_ONLY)(list_agent_styles)

@@ -128,6 +128,6 @@ async def delete_asset(ctx: Context, asset_id: Annotated[str, Field(description=
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Upload an asset", annotations=WRITES)(upload_asset)
-    mcp.tool(title="List assets", annotations=READ_ONLY)(list_assets)
-    mcp.tool(title="Delete an asset", annotations=DESTRUCTIVE)(delete_asset)
+    mcp.tool(annotations=WRITES)(upload_asset)
+    mcp.tool(annotations=READ_ONLY)(list_assets)
+    mcp.tool(annotations=DESTRUCTIVE)(delete_asset)

@@ -62,8 +62,8 @@ async def create_photo_avatar(
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
     group_id: Annotated[str | None, Field(description="Add the photo as a new look of this existing group.")] = None,
 ) -> PhotoAvatarJob:
-    """Create a photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
-    Paid: about $1 per avatar. Calling again with the same photo costs nothing and returns the same avatar."""
+    """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
+    Paid (~$1); the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
     if group_id:
         check_id(group_id, "group_id")
@@ -110,8 +110,7 @@ async def create_avatar_look(
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",
 ) -> PhotoAvatarJob:
-    """Generate a new look of an existing avatar from a text prompt (saved in the same group).
-    Paid: about $1 per look."""
+    """New look of an existing avatar from a text prompt (same group). Paid (~$1)."""
     state = app(ctx)
     base = await catalog.require_look(state, avatar_id)
     created = await state.client.avatars.create(
@@ -123,5 +122,5 @@ async def create_avatar_look(
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Create a photo avatar", annotations=PAID)(create_photo_avatar)
-    mcp.tool(title="Create an avatar look", annotations=PAID)(create_avatar_look)
+    mcp.tool(annotations=PAID)(create_photo_avatar)
+    mcp.tool(annotations=PAID)(create_avatar_look)

@@ -30,8 +30,8 @@ LANGUAGES = {
     "th": "Thai", "uk": "Ukrainian", "ro": "Romanian", "hu": "Hungarian", "ms": "Malay", "fil": "Filipino",
 }  # fmt: skip
 
-Limit = Annotated[int, Field(ge=1, le=20, description="Rows per page (max 20).")]
-NextToken = Annotated[str | None, Field(description="next_token from the previous page.")]
+Limit = Annotated[int, Field(ge=1, le=20)]
+NextToken = str | None  # the previous page's next_token
 
 
 def language_name(value: str | None) -> str | None:
@@ -230,6 +230,6 @@ async def require_voice(state: AppState, voice_id: str, *, where: str | None = N
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="List avatars", annotations=READ_ONLY)(list_avatars)
-    mcp.tool(title="Get an avatar", annotations=READ_ONLY)(get_avatar)
-    mcp.tool(title="List voices", annotations=READ_ONLY)(list_voices)
+    mcp.tool(annotations=READ_ONLY)(list_avatars)
+    mcp.tool(annotations=READ_ONLY)(get_avatar)
+    mcp.tool(annotations=READ_ONLY)(list_voices)

@@ -236,4 +236,4 @@ def register(mcp: MCPServer) -> None:
         values = [v for v in pool if v.lower().startswith(prefix)]
         return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
 
-    mcp.tool(title="Read a reference", annotations=LOCAL_READ)(read_reference)
+    mcp.tool(annotations=LOCAL_READ)(read_reference)

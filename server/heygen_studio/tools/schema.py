@@ -2,9 +2,10 @@
 
 Pydantic spends most of a tool listing on noise: a ``title`` on every field and, for every
 optional parameter, ``anyOf: [X, {"type": "null"}]`` plus ``"default": null``. For inputs an
-optional field simply is not ``required``, so it becomes ``X``. Outputs keep their nullability
-(structured content carries nulls and clients may validate it), written as ``type: [X, "null"]``.
-Argument validation never reads these schemas: the SDK validates with the pydantic models.
+optional field simply is not ``required``, so it becomes ``X``. Output (result) schemas keep their
+nullability (structured content carries nulls), written as ``type: [X, "null"]``, and are served
+as resources (``heygen://schemas/{tool}``) rather than listed. Argument validation never reads
+these schemas: the SDK validates with the pydantic models.
 """
 
 from __future__ import annotations
@@ -55,42 +56,27 @@ def compact(node: Any, *, output: bool) -> Any:
             out[key] = value
     if output:
         out.pop("default", None)  # defaults mean nothing to a reader of results
-    elif out.get("default", 0) is None:
-        out.pop("default")
+    else:
+        if out.get("default", 0) is None:
+            out.pop("default")
+        if out.get("minLength") == 1:
+            out.pop("minLength")  # "not empty" is still enforced; it is not worth the tokens
+        if out.get("pattern") == "^https?://":
+            out.pop("pattern")  # URLs are still checked, with a clearer error than a regex miss
+        if out.get("default") is False and out.get("type") == "boolean":
+            out.pop("default")  # an absent flag is false
     return out
 
 
-def _kind(node: dict[str, Any]) -> Any:
-    if "type" in node:
-        return node["type"]
-    if "$ref" in node:
-        return "object"
-    kinds: list[str] = []
-    for branch in node.get("anyOf", []):
-        kind = _kind(branch)
-        kinds += kind if isinstance(kind, list) else [kind]
-    return kinds or "object"
+def compact_tool_schemas(tool: Any) -> dict[str, Any] | None:
+    """Compact a registered SDK ``Tool``'s input schema in place and take its output schema out of
+    the listing, returning it (compacted) so it can be served on demand.
 
-
-def shallow_output(schema: dict[str, Any]) -> dict[str, Any]:
-    """Field names and types, one level deep: what a model needs to read a result, in a few tokens.
-
-    Structured content still conforms (nested objects and arrays are typed, not expanded)."""
-    props = {}
-    for name, node in (schema.get("properties") or {}).items():
-        field: dict[str, Any] = {"type": _kind(node)}
-        if "enum" in node and len(node["enum"]) <= 6:
-            field["enum"] = node["enum"]
-        props[name] = field
-    out: dict[str, Any] = {"type": "object", "properties": props}
-    if schema.get("required"):
-        out["required"] = schema["required"]
-    return out
-
-
-def compact_tool_schemas(tool: Any) -> None:
-    """Rewrite a registered SDK ``Tool``'s advertised input and output schemas in place."""
+    Every tool still returns pydantic structured content; only the advertisement moves: result
+    schemas are rarely shown to models, and in ``tools/list`` they cost a seventh of the budget.
+    """
+    tool.description = " ".join(tool.description.split())  # docstring indentation is not content
     tool.parameters = compact(tool.parameters, output=False)
     schema = tool.output_schema
-    if schema is not None:
-        tool.__dict__["output_schema"] = shallow_output(compact(schema, output=True))  # a cached_property
+    tool.__dict__["output_schema"] = None  # output_schema is a cached_property
+    return compact(schema, output=True) if schema is not None else None

@@ -151,8 +151,8 @@ async def write_script(
     model: Annotated[Literal["deepseek-chat", "deepseek-reasoner"] | None,
                      Field(description="DeepSeek model; default from DEEPSEEK_MODEL.")] = None,
 ) -> ScriptOut:
-    """Write a video script for speech: scenes with pause markup and estimated seconds (uses DeepSeek,
-    or your own model via sampling). Costs no HeyGen credits."""
+    """Write a script for speech: scenes with pause markup and seconds (DeepSeek, or your model via
+    sampling). No HeyGen credits."""
     req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
                         format=format)
     script, source, used, usage = _unpack(draft, req)
@@ -222,8 +222,8 @@ async def produce_video(
     language: Language = "en",
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
 ) -> Produced:
-    """Brief → script → video → MP4 file in one call. Paid: the render spends HeyGen credits.
-    Bounded: if the render outlasts max_wait_s, call again with the same arguments to resume (never pays twice)."""
+    """Brief → script → video → MP4 in one call. Paid (the render). Bounded: if it outlasts max_wait_s,
+    call again with the same arguments to resume (never pays twice)."""
     state = app(ctx)
     key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
@@ -273,8 +273,8 @@ async def _finish(state: AppState, ctx: Context, video_id: str, base: dict[str, 
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Write a video script", annotations=READ_ONLY)(write_script)
-    mcp.tool(title="Produce a video from a brief", annotations=PAID)(produce_video)
+    mcp.tool(annotations=READ_ONLY)(write_script)
+    mcp.tool(annotations=PAID)(produce_video)
 
 
 __all__ = ["poll_once", "register"]

@@ -28,7 +28,7 @@ from ..core.models import (
     Resolution,
     VoiceSettings,
 )
-from ..core.studio import Scene, build_v2, build_v3, v3_gaps
+from ..core.studio import Scene, build_v2, build_v3, url_or_id, v3_gaps
 from ..core.transfer import download
 from . import catalog
 from .common import DESTRUCTIVE, LOCAL_WRITE, PAID, READ_ONLY, AppState, app, check_id, confine_output, reports_errors
@@ -37,7 +37,7 @@ from .outputs import Deleted, Downloaded, JobStatus, VideoInfo, VideoJob, VideoL
 
 RequestKey = Annotated[
     str | None,
-    Field(max_length=64, description="Only to deliberately repeat an identical video; repeats are not charged twice."),
+    Field(max_length=64, description="Set only to repeat an identical video on purpose."),
 ]
 HexColor = Annotated[str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 
@@ -56,19 +56,18 @@ def _created(video_id: str, status: str | None, *, api: Literal["v3", "v2"], rep
 async def create_avatar_video(
     ctx: Context,
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
-                                        description="Exact words to speak, or give audio_url/audio_asset_id.")] = None,
+                                        description="Exact words to speak (or give audio).")] = None,
     avatar_id: Annotated[str | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
     image: Annotated[str | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
                                                    "an http(s) URL or an asset id.")] = None,
     voice_id: Annotated[str | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
-    audio_url: Annotated[str | None, Field(pattern=r"^https?://", description="Audio to lip-sync.")] = None,
-    audio_asset_id: str | None = None,
+    audio: Annotated[str | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
     voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
     resolution: Resolution | None = None,
     aspect_ratio: AspectRatio | None = None,
     background_color: HexColor = None,
-    background_image_url: Annotated[str | None, Field(pattern=r"^https?://")] = None,
+    background_image: Annotated[str | None, Field(description="URL or asset id.")] = None,
     captions: Annotated[bool, Field(description="Also render a captioned copy and an SRT file.")] = False,
     motion_prompt: Annotated[str | None, Field(max_length=1000, description="Gestures/body motion in words.")] = None,
     expressiveness: Annotated[Expressiveness | None, Field(description="Photo avatars, Avatar IV only.")] = None,
@@ -77,14 +76,13 @@ async def create_avatar_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: RequestKey = None,
 ) -> VideoJob:
-    """Make a single-presenter video: an avatar look (or any image) speaks a script or audio.
-    Paid: spends HeyGen credits (Avatar IV about $0.10 per output second). Returns a job id at once."""
+    """One presenter (an avatar look, or any image) speaks a script or audio.
+    Paid (Avatar IV ~$0.10/s of video). Returns a job_id at once."""
     state = app(ctx)
     if bool(avatar_id) == bool(image):
         raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
-    speech = {"script": script, "audio_url": audio_url, "audio_asset_id": audio_asset_id}
-    if sum(1 for v in speech.values() if v) != 1:
-        raise ToolError("Give exactly one of script, audio_url or audio_asset_id.")
+    if bool(script) == bool(audio):
+        raise ToolError("Give exactly one of script or audio.")
     if voice_id:
         await catalog.require_voice(state, voice_id)
     if avatar_id:
@@ -97,9 +95,11 @@ async def create_avatar_video(
         raise ToolError("An image video with a script needs voice_id (see list_voices).")
     settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
     background = None
-    if background_color or background_image_url:
+    if background_color or background_image:
+        url, asset = url_or_id(background_image)
         background = (Background(type="color", value=background_color) if background_color
-                      else Background(type="image", url=background_image_url))
+                      else Background(type="image", url=url, asset_id=asset))
+    audio_url, audio_asset_id = url_or_id(audio)
     common = dict(script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
                   voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
                   caption=Caption() if captions else None, motion_prompt=motion_prompt,
@@ -135,8 +135,8 @@ async def create_studio_video(
     api: Annotated[Literal["v2", "v3"], Field(description="v2 Studio endpoint (default) or v3 type=studio.")] = "v2",
     request_key: RequestKey = None,
 ) -> VideoJob:
-    """Make a multi-scene video with an exact script per scene (presenters, voices, backgrounds).
-    Paid: spends HeyGen credits per output minute. Returns a job id at once."""
+    """Multi-scene video, an exact script per scene (presenter, voice, background).
+    Paid (per output minute). Returns a job_id at once."""
     state = app(ctx)
     for n, scene in enumerate(scenes, 1):
         if scene.presenter:
@@ -281,13 +281,13 @@ async def delete_video(
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(title="Create an avatar video", annotations=PAID)(create_avatar_video)
-    mcp.tool(title="Create a multi-scene Studio video", annotations=PAID)(create_studio_video)
-    mcp.tool(title="Get a video", annotations=READ_ONLY)(get_video)
-    mcp.tool(title="Wait for a job", annotations=READ_ONLY)(wait_for_job)
-    mcp.tool(title="Download a video", annotations=LOCAL_WRITE)(download_video)
-    mcp.tool(title="List videos", annotations=READ_ONLY)(list_videos)
-    mcp.tool(title="Delete a video", annotations=DESTRUCTIVE)(delete_video)
+    mcp.tool(annotations=PAID)(create_avatar_video)
+    mcp.tool(annotations=PAID)(create_studio_video)
+    mcp.tool(annotations=READ_ONLY)(get_video)
+    mcp.tool(annotations=READ_ONLY)(wait_for_job)
+    mcp.tool(annotations=LOCAL_WRITE)(download_video)
+    mcp.tool(annotations=READ_ONLY)(list_videos)
+    mcp.tool(annotations=DESTRUCTIVE)(delete_video)
 
 
 __all__ = ["JobStatus", "poll_once", "register"]
