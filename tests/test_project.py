@@ -70,12 +70,35 @@ def test_wheel_ships_the_docs_and_reads_them_installed(tmp_path: Path) -> None:
     assert "heygen_studio/_docs/SKILL.md" in names
     assert any(n.startswith("heygen_studio/_docs/references/") and n.endswith(".md") for n in names)
     assert "heygen_studio/sandbox/media/sample.mp4" in names
+    assert "heygen_studio/tools/manifest.json" in names
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
     installed = run(str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel))
     assert installed.returncode == 0, installed.stderr[-2000:]
-    read = run(str(py), "-c", "from heygen_studio.docs import docs_root; "
-                              "print(docs_root().joinpath('SKILL.md').read_text()[:200])", cwd=tmp_path)
-    assert read.returncode == 0, read.stderr
-    assert "name: heygen-studio" in read.stdout
+    # Dependencies come from this test run's environment, through a plain path entry: that adds no
+    # editable finder, so `heygen_studio` itself can only come from the installed wheel.
+    site = next(env_dir.glob("lib/python*/site-packages"))
+    deps = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    (site / "zz_deps.pth").write_text("\n".join(deps) + "\n")
+    code = """
+import json, anyio, heygen_studio
+from heygen_studio.docs import docs_root
+from heygen_studio.tools import registry
+assert "site-packages" in heygen_studio.__file__, heygen_studio.__file__
+assert json.loads(registry.MANIFEST.read_text())["digest"] == registry.source_digest()
+print(docs_root().joinpath("SKILL.md").read_text()[:40].replace(chr(10), " "))
+from mcp import Client
+from heygen_studio.server import create_server
+from heygen_studio.settings import Settings
+async def main():
+    async with Client(create_server(Settings(_env_file=None))) as c:
+        print((await c.read_resource("heygen://skill")).contents[0].text[:40].replace(chr(10), " "))
+        print(sorted(p.name for p in (await c.list_prompts()).prompts))
+anyio.run(main)
+"""
+    out = run(str(py), "-c", code, cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("--- name: heygen-studio") and lines[1] == lines[0]
+    assert "optimize_video_prompt" in lines[2]

@@ -27,12 +27,10 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 
 from . import __version__
-from .core.client import HeyGenClient
 from .core.jobs import JobJournal
 from .settings import Settings
-from .tools import account, agent, assets, avatars, catalog, docs, scripts, videos
-from .tools.common import AppState
-from .tools.schema import compact_tool_schemas
+from .tools import docs, registry
+from .tools.state import AppState, Wiring
 
 logger = logging.getLogger(__name__)
 
@@ -60,41 +58,36 @@ def reject_unknown_tools(server: MCPServer[Any]):  # type: ignore[no-untyped-def
     return middleware
 
 
+def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
+    """How the client reaches HeyGen; built on first use (the sandbox import is not start-up work)."""
+
+    def wiring() -> Wiring:
+        if not settings.heygen_sandbox:
+            return Wiring(transport=transport, base_url=settings.heygen_base_url)
+        from .sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app
+
+        if transport is not None:
+            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL)
+        render = settings.heygen_sandbox_render_s
+        app = create_app(config=SandboxConfig(
+            render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
+            avatar_seconds=render / 2, translation_seconds=render))
+        logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
+        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app)
+
+    return wiring
+
+
 def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        base_url = settings.heygen_base_url
-        wire = transport
-        sandbox_app = None
-        poll = settings.heygen_poll_interval
-        if settings.heygen_sandbox:
-            from .sandbox import SANDBOX_BASE_URL
-
-            base_url = SANDBOX_BASE_URL
-            poll = min(poll, 1.0)
-            if wire is None:
-                from .sandbox import SandboxConfig, create_app
-
-                render = settings.heygen_sandbox_render_s
-                sandbox_app = create_app(config=SandboxConfig(
-                    render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
-                    avatar_seconds=render / 2, translation_seconds=render))
-                wire = httpx2.ASGITransport(app=sandbox_app)
-            logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
-        journal = JobJournal(settings.state_dir / "jobs.jsonl")
-        client = HeyGenClient(
-            api_key=settings.api_key,
-            base_url=base_url,
-            timeout=settings.heygen_timeout,
-            max_retries=settings.heygen_max_retries,
-            transport=wire,
-            journal=journal,
-        )
+        poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
+        state = AppState(settings=settings, journal=JobJournal(settings.state_dir / "jobs.jsonl"),
+                         poll_interval=poll, wiring=make_wiring(settings, transport))
         try:
-            yield AppState(settings=settings, client=client, journal=journal, poll_interval=poll,
-                           sandbox=sandbox_app, transport=wire)
+            yield state
         finally:
-            await client.aclose()
+            await state.aclose()
 
     return lifespan
 
@@ -110,9 +103,8 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         subscriptions=False,
     )
     server.middleware.append(reject_unknown_tools(server))
-    for area in (agent, videos, assets, catalog, avatars, account, scripts, docs):
-        area.register(server)
-    result_schemas = {tool.name: compact_tool_schemas(tool) for tool in server._tool_manager.list_tools()}
+    result_schemas = registry.register(server)
+    docs.register_content(server)
 
     @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
                      description="JSON Schema of a tool's structured result.")

@@ -18,28 +18,15 @@ from pydantic import Field
 
 from ..core.errors import NotFoundError
 from ..core.models import AvatarGroup, AvatarLook, Page, Voice
+from ..languages import language_name
 from .common import READ_ONLY, AppState, app, check_id, reports_errors
 from .outputs import AvatarInfo, AvatarList, AvatarRow, VoiceList, VoiceRow
 
 MAX_UPSTREAM_PAGES = 20
-LANGUAGES = {
-    "en": "English", "de": "German", "es": "Spanish", "fr": "French", "it": "Italian", "pt": "Portuguese",
-    "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "hi": "Hindi", "ar": "Arabic", "nl": "Dutch",
-    "pl": "Polish", "ru": "Russian", "tr": "Turkish", "sv": "Swedish", "da": "Danish", "fi": "Finnish",
-    "no": "Norwegian", "cs": "Czech", "el": "Greek", "he": "Hebrew", "id": "Indonesian", "vi": "Vietnamese",
-    "th": "Thai", "uk": "Ukrainian", "ro": "Romanian", "hu": "Hungarian", "ms": "Malay", "fil": "Filipino",
-}  # fmt: skip
+
 
 Limit = Annotated[int, Field(ge=1, le=20)]
 NextToken = str | None  # the previous page's next_token
-
-
-def language_name(value: str | None) -> str | None:
-    """'de' or 'de-DE' → 'German'; a name passes through."""
-    if not value:
-        return None
-    value = value.strip()
-    return LANGUAGES.get(value.lower().split("-")[0], value)
 
 
 @dataclass

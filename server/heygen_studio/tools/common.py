@@ -11,11 +11,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from mcp.server.mcpserver import Context
@@ -23,10 +21,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
-from ..core.client import HeyGenClient
 from ..core.errors import HeyGenError
-from ..core.jobs import JobJournal
 from ..settings import Settings
+from .state import AppState, TTLCache
+
+__all__ = ["AppState", "TTLCache"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,36 +39,6 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
 
 ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
-
-
-@dataclass
-class TTLCache:
-    """A small time-boxed cache for catalogue pages (avatars, voices, styles, templates)."""
-
-    ttl_s: float = 300.0
-    _items: dict[Any, tuple[float, Any]] = field(default_factory=dict)
-
-    def get(self, key: Any) -> Any | None:
-        hit = self._items.get(key)
-        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
-            self._items.pop(key, None)
-            return None
-        return hit[1]
-
-    def put(self, key: Any, value: Any) -> Any:
-        self._items[key] = (time.monotonic(), value)
-        return value
-
-
-@dataclass
-class AppState:
-    settings: Settings
-    client: HeyGenClient
-    journal: JobJournal
-    poll_interval: float
-    cache: TTLCache = field(default_factory=TTLCache)
-    sandbox: Any = None
-    transport: Any = None  # the HeyGen wire; in sandbox mode the DeepSeek stand-in is on it too
 
 
 def app(ctx: Context) -> AppState:

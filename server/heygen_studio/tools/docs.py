@@ -31,7 +31,7 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from ..docs import docs_root
-from .catalog import LANGUAGES
+from ..languages import LANGUAGES
 
 LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n?", re.S)
@@ -194,7 +194,9 @@ async def read_reference(
     return ReferenceOut(topics=topics, sections=out, truncated=truncated)
 
 
-def register(mcp: MCPServer) -> None:
+def register_content(mcp: MCPServer) -> None:
+    """Resources, prompts and completions (always registered at start-up; cheap)."""
+
     @mcp.resource("heygen://skill", name="skill", title="heygen-studio skill", mime_type="text/markdown",
                   description="Start here: when to use which tool, and which reference to read.")
     def skill() -> str:
@@ -236,4 +238,6 @@ def register(mcp: MCPServer) -> None:
         values = [v for v in pool if v.lower().startswith(prefix)]
         return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
 
+
+def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=LOCAL_READ)(read_reference)

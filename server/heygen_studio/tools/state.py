@@ -1,0 +1,88 @@
+"""The server's per-process state, made cheaply at start-up.
+
+The HeyGen client (and, with HEYGEN_SANDBOX=1, the embedded sandbox it talks to) is built on
+first use: importing the domain core and the sandbox is work a server that only lists its tools
+never needs to do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..core.jobs import JobJournal
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..core.client import HeyGenClient
+
+
+@dataclass
+class TTLCache:
+    """A small time-boxed cache for catalogue pages (avatars, voices, styles, templates)."""
+
+    ttl_s: float = 300.0
+    _items: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+
+    def get(self, key: Any) -> Any | None:
+        hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
+            self._items.pop(key, None)
+            return None
+        return hit[1]
+
+    def put(self, key: Any, value: Any) -> Any:
+        self._items[key] = (time.monotonic(), value)
+        return value
+
+
+@dataclass
+class Wiring:
+    """What the client talks to: its transport (None = the network) and base URL."""
+
+    transport: Any
+    base_url: str
+    sandbox: Any = None
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    journal: JobJournal
+    poll_interval: float
+    wiring: Callable[[], Wiring]
+    cache: TTLCache = field(default_factory=TTLCache)
+    _client: HeyGenClient | None = None
+    _wired: Wiring | None = None
+
+    @property
+    def wired(self) -> Wiring:
+        if self._wired is None:
+            self._wired = self.wiring()
+        return self._wired
+
+    @property
+    def transport(self) -> Any:
+        """The HeyGen wire; in sandbox mode the DeepSeek stand-in is on it too."""
+        return self.wired.transport
+
+    @property
+    def sandbox(self) -> Any:
+        return self.wired.sandbox
+
+    @property
+    def client(self) -> HeyGenClient:
+        if self._client is None:
+            from ..core.client import HeyGenClient
+
+            s = self.settings
+            self._client = HeyGenClient(api_key=s.api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
+                                        max_retries=s.heygen_max_retries, transport=self.wired.transport,
+                                        journal=self.journal)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
