@@ -490,22 +490,22 @@ async def generate_from_template(request: Request) -> Response:
     if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
         raise ApiError(400, "validation_error", "dimension width and height must be even", param="dimension")
     script = " ".join(_render(scenes[s], values) for s in order)
-    seconds = max(5.0, costs.speech_seconds(script))
-    video = new_video(
-        state,
-        request,
-        kind="template",
-        title=body.title or template["name"],
-        duration=seconds,
-        script=script,
-        callback_url=body.callback_url,
-        callback_id=body.callback_id,
-        folder_id=body.folder_id,
-        captioned=body.caption or body.subtitles is not None,
-    )
-    state.charge(costs.video_cost(seconds), "video")
-    state.videos[video.id] = video
+    video = _template_video(state, request, body, kind="template", title=body.title or template["name"],
+                            script=script, captioned=body.caption or body.subtitles is not None, charge=True)
     return ok(video_detail(state, video, base_url(request), now))
+
+
+def _template_video(state: SandboxState, request: Request, body: Any, *, kind: str, title: str, script: str,
+                    captioned: bool, charge: bool) -> Any:
+    """Render a template's script as a video: store it and (unless a free test render) charge it."""
+    seconds = max(5.0, costs.speech_seconds(script))
+    video = new_video(state, request, kind=kind, title=title, duration=seconds, script=script,
+                      callback_url=body.callback_url, callback_id=body.callback_id, folder_id=body.folder_id,
+                      captioned=captioned)
+    if charge:
+        state.charge(costs.video_cost(seconds), "video")
+    state.videos[video.id] = video
+    return video
 
 
 # -- templates (v2) --------------------------------------------------------------------------------
@@ -558,22 +558,8 @@ async def v2_generate_from_template(request: Request) -> Response:
     given = {name: value.model_dump(exclude_none=True) for name, value in body.variables.items()}
     values = _variable_values(state, template["variables"], given, "variables", now)
     script = _render(template["script"], values)
-    seconds = max(5.0, costs.speech_seconds(script))
-    video = new_video(
-        state,
-        request,
-        kind="v2_template",
-        title=body.title or template["name"],
-        duration=seconds,
-        script=script,
-        callback_url=body.callback_url,
-        callback_id=body.callback_id,
-        folder_id=body.folder_id,
-        captioned=bool(body.caption),
-    )
-    if not body.test:
-        state.charge(costs.video_cost(seconds), "video")
-    state.videos[video.id] = video
+    video = _template_video(state, request, body, kind="v2_template", title=body.title or template["name"],
+                            script=script, captioned=bool(body.caption), charge=not body.test)
     return v2_ok({"video_id": video.id})
 
 
