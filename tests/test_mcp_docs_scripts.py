@@ -134,6 +134,27 @@ async def test_write_script_through_client_sampling(tmp_path: Path, wire: Any, s
     assert len(seen) == 2 and chats(sandbox) == []
 
 
+async def test_long_scenes_are_split_at_heygens_limit_and_cjk_is_timed_by_characters(tmp_path: Path,
+                                                                                      wire: Any) -> None:
+    sentence = "This sentence is part of a very long monologue about video production. "
+    answers = iter([
+        {"title": "Long", "language": "en", "scenes": [{"text": sentence * 100, "visual": "talk"}]},
+        {"title": "日本", "language": "ja", "scenes": [{"text": "こんにちは。" * 50, "visual": "hello"}]},
+    ])
+
+    async def sampler(context: Any, params: Any) -> CreateMessageResult:
+        return CreateMessageResult(role="assistant", model="m",
+                                   content=TextContent(type="text", text=json.dumps(next(answers))))
+
+    async with Client(create_server(make_settings(tmp_path), transport=wire), sampling_callback=sampler) as client:
+        long = await call(client, "write_script", {"topic": "a long talk", "duration_s": 600})
+        japanese = await call(client, "write_script", {"topic": "日本語の挨拶", "language": "ja", "duration_s": 60})
+    assert len(long["scenes"]) == 2 and all(len(s["text"]) <= 5000 for s in long["scenes"])
+    assert " ".join(s["text"] for s in long["scenes"]) == (sentence * 100).strip()
+    assert long["words"] == 1200 and abs(long["total_seconds"] - 480) < 1  # 150 words per minute
+    assert japanese["words"] == 300 and japanese["total_seconds"] == 60  # 300 characters per minute
+
+
 async def test_write_script_with_neither_says_what_to_set(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, heygen_sandbox=False)
     async with Client(create_server(settings)) as client:

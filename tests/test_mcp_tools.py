@@ -378,3 +378,15 @@ async def test_upstream_errors_read_as_next_steps(mcp: Client, sandbox: Any) -> 
     sandbox.faults.inject("GET", "/v3/users/me", "status", status=429, retry_after=900)
     text = await error(mcp, "get_account")
     assert "retry after 900 s" in text
+
+
+async def test_a_failed_render_ends_the_wait_with_its_reason(mcp: Client, sandbox: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Doomed."})
+    sandbox.fail_job(job["video_id"], "voice_unavailable", "The voice could not be synthesised")
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})
+    assert status["done"] and status["status"] == "failed" and status["waited_s"] < 5
+    assert status["failure"] == "voice_unavailable: The voice could not be synthesised"
+    assert "charged again" in status["next_step"]
+    text = await error(mcp, "download_video", {"job_id": job["job_id"]})
+    assert "failed, not completed" in text
