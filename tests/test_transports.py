@@ -127,3 +127,32 @@ async def test_streamable_http_on_a_real_port(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_sandbox_command_serves_the_client_over_a_real_socket(tmp_path: Path) -> None:
+    from heygen_studio.core.client import HeyGenClient
+    from heygen_studio.core.errors import AuthenticationError
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "sandbox", "--port", str(port)],
+                            env=child_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "sandbox did not start"
+                await anyio.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+        async with HeyGenClient(api_key="any-key", base_url=base) as hg:
+            assert (await hg.users.me()).username
+            voices = await hg.voices.list(language="English", limit=3)
+            assert len(voices.items) == 3
+        async with HeyGenClient(api_key="bad-key", base_url=base, max_retries=0) as hg:
+            with pytest.raises(AuthenticationError):
+                await hg.users.me()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
