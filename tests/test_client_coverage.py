@@ -61,7 +61,7 @@ def public_methods(hg: Any) -> set[str]:
     names = set()
     for attr, resource in vars(hg).items():
         if isinstance(resource, client_module._Resource):
-            for name, fn in inspect.getmembers(type(resource), inspect.iscoroutinefunction):
+            for name, _ in inspect.getmembers(type(resource), inspect.iscoroutinefunction):
                 if not name.startswith("_"):
                     names.add(f"{attr}.{name}")
     return names

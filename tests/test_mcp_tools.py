@@ -103,7 +103,8 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
                                                   "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
     assert job["job_id"] == f"video:{job['video_id']}" and job["api"] == "v3" and not job["replayed"]
     body = upstream(sandbox, "POST", "/v3/videos")[0].json
-    assert body["type"] == "avatar" and body["caption"] == {"file_format": "srt"} and body["aspect_ratio"] == "9:16"
+    assert body["type"] == "avatar" and body["aspect_ratio"] == "9:16"
+    assert body["caption"] == {"file_format": "srt", "style": "default"}  # a style burns captions in
 
     again = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hello there.",
                                                     "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
@@ -121,8 +122,10 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
     links = [c for c in result.content if c.type == "resource_link"]
     assert links and links[0].uri == path.as_uri() and links[0].mime_type == "video/mp4"
 
+    captioned = await call(mcp, "download_video", {"job_id": job["job_id"], "captioned": True})
+    assert captioned["path"].endswith("-captioned.mp4") and Path(captioned["path"]).stat().st_size > 0
     info = await call(mcp, "get_video", {"job_id": job["job_id"]})
-    assert info["status"] == "completed" and info["video_url"]
+    assert info["status"] == "completed" and info["video_url"] and info["captioned_video_url"]
     listed = await call(mcp, "list_videos", {"limit": 5})
     assert job["video_id"] in {v["video_id"] for v in listed["items"]}
     assert (await call(mcp, "delete_video", {"video_id": job["job_id"]}))["deleted"]
@@ -143,6 +146,13 @@ async def test_bad_ids_are_caught_before_anything_is_paid(mcp: Client, sandbox: 
     text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi",
                                                     "background_color": "red"})
     assert "background_color" in text
+    studio_look = (await call(mcp, "list_avatars", {"avatar_type": "studio_avatar", "limit": 1}))["items"][0]
+    text = await error(mcp, "create_avatar_video", {"avatar_id": studio_look["id"], "voice_id": voice, "script": "Hi",
+                                                    "motion_prompt": "waves"})
+    assert "engine='avatar_v'" in text
+    text = await error(mcp, "create_avatar_video", {"avatar_id": studio_look["id"], "voice_id": voice, "script": "Hi",
+                                                    "expressiveness": "high"})
+    assert "photo avatars" in text
     assert upstream(sandbox, "POST", "/v3/videos") == []
 
 
@@ -390,3 +400,11 @@ async def test_a_failed_render_ends_the_wait_with_its_reason(mcp: Client, sandbo
     assert "charged again" in status["next_step"]
     text = await error(mcp, "download_video", {"job_id": job["job_id"]})
     assert "failed, not completed" in text
+
+
+async def test_captioned_download_of_an_uncaptioned_video_says_why(mcp: Client, clock: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Plain."})
+    clock.advance(3600)
+    text = await error(mcp, "download_video", {"job_id": job["job_id"], "captioned": True})
+    assert "no captioned copy" in text and "captions=true" in text

@@ -94,6 +94,7 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 
 def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer[AppState]:
     """Build the server. ``transport`` replaces the network (tests pass the sandbox's ASGI transport)."""
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one INFO line per request is noise; retries log
     server: MCPServer[AppState] = MCPServer(
         "heygen-studio",
         title="HeyGen Studio",

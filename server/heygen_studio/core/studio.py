@@ -181,4 +181,4 @@ def build_v3(scenes: list[Scene], *, title: str | None, resolution: Resolution, 
         else:
             out.append(StudioVideoScene(source=_source(s.background_video)))
     return CreateStudioVideoV3(scenes=out, title=title, resolution=resolution, aspect_ratio=aspect_ratio,
-                               caption=Caption() if captions else None, callback_url=callback_url)
+                               caption=Caption(style="default") if captions else None, callback_url=callback_url)

@@ -174,7 +174,8 @@ async def get_translation(
             "failed": "Translation failed; check the source video, then translate again."}.get(
         t.status, f"wait_for_job('translation:{tid}').")
     return TranslationInfo(translation_id=t.id, status=t.status, output_language=t.output_language,
-                           video_url=t.video_url, failure=t.failure_message, next_step=step)
+                           video_url=t.video_url, srt_caption_url=t.srt_caption_url,
+                           vtt_caption_url=t.vtt_caption_url, failure=t.failure_message, next_step=step)
 
 
 @reports_errors

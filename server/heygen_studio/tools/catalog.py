@@ -75,6 +75,7 @@ def _name_matcher(name: str | None) -> Callable[[str | None], bool]:
 def look_row(look: AvatarLook) -> AvatarRow:
     return AvatarRow(id=look.id, name=look.name, kind="look", type=look.avatar_type, gender=look.gender,
                      group_id=look.group_id, engines=look.supported_api_engines or None,
+                     orientation=look.preferred_orientation,
                      default_voice_id=look.default_voice_id, status=look.status)
 
 
@@ -136,6 +137,7 @@ async def get_avatar(
         failure = (look.error or {}).get("message") if look.status == "failed" else None
         return AvatarInfo(id=look.id, kind="look", name=look.name, status=look.status, type=look.avatar_type,
                           gender=look.gender, group_id=look.group_id, engines=look.supported_api_engines or None,
+                          orientation=look.preferred_orientation,
                           default_voice_id=look.default_voice_id, preview_image_url=look.preview_image_url,
                           failure=failure, next_step=_look_step(look))
     try:

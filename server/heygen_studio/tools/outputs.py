@@ -121,6 +121,7 @@ class AvatarRow(BaseModel):
     gender: str | None = None
     group_id: str | None = None
     engines: list[str] | None = None
+    orientation: str | None = Field(None, description="The look's preferred orientation.")
     default_voice_id: str | None = None
     status: str | None = None
     looks: int | None = None
@@ -140,6 +141,7 @@ class AvatarInfo(BaseModel):
     gender: str | None = None
     group_id: str | None = None
     engines: list[str] | None = None
+    orientation: str | None = None
     default_voice_id: str | None = None
     preview_image_url: str | None = None
     looks: list[AvatarRow] | None = None
@@ -229,6 +231,8 @@ class TranslationInfo(BaseModel):
     status: str
     output_language: str | None = None
     video_url: str | None = None
+    srt_caption_url: str | None = None
+    vtt_caption_url: str | None = None
     failure: str | None = None
     next_step: str | None = None
 

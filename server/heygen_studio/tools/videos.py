@@ -12,12 +12,14 @@ from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
 from ..core.errors import EndpointRetiredError, NotFoundError
+from ..core.mime import SNIFF_BYTES, sniff
 from ..core.models import (
     MAX_SCRIPT_CHARS,
     AspectRatio,
     AssetBase64,
     AssetRef,
     AssetUrl,
+    AvatarLook,
     Background,
     Caption,
     CreateAvatarVideo,
@@ -87,6 +89,7 @@ async def create_avatar_video(
         await catalog.require_voice(state, voice_id)
     if avatar_id:
         look = await catalog.require_look(state, avatar_id)
+        _check_engine(look, engine, motion_prompt, expressiveness)
         if script and not voice_id:
             voice_id = look.default_voice_id
             if not voice_id:
@@ -102,7 +105,7 @@ async def create_avatar_video(
     audio_url, audio_asset_id = url_or_id(audio)
     common = dict(script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
                   voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
-                  caption=Caption() if captions else None, motion_prompt=motion_prompt,
+                  caption=Caption(style="default") if captions else None, motion_prompt=motion_prompt,
                   expressiveness=expressiveness, output_format=output_format if output_format != "mp4" else None,
                   title=title)
     if avatar_id:
@@ -111,6 +114,20 @@ async def create_avatar_video(
         req = CreateImageVideo(image=await _image_input(state, image or ""), **common)
     created = await state.client.videos.create(req, request_key=request_key)
     return _created(created.video_id, created.status, api="v3", replayed=created.replayed)
+
+
+def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | None,
+                  expressiveness: str | None) -> None:
+    """HeyGen rejects these combinations after you have asked; say so before anything is paid."""
+    engines = look.supported_api_engines
+    photo = look.avatar_type == "photo_avatar"
+    if engine and engines and engine not in engines:
+        raise ToolError(f"Avatar '{look.id}' supports engines {engines}, not '{engine}'.")
+    if motion_prompt and not photo and engine != "avatar_v":
+        fix = "add engine='avatar_v'" if "avatar_v" in engines else "this look has no avatar_v; drop motion_prompt"
+        raise ToolError(f"motion_prompt works on photo avatars, or on video avatars with engine='avatar_v': {fix}.")
+    if expressiveness and not photo:
+        raise ToolError("expressiveness applies to photo avatars (Avatar IV) only; drop it for this look.")
 
 
 async def _image_input(state: AppState, image: str) -> AssetUrl | AssetRef | AssetBase64:
@@ -231,6 +248,9 @@ async def download_video(
         if video.status != "completed":
             raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
         url = video.captioned_video_url if captioned else video.video_url
+        if captioned and not url:
+            raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
+                            "download it without captioned, or use its subtitle_url from get_video.")
 
         async def refresh() -> str:
             fresh = await state.client.videos.get(video_id)
@@ -243,11 +263,14 @@ async def download_video(
     dest = confine_output(state.settings, name)
     await ctx.report_progress(0, total=100, message=f"downloading {dest.name}")
     result = await download(state.client.http.client, url, dest, refresh_url=refresh)
+    with result.path.open("rb") as fh:
+        mime = sniff(fh.read(SNIFF_BYTES)) or "application/octet-stream"
+    if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
+        result.path = result.path.replace(result.path.with_suffix(".webm"))
     await ctx.report_progress(100, total=100, message="downloaded")
     out = Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                      resumed_from=result.resumed_from, uri=result.path.as_uri())
-    link = ResourceLink(type="resource_link", name=result.path.name, uri=out.uri, mime_type="video/mp4",
-                        size=result.size)
+    link = ResourceLink(type="resource_link", name=result.path.name, uri=out.uri, mime_type=mime, size=result.size)
     text = TextContent(type="text", text=f"Saved {result.size} bytes to {result.path}")
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 
