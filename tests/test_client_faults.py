@@ -200,3 +200,14 @@ async def test_download_refreshes_expired_url_and_resumes(hg, sandbox, clock, tm
     assert dest.read_bytes() == full and not (tmp_path / "v.mp4.part").exists()
     ranged = [r for r in sandbox.requests if r.headers.get("range")]
     assert ranged and ranged[-1].headers["range"] == "bytes=5000-"
+
+
+async def test_a_delete_retried_after_a_dropped_connection_succeeds(hg, sandbox, clock, sleeps) -> None:
+    look, voice = await ids(hg)
+    created = await hg.videos.create(CreateAvatarVideo(avatar_id=look, script="Delete me.", voice_id=voice))
+    sandbox.faults.inject("DELETE", f"/v3/videos/{created.video_id}", "drop_after")  # deleted, then the socket dies
+    await hg.videos.delete(created.video_id)  # the retry finds it gone: that is success, not a 404
+    attempts = [r.status for r in sandbox.requests if r.method == "DELETE"]
+    assert len(attempts) == 2 and attempts[1] == 404 and len(sleeps.calls) == 1
+    with pytest.raises(NotFoundError):
+        await hg.videos.get(created.video_id)

@@ -26,7 +26,7 @@ PAID = {"create_agent_video", "create_avatar_video", "create_studio_video", "cre
 DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook"}
 READ_ONLY = {"get_agent_session", "list_agent_styles", "get_video", "wait_for_job", "list_videos", "list_assets",
              "list_avatars", "get_avatar", "list_voices", "get_account", "list_templates", "get_translation",
-             "list_webhooks", "write_script", "read_reference"}
+             "list_webhooks", "write_script", "read_reference", "list_jobs"}
 OTHER = {"reply_to_agent", "stop_agent_session", "download_video", "upload_asset", "add_webhook"}
 
 
@@ -408,3 +408,16 @@ async def test_captioned_download_of_an_uncaptioned_video_says_why(mcp: Client, 
     clock.advance(3600)
     text = await error(mcp, "download_video", {"job_id": job["job_id"], "captioned": True})
     assert "no captioned copy" in text and "captions=true" in text
+
+
+async def test_list_jobs_recovers_every_kind_of_job_id(mcp: Client, tmp_path: Path) -> None:
+    look, voice = await look_and_voice(mcp)
+    video = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "One."})
+    agent = await call(mcp, "create_agent_video", {"prompt": "A short hello."})
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes((MEDIA / "sample.jpg").read_bytes())
+    avatar = await call(mcp, "create_photo_avatar", {"photo": str(photo), "name": "P"})
+    jobs = (await call(mcp, "list_jobs", {"limit": 10}))["items"]
+    ids = [j["job_id"] for j in jobs]
+    assert ids[:3] == [avatar["job_id"], agent["job_id"], video["job_id"]]  # newest first, no duplicates
+    assert len(ids) == len(set(ids))

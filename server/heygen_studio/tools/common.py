@@ -36,6 +36,7 @@ READ_ONLY = ToolAnnotations(read_only_hint=True)
 PAID = ToolAnnotations(read_only_hint=False, destructive_hint=False)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False)
 DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True)  # say it anyway
+LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
 
 ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")

@@ -26,14 +26,13 @@ from mcp.types import (
     CompletionContext,
     PromptReference,
     ResourceTemplateReference,
-    ToolAnnotations,
 )
 from pydantic import BaseModel, Field
 
 from ..docs import docs_root
 from ..languages import LANGUAGES
+from .common import LOCAL_READ
 
-LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n?", re.S)
 COMPLETIONS: dict[str, list[str]] = {
     "language": sorted({*LANGUAGES, *LANGUAGES.values()}),

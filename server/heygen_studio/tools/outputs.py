@@ -62,6 +62,16 @@ class JobStatus(BaseModel):
     next_step: str
 
 
+class JobRow(BaseModel):
+    job_id: str
+    title: str | None = None
+    created_at: int
+
+
+class JobList(BaseModel):
+    items: list[JobRow]
+
+
 class Downloaded(BaseModel):
     video_id: str
     path: str

@@ -33,9 +33,20 @@ from ..core.models import (
 from ..core.studio import Scene, build_v2, build_v3, url_or_id, v3_gaps
 from ..core.transfer import download
 from . import catalog
-from .common import DESTRUCTIVE, LOCAL_WRITE, PAID, READ_ONLY, AppState, app, check_id, confine_output, reports_errors
-from .jobs import make_job_id, parse_job_id, poll_once, wait
-from .outputs import Deleted, Downloaded, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
+from .common import (
+    DESTRUCTIVE,
+    LOCAL_READ,
+    LOCAL_WRITE,
+    PAID,
+    READ_ONLY,
+    AppState,
+    app,
+    check_id,
+    confine_output,
+    reports_errors,
+)
+from .jobs import KINDS, make_job_id, parse_job_id, poll_once, wait
+from .outputs import Deleted, Downloaded, JobList, JobRow, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
     str | None,
@@ -276,6 +287,23 @@ async def download_video(
 
 
 @reports_errors
+async def list_jobs(
+    ctx: Context,
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+) -> JobList:
+    """Jobs this server submitted, newest first (from its local journal): recover a lost job_id."""
+    seen: set[str] = set()
+    rows = []
+    for entry in app(ctx).journal.recent(200):
+        kind = KINDS.get(entry.get("kind", ""))
+        job_id = make_job_id(kind, entry["job_id"]) if kind else entry["job_id"]
+        if job_id not in seen:
+            seen.add(job_id)
+            rows.append(JobRow(job_id=job_id, title=entry.get("title"), created_at=int(entry["created_at"])))
+    return JobList(items=rows[:limit])
+
+
+@reports_errors
 async def list_videos(
     ctx: Context,
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
@@ -310,6 +338,7 @@ def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=READ_ONLY)(wait_for_job)
     mcp.tool(annotations=LOCAL_WRITE)(download_video)
     mcp.tool(annotations=READ_ONLY)(list_videos)
+    mcp.tool(annotations=LOCAL_READ)(list_jobs)
     mcp.tool(annotations=DESTRUCTIVE)(delete_video)
 
 
