@@ -421,3 +421,25 @@ async def test_list_jobs_recovers_every_kind_of_job_id(mcp: Client, tmp_path: Pa
     ids = [j["job_id"] for j in jobs]
     assert ids[:3] == [avatar["job_id"], agent["job_id"], video["job_id"]]  # newest first, no duplicates
     assert len(ids) == len(set(ids))
+
+
+async def test_an_unwritable_output_folder_is_a_tool_error_and_the_job_survives(
+        tmp_path: Path, wire: Any, clock: Any, caplog: Any) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    settings = make_settings(tmp_path, heygen_output_dir=blocker / "out")
+    async with Client(create_server(settings, transport=wire)) as client:
+        look, voice = await look_and_voice(client)
+        job = await call(client, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi."})
+        assert "could not write the job journal" in caplog.text  # the create still succeeded
+        clock.advance(3600)
+        text = await error(client, "download_video", {"job_id": job["job_id"]})
+    assert "Local file error" in text and "HEYGEN_OUTPUT_DIR" in text
+
+
+def test_allowing_the_root_folder_is_warned_about(tmp_path: Path, caplog: Any) -> None:
+    create_server(make_settings(tmp_path, heygen_allowed_dirs=[Path("/")]))
+    assert "HEYGEN_ALLOWED_DIRS includes the root folder" in caplog.text
+    caplog.clear()
+    create_server(make_settings(tmp_path))
+    assert "root folder" not in caplog.text

@@ -95,6 +95,9 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer[AppState]:
     """Build the server. ``transport`` replaces the network (tests pass the sandbox's ASGI transport)."""
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one INFO line per request is noise; retries log
+    if any(d == d.parent for d in settings.heygen_allowed_dirs):
+        logger.warning("HEYGEN_ALLOWED_DIRS includes the root folder (the server was started in /?): every "
+                       "local file is readable by tools. Set HEYGEN_ALLOWED_DIRS to the folders you mean.")
     server: MCPServer[AppState] = MCPServer(
         "heygen-studio",
         title="HeyGen Studio",

@@ -8,10 +8,13 @@ first where HeyGen offers no key of its own). Records carry no secrets: ids, kin
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 JobKind = str  # "video" | "agent_session" | "translation" | "avatar_look"
 
@@ -36,9 +39,13 @@ class JobJournal:
         with self._lock:
             self._records.append(entry)
             if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    with self.path.open("a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                except OSError as exc:  # the job exists at HeyGen: never turn a paid create into an error
+                    logger.warning("could not write the job journal %s (%s); job %s is kept in memory only",
+                                   self.path, exc.strerror or exc, job_id)
         return entry
 
     def get(self, job_id: str) -> dict[str, Any] | None:

@@ -68,6 +68,10 @@ def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             raise ToolError(exc.describe()) from None
         except ValidationError as exc:
             raise ToolError(format_validation(exc)) from None
+        except OSError as exc:  # the local file system: a folder not writable, a disk full
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise ToolError(f"Local file error: {exc.strerror or exc}{where}. Check that HEYGEN_OUTPUT_DIR is "
+                            "writable and HEYGEN_ALLOWED_DIRS points at the right folders.") from None
 
     return wrapper
 
