@@ -88,6 +88,17 @@ async def test_stdio_legacy_handshake(tmp_path: Path) -> None:
             assert not result.is_error and result.structured_content["username"]
 
 
+async def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, f"nothing listens on port {port}"
+            await anyio.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,14 +111,7 @@ async def test_streamable_http_on_a_real_port(tmp_path: Path) -> None:
                             env=child_env(tmp_path), cwd=str(tmp_path), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-                await anyio.sleep(0.1)
+        await wait_for_port(proc, port)
         seen: list[float] = []
 
         async def on_progress(p: float, total: float | None, msg: str | None) -> None:
@@ -137,14 +141,7 @@ async def test_sandbox_command_serves_the_client_over_a_real_socket(tmp_path: Pa
     proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "sandbox", "--port", str(port)],
                             env=child_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "sandbox did not start"
-                await anyio.sleep(0.1)
+        await wait_for_port(proc, port)
         base = f"http://127.0.0.1:{port}"
         async with HeyGenClient(api_key="any-key", base_url=base) as hg:
             assert (await hg.users.me()).username

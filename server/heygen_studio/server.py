@@ -51,7 +51,7 @@ def reject_unknown_tools(server: MCPServer[Any]):  # type: ignore[no-untyped-def
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/call" and ctx.params is not None:
             name = ctx.params.get("name")
-            if isinstance(name, str) and name not in {t.name for t in await server.list_tools()}:
+            if isinstance(name, str) and server._tool_manager.get_tool(name) is None:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         return await call_next(ctx)
 

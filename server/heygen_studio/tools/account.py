@@ -22,7 +22,7 @@ from ..core.models import (
 )
 from . import catalog
 from .common import DESTRUCTIVE, PAID, READ_ONLY, WRITES, app, check_id, check_url, reports_errors
-from .jobs import make_job_id, parse_job_id
+from .jobs import id_of, make_job_id, parse_job_id
 from .outputs import (
     Account,
     Deleted,
@@ -168,7 +168,7 @@ async def get_translation(
     ctx: Context, translation_id: Annotated[str, Field(description="translation id or job_id.")]
 ) -> TranslationInfo:
     """Status of a video translation, with the translated video's URL when done."""
-    tid = check_id(translation_id.removeprefix("translation:"), "translation_id")
+    tid = id_of("translation", translation_id, "translation_id")
     t = await app(ctx).client.translations.get(tid)
     step = {"completed": f"download_video('translation:{tid}') saves it.",
             "failed": "Translation failed; check the source video, then translate again."}.get(

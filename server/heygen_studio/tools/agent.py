@@ -13,7 +13,7 @@ from ..core.errors import BadRequestError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AssetInput, AssetRef, AssetUrl, CreateAgentSession, SendAgentMessage
 from . import catalog
 from .common import PAID, READ_ONLY, WRITES, AppState, app, check_id, reports_errors
-from .jobs import make_job_id
+from .jobs import id_of, make_job_id
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
@@ -77,7 +77,7 @@ async def get_agent_session(
     messages: Annotated[int, Field(ge=0, le=20, description="How many recent messages to include.")] = 5,
 ) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
-    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    sid = id_of("agent", session_id, "session_id")
     session = await app(ctx).client.video_agents.get(sid)
     recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400]) for m in session.messages[:messages]]
     job_id = make_job_id("agent", sid)
@@ -99,7 +99,7 @@ async def reply_to_agent(
 ) -> AgentReplyOut:
     """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
     state = app(ctx)
-    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    sid = id_of("agent", session_id, "session_id")
     try:
         reply = await state.client.video_agents.send_message(
             sid, SendAgentMessage(message=message, files=await _files(state, files)))
@@ -114,7 +114,7 @@ async def stop_agent_session(
     ctx: Context, session_id: Annotated[str, Field(description="session_id or agent job_id.")]
 ) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
-    sid = check_id(session_id.removeprefix("agent:"), "session_id")
+    sid = id_of("agent", session_id, "session_id")
     stopped = await app(ctx).client.video_agents.stop(sid)
     return AgentReplyOut(session_id=stopped, run_id="", next_step="Stopped. get_agent_session shows where it ended.")
 

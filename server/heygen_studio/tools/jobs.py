@@ -32,6 +32,11 @@ def make_job_id(kind: JobKind, raw_id: str) -> str:
     return f"{kind}:{raw_id}"
 
 
+def id_of(kind: JobKind, value: str, what: str) -> str:
+    """A raw HeyGen id from either form a model may pass: ``<kind>:<id>`` or the bare id."""
+    return check_id(value.strip().removeprefix(f"{kind}:"), what)
+
+
 def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     job_id = job_id.strip()
     if ":" in job_id:
