@@ -300,4 +300,5 @@ async def test_journal_remembers_every_submitted_job(hg, tmp_path: Path) -> None
                                                        voice_id=voice.voice_id, title="journal"))
     lines = [json.loads(x) for x in (tmp_path / "jobs.jsonl").read_text().splitlines()]
     assert lines[-1]["job_id"] == created.video_id and lines[-1]["kind"] == "video"
+    assert lines[-1]["expected_s"] == 60.0  # two words: the one-minute floor of the render estimate
     assert "test-key" not in (tmp_path / "jobs.jsonl").read_text()

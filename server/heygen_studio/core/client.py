@@ -62,12 +62,14 @@ from .models import (
     UploadedAsset,
     UploadInstructions,
     V2Template,
+    V2TextVoice,
     Video,
     Voice,
     WebhookEndpoint,
     WebhookEventRecord,
     WebhookEventType,
 )
+from .scripts import expected_render_s
 
 if TYPE_CHECKING:
     from .jobs import JobJournal
@@ -203,6 +205,31 @@ class VideoAgents(_Resource):
         return await self._c.list(f"/v3/video-agents/{session_id}/videos", Video)
 
 
+def expected_for(req: RequestModel) -> float:
+    """Expected render time of a video request (scripts spoken, plus silences and audio as a guess)."""
+    scripts: list[str] = []
+    extra = 0.0
+    if isinstance(req, CreateStudioVideoV2):
+        for scene in req.video_inputs:
+            voice = scene.voice
+            if isinstance(voice, V2TextVoice):
+                scripts.append(voice.input_text)
+            else:
+                extra += getattr(voice, "duration", None) or 10.0
+    elif isinstance(req, CreateStudioVideoV3):
+        for studio_scene in req.scenes:
+            speech = getattr(studio_scene, "input", studio_scene)
+            script = getattr(speech, "script", None)
+            if script:
+                scripts.append(script)
+            else:
+                extra += getattr(speech, "duration", None) or 10.0
+    else:
+        script = getattr(req, "script", None)
+        scripts, extra = ([script], 0.0) if script else ([], 30.0)
+    return expected_render_s(scripts, extra_output_s=extra)
+
+
 class AgentSessionSummaryId(BaseModel):
     session_id: str
 
@@ -220,7 +247,7 @@ class Videos(_Resource):
         created, env = await self._c.send("POST", path, CreatedVideo, req, request_key=request_key)
         created.replayed = env.replayed
         self._c.remember("video", created.video_id, key=env_key(path, req, request_key), title=req.title,
-                         api="v3", type=req.type)
+                         api="v3", type=req.type, expected_s=expected_for(req))
         return created
 
     async def create_studio_v2(self, req: CreateStudioVideoV2, *, request_key: str | None = None) -> CreatedVideo:
@@ -252,7 +279,8 @@ class Videos(_Resource):
                 )
             raise
         created = parse(CreatedVideo, env.data, f"POST {path}")
-        self._c.remember("video", created.video_id, key=key, title=req.title, api="v2", type="studio")
+        self._c.remember("video", created.video_id, key=key, title=req.title, api="v2", type="studio",
+                         expected_s=expected_for(req))
         return created
 
     async def get(self, video_id: str) -> Video:

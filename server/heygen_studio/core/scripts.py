@@ -114,6 +114,15 @@ def estimate_seconds(text: str, language: str) -> tuple[int, float]:
     return words, round(words / speaking_rate(language) * 60 + pauses, 1)
 
 
+RENDER_FACTOR = 6  # HeyGen: a render takes about 5-10x the video's length
+
+
+def expected_render_s(scripts: list[str], *, extra_output_s: float = 0.0, language: str = "en") -> float:
+    """How long a render of these scripts should take: for progress estimates, never for decisions."""
+    output_s = sum(estimate_seconds(s, language)[1] for s in scripts) + extra_output_s
+    return float(min(max(RENDER_FACTOR * output_s, 60.0), 1800.0))
+
+
 def normalise_pauses(text: str) -> str:
     """[pause 1s] / (pause) / <break time="2s"/> → HeyGen's `` <break time="Ns"/> `` with spaces around."""
 

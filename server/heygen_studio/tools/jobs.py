@@ -50,13 +50,14 @@ def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     return "video", job_id
 
 
-def _video_progress(created_at: int | None, status: str) -> float:
+def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:
+    """An estimate: HeyGen reports no progress for videos. It nears 95% as the expected time passes."""
     if status == "completed":
         return 100.0
     if status == "pending" or created_at is None:
         return 5.0
     elapsed = max(0.0, time.time() - created_at)
-    return round(10 + 85 * (1 - math.exp(-elapsed / 240)), 1)  # renders take minutes; approach 95
+    return round(10 + 85 * (1 - math.exp(-2 * elapsed / (expected_s or 240))), 1)
 
 
 async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
@@ -66,7 +67,9 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
     try:
         if kind == "video":
             v = await hg.videos.get(raw_id)
-            return _video_status(job_id, v.id, v.status, v.created_at, v.video_url, v.failure_code, v.failure_message)
+            expected = (state.journal.get(raw_id) or {}).get("expected_s")
+            return _video_status(job_id, v.id, v.status, v.created_at, v.video_url, v.failure_code,
+                                 v.failure_message, expected)
         if kind == "agent":
             s = await hg.video_agents.get(raw_id)
             if s.status == "failed":
@@ -121,7 +124,7 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
 
 
 def _video_status(job_id: str, video_id: str, status: str, created_at: int | None, url: str | None,
-                  code: str | None, message: str | None) -> JobStatus:
+                  code: str | None, message: str | None, expected_s: float | None = None) -> JobStatus:
     if status == "completed":
         step = f"Done: download_video('{job_id}') saves the MP4."
     elif status == "failed":
@@ -130,7 +133,7 @@ def _video_status(job_id: str, video_id: str, status: str, created_at: int | Non
         step = f"Still {status}; call wait_for_job('{job_id}') again. Do not create it again."
     failure = f"{code}: {message}" if status == "failed" and code else (message if status == "failed" else None)
     return JobStatus(job_id=job_id, kind="video", status=status, done=status in TERMINAL,
-                     progress=_video_progress(created_at, status), video_id=video_id, video_url=url,
+                     progress=_video_progress(created_at, status, expected_s), video_id=video_id, video_url=url,
                      failure=failure, next_step=step)
 
 
