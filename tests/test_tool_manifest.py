@@ -17,12 +17,38 @@ pytestmark = pytest.mark.anyio
 REGENERATE = "run: .venv/bin/python -m heygen_studio.tools.registry"
 
 
-def test_manifest_is_current() -> None:
+def essence(manifest: dict[str, Any]) -> list[Any]:
+    """What the tools are, whatever library wrote their schemas."""
+    return [(t["name"], t["target"], t["description"], t["annotations"], sorted(t["input_schema"]["properties"]))
+            for t in manifest["tools"]]
+
+
+def check_manifest() -> None:
     manifest = json.loads(registry.MANIFEST.read_text())
     assert manifest["digest"] == registry.source_digest(), f"the tool manifest is stale; {REGENERATE}"
     server: MCPServer[Any] = MCPServer("eager")
     fresh = registry.build_manifest(server, registry.register_eager(server))
-    assert fresh == manifest, f"the tool manifest differs from the tools; {REGENERATE}"
+    if manifest["versions"] == registry.library_versions():
+        assert fresh == manifest, f"the tool manifest differs from the tools; {REGENERATE}"
+    else:  # another pydantic may word schemas differently; what the tools are must still agree
+        assert essence(fresh) == essence(manifest), f"the tool manifest differs from the tools; {REGENERATE}"
+
+
+def test_manifest_is_current() -> None:
+    check_manifest()
+
+
+def test_manifest_check_under_other_library_versions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine with a newer pydantic must not fail on wording, but must on a changed tool."""
+    monkeypatch.setattr(registry, "library_versions", lambda: {"mcp": "9", "pydantic": "9"})
+    check_manifest()
+    changed = json.loads(registry.MANIFEST.read_text())
+    changed["tools"][0]["description"] += " (edited)"
+    edited = tmp_path / "manifest.json"
+    edited.write_text(json.dumps(changed))
+    monkeypatch.setattr(registry, "MANIFEST", edited)
+    with pytest.raises(AssertionError, match="differs from the tools"):
+        check_manifest()
 
 
 async def test_listing_from_manifest_equals_eager_listing(settings: Any, monkeypatch: pytest.MonkeyPatch,

@@ -7,10 +7,11 @@ compacted input schemas, annotations) and where each tool lives. At start-up the
 registers ``LazyTool``s from it; a tool's module is imported, and the SDK's ``Tool`` built, on
 its first call.
 
-The manifest is keyed by a digest of the files that define the tools (and the SDK and pydantic
-versions). A stale manifest is never used: the server falls back to eager registration, and
-``tests/test_tool_manifest.py`` fails until it is regenerated with
-``python -m heygen_studio.tools.registry``.
+The manifest is keyed by a digest of the files that define the tools. A stale manifest is never
+used: the server falls back to eager registration, and ``tests/test_tool_manifest.py`` fails until
+it is regenerated with ``python -m heygen_studio.tools.registry``. The mcp and pydantic versions
+that generated it are recorded: another pydantic may word a schema differently, which is harmless
+for a listing (each tool's real schema is rebuilt from its signature on first call).
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ MANIFEST = Path(__file__).with_name("manifest.json")
 SCHEMA_SOURCES = ("tools/*.py", "core/models.py", "core/studio.py", "core/scripts.py", "languages.py")
 
 
+def library_versions() -> dict[str, str]:
+    return {"mcp": version("mcp"), "pydantic": version("pydantic")}
+
+
 def source_digest() -> str:
-    """What the listed tools depend on: their source files and the schema-generating libraries."""
-    digest = hashlib.sha256(f"mcp {version('mcp')} pydantic {version('pydantic')}".encode())
+    """What the listed tools are made of: the source files that define them."""
+    digest = hashlib.sha256()
     files = sorted({p for pattern in SCHEMA_SOURCES for p in PACKAGE.glob(pattern)})
     for path in files:
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -66,7 +71,7 @@ def build_manifest(server: MCPServer[Any], result_schemas: dict[str, dict[str, A
             "annotations": tool.annotations.model_dump(mode="json", exclude_none=True) if tool.annotations else None,
             "result_schema": result_schemas.get(tool.name),
         })
-    return {"digest": source_digest(), "tools": tools}
+    return {"digest": source_digest(), "versions": library_versions(), "tools": tools}
 
 
 class LazyTool(Tool):
