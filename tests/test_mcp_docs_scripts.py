@@ -196,3 +196,18 @@ async def test_produce_video_other_routes(mcp: Client, sandbox: Any, clock: Any,
     done = await call(mcp, "produce_video", args)
     assert done["stage"] == "done" and Path(done["path"]).is_file()
     assert len([r for r in sandbox.requests if r.method == "POST" and r.path == path]) == 1
+
+
+async def test_produce_video_cut_off_mid_submit_replays_instead_of_paying_again(
+        tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    settings = make_settings(tmp_path, heygen_max_retries=0)  # nothing retried inside the call: it is cut off
+    args = {"brief": "A calm 20 second note about our opening hours", "duration_s": 20, "max_wait_s": 1}
+    async with Client(create_server(settings, transport=wire)) as client:
+        sandbox.faults.inject("POST", "/v3/videos", "drop_after")  # HeyGen accepts; the answer never arrives
+        cut = await client.call_tool("produce_video", args)
+        assert cut.is_error and "connection dropped" in cut.content[0].text
+        again = await call(client, "produce_video", args)
+    posts = [r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"]
+    assert len(posts) == 2 and len({r.headers.get("idempotency-key") for r in posts}) == 1  # same script, same key
+    assert len(chats(sandbox)) == 1  # the script was written once
+    assert again["job_id"] == f"video:{next(iter(sandbox.videos))}" and len(sandbox.videos) == 1  # one job, not two

@@ -231,11 +231,18 @@ async def produce_video(
     script, _, _, _ = _unpack(draft, req)
     previous = state.journal.find_by_key(key)
     note = None
-    if previous is not None:
+    if previous is not None and previous.get("job_id"):
         job_id, resumed = previous["job_id"], True
         avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
     else:
-        avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
+        if previous is not None:  # an earlier call got as far as submitting: same choices, same body
+            avatar_id, voice_id = previous["avatar_id"], previous["voice_id"]
+        else:
+            avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
+            # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
+            # the next call re-sends the same script, so the same Idempotency-Key replays that job.
+            state.journal.record(kind="produce_plan", job_id="", key=key, title=script.title,
+                                 script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")
         job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation), False
         state.journal.record(kind="produce", job_id=job_id, key=key, title=script.title,

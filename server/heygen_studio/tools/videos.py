@@ -295,6 +295,8 @@ async def list_jobs(
     seen: set[str] = set()
     rows = []
     for entry in app(ctx).journal.recent(200):
+        if not entry.get("job_id"):
+            continue  # a plan written before its paid call; the call's own record follows it
         kind = KINDS.get(entry.get("kind", ""))
         job_id = make_job_id(kind, entry["job_id"]) if kind else entry["job_id"]
         if job_id not in seen:
