@@ -443,3 +443,19 @@ def test_allowing_the_root_folder_is_warned_about(tmp_path: Path, caplog: Any) -
     caplog.clear()
     create_server(make_settings(tmp_path))
     assert "root folder" not in caplog.text
+
+
+async def test_photo_avatar_cut_off_mid_create_is_not_paid_twice(tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes((MEDIA / "sample.jpg").read_bytes())
+    settings = make_settings(tmp_path, heygen_max_retries=0)
+    async with Client(create_server(settings, transport=wire)) as client:
+        sandbox.faults.inject("POST", "/v3/avatars", "drop_after")  # HeyGen creates it; the answer is lost
+        assert (await client.call_tool("create_photo_avatar", {"photo": str(photo), "name": "Me"})).is_error
+        again = await call(client, "create_photo_avatar", {"photo": str(photo), "name": "Me"})
+    posts = upstream(sandbox, "POST", "/v3/avatars")
+    uploads = upstream(sandbox, "POST", "/v3/assets")
+    assert len(uploads) == 2 and posts[0].json["file"] != posts[1].json["file"]  # re-uploaded: a new asset id
+    assert len({r.headers.get("idempotency-key") for r in posts}) == 1  # yet the same key: HeyGen replays
+    mine = [lk.id for lk in sandbox.looks.values() if lk.name == "Me"]
+    assert mine == [again["look_id"]]  # one avatar at HeyGen, not two
