@@ -280,6 +280,18 @@ async def test_upload_asset_three_ways(mcp: Client, sandbox: Any, tmp_path: Path
     assert (await call(mcp, "delete_asset", {"asset_id": by_path["asset_id"]}))["deleted"]
 
 
+async def test_the_same_content_is_uploaded_once_unless_deleted(mcp: Client, sandbox: Any, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.png.bin", tmp_path / "copy-of-a.bin"
+    a.write_bytes((MEDIA / "sample.jpg").read_bytes())
+    b.write_bytes(a.read_bytes())
+    first = await call(mcp, "upload_asset", {"path": str(a)})
+    second = await call(mcp, "upload_asset", {"path": str(b)})  # another name, the same bytes
+    assert second["asset_id"] == first["asset_id"] and len(upstream(sandbox, "POST", "/v3/assets")) == 1
+    await call(mcp, "delete_asset", {"asset_id": first["asset_id"]})
+    third = await call(mcp, "upload_asset", {"path": str(a)})  # HeyGen no longer has it: upload again
+    assert third["asset_id"] != first["asset_id"] and len(upstream(sandbox, "POST", "/v3/assets")) == 2
+
+
 async def test_upload_refuses_files_outside_allowed_folders(mcp: Client, sandbox: Any) -> None:
     text = await error(mcp, "upload_asset", {"path": "/etc/hostname"})
     assert "outside the allowed folders" in text and "HEYGEN_ALLOWED_DIRS" in text
@@ -454,8 +466,8 @@ async def test_photo_avatar_cut_off_mid_create_is_not_paid_twice(tmp_path: Path,
         assert (await client.call_tool("create_photo_avatar", {"photo": str(photo), "name": "Me"})).is_error
         again = await call(client, "create_photo_avatar", {"photo": str(photo), "name": "Me"})
     posts = upstream(sandbox, "POST", "/v3/avatars")
-    uploads = upstream(sandbox, "POST", "/v3/assets")
-    assert len(uploads) == 2 and posts[0].json["file"] != posts[1].json["file"]  # re-uploaded: a new asset id
-    assert len({r.headers.get("idempotency-key") for r in posts}) == 1  # yet the same key: HeyGen replays
+    assert len(upstream(sandbox, "POST", "/v3/assets")) == 1  # the same photo is uploaded once
+    assert posts[0].json == posts[1].json  # so the create is byte-identical on the second call...
+    assert len({r.headers.get("idempotency-key") for r in posts}) == 1  # ...and its key replays the first
     mine = [lk.id for lk in sandbox.looks.values() if lk.name == "Me"]
     assert mine == [again["look_id"]]  # one avatar at HeyGen, not two

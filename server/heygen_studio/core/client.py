@@ -156,12 +156,10 @@ class HeyGenClient:
         *,
         request_key: str | None = None,
         idempotent: bool = True,
-        idempotency_key: str | None = None,
     ) -> tuple[M, Envelope]:
-        """A v3 write. ``idempotent`` writes carry a body-derived Idempotency-Key, unless the caller
-        gives one (when the body may differ between attempts at the same job)."""
+        """A v3 write. ``idempotent`` writes carry a body-derived Idempotency-Key."""
         payload = body.body() if isinstance(body, RequestModel) else body
-        key = idempotency_key or (idempotency_key_for(method, path, payload, request_key) if idempotent else None)
+        key = idempotency_key_for(method, path, payload, request_key) if idempotent else None
         env = await self.http.request(method, path, json_body=payload, idempotency_key=key)
         return parse(model, env.data, f"{method} {path}"), env
 
@@ -367,10 +365,9 @@ class Avatars(_Resource):
         return parse(Deleted, env.data or {"id": look_id}, "DELETE /v3/avatars/looks")
 
     async def create(self, req: CreatePhotoAvatar | CreatePromptAvatar | CreateDigitalTwin, *,
-                     request_key: str | None = None, idempotency_key: str | None = None) -> CreatedAvatar:
+                     request_key: str | None = None) -> CreatedAvatar:
         path = "/v3/avatars"
-        created, _ = await self._c.send("POST", path, CreatedAvatar, req, request_key=request_key,
-                                        idempotency_key=idempotency_key)
+        created, _ = await self._c.send("POST", path, CreatedAvatar, req, request_key=request_key)
         look_id = (created.avatar_item or {}).get("id")
         group_id = (created.avatar_group or {}).get("id") or (created.avatar_item or {}).get("group_id")
         if look_id or group_id:

@@ -22,7 +22,7 @@ import anyio
 import httpx2
 
 from .client import HeyGenClient
-from .errors import APIConnectionError, HeyGenError, InputError
+from .errors import APIConnectionError, HeyGenError, InputError, NotFoundError
 from .mime import SNIFF_BYTES, SUPPORTED, sniff
 from .models import MULTIPART_LIMIT_BYTES, UploadedAsset
 
@@ -41,24 +41,54 @@ def detect_mime(path: Path) -> str:
     return mime
 
 
+async def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    async with await anyio.open_file(path, "rb") as fh:
+        while chunk := await fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int = MULTIPART_LIMIT_BYTES
                       ) -> UploadedAsset:
-    """Upload a local file as a HeyGen asset, choosing the upload path by size."""
+    """Upload a local file as a HeyGen asset, choosing the upload path by size.
+
+    The same content is uploaded once: with a job journal, a file whose SHA-256 was uploaded before
+    reuses that asset (if HeyGen still has it). Besides saving the upload, this keeps a paid create
+    that embeds the file byte-identical when it is retried, so its Idempotency-Key replays the job.
+    """
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path.name} is empty")
     mime = detect_mime(path)
+    sha = await file_sha256(path)
+    key = f"asset:{sha}:{size}"
+    journal = client.journal
+    if journal is not None and (known := journal.find_by_key(key)) is not None:
+        try:
+            detail = await client.assets.get(known["job_id"])
+        except NotFoundError:
+            pass  # deleted since: upload it again
+        else:
+            return UploadedAsset(asset_id=detail.id, url=detail.url or "", mime_type=mime, size_bytes=size,
+                                 status="reused")
     if size <= multipart_limit:
-        return await client.assets.upload_multipart(path, mime)
-    instructions = await client.assets.create_direct_upload(path.name, mime, size)
+        asset = await client.assets.upload_multipart(path, mime)
+    else:
+        asset = await _direct_upload(client, path, mime, size, sha)
+    if journal is not None:
+        journal.record(kind="asset", job_id=asset.asset_id, key=key, title=path.name)
+    return asset
+
+
+async def _direct_upload(client: HeyGenClient, path: Path, mime: str, size: int, sha: str) -> UploadedAsset:
+    instructions = await client.assets.create_direct_upload(path.name, mime, size, checksum_sha256=sha)
     if size > instructions.max_bytes:
         raise InputError(f"{path.name} is {size} bytes; HeyGen accepts at most {instructions.max_bytes}")
-    digest = hashlib.sha256()
 
     async def body() -> AsyncIterator[bytes]:
         async with await anyio.open_file(path, "rb") as fh:
             while chunk := await fh.read(CHUNK):
-                digest.update(chunk)
                 yield chunk
 
     headers = {str(k): str(v) for k, v in instructions.upload_headers.items()}
@@ -74,7 +104,7 @@ async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int 
             f"the presigned upload of {path.name} was refused ({response.status_code})",
             hint="The upload URL may have expired; call upload_asset again.",
         )
-    return await client.assets.complete_direct_upload(instructions.asset_id, digest.hexdigest())
+    return await client.assets.complete_direct_upload(instructions.asset_id, sha)
 
 
 @dataclass

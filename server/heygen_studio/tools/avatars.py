@@ -17,7 +17,6 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.errors import APIStatusError
-from ..core.http import idempotency_key_for
 from ..core.models import MAX_PROMPT_AVATAR_CHARS, AssetRef, AssetUrl, CreatePhotoAvatar, CreatePromptAvatar
 from ..core.transfer import upload_file
 from . import catalog
@@ -92,11 +91,8 @@ async def create_photo_avatar(
         if not uploaded.mime_type.startswith("image/"):
             raise ToolError(f"{local.name} is {uploaded.mime_type}, not an image; give a JPEG or PNG photo.")
         source = AssetRef(asset_id=uploaded.asset_id)
-    # Keyed by the photo's content, not the body: a re-upload gets a new asset id, and a call cut off
-    # mid-create must replay HeyGen's first answer, not pay for a second avatar.
     created = await state.client.avatars.create(
-        CreatePhotoAvatar(name=name, file=source, avatar_group_id=group_id),
-        idempotency_key=idempotency_key_for("POST", "/v3/avatars", {"photo": key, "name": name}))
+        CreatePhotoAvatar(name=name, file=source, avatar_group_id=group_id), request_key=key)
     look_id = (created.avatar_item or {}).get("id")
     new_group = (created.avatar_group or {}).get("id") or group_id
     if not look_id:

@@ -295,8 +295,8 @@ async def list_jobs(
     seen: set[str] = set()
     rows = []
     for entry in app(ctx).journal.recent(200):
-        if not entry.get("job_id"):
-            continue  # a plan written before its paid call; the call's own record follows it
+        if not entry.get("job_id") or entry.get("kind") not in (*KINDS, "produce"):
+            continue  # plans written before a paid call, and uploads, are not jobs
         kind = KINDS.get(entry.get("kind", ""))
         job_id = make_job_id(kind, entry["job_id"]) if kind else entry["job_id"]
         if job_id not in seen:
