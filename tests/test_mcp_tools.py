@@ -471,3 +471,15 @@ async def test_photo_avatar_cut_off_mid_create_is_not_paid_twice(tmp_path: Path,
     assert len({r.headers.get("idempotency-key") for r in posts}) == 1  # ...and its key replays the first
     mine = [lk.id for lk in sandbox.looks.values() if lk.name == "Me"]
     assert mine == [again["look_id"]]  # one avatar at HeyGen, not two
+
+
+async def test_translating_a_video_job_twice_is_not_paid_twice(mcp: Client, sandbox: Any, clock: Any) -> None:
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Translate me."})
+    clock.advance(3600)
+    first = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
+    clock.advance(5)  # HeyGen re-signs the video's URL on every read
+    second = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
+    bodies = [r.json for r in upstream(sandbox, "POST", "/v3/video-translations")]
+    assert bodies[0]["video"] != bodies[1]["video"]  # the presigned URL differs...
+    assert second["translation_ids"] == first["translation_ids"]  # ...yet it is the same job, replayed

@@ -156,10 +156,14 @@ class HeyGenClient:
         *,
         request_key: str | None = None,
         idempotent: bool = True,
+        identity: Any = None,
     ) -> tuple[M, Envelope]:
-        """A v3 write. ``idempotent`` writes carry a body-derived Idempotency-Key."""
+        """A v3 write. ``idempotent`` writes carry an Idempotency-Key derived from the job's identity:
+        the body, unless the body holds something that changes between attempts at the same job (a
+        presigned URL, re-signed on every read), when the caller says what the job is instead."""
         payload = body.body() if isinstance(body, RequestModel) else body
-        key = idempotency_key_for(method, path, payload, request_key) if idempotent else None
+        basis = payload if identity is None else identity
+        key = idempotency_key_for(method, path, basis, request_key) if idempotent else None
         env = await self.http.request(method, path, json_body=payload, idempotency_key=key)
         return parse(model, env.data, f"{method} {path}"), env
 
@@ -449,10 +453,12 @@ class Templates(_Resource):
 
 # -- translations ----------------------------------------------------------------------------------
 class Translations(_Resource):
-    async def create(self, req: CreateTranslation, *, request_key: str | None = None) -> CreatedTranslations:
+    async def create(self, req: CreateTranslation, *, request_key: str | None = None,
+                     identity: Any = None) -> CreatedTranslations:
         path = "/v3/video-translations"
-        created, _ = await self._c.send("POST", path, CreatedTranslations, req, request_key=request_key)
-        key = env_key(path, req, request_key)
+        created, _ = await self._c.send("POST", path, CreatedTranslations, req, request_key=request_key,
+                                        identity=identity)
+        key = idempotency_key_for("POST", path, req.body() if identity is None else identity, request_key)
         for tid, lang in zip(created.video_translation_ids, req.output_languages, strict=False):
             self._c.remember("translation", tid, key=f"{key}:{lang}", title=req.title, language=lang)
         return created

@@ -144,6 +144,7 @@ async def translate_video(
     known = state.cache.get(("languages",)) or state.cache.put(("languages",), await hg.translations.languages())
     languages = [_language(lang, known) for lang in languages]
     source: AssetUrl | AssetRef
+    identity = None
     if video.startswith(("http://", "https://")):
         source = AssetUrl(url=check_url(video))
     elif video.startswith(("video:", "agent:")) or state.journal.get(video):
@@ -153,10 +154,14 @@ async def translate_video(
         if not detail.video_url:
             raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
         source = AssetUrl(url=detail.video_url)
+        identity = {"video_id": detail.id}  # the URL is re-signed on every read; the video is the same
     else:
         source = AssetRef(asset_id=check_id(video, "asset id"))
-    created = await hg.translations.create(CreateTranslation(video=source, output_languages=languages, mode=mode,
-                                                             title=title, enable_caption=captions or None))
+    req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
+                            enable_caption=captions or None)
+    if identity is not None:
+        identity = {**req.body(), "video": identity}
+    created = await hg.translations.create(req, identity=identity)
     ids = created.video_translation_ids
     jobs = [make_job_id("translation", i) for i in ids]
     return TranslationJobs(job_ids=jobs, translation_ids=ids, languages=languages,
