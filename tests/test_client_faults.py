@@ -211,3 +211,12 @@ async def test_a_delete_retried_after_a_dropped_connection_succeeds(hg, sandbox,
     assert len(attempts) == 2 and attempts[1] == 404 and len(sleeps.calls) == 1
     with pytest.raises(NotFoundError):
         await hg.videos.get(created.video_id)
+
+
+async def test_retry_waits_share_one_budget_per_request(hg, sandbox, sleeps) -> None:
+    sandbox.faults.inject("GET", "/v3/users/me", "status", status=429, code="rate_limit_exceeded",
+                          retry_after=20, times=3)
+    with pytest.raises(RateLimitError) as info:
+        await hg.users.me()
+    assert sleeps.calls == [20.0]  # a second 20 s wait would pass 30 s in one call: raised instead
+    assert "retry after 20 s" in info.value.describe()

@@ -41,6 +41,7 @@ Make HeyGen AI-avatar videos. Pick the route by what the user has:
 - an exact multi-scene script → create_studio_video.
 Every create returns a job_id at once; renders take minutes. Then call wait_for_job(job_id) (returns within
 ~45 s; call again until done: never create the same video twice), then download_video(job_id).
+Lost a job_id? list_jobs lists every job this server submitted.
 Creates spend credits (get_account shows them); repeating an identical create is not charged twice.
 Photo avatars: create_photo_avatar (returns a consent link when needed), then use the look id as avatar_id."""
 

@@ -111,7 +111,7 @@ class HeyGenHTTP:
         max_retries: int = 3,
         transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
-        max_retry_wait: float = 30.0,
+        max_retry_wait: float = 30.0,  # the most one request may spend waiting between attempts
     ) -> None:
         self._api_key = api_key or None
         self.base_url = base_url.rstrip("/")
@@ -184,6 +184,7 @@ class HeyGenHTTP:
         where = f"{method} {path}"
 
         attempt = 0
+        waited = 0.0  # all retry waits of this request share one budget: hosts cut calls near 60 s
         while True:
             error: Exception
             try:
@@ -215,8 +216,9 @@ class HeyGenHTTP:
                 # A retried delete that now finds nothing: the first attempt did the work.
                 return Envelope(data={}, extra={"already_gone": True})
             delay = self._retry_delay(error, attempt=attempt, retry_safe=retry_safe)
-            if delay is None:
+            if delay is None or waited + delay > self.max_retry_wait:
                 raise error
+            waited += delay
             logger.info("retrying %s in %.2fs after %s (attempt %d)", where, delay, type(error).__name__, attempt + 1)
             await self._sleep(delay)
             attempt += 1
