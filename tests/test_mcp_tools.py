@@ -483,3 +483,13 @@ async def test_translating_a_video_job_twice_is_not_paid_twice(mcp: Client, sand
     bodies = [r.json for r in upstream(sandbox, "POST", "/v3/video-translations")]
     assert bodies[0]["video"] != bodies[1]["video"]  # the presigned URL differs...
     assert second["translation_ids"] == first["translation_ids"]  # ...yet it is the same job, replayed
+
+
+async def test_translate_video_names_a_job_that_is_not_a_video(mcp: Client, sandbox: Any, clock: Any) -> None:
+    jobs = await call(mcp, "translate_video", {"video": "https://example.com/v.mp4", "languages": ["German"]})
+    text = await error(mcp, "translate_video", {"video": jobs["job_ids"][0], "languages": ["German"]})
+    assert "is a translation job, not a video" in text
+    agent = await call(mcp, "create_agent_video", {"prompt": "A short hello."})
+    text = await error(mcp, "translate_video", {"video": agent["job_id"], "languages": ["German"]})
+    assert "has no video yet" in text or "no file yet" in text
+    assert len(upstream(sandbox, "POST", "/v3/video-translations")) == 1  # only the first, valid one was sent

@@ -22,7 +22,7 @@ from ..core.models import (
 )
 from . import catalog
 from .common import DESTRUCTIVE, PAID, READ_ONLY, WRITES, app, check_id, check_url, reports_errors
-from .jobs import id_of, make_job_id, parse_job_id
+from .jobs import id_of, is_job_id, make_job_id, video_id_for
 from .outputs import (
     Account,
     Deleted,
@@ -147,10 +147,9 @@ async def translate_video(
     identity = None
     if video.startswith(("http://", "https://")):
         source = AssetUrl(url=check_url(video))
-    elif video.startswith(("video:", "agent:")) or state.journal.get(video):
-        kind, raw = parse_job_id(state, video)
-        vid = raw if kind == "video" else (await hg.video_agents.get(raw)).video_id
-        detail = await hg.videos.get(vid or "")
+    elif is_job_id(state, video):
+        vid = await video_id_for(state, video)
+        detail = await hg.videos.get(vid)
         if not detail.video_url:
             raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
         source = AssetUrl(url=detail.video_url)

@@ -37,6 +37,11 @@ def id_of(kind: JobKind, value: str, what: str) -> str:
     return check_id(value.strip().removeprefix(f"{kind}:"), what)
 
 
+def is_job_id(state: AppState, value: str) -> bool:
+    """True for ``<kind>:<id>`` and for a bare id this server's journal knows."""
+    return value.strip().partition(":")[0] in KINDS or state.journal.get(value.strip()) is not None
+
+
 def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     job_id = job_id.strip()
     if ":" in job_id:
@@ -48,6 +53,19 @@ def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     if entry is not None and entry.get("kind") in KINDS:
         return KINDS[entry["kind"]], job_id
     return "video", job_id
+
+
+async def video_id_for(state: AppState, job_id: str) -> str:
+    """The HeyGen video behind a video or agent job id (a ToolError for any other kind)."""
+    kind, raw = parse_job_id(state, job_id)
+    if kind == "video":
+        return raw
+    if kind == "agent":
+        session = await state.client.video_agents.get(raw)
+        if not session.video_id:
+            raise ToolError(f"Agent session {raw} has no video yet ({session.status}); call wait_for_job first.")
+        return session.video_id
+    raise ToolError(f"{job_id} is a {kind} job, not a video; use the tool for that kind.")
 
 
 def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:

@@ -45,7 +45,7 @@ from .common import (
     confine_output,
     reports_errors,
 )
-from .jobs import KINDS, make_job_id, parse_job_id, poll_once, wait
+from .jobs import KINDS, make_job_id, parse_job_id, poll_once, video_id_for, wait
 from .outputs import Deleted, Downloaded, JobList, JobRow, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
@@ -192,18 +192,6 @@ async def create_studio_video(
                     note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
 
 
-async def _video_id_for(state: AppState, job_id: str) -> str:
-    kind, raw = parse_job_id(state, job_id)
-    if kind == "video":
-        return raw
-    if kind == "agent":
-        session = await state.client.video_agents.get(raw)
-        if not session.video_id:
-            raise ToolError(f"Agent session {raw} has no video yet ({session.status}); call wait_for_job first.")
-        return session.video_id
-    raise ToolError(f"{job_id} is a {kind} job, not a video; use the tool for that kind.")
-
-
 @reports_errors
 async def get_video(
     ctx: Context,
@@ -211,7 +199,7 @@ async def get_video(
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
-    video = await state.client.videos.get(await _video_id_for(state, job_id))
+    video = await state.client.videos.get(await video_id_for(state, job_id))
     failure = f"{video.failure_code}: {video.failure_message}" if video.status == "failed" else None
     step = {"completed": f"download_video('{make_job_id('video', video.id)}') saves it.",
             "failed": "Fix the cause and create the video again (charged again)."}.get(
@@ -254,7 +242,7 @@ async def download_video(
         async def refresh() -> str:
             return (await state.client.translations.get(raw)).video_url or ""
     else:
-        video_id = await _video_id_for(state, job_id)
+        video_id = await video_id_for(state, job_id)
         video = await state.client.videos.get(video_id)
         if video.status != "completed":
             raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
@@ -325,7 +313,7 @@ async def delete_video(
 ) -> Deleted:
     """Permanently delete a video and its files at HeyGen."""
     state = app(ctx)
-    vid = await _video_id_for(state, video_id)
+    vid = await video_id_for(state, video_id)
     try:
         await state.client.videos.delete(vid)
     except NotFoundError:
