@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..core import webhooks
 from . import checks, costs
 from .errors import ApiError, not_found
 from .models import (
@@ -202,12 +203,9 @@ async def list_events(request: Request) -> Response:
 
 
 def verify_signature(secret: str, timestamp: str, body: str | bytes, signature: str) -> bool:
-    """How a receiver checks ``Heygen-Signature`` (exposed for tests and examples)."""
-    import hmac
-
-    raw = body.decode() if isinstance(body, bytes) else body
-    expected = hmac.new(secret.encode(), f"{timestamp}.{raw}".encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"v1={expected}", signature)
+    """How a receiver checks ``Heygen-Signature`` (exposed for tests): the client's own scheme."""
+    raw = body.encode() if isinstance(body, str) else body
+    return hmac.compare_digest(webhooks.sign(secret, timestamp, raw), signature)
 
 
 routes = [

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import httpx2
 
+from ..core import webhooks
 from . import seed
 from .clock import Clock
 from .config import SandboxConfig
@@ -234,14 +235,11 @@ class SandboxState:
             if not endpoint.wants(event_type, entity_id):
                 continue
             timestamp = str(int(now))
-            digest = hmac.new(
-                endpoint.secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256
-            ).hexdigest()
             headers = {
                 **base_headers,
                 "Heygen-Event-Id": event.event_id,
                 "Heygen-Timestamp": timestamp,
-                "Heygen-Signature": f"v1={digest}",
+                "Heygen-Signature": webhooks.sign(endpoint.secret, timestamp, body.encode()),
             }
             self._queue(
                 Delivery(
