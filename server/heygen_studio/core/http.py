@@ -22,8 +22,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
@@ -63,7 +63,6 @@ class Envelope:
     next_token: str | None = None
     request_id: str | None = None
     replayed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def idempotency_key_for(method: str, path: str, body: Any, caller_key: str | None = None) -> str:
@@ -208,13 +207,11 @@ class HeyGenHTTP:
                 except (APIStatusError, ResponseFormatError) as exc:
                     error = exc
                 else:
-                    if attempt and method == "DELETE":
-                        result.extra["retried"] = True
                     return result
 
             if method == "DELETE" and attempt and isinstance(error, NotFoundError):
                 # A retried delete that now finds nothing: the first attempt did the work.
-                return Envelope(data={}, extra={"already_gone": True})
+                return Envelope(data={})
             delay = self._retry_delay(error, attempt=attempt, retry_safe=retry_safe)
             if delay is None or waited + delay > self.max_retry_wait:
                 raise error
@@ -302,10 +299,6 @@ class HeyGenHTTP:
             retry_after=retry_after,
         )
 
-    # -- unauthenticated streaming helpers -----------------------------------------------------
-    def is_heygen_url(self, url: str) -> bool:
-        return url.startswith(self.base_url + "/")
-
 
 def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
@@ -318,15 +311,3 @@ def _query_value(value: Any) -> Any:
 def _exc_text(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text[:200]
-
-
-async def iter_file(path: str, *, chunk_size: int = 1 << 20, start: int = 0) -> AsyncIterator[bytes]:
-    """Stream a file from disk in chunks (a 1 GiB file is never read into memory)."""
-    async with await anyio.open_file(path, "rb") as fh:
-        if start:
-            await fh.seek(start)
-        while True:
-            chunk = await fh.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk

@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from ..core.errors import HeyGenError
 from ..settings import Settings
-from .state import AppState, TTLCache
+from .state import AppState
 
-__all__ = ["AppState", "TTLCache"]
+__all__ = ["AppState"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
