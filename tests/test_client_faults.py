@@ -220,3 +220,22 @@ async def test_retry_waits_share_one_budget_per_request(hg, sandbox, sleeps) -> 
         await hg.users.me()
     assert sleeps.calls == [20.0]  # a second 20 s wait would pass 30 s in one call: raised instead
     assert "retry after 20 s" in info.value.describe()
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"retry-after": "2"}, 2.0),
+    ({"retry-after-ms": "1500"}, 1.5),
+    ({"retry-after-ms": "abc", "retry-after": "3"}, 3.0),  # an unreadable ms hint falls back to Retry-After
+    ({"retry-after": "soon"}, None),  # unreadable: no hint, not a crash
+    ({"retry-after": "Mon, 99 Foo"}, None),
+])
+async def test_retry_after_hints_are_read_or_ignored_never_a_crash(sleeps, headers, expected) -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(429, headers=headers, json={"error": {"code": "rate_limit_exceeded", "message": "x"}})
+
+    async with HeyGenClient(api_key=KEY, base_url="https://api.test", transport=httpx2.MockTransport(handler),
+                            sleep=sleeps, max_retries=1) as client:
+        with pytest.raises(RateLimitError) as info:
+            await client.users.me()
+    assert info.value.retry_after == expected
+    assert len(sleeps.calls) == 1 and (expected is None or sleeps.calls == [expected])

@@ -78,18 +78,30 @@ def idempotency_key_for(method: str, path: str, body: Any, caller_key: str | Non
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` in seconds: delta-seconds, ``retry-after-ms`` style floats, or an HTTP date."""
+    """``Retry-After`` in seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None  # a malformed hint is no hint: back off as usual
         seconds = parsed.timestamp() - (now if now is not None else time.time())
     return max(0.0, seconds)
+
+
+def retry_after_from(headers: Mapping[str, str]) -> float | None:
+    """The server's wait hint: ``retry-after-ms`` if readable, else ``Retry-After``."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, jitter: float = 0.25) -> float:
@@ -286,9 +298,7 @@ class HeyGenHTTP:
             message = response.reason_phrase or ""
         if not message:
             message = f"{where} failed"
-        retry_after = parse_retry_after(
-            response.headers.get("retry-after-ms") and str(float(response.headers["retry-after-ms"]) / 1000)
-        ) or parse_retry_after(response.headers.get("retry-after"))
+        retry_after = retry_after_from(response.headers)
         return error_for_status(
             status,
             code=code,
