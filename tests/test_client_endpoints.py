@@ -302,3 +302,18 @@ async def test_journal_remembers_every_submitted_job(hg, tmp_path: Path) -> None
     assert lines[-1]["job_id"] == created.video_id and lines[-1]["kind"] == "video"
     assert lines[-1]["expected_s"] == 60.0  # two words: the one-minute floor of the render estimate
     assert "test-key" not in (tmp_path / "jobs.jsonl").read_text()
+
+
+def test_journal_survives_restarts_and_torn_lines(tmp_path: Path) -> None:
+    from heygen_studio.core.jobs import JobJournal
+
+    path = tmp_path / "jobs.jsonl"
+    JobJournal(path).record(kind="video", job_id="v1", key="k1", title="first")
+    with path.open("a") as fh:
+        fh.write('{"job_id": "torn')  # a crash mid-write
+    later = JobJournal(path)  # a restart: nothing read yet
+    assert later.get("v1")["title"] == "first" and later.find_by_key("k1")["job_id"] == "v1"
+    later.record(kind="video", job_id="v2", key="k2", title="second")
+    assert [e["job_id"] for e in later.recent()] == ["v2", "v1"]
+    again = JobJournal(path)  # another restart: the record written after the torn line is not lost
+    assert [e["job_id"] for e in again.recent()] == ["v2", "v1"]

@@ -24,13 +24,20 @@ class JobJournal:
         """``path=None`` keeps the journal in memory only (tests, read-only folders)."""
         self.path = path
         self._lock = threading.Lock()
-        self._records: list[dict[str, Any]] = []
-        if path is not None and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self._records.append(json.loads(line))
-                except ValueError:
-                    continue  # a torn last line from a crash: skip it, keep the rest
+        self._loaded: list[dict[str, Any]] | None = None
+
+    @property
+    def _records(self) -> list[dict[str, Any]]:
+        """The file is read on first use, not at start-up: most sessions never look back."""
+        if self._loaded is None:
+            self._loaded = []
+            if self.path is not None and self.path.is_file():
+                for line in self.path.read_text(encoding="utf-8").splitlines():
+                    try:
+                        self._loaded.append(json.loads(line))
+                    except ValueError:
+                        continue  # a torn last line from a crash: skip it, keep the rest
+        return self._loaded
 
     def record(self, *, kind: JobKind, job_id: str, key: str | None = None, title: str | None = None,
                **extra: Any) -> dict[str, Any]:
@@ -41,8 +48,12 @@ class JobJournal:
             if self.path is not None:
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with self.path.open("a", encoding="utf-8") as fh:
-                        fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                    with self.path.open("a+b") as fh:
+                        if fh.tell():  # end a line torn by a crash, so this record stays readable
+                            fh.seek(-1, 2)
+                            if fh.read(1) != b"\n":
+                                fh.write(b"\n")  # append mode: writes go to the end whatever the seek
+                        fh.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
                 except OSError as exc:  # the job exists at HeyGen: never turn a paid create into an error
                     logger.warning("could not write the job journal %s (%s); job %s is kept in memory only",
                                    self.path, exc.strerror or exc, job_id)
