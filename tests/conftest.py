@@ -72,7 +72,7 @@ def sleeps() -> RecordedSleep:
 @pytest.fixture
 async def hg(wire: ContractTransport, sleeps: RecordedSleep, tmp_path: Any) -> AsyncIterator[Any]:
     from heygen_studio.core.client import HeyGenClient
-    from heygen_studio.core.jobs import JobJournal
+    from heygen_studio.core.journal import JobJournal
     from heygen_studio.sandbox import SANDBOX_BASE_URL
 
     client = HeyGenClient(

@@ -305,7 +305,7 @@ async def test_journal_remembers_every_submitted_job(hg, tmp_path: Path) -> None
 
 
 def test_journal_survives_restarts_and_torn_lines(tmp_path: Path) -> None:
-    from heygen_studio.core.jobs import JobJournal
+    from heygen_studio.core.journal import JobJournal
 
     path = tmp_path / "jobs.jsonl"
     JobJournal(path).record(kind="video", job_id="v1", key="k1", title="first")

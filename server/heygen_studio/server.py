@@ -27,7 +27,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 
 from . import __version__
-from .core.jobs import JobJournal
+from .core.journal import JobJournal
 from .settings import Settings
 from .tools import docs, registry
 from .tools.state import AppState, Wiring

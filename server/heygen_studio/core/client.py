@@ -72,7 +72,7 @@ from .models import (
 from .scripts import expected_render_s
 
 if TYPE_CHECKING:
-    from .jobs import JobJournal
+    from .journal import JobJournal
 
 M = TypeVar("M", bound=BaseModel)
 REPLAY_WINDOW_S = 24 * 3600
@@ -183,7 +183,7 @@ class VideoAgents(_Resource):
         path = "/v3/video-agents"
         created, _ = await self._c.send("POST", path, AgentSession, req, request_key=request_key)
         self._c.remember(
-            "agent_session", created.session_id, key=env_key(path, req, request_key), title=req.prompt[:80],
+            "agent", created.session_id, key=env_key(path, req, request_key), title=req.prompt[:80],
             video_id=created.video_id,
         )
         return created
@@ -375,7 +375,7 @@ class Avatars(_Resource):
         look_id = (created.avatar_item or {}).get("id")
         group_id = (created.avatar_group or {}).get("id") or (created.avatar_item or {}).get("group_id")
         if look_id or group_id:
-            self._c.remember("avatar_look", str(look_id or group_id), key=env_key(path, req, request_key),
+            self._c.remember("look", str(look_id or group_id), key=env_key(path, req, request_key),
                              title=req.name, group_id=group_id)
         return created
 

@@ -98,7 +98,7 @@ async def create_photo_avatar(
     if not look_id:
         raise ToolError("HeyGen accepted the photo but returned no look id; check get_avatar on the group "
                         f"{new_group} before trying again.")
-    state.journal.record(kind="avatar_look", job_id=look_id, key=key, title=name, group_id=new_group)
+    state.journal.record(kind="look", job_id=look_id, key=key, title=name, group_id=new_group)
     return await _job(state, look_id, new_group, replayed=False)
 
 

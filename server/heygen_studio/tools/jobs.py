@@ -10,18 +10,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ..core.errors import NotFoundError
+from ..core.journal import JOB_KINDS, JobKind
 from .common import AppState, check_id
-from .outputs import JobKind, JobStatus
+from .outputs import JobStatus
 
-KINDS: dict[str, JobKind] = {
-    "video": "video", "agent": "agent", "agent_session": "agent", "translation": "translation",
-    "look": "look", "avatar_look": "look",
-}  # fmt: skip
 TERMINAL = {"completed", "failed"}
 STALLED = {"pending_consent", "waiting_for_input"}  # waiting on a person, not on HeyGen
 
@@ -39,19 +37,19 @@ def id_of(kind: JobKind, value: str, what: str) -> str:
 
 def is_job_id(state: AppState, value: str) -> bool:
     """True for ``<kind>:<id>`` and for a bare id this server's journal knows."""
-    return value.strip().partition(":")[0] in KINDS or state.journal.get(value.strip()) is not None
+    return value.strip().partition(":")[0] in JOB_KINDS or state.journal.get(value.strip()) is not None
 
 
 def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     job_id = job_id.strip()
     if ":" in job_id:
         prefix, _, raw = job_id.partition(":")
-        if prefix in KINDS:
-            return KINDS[prefix], check_id(raw, "job id")
+        if prefix in JOB_KINDS:
+            return cast(JobKind, prefix), check_id(raw, "job id")
     check_id(job_id, "job id")
     entry = state.journal.get(job_id)
-    if entry is not None and entry.get("kind") in KINDS:
-        return KINDS[entry["kind"]], job_id
+    if entry is not None and entry.get("kind") in JOB_KINDS:
+        return cast(JobKind, entry["kind"]), job_id
     return "video", job_id
 
 

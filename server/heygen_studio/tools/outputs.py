@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-JobKind = Literal["video", "agent", "translation", "look"]
+from ..core.journal import JobKind
 
 
 class VideoJob(BaseModel):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core.jobs import JobJournal
+from ..core.journal import JobJournal
 from ..settings import Settings
 
 if TYPE_CHECKING:

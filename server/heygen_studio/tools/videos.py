@@ -12,6 +12,7 @@ from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
 from ..core.errors import EndpointRetiredError, NotFoundError
+from ..core.journal import JOB_KINDS
 from ..core.mime import SNIFF_BYTES, sniff
 from ..core.models import (
     MAX_SCRIPT_CHARS,
@@ -45,7 +46,7 @@ from .common import (
     confine_output,
     reports_errors,
 )
-from .jobs import KINDS, make_job_id, parse_job_id, poll_once, video_id_for, wait
+from .jobs import make_job_id, parse_job_id, poll_once, video_id_for, wait
 from .outputs import Deleted, Downloaded, JobList, JobRow, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
@@ -283,10 +284,10 @@ async def list_jobs(
     seen: set[str] = set()
     rows = []
     for entry in app(ctx).journal.recent(200):
-        if not entry.get("job_id") or entry.get("kind") not in (*KINDS, "produce"):
+        if not entry.get("job_id") or entry.get("kind") not in (*JOB_KINDS, "produce"):
             continue  # plans written before a paid call, and uploads, are not jobs
-        kind = KINDS.get(entry.get("kind", ""))
-        job_id = make_job_id(kind, entry["job_id"]) if kind else entry["job_id"]
+        kind = entry.get("kind")
+        job_id = make_job_id(kind, entry["job_id"]) if kind in JOB_KINDS else entry["job_id"]
         if job_id not in seen:
             seen.add(job_id)
             rows.append(JobRow(job_id=job_id, title=entry.get("title"), created_at=int(entry["created_at"])))

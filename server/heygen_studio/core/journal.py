@@ -12,11 +12,16 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 logger = logging.getLogger(__name__)
 
-JobKind = str  # "video" | "agent_session" | "translation" | "avatar_look"
+JobKind = Literal["video", "agent", "translation", "look"]
+"""The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>``."""
+JOB_KINDS: frozenset[str] = frozenset(get_args(JobKind))
+RecordKind = JobKind | Literal["asset", "produce", "produce_plan"]
+"""What the journal records: jobs, plus uploads and produce_video plans that stand in for keys."""
+_LEGACY_KINDS = {"agent_session": "agent", "avatar_look": "look"}  # written before 0.2; read as today's
 
 
 class JobJournal:
@@ -34,12 +39,14 @@ class JobJournal:
             if self.path is not None and self.path.is_file():
                 for line in self.path.read_text(encoding="utf-8").splitlines():
                     try:
-                        self._loaded.append(json.loads(line))
+                        entry = json.loads(line)
                     except ValueError:
                         continue  # a torn last line from a crash: skip it, keep the rest
+                    entry["kind"] = _LEGACY_KINDS.get(entry.get("kind"), entry.get("kind"))
+                    self._loaded.append(entry)
         return self._loaded
 
-    def record(self, *, kind: JobKind, job_id: str, key: str | None = None, title: str | None = None,
+    def record(self, *, kind: RecordKind, job_id: str, key: str | None = None, title: str | None = None,
                **extra: Any) -> dict[str, Any]:
         entry = {"job_id": job_id, "kind": kind, "key": key, "title": title, "created_at": time.time(),
                  **{k: v for k, v in extra.items() if v is not None}}
