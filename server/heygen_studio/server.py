@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx2
 from mcp.server import MCPServer
-from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
@@ -46,13 +46,17 @@ Creates spend credits (get_account shows them); repeating an identical create is
 Photo avatars: create_photo_avatar (returns a consent link when needed), then use the look id as avatar_id."""
 
 
-def reject_unknown_tools(server: MCPServer[Any]):  # type: ignore[no-untyped-def]
-    """Spec conformance: an unknown tool is a -32602 protocol error, not a tool result."""
+def reject_unknown_tools(server: MCPServer[Any]) -> ServerMiddleware[Any]:
+    """Spec conformance: an unknown tool is a -32602 protocol error, not a tool result.
+
+    The SDK answers an unknown name with a tool result (``isError``); the 2.3-era ``mcp-server-git``
+    adds this same middleware, on the public ``list_tools``.
+    """
 
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/call" and ctx.params is not None:
             name = ctx.params.get("name")
-            if isinstance(name, str) and server._tool_manager.get_tool(name) is None:
+            if isinstance(name, str) and name not in {tool.name for tool in await server.list_tools()}:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         return await call_next(ctx)
 
@@ -93,13 +97,13 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     return lifespan
 
 
-def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer[AppState]:
+def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> registry.ToolServer:
     """Build the server. ``transport`` replaces the network (tests pass the sandbox's ASGI transport)."""
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one INFO line per request is noise; retries log
     if any(d == d.parent for d in settings.heygen_allowed_dirs):
         logger.warning("HEYGEN_ALLOWED_DIRS includes the root folder (the server was started in /?): every "
                        "local file is readable by tools. Set HEYGEN_ALLOWED_DIRS to the folders you mean.")
-    server: MCPServer[AppState] = MCPServer(
+    server = registry.ToolServer(
         "heygen-studio",
         title="HeyGen Studio",
         version=__version__,
@@ -108,13 +112,13 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         subscriptions=False,
     )
     server.middleware.append(reject_unknown_tools(server))
-    result_schemas = registry.register(server)
+    registry.register(server)
     docs.register_content(server)
 
     @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
                      description="JSON Schema of a tool's structured result.")
-    def result_schema(tool: str) -> dict[str, Any]:
-        schema = result_schemas.get(tool)
+    async def result_schema(tool: str) -> dict[str, Any]:
+        schema = await server.result_schema(tool)
         if schema is None:
             raise ResourceNotFoundError(f"No tool '{tool}' with a structured result.")
         return schema

@@ -1,127 +1,183 @@
-"""Tool registration: from the tool modules (eager), or from the checked-in manifest (fast).
+"""Tool registration on the SDK's public seams: listed from a checked-in manifest, registered on first call.
 
-Deriving 31 tools' schemas from their signatures costs the SDK ~85 ms, and importing the tool
+Deriving 32 tools' schemas from their signatures costs the SDK ~85 ms, and importing the tool
 modules (and the domain core behind them) ~100 ms more: too much for a server that a host may
 start for every chat. ``manifest.json`` holds what ``tools/list`` needs (names, descriptions,
-compacted input schemas, annotations) and where each tool lives. At start-up the server
-registers ``LazyTool``s from it; a tool's module is imported, and the SDK's ``Tool`` built, on
-its first call.
+compacted input schemas, annotations) and where each tool's function lives.
 
-The manifest is keyed by a digest of the files that define the tools. A stale manifest is never
-used: the server falls back to eager registration, and ``tests/test_tool_manifest.py`` fails until
-it is regenerated with ``python -m heygen_studio.tools.registry``. The mcp and pydantic versions
-that generated it are recorded: another pydantic may word a schema differently, which is harmless
-for a listing (each tool's real schema is rebuilt from its signature on first call).
+``ToolServer`` is an ``MCPServer`` that overrides the public ``list_tools`` (answered from the
+manifest) and ``call_tool`` (which imports a tool's module and registers it with the public
+``add_tool`` on its first call). No SDK internals are touched, so any ``mcp`` 2.x works:
+
+* The manifest records the mcp and pydantic versions that wrote it. Under any other version the
+  server registers every tool eagerly from its module (correct, just slower) and lists that.
+* Start-up never hashes sources. ``tests/test_tool_manifest.py`` compares the manifest with the
+  schemas the tools emit now, so only a real change to what is listed fails it (regenerate with
+  ``python -m heygen_studio.tools.registry``). A tool whose real input schema differs from its
+  listing when it is first called logs a warning saying so; its arguments are always validated
+  against the real signature.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
+from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.tools.base import Tool
-from mcp.types import ToolAnnotations
-from pydantic import PrivateAttr
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import Tool as MCPTool
 
-from .schema import compact_tool_schemas
+from .schema import compact
 
 logger = logging.getLogger(__name__)
 
 TOOL_MODULES = ("agent", "videos", "assets", "catalog", "avatars", "account", "scripts", "docs")
-PACKAGE = Path(__file__).resolve().parents[1]
 MANIFEST = Path(__file__).with_name("manifest.json")
-SCHEMA_SOURCES = ("tools/*.py", "core/models.py", "core/studio.py", "core/scripts.py", "languages.py")
+FORMAT = 2
+
+Manifest = dict[str, Any]
 
 
 def library_versions() -> dict[str, str]:
     return {"mcp": version("mcp"), "pydantic": version("pydantic")}
 
 
-def source_digest() -> str:
-    """What the listed tools are made of: the source files that define them."""
-    digest = hashlib.sha256()
-    files = sorted({p for pattern in SCHEMA_SOURCES for p in PACKAGE.glob(pattern)})
-    for path in files:
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def listed(tool: MCPTool) -> tuple[MCPTool, dict[str, Any] | None]:
+    """A tool as we list it, and its result schema (served as a resource, not listed).
+
+    Tokens are a budget: docstring indentation is not content, input schemas are compacted
+    (``schema.py``), and result schemas, rarely shown to models, would cost a seventh of the listing.
+    """
+    result = compact(tool.output_schema, output=True) if tool.output_schema is not None else None
+    slim = tool.model_copy(update={
+        "description": " ".join((tool.description or "").split()),
+        "input_schema": compact(tool.input_schema, output=False),
+        "output_schema": None,
+    })
+    return slim, result
 
 
-def register_eager(server: MCPServer[Any]) -> dict[str, dict[str, Any] | None]:
-    """Import every tool module and register its tools; returns each tool's result schema."""
-    for name in TOOL_MODULES:
-        import_module(f"heygen_studio.tools.{name}").register(server)
-    return {tool.name: compact_tool_schemas(tool) for tool in server._tool_manager.list_tools()}
-
-
-def build_manifest(server: MCPServer[Any], result_schemas: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
-    tools = []
-    for tool in server._tool_manager.list_tools():
-        tools.append({
-            "name": tool.name,
-            "target": f"{tool.fn.__module__}:{tool.fn.__qualname__}",
-            "description": tool.description,
-            "input_schema": tool.parameters,
-            "annotations": tool.annotations.model_dump(mode="json", exclude_none=True) if tool.annotations else None,
-            "result_schema": result_schemas.get(tool.name),
-        })
-    return {"digest": source_digest(), "versions": library_versions(), "tools": tools}
-
-
-class LazyTool(Tool):
-    """A listed tool whose function is imported, and whose SDK ``Tool`` is built, on first call."""
-
-    target: str = ""
-    _real: Tool | None = PrivateAttr(default=None)
-
-    def materialize(self) -> Tool:
-        if self._real is None:
-            module, _, name = self.target.partition(":")
-            fn = getattr(import_module(module), name)
-            self._real = Tool.from_function(fn, name=self.name, description=self.description,
-                                            annotations=self.annotations)
-        return self._real
-
-    async def run(self, arguments: dict[str, Any], context: Any, convert_result: bool = False) -> Any:
-        return await self.materialize().run(arguments, context, convert_result=convert_result)
-
-
-def register_from_manifest(server: MCPServer[Any], manifest: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
-    schemas = {}
-    for entry in manifest["tools"]:
-        annotations = ToolAnnotations(**entry["annotations"]) if entry.get("annotations") else None
-        tool = LazyTool.model_construct(
-            fn=None, name=entry["name"], title=None, description=entry["description"],
-            parameters=entry["input_schema"], fn_metadata=None, is_async=True, context_kwarg=None,
-            annotations=annotations, icons=None, meta=None, target=entry["target"],
-        )
-        tool.__dict__["output_schema"] = None  # result schemas are served as resources, not listed
-        server._tool_manager._tools[tool.name] = tool
-        schemas[tool.name] = entry.get("result_schema")
-    return schemas
-
-
-def register(server: MCPServer[Any]) -> dict[str, dict[str, Any] | None]:
-    """Register every tool: from the manifest when it is current, else from the modules."""
+def load_manifest(path: Path | None = None) -> Manifest | None:
+    """The manifest when it can serve this process: same format, written under these library versions."""
     try:
-        manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+        manifest: Manifest = json.loads((path or MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        manifest = None
-    if manifest is not None and manifest.get("digest") == source_digest():
-        return register_from_manifest(server, manifest)
-    logger.info("tool manifest missing or stale; registering tools from their modules")
-    return register_eager(server)
+        return None
+    if manifest.get("format") != FORMAT or manifest.get("versions") != library_versions():
+        return None
+    return manifest
+
+
+class ToolServer(MCPServer[Any]):
+    """An ``MCPServer`` whose tools are listed from the manifest and registered on their first call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._targets: dict[str, str] = {}  # tool name -> "module:qualname", as registered
+        self._pending: dict[str, dict[str, Any]] = {}  # listed, not yet registered: manifest entries
+        self._listing: list[MCPTool] | None = None
+        self._result_schemas: dict[str, dict[str, Any] | None] = {}
+        self.from_manifest = False
+
+    @property
+    def pending_tools(self) -> frozenset[str]:
+        """Tools listed but not yet imported and registered (all of them, right after a fast start)."""
+        return frozenset(self._pending)
+
+    def add_tool(self, fn: Callable[..., Any], name: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().add_tool(fn, name, *args, **kwargs)
+        self._targets[name or fn.__name__] = f"{fn.__module__}:{fn.__qualname__}"
+        if not self.from_manifest:
+            self._listing = None  # listed afresh from the registered tools
+
+    def register_modules(self) -> None:
+        """Import every tool module and register its tools (the eager path)."""
+        for name in TOOL_MODULES:
+            import_module(f"heygen_studio.tools.{name}").register(self)
+
+    def register_manifest(self, manifest: Manifest) -> None:
+        """List the manifest's tools; each is imported and registered on its first call."""
+        self.from_manifest = True
+        self._pending = {entry["name"]: entry for entry in manifest["tools"]}
+        self._listing = [MCPTool(name=e["name"], description=e["description"], input_schema=e["input_schema"],
+                                 annotations=ToolAnnotations(**e["annotations"]) if e.get("annotations") else None)
+                         for e in manifest["tools"]]
+        self._result_schemas = {e["name"]: e.get("result_schema") for e in manifest["tools"]}
+
+    async def _eager_listing(self) -> list[MCPTool]:
+        if self._listing is None:
+            pairs = [listed(tool) for tool in await super().list_tools()]
+            self._listing = [tool for tool, _ in pairs]
+            self._result_schemas = {tool.name: schema for tool, schema in pairs}
+        return self._listing
+
+    async def list_tools(self) -> list[MCPTool]:
+        return await self._eager_listing()
+
+    async def result_schema(self, name: str) -> dict[str, Any] | None:
+        await self._eager_listing()
+        return self._result_schemas.get(name)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any],
+                        context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
+        entry = self._pending.pop(name, None)
+        if entry is not None:
+            await self._materialize(entry)
+        return await super().call_tool(name, arguments, context)
+
+    async def _materialize(self, entry: dict[str, Any]) -> None:
+        module, _, qualname = entry["target"].partition(":")
+        fn = getattr(import_module(module), qualname)
+        annotations = ToolAnnotations(**entry["annotations"]) if entry.get("annotations") else None
+        self.add_tool(fn, name=entry["name"], description=entry["description"], annotations=annotations)
+        real = next(t for t in await super().list_tools() if t.name == entry["name"])
+        if listed(real)[0].input_schema != entry["input_schema"]:
+            logger.warning("tool %s: its listed schema is out of date; regenerate the manifest with "
+                           "`python -m heygen_studio.tools.registry`", entry["name"])
+
+    async def manifest(self) -> Manifest:
+        """What ``manifest.json`` should say for the tools registered now (eagerly)."""
+        tools = []
+        for tool in await self._eager_listing():
+            tools.append({
+                "name": tool.name,
+                "target": self._targets[tool.name],
+                "description": tool.description,
+                "input_schema": tool.input_schema,
+                "annotations": tool.annotations.model_dump(mode="json", exclude_none=True)
+                if tool.annotations else None,
+                "result_schema": self._result_schemas.get(tool.name),
+            })
+        return {"format": FORMAT, "versions": library_versions(), "tools": tools}
+
+
+def register(server: ToolServer) -> None:
+    """Register every tool: listed from the manifest when it fits these libraries, else from the modules."""
+    manifest = load_manifest()
+    if manifest is not None:
+        server.register_manifest(manifest)
+        return
+    logger.info("tool manifest missing or written under other mcp/pydantic versions; registering tools eagerly")
+    server.register_modules()
+
+
+async def fresh_manifest() -> Manifest:
+    server = ToolServer("manifest")
+    server.register_modules()
+    return await server.manifest()
 
 
 def write_manifest() -> Path:
-    server: MCPServer[Any] = MCPServer("manifest")
-    manifest = build_manifest(server, register_eager(server))
+    import anyio
+
+    manifest = anyio.run(fresh_manifest)
     MANIFEST.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return MANIFEST
 

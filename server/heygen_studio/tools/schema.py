@@ -66,17 +66,3 @@ def compact(node: Any, *, output: bool) -> Any:
         if out.get("default") is False and out.get("type") == "boolean":
             out.pop("default")  # an absent flag is false
     return out
-
-
-def compact_tool_schemas(tool: Any) -> dict[str, Any] | None:
-    """Compact a registered SDK ``Tool``'s input schema in place and take its output schema out of
-    the listing, returning it (compacted) so it can be served on demand.
-
-    Every tool still returns pydantic structured content; only the advertisement moves: result
-    schemas are rarely shown to models, and in ``tools/list`` they cost a seventh of the budget.
-    """
-    tool.description = " ".join(tool.description.split())  # docstring indentation is not content
-    tool.parameters = compact(tool.parameters, output=False)
-    schema = tool.output_schema
-    tool.__dict__["output_schema"] = None  # output_schema is a cached_property
-    return compact(schema, output=True) if schema is not None else None
