@@ -1,0 +1,382 @@
+"""The job store: every job this user's server processes submitted, in one SQLite file.
+
+One store per user (``HEYGEN_STATE_DIR``, else the platform's state folder), shared by every server
+process whatever its output folder: Claude Desktop, Cursor and a shell on one machine see one list
+of jobs, and none of them pays for a job another already paid for.
+
+**Reserve before you pay.** A paid create first *claims* its fingerprint (the request's identity,
+its idempotency key) in a short ``BEGIN IMMEDIATE`` transaction, then sends, then *settles* the
+claim with HeyGen's id. A second identical create, in this process or another, at once or within
+24 h, finds the claim: a settled one answers with that job; a live one is waited for; one whose
+owner died (``kill -9`` between send and record) or whose answer was lost (a dropped connection)
+is *unknown*, and the caller must reconcile with HeyGen before it may send (v3: replay the same
+``Idempotency-Key``; v2: find the job by the marker it sent). When no claim can be written (a
+read-only or full disk, a foreign or symlinked file), ``StoreError`` says so and nothing is paid.
+
+Every row is scoped to the API base URL and account it was made with (``Scope``): a job made on
+the embedded sandbox never answers for the real API. Rows hold no secrets: ids, kinds, titles,
+and a fingerprint that is a hash.
+
+The interface (``JobStore``) is what a PostgreSQL backend implements next; SQLite is the embedded
+default (WAL, a busy timeout, short transactions, one connection per process behind a lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import socket
+import sqlite3
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from .errors import HeyGenError
+
+logger = logging.getLogger(__name__)
+
+REPLAY_WINDOW_S = 24 * 3600  # HeyGen replays an Idempotency-Key for 24 h (contract: Idempotency-Key parameter)
+DEFAULT_LEASE_S = 180.0
+STORE_FILE = "jobs.sqlite3"
+ClaimState = Literal["new", "submitted", "in_flight", "unknown"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    scope TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('reserved', 'unknown', 'submitted')),
+    job_id TEXT,
+    owner TEXT,
+    lease_until REAL,
+    title TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (scope, fingerprint)
+) STRICT;
+CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (scope, job_id);
+CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (scope, created_at);
+CREATE TABLE IF NOT EXISTS webhook_events (event_id TEXT PRIMARY KEY, received_at REAL NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+"""
+_COLUMNS = "scope, fingerprint, kind, state, job_id, owner, lease_until, title, data, created_at, updated_at"
+
+
+class StoreError(HeyGenError):
+    """The job store cannot be read or written: a paid create is refused rather than risked."""
+
+    default_hint = ("Nothing was sent or charged. Fix the job store (HEYGEN_STATE_DIR: a folder of yours, "
+                    "writable, on a disk with room), then call again.")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which API and account a row belongs to. The account is a hash of the key, never the key."""
+
+    base_url: str
+    account: str
+
+    @classmethod
+    def of(cls, base_url: str, api_key: str | None) -> Scope:
+        account = hashlib.sha256((api_key or "").encode()).hexdigest()[:16] if api_key else "no-key"
+        return cls(base_url.rstrip("/"), account)
+
+    @property
+    def key(self) -> str:
+        return f"{self.base_url}#{self.account}"
+
+
+@dataclass
+class JobRecord:
+    kind: str
+    fingerprint: str
+    state: str
+    job_id: str | None
+    title: str | None
+    created_at: float
+    updated_at: float
+    owner: str | None = None
+    lease_until: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Extra fields (api, expected_s, language…) by name."""
+        return self.data.get(name, default)
+
+
+@dataclass
+class Claim:
+    """The answer to ``claim``: ``new`` (yours: send, then settle or release), ``submitted`` (paid
+    already: use ``record``), ``in_flight`` (another call is sending: wait), ``unknown`` (sent, with no
+    answer recorded: reconcile with HeyGen, then settle or ``retake``)."""
+
+    state: ClaimState
+    fingerprint: str
+    record: JobRecord | None = None
+    token: str | None = None
+
+
+class JobStore(Protocol):
+    """What every backend offers (SQLite now; PostgreSQL next). All calls are short and synchronous."""
+
+    def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
+              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None) -> Claim: ...
+    def retake(self, scope: Scope, claim: Claim, *, lease_s: float = DEFAULT_LEASE_S) -> Claim: ...
+    def settle(self, scope: Scope, claim: Claim, job_id: str, **data: Any) -> JobRecord: ...
+    def mark_unknown(self, scope: Scope, claim: Claim) -> None: ...
+    def release(self, scope: Scope, claim: Claim) -> None: ...
+    def record(self, scope: Scope, *, kind: str, job_id: str, fingerprint: str | None = None,
+               title: str | None = None, **data: Any) -> JobRecord: ...
+    def get(self, scope: Scope, job_id: str) -> JobRecord | None: ...
+    def find(self, scope: Scope, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None: ...
+    def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
+    def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
+    def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner: str | None) -> bool:
+    """True only when the owner is certainly gone: a process of this host that no longer runs."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine (a shared database): only its lease can tell
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by someone else
+    return False
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a store that is not plainly ours: a link (it could write anywhere) or a foreign file."""
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = candidate.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            raise StoreError(f"The job store {candidate} is a symbolic link; refusing to follow it")
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"The job store {candidate} is not a regular file")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise StoreError(f"The job store {candidate} belongs to another user (uid {info.st_uid})")
+
+
+class SQLiteJobStore:
+    """The embedded store. Opened on first use; every failure is a ``StoreError`` that names the file."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0) -> None:
+        self.path = path
+        self._busy_timeout_s = busy_timeout_s
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self.owner = _owner()
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _check_file(self.path)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+            os.close(fd)  # created (or opened) without following a link planted since the check
+            _check_file(self.path)
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+            conn.executescript(_SCHEMA)
+        except StoreError:
+            raise
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"The job store {self.path} cannot be opened ({_reason(exc)})") from None
+        self._conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise StoreError(f"The job store {self.path} cannot be "
+                                 f"{'written' if write else 'read'} ({_reason(exc)})") from None
+
+    @staticmethod
+    def _row(row: tuple[Any, ...]) -> JobRecord | None:
+        """A row as a record; a malformed row (hand-edited, foreign) is skipped with a warning."""
+        try:
+            (_, fingerprint, kind, state, job_id, owner, lease, title, data, created, updated) = row
+            extra = json.loads(data) if data else {}
+            if not isinstance(extra, dict):
+                extra = {}
+            return JobRecord(kind=str(kind), fingerprint=str(fingerprint), state=str(state),
+                             job_id=None if job_id is None else str(job_id), title=title,
+                             created_at=float(created), updated_at=float(updated), owner=owner,
+                             lease_until=None if lease is None else float(lease), data=extra)
+        except (ValueError, TypeError):
+            logger.warning("skipping a malformed row in the job store")
+            return None
+
+    def _select(self, conn: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> JobRecord | None:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE {where}", args).fetchone()
+        return None if row is None else self._row(row)
+
+    # -- claims --------------------------------------------------------------------------------
+    def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
+              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None) -> Claim:
+        now = time.time()
+        with self._tx(write=True) as conn:
+            rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
+            if rec is not None and now - rec.created_at > REPLAY_WINDOW_S and rec.state == "submitted":
+                conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ?", (scope.key, fingerprint))
+                rec = None  # older than HeyGen's replay window: a new job, by design
+            if rec is None:
+                conn.execute(
+                    f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'reserved', NULL, ?, ?, ?, ?, ?, ?)",
+                    (scope.key, fingerprint, kind, self.owner, now + lease_s, title,
+                     json.dumps(data or {}, separators=(",", ":")), now, now))
+                return Claim("new", fingerprint, token=self.owner)
+            if rec.state == "submitted":
+                return Claim("submitted", fingerprint, record=rec)
+            live = rec.owner is not None and (rec.lease_until or 0) > now and not _owner_is_dead(rec.owner)
+            if live:  # another call (here or in another process) is sending or reconciling it now
+                return Claim("in_flight", fingerprint, record=rec)
+            # reserved by a dead owner, an expired lease, or a send whose answer was lost
+            conn.execute("UPDATE jobs SET state = 'unknown', owner = ?, lease_until = ?, updated_at = ? "
+                         "WHERE scope = ? AND fingerprint = ?",
+                         (self.owner, now + lease_s, now, scope.key, fingerprint))
+            return Claim("unknown", fingerprint, record=rec, token=self.owner)
+
+    def retake(self, scope: Scope, claim: Claim, *, lease_s: float = DEFAULT_LEASE_S) -> Claim:
+        """After reconciling found nothing at HeyGen: the claim is yours to send, as a new one."""
+        now = time.time()
+        with self._tx(write=True) as conn:
+            conn.execute("UPDATE jobs SET state = 'reserved', owner = ?, lease_until = ?, updated_at = ? "
+                         "WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
+                         (self.owner, now + lease_s, now, scope.key, claim.fingerprint))
+        return Claim("new", claim.fingerprint, token=self.owner)
+
+    def settle(self, scope: Scope, claim: Claim, job_id: str, **data: Any) -> JobRecord:
+        now = time.time()
+        with self._tx(write=True) as conn:
+            rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, claim.fingerprint))
+            merged = {**(rec.data if rec else {}), **{k: v for k, v in data.items() if v is not None}}
+            conn.execute(
+                "UPDATE jobs SET state = 'submitted', job_id = ?, owner = NULL, lease_until = NULL, data = ?, "
+                "updated_at = ? WHERE scope = ? AND fingerprint = ?",
+                (job_id, json.dumps(merged, separators=(",", ":")), now, scope.key, claim.fingerprint))
+            settled = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, claim.fingerprint))
+        if settled is None:  # the row vanished (deleted by hand): record it anew
+            return self.record(scope, kind=rec.kind if rec else "video", job_id=job_id,
+                               fingerprint=claim.fingerprint, title=rec.title if rec else None, **merged)
+        return settled
+
+    def mark_unknown(self, scope: Scope, claim: Claim) -> None:
+        """The request may have reached HeyGen and its answer was lost: the next identical call reconciles."""
+        with self._tx(write=True) as conn:
+            conn.execute("UPDATE jobs SET state = 'unknown', owner = NULL, lease_until = NULL, updated_at = ? "
+                         "WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
+                         (time.time(), scope.key, claim.fingerprint))
+
+    def release(self, scope: Scope, claim: Claim) -> None:
+        """HeyGen certainly did not create the job (it refused the request): forget the claim."""
+        with self._tx(write=True) as conn:
+            conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
+                         (scope.key, claim.fingerprint))
+
+    # -- records -------------------------------------------------------------------------------
+    def record(self, scope: Scope, *, kind: str, job_id: str, fingerprint: str | None = None,
+               title: str | None = None, **data: Any) -> JobRecord:
+        now = time.time()
+        fingerprint = fingerprint or f"id:{kind}:{job_id}"
+        extra = json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
+        with self._tx(write=True) as conn:
+            conn.execute(
+                f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'submitted', ?, NULL, NULL, ?, ?, ?, ?) "
+                "ON CONFLICT (scope, fingerprint) DO UPDATE SET state = 'submitted', job_id = excluded.job_id, "
+                "kind = excluded.kind, title = COALESCE(excluded.title, title), data = excluded.data, "
+                "owner = NULL, lease_until = NULL, updated_at = excluded.updated_at",
+                (scope.key, fingerprint, kind, job_id, title, extra, now, now))
+            rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
+        assert rec is not None
+        return rec
+
+    def get(self, scope: Scope, job_id: str) -> JobRecord | None:
+        with self._tx(write=False) as conn:
+            return self._select(conn, "scope = ? AND job_id = ? ORDER BY created_at DESC LIMIT 1",
+                                (scope.key, job_id))
+
+    def find(self, scope: Scope, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None:
+        cutoff = time.time() - max_age_s if max_age_s is not None else 0.0
+        with self._tx(write=False) as conn:
+            return self._select(conn, "scope = ? AND fingerprint = ? AND state = 'submitted' AND created_at >= ?",
+                                (scope.key, fingerprint, cutoff))
+
+    def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]:
+        """Newest first, including claims whose answer is unknown (so a lost job id is never lost)."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE scope = ? ORDER BY created_at DESC LIMIT ?",
+                                (scope.key, limit)).fetchall()
+        return [rec for rec in map(self._row, rows) if rec is not None]
+
+    def update(self, scope: Scope, job_id: str, **data: Any) -> None:
+        """Merge fields (status, last seen, local file…) into a job's row."""
+        with self._tx(write=True) as conn:
+            rec = self._select(conn, "scope = ? AND job_id = ? ORDER BY created_at DESC LIMIT 1",
+                               (scope.key, job_id))
+            if rec is None:
+                return
+            merged = {**rec.data, **{k: v for k, v in data.items() if v is not None}}
+            conn.execute("UPDATE jobs SET data = ?, updated_at = ? WHERE scope = ? AND fingerprint = ?",
+                         (json.dumps(merged, separators=(",", ":")), time.time(), scope.key, rec.fingerprint))
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def remember_event(self, event_id: str, *, max_age_s: float) -> bool:
+        """True the first time an event id is seen (within ``max_age_s``); False for a replay."""
+        now = time.time()
+        with self._tx(write=True) as conn:
+            conn.execute("DELETE FROM webhook_events WHERE received_at < ?", (now - max_age_s,))
+            inserted = conn.execute("INSERT OR IGNORE INTO webhook_events (event_id, received_at) VALUES (?, ?)",
+                                    (event_id, now)).rowcount
+        return inserted == 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__
