@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument("--token", help="bearer token HTTP clients must send (default: HEYGEN_HTTP_TOKEN; "
+                                       "required when --host is not loopback)")
 
     sandbox = sub.add_parser("sandbox", help="serve the offline HeyGen + DeepSeek simulator on a port")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -51,7 +53,12 @@ def main(argv: list[str] | None = None) -> None:
 
         server = create_server(settings)
         if args.http:
-            server.run(transport="streamable-http", host=args.host, port=args.port)
+            from .serving import HTTPConfigError, run_http
+
+            try:
+                run_http(server, settings, host=args.host, port=args.port, token=args.token)
+            except HTTPConfigError as exc:
+                sys.exit(f"heygen-studio: {exc}")
         else:
             server.run()
     elif args.command == "demo":

@@ -1,9 +1,9 @@
 """Settings from environment variables and ``.env``, read at start-up (never at import).
 
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
-HEYGEN_ALLOWED_DIRS, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
-DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is masked, so a settings dump or a
-traceback never shows them.
+HEYGEN_ALLOWED_DIRS, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
+HEYGEN_HTTP_IDLE_S, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``:
+their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -42,15 +42,36 @@ class Settings(BaseSettings):
     heygen_max_retries: int = Field(default=3, ge=0, le=10, description="Retries for safe requests.")
     heygen_poll_interval: float = Field(default=5.0, gt=0, le=60, description="First wait_for_job poll gap, s.")
     heygen_sandbox_render_s: float = Field(default=6.0, gt=0, le=600, description="Sandbox render time, s.")
+    heygen_http_token: SecretStr | None = Field(
+        default=None, description="Bearer token HTTP clients must send (required off loopback).")
+    heygen_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra Host header values (host or host:port) HTTP mode accepts.")
+    heygen_http_idle_s: float = Field(default=1800.0, gt=0, le=86400, description="Idle HTTP sessions expire, s.")
     deepseek_api_key: SecretStr | None = Field(default=None, description="DeepSeek (OpenAI-compatible) key.")
     deepseek_base_url: str = Field(default=DEFAULT_DEEPSEEK_BASE_URL)
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
-    @field_validator("heygen_api_key", "deepseek_api_key", mode="before")
+    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token")
+    @classmethod
+    def _plain_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key with a stray newline or space would be sent, fail, and be echoed: refuse it at start-up."""
+        if value is not None and any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127
+                                     for ch in value.get_secret_value()):
+            raise ValueError("contains whitespace or control characters (a stray newline?); remove them")
+        return value
+
+    @field_validator("heygen_http_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (use a random token)")
         return value
 
     @field_validator("heygen_base_url", "deepseek_base_url")
@@ -66,6 +87,13 @@ class Settings(BaseSettings):
     def _split_dirs(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @field_validator("heygen_http_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @model_validator(mode="after")
@@ -100,5 +128,5 @@ def load_settings(**overrides: Any) -> Settings:
         parts = []
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err.get("loc") else "settings"
-            parts.append(f"{name}: {err['msg']}")
+            parts.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
         raise SettingsError("invalid configuration: " + "; ".join(parts)) from None
