@@ -20,8 +20,10 @@ manifest) and ``call_tool`` (which imports a tool's module and registers it with
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -31,6 +33,7 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
 
@@ -127,6 +130,9 @@ class ToolServer(MCPServer[Any]):
 
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
+        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        if tool is not None:
+            screen_arguments(tool, arguments)
         entry = self._pending.pop(name, None)
         if entry is not None:
             await self._materialize(entry)
@@ -156,6 +162,45 @@ class ToolServer(MCPServer[Any]):
                 "result_schema": self._result_schemas.get(tool.name),
             })
         return {"format": FORMAT, "versions": library_versions(), "tools": tools}
+
+
+_UNSAFE_CHARS = re.compile(r"[\x00\ud800-\udfff]")
+NOTHING_SENT = "Nothing was sent or charged."
+
+
+def _unsafe_strings(value: Any, where: str) -> str | None:
+    """The first argument path holding a NUL byte or a lone surrogate, if any."""
+    if isinstance(value, str):
+        return where if _UNSAFE_CHARS.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unsafe_strings(key, where) or _unsafe_strings(item, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unsafe_strings(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def screen_arguments(tool: MCPTool, arguments: dict[str, Any]) -> None:
+    """Refuse, before any tool code runs, what no tool can use: unknown argument names (with the
+    closest valid one) and strings holding NUL bytes or lone surrogates (which would otherwise crash
+    deep in the OS or an encoder, behind the SDK's hidden generic error)."""
+    known = list((tool.input_schema or {}).get("properties", {}))
+    for arg in arguments:
+        if arg not in known:
+            close = difflib.get_close_matches(arg, known, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            valid = ", ".join(known) or "none"
+            raise ToolError(f"Unknown argument '{arg[:40]}' for {tool.name}: {hint}Valid arguments: {valid}. "
+                            f"{NOTHING_SENT}")
+        bad = _unsafe_strings(arguments[arg], arg)
+        if bad:
+            raise ToolError(f"Argument '{bad[:60]}' contains a NUL byte or an unpaired surrogate; send plain text. "
+                            f"{NOTHING_SENT}")
 
 
 def register(server: ToolServer) -> None:
