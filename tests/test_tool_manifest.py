@@ -115,7 +115,7 @@ async def test_an_outdated_listing_warns_on_first_call(settings: Any, wire: Any,
     """A manifest edited by hand (or left behind by a changed tool) still calls the real tool, and says so."""
     manifest = json.loads(registry.MANIFEST.read_text())
     entry = next(t for t in manifest["tools"] if t["name"] == "list_voices")
-    entry["input_schema"]["properties"].pop("limit")
+    entry["input_schema"]["properties"].pop("gender")
     server = create_server(settings, transport=wire)
     server.register_manifest(manifest)
     async with Client(server) as client:
