@@ -75,7 +75,7 @@ async def test_catalogue_reads(hg) -> None:
 
     styles = await hg.video_agents.styles(limit=5)
     assert styles.items and styles.items[0].style_id
-    me = await hg.users.me()
+    me = await hg.account.me()
     assert me.username
     assert await hg.translations.languages()
     types = await hg.webhooks.event_types()
@@ -188,7 +188,7 @@ async def test_assets(hg, tmp_path: Path) -> None:
     assert asset.mime_type == "image/jpeg" and asset.size_bytes == src.stat().st_size
     detail = await hg.assets.get(asset.asset_id)
     assert detail.id == asset.asset_id
-    me = await hg.users.me()
+    me = await hg.account.me()
     listed = await hg.assets.list(username=me.username)
     assert asset.asset_id in {a.id for a in listed.items}
     await hg.assets.delete(asset.asset_id)

@@ -63,14 +63,16 @@ class Envelope:
     next_token: str | None = None
     request_id: str | None = None
     replayed: bool = False
+    idempotency_key: str | None = None  # the key this request was sent with, for the job journal
 
 
 def idempotency_key_for(method: str, path: str, body: Any, caller_key: str | None = None) -> str:
     """A stable key for a write: the same body to the same endpoint gives the same key.
 
     HeyGen replays the original response for a repeated key within 24 h, so a retried or
-    repeated create never charges twice. ``caller_key`` lets a caller ask for a distinct job
-    with an identical body (for example two takes of the same script).
+    repeated create never charges twice (contract: the ``Idempotency-Key`` header of the v3 creates,
+    e.g. ``POST /v3/videos``). ``caller_key`` lets a caller ask for a distinct job with an identical
+    body (for example two takes of the same script). Job journals store these keys: keep the recipe.
     """
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     digest = hashlib.sha256(f"{method.upper()} {path}\n{canonical}\n{caller_key or ''}".encode()).hexdigest()
@@ -106,7 +108,7 @@ def retry_after_from(headers: Mapping[str, str]) -> float | None:
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, jitter: float = 0.25) -> float:
     """Capped exponential backoff with up to ``jitter`` (fraction) random reduction."""
-    delay = min(base * (2**attempt), cap)
+    delay = min(base * 2.0**attempt, cap)
     return delay * (1 - random.random() * jitter)
 
 
@@ -180,16 +182,25 @@ class HeyGenHTTP:
         json_body: Any = None,
         files: Any = None,
         data: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
+        idempotent: bool = False,
+        request_key: str | None = None,
+        identity: Any = None,
         envelope: EnvelopeKind = "v3",
     ) -> Envelope:
-        """Send one logical request (with retries) and return the unwrapped envelope."""
+        """Send one logical request (with retries) and return the unwrapped envelope.
+
+        An ``idempotent`` write carries an ``Idempotency-Key``, computed here once per request from
+        ``identity`` (default: the JSON body) and ``request_key``, and returned as
+        ``Envelope.idempotency_key`` so the caller journals exactly the key that was sent.
+        """
         if self._api_key is None:
             raise ConfigError("No HeyGen API key is configured")
         method = method.upper()
         headers = {"x-api-key": self._api_key}
-        if idempotency_key:
-            headers[IDEMPOTENCY_HEADER] = idempotency_key
+        idempotency_key = None
+        if idempotent:
+            basis = json_body if identity is None else identity
+            idempotency_key = headers[IDEMPOTENCY_HEADER] = idempotency_key_for(method, path, basis, request_key)
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         retry_safe = method in _SAFE_METHODS or method == "DELETE" or idempotency_key is not None
         where = f"{method} {path}"
@@ -219,6 +230,7 @@ class HeyGenHTTP:
                 except (APIStatusError, ResponseFormatError) as exc:
                     error = exc
                 else:
+                    result.idempotency_key = idempotency_key
                     return result
 
             if method == "DELETE" and attempt and isinstance(error, NotFoundError):
