@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from contract import load_contract
-from heygen_studio.core.resources._base import Resource
 from heygen_studio.core.models import (
     AssetUrl,
     CreateAgentSession,
@@ -36,6 +35,7 @@ from heygen_studio.core.models import (
     V2Scene,
     V2TextVoice,
 )
+from heygen_studio.core.resources._base import Resource
 from heygen_studio.core.transfer import upload_file
 
 pytestmark = pytest.mark.anyio
