@@ -3,8 +3,8 @@
 What lives here and nowhere else:
 
 * envelopes: v3 ``{data}`` (+ top-level ``has_more``/``next_token`` on lists) and
-  ``{error:{code,message,param,doc_url}}``; v2 ``{error, data}``. An HTTP 200 that carries an
-  error is an error.
+  ``{error:{code,message,param,doc_url}}`` (contract: ``components/schemas/ErrorEnvelope``); v2
+  ``{error, data}``. An HTTP 200 that carries an error is an error.
 * error mapping: one typed error per case (``errors.error_for_status``).
 * retries: reads (and writes that carry an ``Idempotency-Key``) are retried on 429, 5xx, dropped
   connections and timeouts with capped exponential backoff and jitter, honouring ``Retry-After``.
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.heygen.com"
 USER_AGENT = f"heygen-studio/{__version__}"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # contract: components/parameters/IdempotencyKey (v3 writes only)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -96,7 +96,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def retry_after_from(headers: Mapping[str, str]) -> float | None:
-    """The server's wait hint: ``retry-after-ms`` if readable, else ``Retry-After``."""
+    """The server's wait hint: ``retry-after-ms`` if readable (as openai-python reads it), else ``Retry-After``
+    (contract: ``components/responses/TooManyRequests`` carries ``Retry-After``)."""
     ms = headers.get("retry-after-ms")
     if ms:
         try:
@@ -256,6 +257,7 @@ class HeyGenHTTP:
                 return error.retry_after
             return backoff_delay(attempt)
         if isinstance(error, RequestInProgressError):
+            # 409 request_in_progress: the same Idempotency-Key is still in flight (IdempotencyKey parameter).
             return backoff_delay(attempt + 1) if retry_safe else None
         if isinstance(error, APIStatusError):
             if error.status_code >= 500 and retry_safe:
@@ -304,7 +306,7 @@ class HeyGenHTTP:
             message = str(error_obj.get("message") or error_obj.get("detail") or "")
             param = error_obj.get("param")
             doc_url = error_obj.get("doc_url")
-        elif isinstance(error_obj, str):
+        elif isinstance(error_obj, str):  # v2 may send `error` as a plain string (HeyGen legacy docs, errors)
             message = error_obj
         else:
             message = response.reason_phrase or ""
@@ -323,6 +325,7 @@ class HeyGenHTTP:
 
 
 def _query_value(value: Any) -> Any:
+    """A query value as HeyGen reads it: lists comma-separated (e.g. listVideoStatuses ``video_ids``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
