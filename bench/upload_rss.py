@@ -35,7 +35,7 @@ def free_port() -> int:
 
 async def upload(port: int, path: Path) -> tuple[str, float]:
     async with HeyGenClient(api_key="bench-key", base_url=f"http://127.0.0.1:{port}", max_retries=0) as hg:
-        await hg.users.me()  # warm the connection pool and imports before the baseline
+        await hg.account.me()  # warm the connection pool and imports before the baseline
         baseline = peak_rss_mb()
         started = time.perf_counter()
         asset = await upload_file(hg, path)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from contract import load_contract
-from heygen_studio.core import client as client_module
 from heygen_studio.core.models import (
     AssetUrl,
     CreateAgentSession,
@@ -36,6 +35,7 @@ from heygen_studio.core.models import (
     V2Scene,
     V2TextVoice,
 )
+from heygen_studio.core.resources._base import Resource
 from heygen_studio.core.transfer import upload_file
 
 pytestmark = pytest.mark.anyio
@@ -60,7 +60,7 @@ OPERATIONS = {
 def public_methods(hg: Any) -> set[str]:
     names = set()
     for attr, resource in vars(hg).items():
-        if isinstance(resource, client_module._Resource):
+        if isinstance(resource, Resource):
             for name, _ in inspect.getmembers(type(resource), inspect.iscoroutinefunction):
                 if not name.startswith("_"):
                     names.add(f"{attr}.{name}")
@@ -86,7 +86,7 @@ async def test_every_client_method_and_operation(hg: Any, wire: Any, clock: Any,
     await use("voices.get")(voice.voice_id)
     await use("voices.design")(DesignVoice(prompt="a calm narrator"))
     await use("voices.speech")(CreateSpeech(text="Hello.", voice_id=voice.voice_id))
-    me = await use("users.me")()
+    me = await use("account.me")()
 
     video = await use("videos.create")(CreateAvatarVideo(avatar_id=look.id, script="Hi.", voice_id=voice.voice_id))
     await use("videos.create")(CreateImageVideo(image=AssetUrl(url="https://example.com/a.jpg"), script="Hi.",

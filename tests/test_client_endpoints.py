@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from heygen_studio.core.errors import BadRequestError, NotFoundError
+from heygen_studio.core.http import idempotency_key_for
 from heygen_studio.core.models import (
     AssetRef,
     AssetUrl,
@@ -75,7 +76,7 @@ async def test_catalogue_reads(hg) -> None:
 
     styles = await hg.video_agents.styles(limit=5)
     assert styles.items and styles.items[0].style_id
-    me = await hg.users.me()
+    me = await hg.account.me()
     assert me.username
     assert await hg.translations.languages()
     types = await hg.webhooks.event_types()
@@ -188,7 +189,7 @@ async def test_assets(hg, tmp_path: Path) -> None:
     assert asset.mime_type == "image/jpeg" and asset.size_bytes == src.stat().st_size
     detail = await hg.assets.get(asset.asset_id)
     assert detail.id == asset.asset_id
-    me = await hg.users.me()
+    me = await hg.account.me()
     listed = await hg.assets.list(username=me.username)
     assert asset.asset_id in {a.id for a in listed.items}
     await hg.assets.delete(asset.asset_id)
@@ -302,6 +303,25 @@ async def test_journal_remembers_every_submitted_job(hg, tmp_path: Path) -> None
     assert lines[-1]["job_id"] == created.video_id and lines[-1]["kind"] == "video"
     assert lines[-1]["expected_s"] == 60.0  # two words: the one-minute floor of the render estimate
     assert "test-key" not in (tmp_path / "jobs.jsonl").read_text()
+
+
+async def test_journal_keeps_the_idempotency_key_that_was_sent(hg, sandbox) -> None:
+    """The HTTP layer computes a write's key once and returns it; the journal stores that very key,
+    whose value stays today's recipe (journal files written before depend on it)."""
+    look, voice = await first_look_and_voice(hg)
+    req = CreateAvatarVideo(avatar_id=look.id, script="Key once.", voice_id=voice.voice_id)
+    created = await hg.videos.create(req, request_key="take-1")
+    sent = [r.headers.get("idempotency-key") for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"]
+    assert sent == [idempotency_key_for("POST", "/v3/videos", req.body(), "take-1")]
+    assert hg.journal.get(created.video_id)["key"] == sent[0]
+    translation = CreateTranslation(video=AssetUrl(url="https://example.com/t.mp4"),
+                                    output_languages=["Spanish (Spain)"])
+    made = await hg.translations.create(translation, identity={"video": "stable"})
+    key = idempotency_key_for("POST", "/v3/video-translations", {"video": "stable"}, None)
+    assert hg.journal.get(made.video_translation_ids[0])["key"] == f"{key}:Spanish (Spain)"
+    # the recipe itself, as journals written by earlier versions hold it
+    assert idempotency_key_for("POST", "/v3/videos", {"script": "Hi", "voice_id": "v1"}, "take-1") == (
+        "hs-8fb8c8f62b163bda18d26cc24f4565162bb334a0c2545e56")
 
 
 def test_journal_survives_restarts_and_torn_lines(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ async def ids(hg) -> tuple[str, str]:
 
 async def test_get_retries_honour_retry_after(hg, sandbox, sleeps) -> None:
     sandbox.faults.inject("GET", "/v3/users/me", "status", status=429, code="rate_limit_exceeded", retry_after=2)
-    me = await hg.users.me()
+    me = await hg.account.me()
     assert me.username
     assert sleeps.calls == [2.0]
     assert [r.status for r in sandbox.requests if r.path == "/v3/users/me"] == [429, 200]
@@ -50,7 +50,7 @@ async def test_get_retries_honour_retry_after(hg, sandbox, sleeps) -> None:
 async def test_get_retries_5xx_with_backoff_then_gives_up(hg, sandbox, sleeps) -> None:
     sandbox.faults.inject("GET", "/v3/users/me", "status", status=503, times=10)
     with pytest.raises(InternalServerError) as info:
-        await hg.users.me()
+        await hg.account.me()
     attempts = [r for r in sandbox.requests if r.path == "/v3/users/me"]
     assert len(attempts) == hg.http.max_retries + 1
     assert len(sleeps.calls) == hg.http.max_retries
@@ -122,10 +122,10 @@ async def test_http_200_carrying_an_error_is_an_error(hg, sandbox) -> None:
 async def test_malformed_json_is_retried_then_reported(hg, sandbox, sleeps) -> None:
     sandbox.faults.inject("GET", "/v3/users/me", "malformed", times=10)
     with pytest.raises(ResponseFormatError, match="not JSON"):
-        await hg.users.me()
+        await hg.account.me()
     sandbox.faults.clear()
     sandbox.faults.inject("GET", "/v3/users/me", "malformed")
-    assert (await hg.users.me()).username
+    assert (await hg.account.me()).username
 
 
 async def test_dropped_get_is_retried(hg, sandbox, sleeps) -> None:
@@ -153,7 +153,7 @@ async def test_bad_key_names_the_setting_and_never_the_key(wire, sandbox, caplog
     caplog.set_level(logging.DEBUG)
     async with HeyGenClient(api_key=secret, base_url=SANDBOX_BASE_URL, transport=wire) as client:
         with pytest.raises(AuthenticationError) as info:
-            await client.users.me()
+            await client.account.me()
     text = info.value.describe()
     assert "HEYGEN_API_KEY" in text and secret not in text and secret not in repr(info.value)
     assert secret not in caplog.text
@@ -217,7 +217,7 @@ async def test_retry_waits_share_one_budget_per_request(hg, sandbox, sleeps) -> 
     sandbox.faults.inject("GET", "/v3/users/me", "status", status=429, code="rate_limit_exceeded",
                           retry_after=20, times=3)
     with pytest.raises(RateLimitError) as info:
-        await hg.users.me()
+        await hg.account.me()
     assert sleeps.calls == [20.0]  # a second 20 s wait would pass 30 s in one call: raised instead
     assert "retry after 20 s" in info.value.describe()
 
@@ -236,6 +236,6 @@ async def test_retry_after_hints_are_read_or_ignored_never_a_crash(sleeps, heade
     async with HeyGenClient(api_key=KEY, base_url="https://api.test", transport=httpx2.MockTransport(handler),
                             sleep=sleeps, max_retries=1) as client:
         with pytest.raises(RateLimitError) as info:
-            await client.users.me()
+            await client.account.me()
     assert info.value.retry_after == expected
     assert len(sleeps.calls) == 1 and (expected is None or sleeps.calls == [expected])

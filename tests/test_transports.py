@@ -144,12 +144,12 @@ async def test_sandbox_command_serves_the_client_over_a_real_socket(tmp_path: Pa
         await wait_for_port(proc, port)
         base = f"http://127.0.0.1:{port}"
         async with HeyGenClient(api_key="any-key", base_url=base) as hg:
-            assert (await hg.users.me()).username
+            assert (await hg.account.me()).username
             voices = await hg.voices.list(language="English", limit=3)
             assert len(voices.items) == 3
         async with HeyGenClient(api_key="bad-key", base_url=base, max_retries=0) as hg:
             with pytest.raises(AuthenticationError):
-                await hg.users.me()
+                await hg.account.me()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -10,7 +10,7 @@ builds, and no error stores request headers.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypedDict, Unpack
 
 __all__ = [
     "APIConnectionError",
@@ -85,6 +85,17 @@ class ResponseFormatError(HeyGenError):
     """HeyGen answered with something that is not the documented shape."""
 
     default_hint = "HeyGen returned an unexpected response; try again shortly."
+
+
+class StatusFields(TypedDict, total=False):
+    """``APIStatusError``'s keyword arguments, for subclasses and ``error_for_status`` to pass on."""
+
+    status_code: int | None
+    code: str | None
+    param: str | None
+    doc_url: str | None
+    request_id: str | None
+    hint: str | None
 
 
 class APIStatusError(HeyGenError):
@@ -174,12 +185,12 @@ class PayloadTooLargeError(APIStatusError):
 class RateLimitError(APIStatusError):
     status_code = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Unpack[StatusFields]) -> None:
         self.retry_after = retry_after
-        if kwargs.get("hint") is None:
+        if fields.get("hint") is None:
             wait = f"{retry_after:g} s" if retry_after is not None else "a few seconds"
-            kwargs["hint"] = f"HeyGen rate-limited this key; retry after {wait}."
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+            fields["hint"] = f"HeyGen rate-limited this key; retry after {wait}."
+        super().__init__(message, **fields)
 
 
 class InternalServerError(APIStatusError):
@@ -201,6 +212,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 # HeyGen sometimes answers HTTP 200 (or a generic status) with an error body; the code tells the case.
+# v3 codes: developers.heygen.com/docs/error-codes; the others are v2's and older clients'.
 _BY_CODE: dict[str, type[APIStatusError]] = {
     "invalid_parameter": BadRequestError,
     "validation_error": BadRequestError,
@@ -249,7 +261,7 @@ def error_for_status(
         cls = InternalServerError
     else:
         cls = BadRequestError
-    kwargs: dict[str, object] = {
+    fields: StatusFields = {
         "status_code": status if status >= 400 else cls.status_code,
         "code": code,
         "param": param,
@@ -257,5 +269,5 @@ def error_for_status(
         "request_id": request_id,
     }
     if cls is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    return cls(message, **kwargs)  # type: ignore[arg-type]
+        return RateLimitError(message, retry_after=retry_after, **fields)
+    return cls(message, **fields)

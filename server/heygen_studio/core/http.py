@@ -3,8 +3,8 @@
 What lives here and nowhere else:
 
 * envelopes: v3 ``{data}`` (+ top-level ``has_more``/``next_token`` on lists) and
-  ``{error:{code,message,param,doc_url}}``; v2 ``{error, data}``. An HTTP 200 that carries an
-  error is an error.
+  ``{error:{code,message,param,doc_url}}`` (contract: ``components/schemas/ErrorEnvelope``); v2
+  ``{error, data}``. An HTTP 200 that carries an error is an error.
 * error mapping: one typed error per case (``errors.error_for_status``).
 * retries: reads (and writes that carry an ``Idempotency-Key``) are retried on 429, 5xx, dropped
   connections and timeouts with capped exponential backoff and jitter, honouring ``Retry-After``.
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.heygen.com"
 USER_AGENT = f"heygen-studio/{__version__}"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # contract: components/parameters/IdempotencyKey (v3 writes only)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -63,14 +63,16 @@ class Envelope:
     next_token: str | None = None
     request_id: str | None = None
     replayed: bool = False
+    idempotency_key: str | None = None  # the key this request was sent with, for the job journal
 
 
 def idempotency_key_for(method: str, path: str, body: Any, caller_key: str | None = None) -> str:
     """A stable key for a write: the same body to the same endpoint gives the same key.
 
     HeyGen replays the original response for a repeated key within 24 h, so a retried or
-    repeated create never charges twice. ``caller_key`` lets a caller ask for a distinct job
-    with an identical body (for example two takes of the same script).
+    repeated create never charges twice (contract: the ``Idempotency-Key`` header of the v3 creates,
+    e.g. ``POST /v3/videos``). ``caller_key`` lets a caller ask for a distinct job with an identical
+    body (for example two takes of the same script). Job journals store these keys: keep the recipe.
     """
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     digest = hashlib.sha256(f"{method.upper()} {path}\n{canonical}\n{caller_key or ''}".encode()).hexdigest()
@@ -94,7 +96,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def retry_after_from(headers: Mapping[str, str]) -> float | None:
-    """The server's wait hint: ``retry-after-ms`` if readable, else ``Retry-After``."""
+    """The server's wait hint: ``retry-after-ms`` if readable (as openai-python reads it), else ``Retry-After``
+    (contract: ``components/responses/TooManyRequests`` carries ``Retry-After``)."""
     ms = headers.get("retry-after-ms")
     if ms:
         try:
@@ -106,7 +109,7 @@ def retry_after_from(headers: Mapping[str, str]) -> float | None:
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, jitter: float = 0.25) -> float:
     """Capped exponential backoff with up to ``jitter`` (fraction) random reduction."""
-    delay = min(base * (2**attempt), cap)
+    delay = min(base * 2.0**attempt, cap)
     return delay * (1 - random.random() * jitter)
 
 
@@ -180,16 +183,25 @@ class HeyGenHTTP:
         json_body: Any = None,
         files: Any = None,
         data: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
+        idempotent: bool = False,
+        request_key: str | None = None,
+        identity: Any = None,
         envelope: EnvelopeKind = "v3",
     ) -> Envelope:
-        """Send one logical request (with retries) and return the unwrapped envelope."""
+        """Send one logical request (with retries) and return the unwrapped envelope.
+
+        An ``idempotent`` write carries an ``Idempotency-Key``, computed here once per request from
+        ``identity`` (default: the JSON body) and ``request_key``, and returned as
+        ``Envelope.idempotency_key`` so the caller journals exactly the key that was sent.
+        """
         if self._api_key is None:
             raise ConfigError("No HeyGen API key is configured")
         method = method.upper()
         headers = {"x-api-key": self._api_key}
-        if idempotency_key:
-            headers[IDEMPOTENCY_HEADER] = idempotency_key
+        idempotency_key = None
+        if idempotent:
+            basis = json_body if identity is None else identity
+            idempotency_key = headers[IDEMPOTENCY_HEADER] = idempotency_key_for(method, path, basis, request_key)
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         retry_safe = method in _SAFE_METHODS or method == "DELETE" or idempotency_key is not None
         where = f"{method} {path}"
@@ -219,6 +231,7 @@ class HeyGenHTTP:
                 except (APIStatusError, ResponseFormatError) as exc:
                     error = exc
                 else:
+                    result.idempotency_key = idempotency_key
                     return result
 
             if method == "DELETE" and attempt and isinstance(error, NotFoundError):
@@ -244,6 +257,7 @@ class HeyGenHTTP:
                 return error.retry_after
             return backoff_delay(attempt)
         if isinstance(error, RequestInProgressError):
+            # 409 request_in_progress: the same Idempotency-Key is still in flight (IdempotencyKey parameter).
             return backoff_delay(attempt + 1) if retry_safe else None
         if isinstance(error, APIStatusError):
             if error.status_code >= 500 and retry_safe:
@@ -292,7 +306,7 @@ class HeyGenHTTP:
             message = str(error_obj.get("message") or error_obj.get("detail") or "")
             param = error_obj.get("param")
             doc_url = error_obj.get("doc_url")
-        elif isinstance(error_obj, str):
+        elif isinstance(error_obj, str):  # v2 may send `error` as a plain string (HeyGen legacy docs, errors)
             message = error_obj
         else:
             message = response.reason_phrase or ""
@@ -311,6 +325,7 @@ class HeyGenHTTP:
 
 
 def _query_value(value: Any) -> Any:
+    """A query value as HeyGen reads it: lists comma-separated (e.g. listVideoStatuses ``video_ids``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):

@@ -68,7 +68,7 @@ class JobJournal:
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:
-            for entry in reversed(self._records):
+            for entry in self._records[::-1]:  # newest first (typeshed types reversed(list) as Any)
                 if entry["job_id"] == job_id:
                     return entry
         return None
@@ -76,7 +76,7 @@ class JobJournal:
     def find_by_key(self, key: str, *, max_age_s: float | None = None) -> dict[str, Any] | None:
         cutoff = time.time() - max_age_s if max_age_s is not None else None
         with self._lock:
-            for entry in reversed(self._records):
+            for entry in self._records[::-1]:  # newest first (typeshed types reversed(list) as Any)
                 if entry.get("key") == key and (cutoff is None or entry["created_at"] >= cutoff):
                     return entry
         return None

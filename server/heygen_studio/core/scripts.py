@@ -42,7 +42,7 @@ Answer with JSON only, exactly this shape:
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cache_hit_tokens: int = Field(0, description="Prompt tokens served from DeepSeek's context cache.")
+    cache_hit_tokens: int = Field(default=0, description="Prompt tokens served from DeepSeek's context cache.")
 
 
 class ScriptScene(BaseModel):
@@ -59,7 +59,7 @@ class Script(BaseModel):
     scenes: list[ScriptScene]
     total_seconds: float
     words: int
-    brief: str | None = Field(None, description="A ready Video Agent prompt (format agent-brief).")
+    brief: str | None = Field(default=None, description="A ready Video Agent prompt (format agent-brief).")
 
 
 class _ModelScene(BaseModel):

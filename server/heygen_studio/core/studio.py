@@ -114,7 +114,7 @@ def build_v2(scenes: list[Scene], *, title: str | None, resolution: Resolution, 
         if s.avatar_id:
             character = V2AvatarCharacter(avatar_id=s.avatar_id, avatar_style=s.avatar_style)
         elif s.talking_photo_id:
-            style = "circle" if s.avatar_style == "circle" else None
+            style: Literal["circle"] | None = "circle" if s.avatar_style == "circle" else None
             character = V2TalkingPhotoCharacter(talking_photo_id=s.talking_photo_id, talking_photo_style=style)
         voice: V2TextVoice | V2AudioVoice | V2SilenceVoice
         if s.script:

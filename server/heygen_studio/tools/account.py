@@ -58,7 +58,7 @@ def _credits(user: CurrentUser) -> tuple[str | None, float | None, float | None,
 @reports_errors
 async def get_account(ctx: Context) -> Account:
     """Your HeyGen account: plan and remaining credits or wallet balance."""
-    user = await app(ctx).client.users.me()
+    user = await app(ctx).client.account.me()
     plan, credits, balance, currency = _credits(user)
     return Account(username=user.username, email=user.email, billing_type=user.billing_type, plan=plan,
                    credits_remaining=credits, balance=balance, currency=currency)

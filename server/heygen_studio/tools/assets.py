@@ -110,7 +110,7 @@ async def upload_asset(
 async def list_assets(ctx: Context, limit: catalog.Limit = 10, next_token: catalog.NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
     hg = app(ctx).client
-    me = await hg.users.me()
+    me = await hg.account.me()
     page = await hg.assets.list(username=me.username, limit=limit, token=next_token)
     rows = [AssetRow(asset_id=a.id, name=a.name, type=a.type, uploaded_at=a.uploaded_at) for a in page.items]
     return AssetList(items=rows, next_token=page.next_token if page.has_more else None)

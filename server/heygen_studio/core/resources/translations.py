@@ -1,0 +1,35 @@
+"""Translations: ``/v3/video-translations`` (one job per output language)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from ..errors import ResponseFormatError
+from ..models import CreatedTranslations, CreateTranslation, Page, Translation
+from ._base import Resource
+
+
+class Translations(Resource):
+    async def create(self, req: CreateTranslation, *, request_key: str | None = None,
+                     identity: Any = None) -> CreatedTranslations:
+        created, env = await self._c.send("POST", "/v3/video-translations", CreatedTranslations, req,
+                                          request_key=request_key, identity=identity)
+        # createVideoTranslation returns one id per output language, in the order they were asked for.
+        for tid, lang in zip(created.video_translation_ids, req.output_languages, strict=False):
+            self._c.remember("translation", tid, key=f"{env.idempotency_key}:{lang}", title=req.title, language=lang)
+        return created
+
+    async def get(self, translation_id: str) -> Translation:
+        return await self._c.get(f"/v3/video-translations/{translation_id}", Translation)
+
+    async def list(self, *, limit: int = 20, token: str | None = None) -> Page[Translation]:
+        return await self._c.list("/v3/video-translations", Translation, {"limit": limit, "token": token})
+
+    async def languages(self) -> builtins.list[str]:
+        env = await self._c.http.request("GET", "/v3/video-translations/languages")
+        data = env.data if isinstance(env.data, dict) else {}
+        langs = data.get("languages")
+        if not isinstance(langs, list):
+            raise ResponseFormatError("GET /v3/video-translations/languages: no 'languages' list")
+        return [str(x) for x in langs]

@@ -1,0 +1,49 @@
+"""Video Agent: ``/v3/video-agents`` (a prompt in, a finished video out, with questions on the way)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..models import (
+    AgentReply,
+    AgentSession,
+    AgentSessionSummary,
+    AgentStyle,
+    CreateAgentSession,
+    Page,
+    SendAgentMessage,
+    Video,
+)
+from ._base import Resource
+
+
+class _StoppedSession(BaseModel):
+    session_id: str
+
+
+class VideoAgents(Resource):
+    async def create(self, req: CreateAgentSession, *, request_key: str | None = None) -> AgentSession:
+        created, env = await self._c.send("POST", "/v3/video-agents", AgentSession, req, request_key=request_key)
+        self._c.remember("agent", created.session_id, key=env.idempotency_key, title=req.prompt[:80],
+                         video_id=created.video_id)
+        return created
+
+    async def get(self, session_id: str) -> AgentSession:
+        return await self._c.get(f"/v3/video-agents/{session_id}", AgentSession)
+
+    async def list(self, *, limit: int = 20, token: str | None = None) -> Page[AgentSessionSummary]:
+        return await self._c.list("/v3/video-agents", AgentSessionSummary, {"limit": limit, "token": token})
+
+    async def styles(self, *, tag: str | None = None, limit: int = 20, token: str | None = None) -> Page[AgentStyle]:
+        return await self._c.list("/v3/video-agents/styles", AgentStyle, {"tag": tag, "limit": limit, "token": token})
+
+    async def send_message(self, session_id: str, req: SendAgentMessage) -> AgentReply:
+        reply, _ = await self._c.send("POST", f"/v3/video-agents/{session_id}", AgentReply, req)
+        return reply
+
+    async def stop(self, session_id: str) -> str:
+        stopped, _ = await self._c.send("POST", f"/v3/video-agents/{session_id}/stop", _StoppedSession, {})
+        return stopped.session_id
+
+    async def videos(self, session_id: str) -> Page[Video]:
+        return await self._c.list(f"/v3/video-agents/{session_id}/videos", Video)
