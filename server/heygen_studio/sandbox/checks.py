@@ -5,15 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import costs
 from .errors import ApiError
 from .models import AssetBase64, AssetId, AssetUrl
 from .records import AvatarLook
-
-if TYPE_CHECKING:
-    from .state import SandboxState
+from .store import SandboxStore
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_SCRIPT = 5000
@@ -24,7 +22,7 @@ def join(prefix: str, name: str) -> str:
 
 
 def require_look(
-    state: SandboxState, look_id: str, param: str, now: float, *, usable: bool = True
+    state: SandboxStore, look_id: str, param: str, now: float, *, usable: bool = True
 ) -> AvatarLook:
     look = state.look(look_id)
     if look is None:
@@ -48,12 +46,12 @@ def require_look(
     return look
 
 
-def require_voice(state: SandboxState, voice_id: str, param: str) -> None:
+def require_voice(state: SandboxStore, voice_id: str, param: str) -> None:
     if voice_id not in state.voices:
         raise ApiError(400, "voice_not_found", f"Voice '{voice_id}' not found", param=param)
 
 
-def check_asset_input(state: SandboxState, value: Any, param: str, kinds: tuple[str, ...] = ()) -> None:
+def check_asset_input(state: SandboxStore, value: Any, param: str, kinds: tuple[str, ...] = ()) -> None:
     if isinstance(value, AssetUrl):
         if not value.url.startswith(("http://", "https://")):
             raise ApiError(400, "validation_error", "url must be an http(s) URL", param=join(param, "url"))
@@ -68,7 +66,7 @@ def check_asset_input(state: SandboxState, value: Any, param: str, kinds: tuple[
             ) from None
 
 
-def check_asset_id(state: SandboxState, asset_id: str, param: str, kinds: tuple[str, ...] = ()) -> None:
+def check_asset_id(state: SandboxStore, asset_id: str, param: str, kinds: tuple[str, ...] = ()) -> None:
     asset = state.assets.get(asset_id)
     if asset is None or asset.status != "completed":
         raise ApiError(400, "asset_not_available", f"Asset '{asset_id}' not found or not ready", param=param)
@@ -87,7 +85,7 @@ def check_url(value: str | None, param: str) -> None:
 
 
 def speech_source(
-    state: SandboxState, src: Any, prefix: str = "", default_voice: str | None = None
+    state: SandboxStore, src: Any, prefix: str = "", default_voice: str | None = None
 ) -> tuple[float, str]:
     """Validate script XOR audio (+ voice) of a video/scene; return (estimated seconds, script)."""
     script = src.script

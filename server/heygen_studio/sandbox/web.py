@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .errors import ApiError
-from .state import decode_token, encode_token
-
-if TYPE_CHECKING:
-    from .state import SandboxState
+from .state import SandboxState
 
 T = TypeVar("T")
 
@@ -59,6 +59,23 @@ def query_enum(request: Request, name: str, allowed: Sequence[str], default: str
         options = ", ".join(repr(a) for a in allowed)
         raise ApiError(400, "validation_error", f"'{name}' must be one of {options}", param=name)
     return raw
+
+
+def encode_token(offset: int) -> str:
+    raw = json.dumps({"o": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset = int(value["o"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise ApiError(400, "validation_error", "Invalid pagination token", param="token") from None
+    if offset < 0:
+        raise ApiError(400, "validation_error", "Invalid pagination token", param="token")
+    return offset
 
 
 def paginate(

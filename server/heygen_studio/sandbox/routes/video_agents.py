@@ -8,13 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import checks, costs
-from .errors import ApiError, not_found
-from .models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
-from .records import AgentRun, AgentSession, Video
-from .state import SandboxState
-from .views import resource_id, session_detail, video_detail, video_urls
-from .web import base_url, ok, ok_list, paginate, state_of
+from .. import checks, costs
+from ..errors import ApiError, not_found
+from ..models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
+from ..records import AgentRun, AgentSession, Video
+from ..state import SandboxState
+from ..views import resource_id, session_detail, video_detail, video_urls
+from ..web import base_url, ok, ok_list, paginate, state_of
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?)", re.IGNORECASE)
 

@@ -16,13 +16,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .errors import ApiError, not_found
-from .media import forbidden, sniff_mime
-from .models import CompleteAssetUpload, CreateAssetUpload, parse_model
-from .records import Asset
-from .state import SandboxState
-from .views import asset_detail, asset_url
-from .web import base_url, ok, ok_list, paginate, state_of
+from ..errors import ApiError, not_found
+from ..media import forbidden, sniff_mime
+from ..models import CompleteAssetUpload, CreateAssetUpload, parse_model
+from ..records import Asset
+from ..state import SandboxState
+from ..views import asset_detail, asset_url
+from ..web import base_url, ok, ok_list, paginate, state_of
 
 MULTIPART_LIMIT = 32 * 1024 * 1024
 DIRECT_UPLOAD_LIMIT = 5 * 1024 * 1024 * 1024

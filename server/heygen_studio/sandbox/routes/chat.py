@@ -23,10 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .errors import ApiError
-from .web import state_of
-
-CHAT_PATHS = ("/chat/completions", "/v1/chat/completions")
+from ..envelopes import CHAT_PATHS
+from ..errors import ApiError
+from ..web import state_of
 
 _SENTENCES = (
     "{Topic} is changing how people work, learn and share ideas.",

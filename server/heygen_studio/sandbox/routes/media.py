@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
-from .web import state_of
+from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
+from ..web import state_of
 
 _BY_KIND = {
     "image": ("sample.jpg", "image/jpeg"),

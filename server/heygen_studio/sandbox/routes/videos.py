@@ -1,23 +1,19 @@
-"""Videos (v3), the v2 Studio endpoint, and templates (v3 + v2)."""
+"""Videos: POST/GET/DELETE /v3/videos, bulk statuses, and the v2 Studio endpoint POST /v2/video/generate."""
 
 from __future__ import annotations
-
-import re
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import checks, costs
-from .errors import ApiError, not_found
-from .models import (
+from .. import checks, costs
+from ..errors import ApiError, not_found
+from ..models import (
     CreateVideoEnvelope,
     CreateVideoFromAvatar,
     CreateVideoFromCinematic,
     CreateVideoFromImage,
     CreateVideoFromStudio,
-    GenerateFromTemplate,
     ImageScene,
     StudioAvatarInput,
     V2AudioVoice,
@@ -25,7 +21,6 @@ from .models import (
     V2ColorBackground,
     V2ImageBackground,
     V2SilenceVoice,
-    V2TemplateGenerate,
     V2TextVoice,
     V2VideoBackground,
     V2VideoGenerate,
@@ -33,10 +28,10 @@ from .models import (
     parse_model,
     parse_union,
 )
-from .records import Video
-from .state import SandboxState
-from .views import bulk_status, video_detail
-from .web import base_url, ok, ok_list, paginate, split_ids, state_of, v2_ok
+from ..records import Video
+from ..state import SandboxState
+from ..views import bulk_status, video_detail
+from ..web import base_url, ok, ok_list, paginate, split_ids, state_of, v2_ok
 
 
 def new_video(
@@ -339,230 +334,6 @@ async def v2_generate(request: Request) -> Response:
     return v2_ok({"video_id": video.id})
 
 
-# -- templates (v3) --------------------------------------------------------------------------------
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
-
-
-def _render(script: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), script)
-
-
-def _template_summary(state: SandboxState, template: dict[str, Any], base: str) -> dict[str, Any]:
-    from .seed import SEED_TIME
-
-    return {
-        "id": template["id"],
-        "name": template["name"],
-        "aspect_ratio": template["aspect_ratio"],
-        "thumbnail_url": state.media_url(base, f"/_media/templates/{template['id']}/thumbnail.jpg"),
-        "created_at": SEED_TIME,
-        "updated_at": SEED_TIME,
-    }
-
-
-async def list_templates(request: Request) -> Response:
-    state = state_of(request)
-    page, has_more, token = paginate(request, list(state.templates.values()), default=10, maximum=100)
-    base = base_url(request)
-    return ok_list([_template_summary(state, t, base) for t in page], has_more, token)
-
-
-def _template(state: SandboxState, template_id: str) -> dict[str, Any]:
-    template = state.templates.get(template_id)
-    if template is None:
-        raise not_found("Template", template_id)
-    return template
-
-
-async def get_template(request: Request) -> Response:
-    state = state_of(request)
-    template = _template(state, request.path_params["template_id"])
-    data = _template_summary(state, template, base_url(request))
-    variables = template["variables"]
-    data["variables"] = variables
-    data["scene_ids"] = [scene_id for scene_id, _, _ in template["scenes"]]
-    data["scenes"] = [
-        {
-            "scene_id": scene_id,
-            "script": script,
-            "variables": [{"name": name, "variable_type": variables[name]["type"]} for name in names],
-        }
-        for scene_id, script, names in template["scenes"]
-    ]
-    return ok(data)
-
-
-def _variable_values(
-    state: SandboxState, declared: dict[str, Any], given: dict[str, Any], prefix: str, now: float
-) -> dict[str, str]:
-    """Check template variable replacements; return the text values (for the script)."""
-    values = {
-        name: spec["properties"].get("content", "")
-        for name, spec in declared.items()
-        if spec["type"] == "text"
-    }
-    for name, value in given.items():
-        param = f"{prefix}.{name}"
-        spec = declared.get(name)
-        if spec is None:
-            raise ApiError(400, "validation_error", f"Unknown template variable '{name}'", param=param)
-        kind = spec["type"]
-        if isinstance(value, str):
-            if kind != "text":
-                raise ApiError(400, "validation_error", f"Variable '{name}' is of type {kind}", param=param)
-            values[name] = value
-            continue
-        if not isinstance(value, dict):
-            raise ApiError(
-                400, "validation_error", f"Variable '{name}' must be an object or a string", param=param
-            )
-        given_kind = value.get("type", kind)
-        if given_kind != kind:
-            raise ApiError(
-                400,
-                "validation_error",
-                f"Variable '{name}' is of type {kind}, not {given_kind}",
-                param=f"{param}.type",
-            )
-        props = value.get("properties", value)
-        if not isinstance(props, dict):
-            raise ApiError(
-                400, "validation_error", "properties must be an object", param=f"{param}.properties"
-            )
-        if kind == "text":
-            content = props.get("content")
-            if not isinstance(content, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "A text variable needs properties.content",
-                    param=f"{param}.properties.content",
-                )
-            values[name] = content
-        elif kind == "character":
-            character_id = props.get("character_id")
-            if not isinstance(character_id, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "A character variable needs properties.character_id",
-                    param=f"{param}.properties.character_id",
-                )
-            checks.require_look(state, character_id, f"{param}.properties.character_id", now)
-        elif kind == "voice":
-            voice_id = props.get("voice_id")
-            if not isinstance(voice_id, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "A voice variable needs properties.voice_id",
-                    param=f"{param}.properties.voice_id",
-                )
-            checks.require_voice(state, voice_id, f"{param}.properties.voice_id")
-        else:  # image / video / audio
-            url, asset_id = props.get("url"), props.get("asset_id")
-            if bool(url) == bool(asset_id):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "Provide exactly one of url or asset_id",
-                    param=f"{param}.properties.url",
-                )
-            if asset_id:
-                checks.check_asset_id(state, str(asset_id), f"{param}.properties.asset_id")
-    return values
-
-
-async def generate_from_template(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    template = _template(state, request.path_params["template_id"])
-    body = parse_model(GenerateFromTemplate, await request.body())
-    assert body is not None
-    values = _variable_values(state, template["variables"], body.variables, "variables", now)
-    scenes = {scene_id: script for scene_id, script, _ in template["scenes"]}
-    order = body.scene_ids if body.scene_ids is not None else list(scenes)
-    for i, scene_id in enumerate(order):
-        if scene_id not in scenes:
-            raise ApiError(400, "validation_error", f"Unknown scene '{scene_id}'", param=f"scene_ids[{i}]")
-    if not order:
-        raise ApiError(400, "validation_error", "scene_ids must not be empty", param="scene_ids")
-    if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
-        raise ApiError(400, "validation_error", "dimension width and height must be even", param="dimension")
-    script = " ".join(_render(scenes[s], values) for s in order)
-    video = _template_video(state, request, body, kind="template", title=body.title or template["name"],
-                            script=script, captioned=body.caption or body.subtitles is not None, charge=True)
-    return ok(video_detail(state, video, base_url(request), now))
-
-
-def _template_video(state: SandboxState, request: Request, body: Any, *, kind: str, title: str, script: str,
-                    captioned: bool, charge: bool) -> Any:
-    """Render a template's script as a video: store it and (unless a free test render) charge it."""
-    seconds = max(5.0, costs.speech_seconds(script))
-    video = new_video(state, request, kind=kind, title=title, duration=seconds, script=script,
-                      callback_url=body.callback_url, callback_id=body.callback_id, folder_id=body.folder_id,
-                      captioned=captioned)
-    if charge:
-        state.charge(costs.video_cost(seconds), "video")
-    state.videos[video.id] = video
-    return video
-
-
-# -- templates (v2) --------------------------------------------------------------------------------
-def _v2_template(state: SandboxState, template_id: str) -> dict[str, Any]:
-    template = state.v2_templates.get(template_id)
-    if template is None:
-        raise ApiError(404, "not_found", f"Template '{template_id}' not found")
-    return template
-
-
-async def v2_list_templates(request: Request) -> Response:
-    state = state_of(request)
-    base = base_url(request)
-    return v2_ok(
-        {
-            "templates": [
-                {
-                    "template_id": t["template_id"],
-                    "name": t["name"],
-                    "thumbnail_image_url": state.media_url(
-                        base, f"/_media/templates/{t['template_id']}/thumbnail.jpg"
-                    ),
-                    "aspect_ratio": t["aspect_ratio"],
-                }
-                for t in state.v2_templates.values()
-            ]
-        }
-    )
-
-
-async def v2_get_template(request: Request) -> Response:
-    template = _v2_template(state_of(request), request.path_params["template_id"])
-    scene_id = f"scene_{template['template_id'][:8]}"
-    return v2_ok(
-        {
-            "variables": template["variables"],
-            "scenes": [
-                {"id": scene_id, "script": template["script"], "variables": sorted(template["variables"])}
-            ],
-        }
-    )
-
-
-async def v2_generate_from_template(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    template = _v2_template(state, request.path_params["template_id"])
-    body = parse_model(V2TemplateGenerate, await request.body())
-    assert body is not None
-    given = {name: value.model_dump(exclude_none=True) for name, value in body.variables.items()}
-    values = _variable_values(state, template["variables"], given, "variables", now)
-    script = _render(template["script"], values)
-    video = _template_video(state, request, body, kind="v2_template", title=body.title or template["name"],
-                            script=script, captioned=bool(body.caption), charge=not body.test)
-    return v2_ok({"video_id": video.id})
-
-
 routes = [
     Route("/v3/videos", create_video, methods=["POST"]),
     Route("/v3/videos", list_videos, methods=["GET"]),
@@ -570,10 +341,4 @@ routes = [
     Route("/v3/videos/{video_id}", get_video, methods=["GET"]),
     Route("/v3/videos/{video_id}", delete_video, methods=["DELETE"]),
     Route("/v2/video/generate", v2_generate, methods=["POST"]),
-    Route("/v3/templates", list_templates, methods=["GET"]),
-    Route("/v3/templates/{template_id}", get_template, methods=["GET"]),
-    Route("/v3/templates/{template_id}", generate_from_template, methods=["POST"]),
-    Route("/v2/templates", v2_list_templates, methods=["GET"]),
-    Route("/v2/template/{template_id}", v2_get_template, methods=["GET"]),
-    Route("/v2/template/{template_id}/generate", v2_generate_from_template, methods=["POST"]),
 ]
