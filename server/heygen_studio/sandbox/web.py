@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .errors import ApiError
+from .errors import ApiError, not_found
 from .state import SandboxState
 
 T = TypeVar("T")
@@ -91,3 +91,18 @@ def paginate(
 
 def split_ids(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def or_404(item: T | None, what: str, ident: str, code: str = "not_found") -> T:
+    """The looked-up resource, or the 404 ``{what} '{ident}' not found`` (``code`` as the API names it)."""
+    if item is None:
+        raise not_found(what, ident, code)
+    return item
+
+
+def paged(
+    request: Request, items: Sequence[T], render: Callable[[T], Any], *, default: int, maximum: int
+) -> JSONResponse:
+    """A v3 list page (``limit`` + opaque ``token``) of ``items``, each rendered with ``render``."""
+    page, has_more, token = paginate(request, items, default=default, maximum=maximum)
+    return ok_list([render(item) for item in page], has_more, token)

@@ -22,7 +22,7 @@ from ..models import CompleteAssetUpload, CreateAssetUpload, parse_model
 from ..records import Asset
 from ..state import SandboxState
 from ..views import asset_detail, asset_url
-from ..web import base_url, ok, ok_list, paginate, state_of
+from ..web import base_url, ok, or_404, paged, state_of
 
 MULTIPART_LIMIT = 32 * 1024 * 1024
 DIRECT_UPLOAD_LIMIT = 5 * 1024 * 1024 * 1024
@@ -232,9 +232,7 @@ async def put_upload(request: Request) -> Response:
 async def complete_upload(request: Request) -> Response:
     state = state_of(request)
     asset_id = request.path_params["asset_id"]
-    asset = state.assets.get(asset_id)
-    if asset is None:
-        raise not_found("Asset", asset_id)
+    asset = or_404(state.assets.get(asset_id), "Asset", asset_id)
     body = parse_model(CompleteAssetUpload, await request.body(), required=False)
     if asset.status == "pending_upload":
         raise ApiError(
@@ -297,9 +295,8 @@ async def list_assets(request: Request) -> Response:
         and a.owner == username
         and (folder is None or (a.folder_id or "") == folder)
     ]
-    page, has_more, token = paginate(request, assets, default=20, maximum=100)
     base = base_url(request)
-    return ok_list([asset_detail(state, a, base) for a in page], has_more, token)
+    return paged(request, assets, lambda a: asset_detail(state, a, base), default=20, maximum=100)
 
 
 async def delete_asset(request: Request) -> Response:

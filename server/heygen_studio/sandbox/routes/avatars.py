@@ -7,7 +7,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..media import forbidden
 from ..models import (
     CreateAvatarConsent,
@@ -21,7 +21,7 @@ from ..models import (
 from ..records import AvatarGroup, AvatarLook
 from ..state import SandboxState
 from ..views import group_item, look_item
-from ..web import base_url, ok, ok_list, paginate, query_enum, state_of
+from ..web import base_url, ok, or_404, paged, query_enum, state_of
 
 
 # -- avatars ---------------------------------------------------------------------------------------
@@ -35,9 +35,8 @@ async def list_groups(request: Request) -> Response:
     ownership = query_enum(request, "ownership", ("public", "private"))
     groups = [g for g in state.groups.values() if not g.deleted and _ownership_ok(g.public, ownership)]
     groups.sort(key=lambda g: (g.public, -g.created_at))  # private (newest first), then the public catalogue
-    page, has_more, token = paginate(request, groups, default=20, maximum=50)
     base = base_url(request)
-    return ok_list([group_item(state, g, base, now) for g in page], has_more, token)
+    return paged(request, groups, lambda g: group_item(state, g, base, now), default=20, maximum=50)
 
 
 async def list_looks(request: Request) -> Response:
@@ -55,22 +54,17 @@ async def list_looks(request: Request) -> Response:
         and (not group_id or look.group_id == group_id)
     ]
     looks.sort(key=lambda look: (look.public, -look.created_at))
-    page, has_more, token = paginate(request, looks, default=20, maximum=50)
     base = base_url(request)
-    return ok_list([look_item(state, look, base, now) for look in page], has_more, token)
+    return paged(request, looks, lambda look: look_item(state, look, base, now), default=20, maximum=50)
 
 
 def _group_or_404(state: SandboxState, group_id: str) -> AvatarGroup:
-    group = state.group(group_id)
-    if group is None:
-        raise not_found("Avatar group", group_id, "avatar_not_found")
+    group = or_404(state.group(group_id), "Avatar group", group_id, "avatar_not_found")
     return group
 
 
 def _look_or_404(state: SandboxState, look_id: str) -> AvatarLook:
-    look = state.look(look_id)
-    if look is None:
-        raise not_found("Avatar look", look_id, "avatar_not_found")
+    look = or_404(state.look(look_id), "Avatar look", look_id, "avatar_not_found")
     return look
 
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..models import (
     GenerateFromTemplate,
     V2TemplateGenerate,
@@ -18,7 +18,7 @@ from ..models import (
 )
 from ..state import SandboxState
 from ..views import video_detail
-from ..web import base_url, ok, ok_list, paginate, state_of, v2_ok
+from ..web import base_url, ok, or_404, paged, state_of, v2_ok
 from .videos import new_video
 
 # -- templates (v3) --------------------------------------------------------------------------------
@@ -44,15 +44,13 @@ def _template_summary(state: SandboxState, template: dict[str, Any], base: str) 
 
 async def list_templates(request: Request) -> Response:
     state = state_of(request)
-    page, has_more, token = paginate(request, list(state.templates.values()), default=10, maximum=100)
     base = base_url(request)
-    return ok_list([_template_summary(state, t, base) for t in page], has_more, token)
+    templates = list(state.templates.values())
+    return paged(request, templates, lambda t: _template_summary(state, t, base), default=10, maximum=100)
 
 
 def _template(state: SandboxState, template_id: str) -> dict[str, Any]:
-    template = state.templates.get(template_id)
-    if template is None:
-        raise not_found("Template", template_id)
+    template = or_404(state.templates.get(template_id), "Template", template_id)
     return template
 
 

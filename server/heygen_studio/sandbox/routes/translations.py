@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..models import (
     AssetId,
     AssetUrl,
@@ -20,7 +20,7 @@ from ..records import Translation
 from ..seed import TRANSLATION_LANGUAGES
 from ..state import SandboxState
 from ..views import translation_detail
-from ..web import base_url, ok, ok_list, paginate, state_of
+from ..web import base_url, ok, or_404, paged, state_of
 
 _MEDIA_VIDEO = re.compile(r"/_media/videos/([0-9a-f]{32})/")
 
@@ -90,17 +90,14 @@ async def list_translations(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     items = list(reversed(state.translations.values()))
-    page, has_more, token = paginate(request, items, default=10, maximum=100)
     base = base_url(request)
-    return ok_list([translation_detail(state, t, base, now) for t in page], has_more, token)
+    return paged(request, items, lambda t: translation_detail(state, t, base, now), default=10, maximum=100)
 
 
 async def get_translation(request: Request) -> Response:
     state = state_of(request)
     translation_id = request.path_params["translation_id"]
-    item = state.translations.get(translation_id)
-    if item is None:
-        raise not_found("Video translation", translation_id)
+    item = or_404(state.translations.get(translation_id), "Video translation", translation_id)
     return ok(translation_detail(state, item, base_url(request), state.now()))
 
 

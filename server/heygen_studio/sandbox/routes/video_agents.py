@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +15,7 @@ from ..models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
 from ..views import resource_id, session_detail, video_detail, video_urls
-from ..web import base_url, ok, ok_list, paginate, state_of
+from ..web import base_url, ok, ok_list, or_404, paged, state_of
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?)", re.IGNORECASE)
 
@@ -37,9 +38,7 @@ def _title(prompt: str) -> str:
 
 
 def _session(state: SandboxState, session_id: str) -> AgentSession:
-    session = state.sessions.get(session_id)
-    if session is None:
-        raise not_found("Video agent session", session_id)
+    session = or_404(state.sessions.get(session_id), "Video agent session", session_id)
     return session
 
 
@@ -116,32 +115,33 @@ async def create_session(request: Request) -> Response:
     )
 
 
+def _session_summary(session: AgentSession) -> dict[str, Any]:
+    return {"session_id": session.session_id, "created_at": int(session.created_at), "title": session.title}
+
+
 async def list_sessions(request: Request) -> Response:
     state = state_of(request)
     sessions = list(reversed(state.sessions.values()))
-    page, has_more, token = paginate(request, sessions, default=20, maximum=100)
-    items = [{"session_id": s.session_id, "created_at": int(s.created_at), "title": s.title} for s in page]
-    return ok_list(items, has_more, token)
+    return paged(request, sessions, _session_summary, default=20, maximum=100)
+
+
+def _style_item(state: SandboxState, style: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "style_id": style["style_id"],
+        "name": style["name"],
+        "aspect_ratio": style["aspect_ratio"],
+        "tags": list(style["tags"]),
+        "thumbnail_url": state.media_url(base, f"/_media/styles/{style['style_id']}/thumbnail.jpg"),
+        "preview_video_url": state.media_url(base, f"/_media/styles/{style['style_id']}/preview.mp4"),
+    }
 
 
 async def list_styles(request: Request) -> Response:
     state = state_of(request)
     tag = (request.query_params.get("tag") or "").strip().lower()
     styles = [s for s in state.styles.values() if not tag or tag in [t.lower() for t in s["tags"]]]
-    page, has_more, token = paginate(request, styles, default=20, maximum=100)
     base = base_url(request)
-    items = [
-        {
-            "style_id": s["style_id"],
-            "name": s["name"],
-            "aspect_ratio": s["aspect_ratio"],
-            "tags": list(s["tags"]),
-            "thumbnail_url": state.media_url(base, f"/_media/styles/{s['style_id']}/thumbnail.jpg"),
-            "preview_video_url": state.media_url(base, f"/_media/styles/{s['style_id']}/preview.mp4"),
-        }
-        for s in page
-    ]
-    return ok_list(items, has_more, token)
+    return paged(request, styles, lambda style: _style_item(state, style, base), default=20, maximum=100)
 
 
 async def get_session(request: Request) -> Response:

@@ -31,7 +31,7 @@ from ..models import (
 from ..records import Video
 from ..state import SandboxState
 from ..views import bulk_status, video_detail
-from ..web import base_url, ok, ok_list, paginate, split_ids, state_of, v2_ok
+from ..web import base_url, ok, ok_list, or_404, paged, split_ids, state_of, v2_ok
 
 
 def new_video(
@@ -200,17 +200,14 @@ async def list_videos(request: Request) -> Response:
         and (not title or title in (v.title or "").lower())
         and (not folder or v.folder_id == folder)
     ]
-    page, has_more, token = paginate(request, videos, default=10, maximum=100)
     base = base_url(request)
-    return ok_list([video_detail(state, v, base, now) for v in page], has_more, token)
+    return paged(request, videos, lambda v: video_detail(state, v, base, now), default=10, maximum=100)
 
 
 async def get_video(request: Request) -> Response:
     state = state_of(request)
     video_id = request.path_params["video_id"]
-    video = state.video(video_id)
-    if video is None:
-        raise not_found("Video", video_id, "video_not_found")
+    video = or_404(state.video(video_id), "Video", video_id, "video_not_found")
     return ok(video_detail(state, video, base_url(request), state.now()))
 
 

@@ -9,14 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import costs
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..models import (
     CreateSpeech,
     DesignVoice,
     parse_model,
 )
 from ..views import voice_detail, voice_item
-from ..web import base_url, ok, ok_list, paginate, query_enum, state_of
+from ..web import base_url, ok, or_404, paged, query_enum, state_of
 
 
 # -- voices ----------------------------------------------------------------------------------------
@@ -34,17 +34,14 @@ async def list_voices(request: Request) -> Response:
         and (not language or v.matches_language(language))
         and (not gender or v.gender == gender)
     ]
-    page, has_more, token = paginate(request, voices, default=20, maximum=100)
     base = base_url(request)
-    return ok_list([voice_item(state, v, base) for v in page], has_more, token)
+    return paged(request, voices, lambda v: voice_item(state, v, base), default=20, maximum=100)
 
 
 async def get_voice(request: Request) -> Response:
     state = state_of(request)
     voice_id = request.path_params["voice_id"]
-    voice = state.voices.get(voice_id)
-    if voice is None:
-        raise not_found("Voice", voice_id, "voice_not_found")
+    voice = or_404(state.voices.get(voice_id), "Voice", voice_id, "voice_not_found")
     return ok(voice_detail(state, voice, base_url(request)))
 
 

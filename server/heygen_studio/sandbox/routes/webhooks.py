@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ...core import webhooks
 from .. import checks
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..models import (
     CreateWebhookEndpoint,
     UpdateWebhookEndpoint,
@@ -20,7 +20,7 @@ from ..records import WebhookEndpoint
 from ..seed import WEBHOOK_EVENT_TYPES
 from ..state import SandboxState
 from ..views import endpoint_item, event_item
-from ..web import ok, ok_list, paginate, query_enum, state_of
+from ..web import ok, ok_list, or_404, paged, query_enum, state_of
 
 
 # -- webhooks --------------------------------------------------------------------------------------
@@ -29,9 +29,7 @@ def _secret(state: SandboxState) -> str:
 
 
 def _endpoint(state: SandboxState, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = state.endpoints.get(endpoint_id)
-    if endpoint is None:
-        raise not_found("Webhook endpoint", endpoint_id)
+    endpoint = or_404(state.endpoints.get(endpoint_id), "Webhook endpoint", endpoint_id)
     return endpoint
 
 
@@ -63,8 +61,7 @@ async def create_endpoint(request: Request) -> Response:
 async def list_endpoints(request: Request) -> Response:
     state = state_of(request)
     endpoints = list(reversed(state.endpoints.values()))
-    page, has_more, token = paginate(request, endpoints, default=10, maximum=100)
-    return ok_list([endpoint_item(e) for e in page], has_more, token)
+    return paged(request, endpoints, lambda e: endpoint_item(e), default=10, maximum=100)
 
 
 async def update_endpoint(request: Request) -> Response:
@@ -109,8 +106,7 @@ async def list_events(request: Request) -> Response:
         for e in reversed(state.events)
         if (event_type is None or e.event_type == event_type) and (not entity_id or e.entity_id == entity_id)
     ]
-    page, has_more, token = paginate(request, events, default=10, maximum=100)
-    return ok_list([event_item(e) for e in page], has_more, token)
+    return paged(request, events, lambda e: event_item(e), default=10, maximum=100)
 
 
 def verify_signature(secret: str, timestamp: str, body: str | bytes, signature: str) -> bool:
