@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..errors import ApiError, not_found
+from ..errors import ApiError, invalid_parameter, not_found, validation_error
 from ..media import forbidden, sniff_mime
 from ..models import CompleteAssetUpload, CreateAssetUpload, parse_model
 from ..records import Asset
@@ -102,12 +102,10 @@ def _mime_or_400(head: bytes, param: str) -> str:
     if mime is None or (
         kind not in ("image", "video", "audio") and mime not in ("application/pdf", "application/x-subrip")
     ):
-        raise ApiError(
-            400,
-            "invalid_parameter",
+        raise invalid_parameter(
             "Unsupported file type: upload an image (PNG/JPEG), video (MP4/WebM), "
             "audio (MP3/WAV), PDF or SRT",
-            param=param,
+            param
         )
     return mime
 
@@ -117,9 +115,7 @@ async def upload_asset(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     media, options = parse_options_header(content_type)
     if media != b"multipart/form-data" or b"boundary" not in options:
-        raise ApiError(
-            400, "validation_error", "Send the file as multipart/form-data (field 'file')", param="file"
-        )
+        raise validation_error("Send the file as multipart/form-data (field 'file')", "file")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MULTIPART_LIMIT + 64 * 1024:
         raise ApiError(413, "payload_too_large", "File exceeds 32 MB.", param="file")
@@ -131,11 +127,11 @@ async def upload_asset(request: Request) -> Response:
                 parser.write(chunk)
         parser.finalize()
     except MultipartParseError:
-        raise ApiError(400, "validation_error", "Malformed multipart body", param="file") from None
+        raise validation_error("Malformed multipart body", "file") from None
     if not part.found:
-        raise ApiError(400, "validation_error", "Missing required multipart field 'file'", param="file")
+        raise validation_error("Missing required multipart field 'file'", "file")
     if part.sink.size == 0:
-        raise ApiError(400, "validation_error", "The uploaded file is empty", param="file")
+        raise validation_error("The uploaded file is empty", "file")
     mime = _mime_or_400(bytes(part.sink.head), "file")
     asset = Asset(
         id=state.new_id("asset"),
@@ -164,15 +160,13 @@ async def create_direct_upload(request: Request) -> Response:
     body = parse_model(CreateAssetUpload, await request.body())
     assert body is not None
     if body.size_bytes <= 0:
-        raise ApiError(400, "validation_error", "size_bytes must be positive", param="size_bytes")
+        raise validation_error("size_bytes must be positive", "size_bytes")
     if body.size_bytes > DIRECT_UPLOAD_LIMIT:
         raise ApiError(413, "payload_too_large", "Direct uploads are limited to 5 GB.", param="size_bytes")
     if "/" not in body.content_type:
-        raise ApiError(400, "validation_error", "content_type must be a MIME type", param="content_type")
+        raise validation_error("content_type must be a MIME type", "content_type")
     if body.checksum_sha256 is not None and not _SHA256.match(body.checksum_sha256):
-        raise ApiError(
-            400, "validation_error", "checksum_sha256 must be 64 hex characters", param="checksum_sha256"
-        )
+        raise validation_error("checksum_sha256 must be 64 hex characters", "checksum_sha256")
     asset = Asset(
         id=state.new_id("asset"),
         name=os.path.basename(body.filename) or "upload",
@@ -241,18 +235,11 @@ async def complete_upload(request: Request) -> Response:
     if asset.status == "uploaded":
         wanted = [c.lower() for c in (asset.declared_checksum, body.checksum_sha256 if body else None) if c]
         if any(c != asset.sha256 for c in wanted):
-            raise ApiError(
-                400,
-                "validation_error",
-                "checksum_sha256 does not match the uploaded bytes",
-                param="checksum_sha256",
-            )
+            raise validation_error("checksum_sha256 does not match the uploaded bytes", "checksum_sha256")
         if asset.declared_size is not None and asset.size_bytes != asset.declared_size:
-            raise ApiError(
-                400,
-                "validation_error",
+            raise validation_error(
                 f"Uploaded {asset.size_bytes} bytes but size_bytes was {asset.declared_size}",
-                param="size_bytes",
+                "size_bytes"
             )
         asset.mime_type = _mime_or_400(asset.head, "asset_id")
         asset.status = "completed"
@@ -284,9 +271,7 @@ async def list_assets(request: Request) -> Response:
     state = state_of(request)
     username = request.query_params.get("username")
     if not username:
-        raise ApiError(
-            400, "validation_error", "Missing required query parameter 'username'", param="username"
-        )
+        raise validation_error("Missing required query parameter 'username'", "username")
     folder = request.query_params.get("folder_id")
     assets = [
         a

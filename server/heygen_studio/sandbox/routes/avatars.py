@@ -7,7 +7,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError
+from ..errors import ApiError, invalid_parameter, validation_error
 from ..media import forbidden
 from ..models import (
     CreateAvatarConsent,
@@ -97,7 +97,7 @@ async def update_look(request: Request) -> Response:
         raise ApiError(403, "forbidden", "Public avatar looks cannot be modified")
     if body is not None and body.name is not None:
         if not body.name.strip():
-            raise ApiError(400, "validation_error", "name must not be empty", param="name")
+            raise validation_error("name must not be empty", "name")
         look.name = body.name
     return ok(look_item(state, look, base_url(request), state.now()))
 
@@ -116,13 +116,13 @@ async def create_avatar(request: Request) -> Response:
     now = state.now()
     body = parse_union(CreateAvatarEnvelope, await request.body())
     if not body.name.strip():
-        raise ApiError(400, "validation_error", "name must not be empty", param="name")
+        raise validation_error("name must not be empty", "name")
     reference: AvatarLook | None = None
     if isinstance(body, CreatePhotoAvatar | CreateDigitalTwin):
         checks.check_asset_input(state, body.file, "file", ("image",) if body.type == "photo" else ("video",))
     else:
         if not body.prompt.strip():
-            raise ApiError(400, "validation_error", "prompt must not be empty", param="prompt")
+            raise validation_error("prompt must not be empty", "prompt")
         for i, image in enumerate(body.reference_images or []):
             checks.check_asset_input(state, image, f"reference_images[{i}]", ("image",))
         if body.avatar_id:
@@ -194,7 +194,7 @@ async def create_consent(request: Request) -> Response:
     group = _group_or_404(state, request.path_params["group_id"])
     body = parse_model(CreateAvatarConsent, await request.body(), required=False)
     if group.public:
-        raise ApiError(400, "invalid_parameter", "Public avatars need no consent", param="group_id")
+        raise invalid_parameter("Public avatars need no consent", "group_id")
     url: str | None = None
     if group.consent_required and group.consent_approved_at is None:
         if body is not None and body.consent_video is not None:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError
+from ..errors import ApiError, validation_error
 from ..models import (
     GenerateFromTemplate,
     V2TemplateGenerate,
@@ -85,69 +85,43 @@ def _variable_values(
         param = f"{prefix}.{name}"
         spec = declared.get(name)
         if spec is None:
-            raise ApiError(400, "validation_error", f"Unknown template variable '{name}'", param=param)
+            raise validation_error(f"Unknown template variable '{name}'", param)
         kind = spec["type"]
         if isinstance(value, str):
             if kind != "text":
-                raise ApiError(400, "validation_error", f"Variable '{name}' is of type {kind}", param=param)
+                raise validation_error(f"Variable '{name}' is of type {kind}", param)
             values[name] = value
             continue
         if not isinstance(value, dict):
-            raise ApiError(
-                400, "validation_error", f"Variable '{name}' must be an object or a string", param=param
-            )
+            raise validation_error(f"Variable '{name}' must be an object or a string", param)
         given_kind = value.get("type", kind)
         if given_kind != kind:
-            raise ApiError(
-                400,
-                "validation_error",
-                f"Variable '{name}' is of type {kind}, not {given_kind}",
-                param=f"{param}.type",
-            )
+            raise validation_error(f"Variable '{name}' is of type {kind}, not {given_kind}", f"{param}.type")
         props = value.get("properties", value)
         if not isinstance(props, dict):
-            raise ApiError(
-                400, "validation_error", "properties must be an object", param=f"{param}.properties"
-            )
+            raise validation_error("properties must be an object", f"{param}.properties")
         if kind == "text":
             content = props.get("content")
             if not isinstance(content, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "A text variable needs properties.content",
-                    param=f"{param}.properties.content",
-                )
+                raise validation_error("A text variable needs properties.content", f"{param}.properties.content")
             values[name] = content
         elif kind == "character":
             character_id = props.get("character_id")
             if not isinstance(character_id, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
+                raise validation_error(
                     "A character variable needs properties.character_id",
-                    param=f"{param}.properties.character_id",
+                    f"{param}.properties.character_id"
                 )
             checks.require_look(state, character_id, f"{param}.properties.character_id", now)
         elif kind == "voice":
             voice_id = props.get("voice_id")
             if not isinstance(voice_id, str):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "A voice variable needs properties.voice_id",
-                    param=f"{param}.properties.voice_id",
-                )
+                raise validation_error("A voice variable needs properties.voice_id", f"{param}.properties.voice_id")
             checks.require_voice(state, voice_id, f"{param}.properties.voice_id")
         else:  # image / video / audio
             url, asset_id = props.get("url"), props.get("asset_id")
             if bool(url) == bool(asset_id):
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "Provide exactly one of url or asset_id",
-                    param=f"{param}.properties.url",
-                )
+                raise validation_error("Provide exactly one of url or asset_id", f"{param}.properties.url")
             if asset_id:
                 checks.check_asset_id(state, str(asset_id), f"{param}.properties.asset_id")
     return values
@@ -164,11 +138,11 @@ async def generate_from_template(request: Request) -> Response:
     order = body.scene_ids if body.scene_ids is not None else list(scenes)
     for i, scene_id in enumerate(order):
         if scene_id not in scenes:
-            raise ApiError(400, "validation_error", f"Unknown scene '{scene_id}'", param=f"scene_ids[{i}]")
+            raise validation_error(f"Unknown scene '{scene_id}'", f"scene_ids[{i}]")
     if not order:
-        raise ApiError(400, "validation_error", "scene_ids must not be empty", param="scene_ids")
+        raise validation_error("scene_ids must not be empty", "scene_ids")
     if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
-        raise ApiError(400, "validation_error", "dimension width and height must be even", param="dimension")
+        raise validation_error("dimension width and height must be even", "dimension")
     script = " ".join(_render(scenes[s], values) for s in order)
     video = _template_video(state, request, body, kind="template", title=body.title or template["name"],
                             script=script, captioned=body.caption or body.subtitles is not None, charge=True)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError
+from ..errors import validation_error
 from ..models import (
     AssetId,
     AssetUrl,
@@ -50,15 +50,13 @@ async def create_translation(request: Request) -> Response:
     for i, language in enumerate(body.output_languages):
         name = canonical.get(language.strip().lower())
         if name is None:
-            raise ApiError(
-                400,
-                "validation_error",
+            raise validation_error(
                 f"Unsupported output language '{language}' (see GET /v3/video-translations/languages)",
-                param=f"output_languages[{i}]",
+                f"output_languages[{i}]"
             )
         languages.append(name)
     if body.start_time is not None and body.end_time is not None and body.end_time <= body.start_time:
-        raise ApiError(400, "validation_error", "end_time must be after start_time", param="end_time")
+        raise validation_error("end_time must be after start_time", "end_time")
     seconds = _source_seconds(state, body.video)
     if body.start_time is not None or body.end_time is not None:
         seconds = max(1.0, (body.end_time or seconds) - (body.start_time or 0.0))

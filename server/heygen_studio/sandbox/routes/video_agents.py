@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError, not_found
+from ..errors import ApiError, invalid_parameter, not_found
 from ..models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
@@ -87,7 +87,7 @@ async def create_session(request: Request) -> Response:
     assert body is not None
     _check_overrides(state, body, now)
     if body.style_id and body.style_id not in state.styles:
-        raise ApiError(400, "invalid_parameter", f"Style '{body.style_id}' not found", param="style_id")
+        raise invalid_parameter(f"Style '{body.style_id}' not found", "style_id")
     checks.check_url(body.callback_url, "callback_url")
     state.charge(costs.AGENT_RUN_COST, "Video Agent run")
     session = AgentSession(
@@ -157,12 +157,7 @@ async def send_message(request: Request) -> Response:
     body = parse_model(SendVideoAgentMessage, await request.body())
     assert body is not None
     if session.mode != "chat":
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            "Only sessions created with mode 'chat' accept follow-up messages",
-            param="session_id",
-        )
+        raise invalid_parameter("Only sessions created with mode 'chat' accept follow-up messages", "session_id")
     if session.active(now):
         raise ApiError(409, "conflict", "The agent is still working on the previous message; wait or stop it")
     _check_overrides(state, body, now)

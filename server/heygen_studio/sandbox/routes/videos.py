@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
-from ..errors import ApiError, not_found
+from ..errors import invalid_parameter, not_found, validation_error
 from ..models import (
     CreateVideoEnvelope,
     CreateVideoFromAvatar,
@@ -79,12 +79,7 @@ def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float
             checks.check_asset_input(state, scene.source, f"{prefix}.source", ("image",))
             narrated = scene.script is not None or scene.audio_url or scene.audio_asset_id
             if scene.duration is not None and narrated:
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "duration is exclusive with script/audio",
-                    param=f"{prefix}.duration",
-                )
+                raise validation_error("duration is exclusive with script/audio", f"{prefix}.duration")
             if scene.duration is not None:
                 seconds += scene.duration
             elif narrated:
@@ -92,11 +87,9 @@ def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float
                 seconds += scene_seconds
                 scripts.append(script)
             else:
-                raise ApiError(
-                    400,
-                    "validation_error",
+                raise validation_error(
                     "An image scene needs either duration (silent) or script/audio (narrated)",
-                    param=f"{prefix}.duration",
+                    f"{prefix}.duration"
                 )
         else:
             source = scene.input
@@ -132,9 +125,7 @@ async def create_video(request: Request) -> Response:
         for i, look_id in enumerate(body.avatar_id):
             checks.require_look(state, look_id, f"avatar_id[{i}]", now)
         if body.auto_duration and body.duration is not None:
-            raise ApiError(
-                400, "validation_error", "Omit duration when auto_duration is true", param="duration"
-            )
+            raise validation_error("Omit duration when auto_duration is true", "duration")
         for i, reference in enumerate(body.references or []):
             checks.check_asset_input(state, reference, f"references[{i}]")
         seconds, script = float(body.duration or 10), body.prompt
@@ -142,26 +133,14 @@ async def create_video(request: Request) -> Response:
         seconds, script = _studio_seconds(state, body, now)
     if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage):
         if body.output_format == "webm" and body.background is not None:
-            raise ApiError(
-                400,
-                "validation_error",
-                "background is not supported with output_format 'webm'",
-                param="background",
-            )
+            raise validation_error("background is not supported with output_format 'webm'", "background")
         if body.background is not None:
             if body.background.type == "color":
                 if body.background.value is None:
-                    raise ApiError(
-                        400,
-                        "validation_error",
-                        "value is required for a color background",
-                        param="background.value",
-                    )
+                    raise validation_error("value is required for a color background", "background.value")
                 checks.check_color(body.background.value, "background.value")
             elif bool(body.background.url) == bool(body.background.asset_id):
-                raise ApiError(
-                    400, "validation_error", "Provide exactly one of url or asset_id", param="background.url"
-                )
+                raise validation_error("Provide exactly one of url or asset_id", "background.url")
             elif body.background.asset_id:
                 checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
     watermark = getattr(body, "watermark", None)
@@ -226,9 +205,9 @@ async def video_statuses(request: Request) -> Response:
     ids = split_ids(request.query_params.get("video_ids"))
     batches = split_ids(request.query_params.get("batch_ids"))
     if not ids and not batches:
-        raise ApiError(400, "validation_error", "Pass video_ids and/or batch_ids", param="video_ids")
+        raise validation_error("Pass video_ids and/or batch_ids", "video_ids")
     if len(ids) + len(batches) > 100:
-        raise ApiError(400, "validation_error", "At most 100 ids per request", param="video_ids")
+        raise validation_error("At most 100 ids per request", "video_ids")
     entries = [bulk_status(state.video(i, now), i, now) for i in ids]
     entries += [{"batch_id": b, "video_id": None, "status": "not_found", "error": None} for b in batches]
     return ok_list(entries)
@@ -237,12 +216,7 @@ async def video_statuses(request: Request) -> Response:
 # -- POST /v2/video/generate -----------------------------------------------------------------------
 def _v2_exactly_one(a: str | None, b: str | None, names: tuple[str, str], prefix: str) -> None:
     if bool(a) == bool(b):
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"{prefix}: provide exactly one of {names[0]} or {names[1]}",
-            param=f"{prefix}.{names[0]}",
-        )
+        raise invalid_parameter(f"{prefix}: provide exactly one of {names[0]} or {names[1]}", f"{prefix}.{names[0]}")
 
 
 async def v2_generate(request: Request) -> Response:
@@ -269,16 +243,9 @@ async def v2_generate(request: Request) -> Response:
         if isinstance(voice, V2TextVoice):
             checks.require_voice(state, voice.voice_id, f"{prefix}.voice.voice_id")
             if not voice.input_text.strip():
-                raise ApiError(
-                    400,
-                    "invalid_parameter",
-                    "input_text must not be empty",
-                    param=f"{prefix}.voice.input_text",
-                )
+                raise invalid_parameter("input_text must not be empty", f"{prefix}.voice.input_text")
             if len(voice.input_text) > checks.MAX_SCRIPT:
-                raise ApiError(
-                    400, "invalid_parameter", "input_text is too long", param=f"{prefix}.voice.input_text"
-                )
+                raise invalid_parameter("input_text is too long", f"{prefix}.voice.input_text")
             seconds += costs.speech_seconds(voice.input_text, voice.speed)
             scripts.append(voice.input_text)
         elif isinstance(voice, V2AudioVoice):
@@ -312,7 +279,7 @@ async def v2_generate(request: Request) -> Response:
                     state, background.video_asset_id, f"{prefix}.background.video_asset_id", ("video",)
                 )
     if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
-        raise ApiError(400, "invalid_parameter", "dimension width and height must be even", param="dimension")
+        raise invalid_parameter("dimension width and height must be even", "dimension")
     video = new_video(
         state,
         request,

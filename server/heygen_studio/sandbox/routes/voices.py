@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import costs
-from ..errors import ApiError
+from ..errors import ApiError, invalid_parameter, validation_error
 from ..models import (
     CreateSpeech,
     DesignVoice,
@@ -52,7 +52,7 @@ async def design_voice(request: Request) -> Response:
     assert body is not None
     gender = (body.gender or "").strip().lower()
     if gender and gender not in ("male", "female"):
-        raise ApiError(400, "validation_error", "gender must be 'male' or 'female'", param="gender")
+        raise validation_error("gender must be 'male' or 'female'", "gender")
     prompt = body.prompt.lower()
     if not gender:
         gender = (
@@ -74,17 +74,15 @@ async def create_speech(request: Request) -> Response:
     body = parse_model(CreateSpeech, await request.body())
     assert body is not None
     if body.input_type not in ("text", "ssml"):
-        raise ApiError(400, "validation_error", "input_type must be 'text' or 'ssml'", param="input_type")
+        raise validation_error("input_type must be 'text' or 'ssml'", "input_type")
     voice = state.voices.get(body.voice_id)
     if voice is None:
         raise ApiError(400, "voice_not_found", f"Voice '{body.voice_id}' not found", param="voice_id")
     if "starfish" not in voice.engines:
-        raise ApiError(
-            400,
-            "invalid_parameter",
+        raise invalid_parameter(
             f"Voice '{body.voice_id}' does not support the starfish engine "
             "(list voices with engine=starfish)",
-            param="voice_id",
+            "voice_id"
         )
     seconds = costs.speech_seconds(body.text, body.speed)
     state.charge(costs.speech_cost(seconds), "speech")

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ...core import webhooks
 from .. import checks
-from ..errors import ApiError
+from ..errors import validation_error
 from ..models import (
     CreateWebhookEndpoint,
     UpdateWebhookEndpoint,
@@ -35,9 +35,7 @@ def _endpoint(state: SandboxState, endpoint_id: str) -> WebhookEndpoint:
 
 def _check_events(events: list[str] | None) -> list[str] | None:
     if events is not None and not events:
-        raise ApiError(
-            400, "validation_error", "events must not be empty (omit it for all events)", param="events"
-        )
+        raise validation_error("events must not be empty (omit it for all events)", "events")
     return list(dict.fromkeys(events)) if events is not None else None
 
 
