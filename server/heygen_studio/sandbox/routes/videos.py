@@ -24,6 +24,7 @@ from ..models import (
     V2TextVoice,
     V2VideoBackground,
     V2VideoGenerate,
+    V2VideoInput,
     VideoScene,
     parse_model,
     parse_union,
@@ -219,6 +220,57 @@ def _v2_exactly_one(a: str | None, b: str | None, names: tuple[str, str], prefix
         raise invalid_parameter(f"{prefix}: provide exactly one of {names[0]} or {names[1]}", f"{prefix}.{names[0]}")
 
 
+def _v2_media(
+    state: SandboxState, url: str | None, asset_id: str | None, names: tuple[str, str], prefix: str,
+    kinds: tuple[str, ...],
+) -> None:
+    """A v2 media input: exactly one of its URL or asset id; the asset must exist and be of ``kinds``."""
+    _v2_exactly_one(url, asset_id, names, prefix)
+    if asset_id:
+        checks.check_asset_id(state, asset_id, f"{prefix}.{names[1]}", kinds)
+
+
+def _v2_scene(state: SandboxState, scene: V2VideoInput, prefix: str, now: float) -> tuple[float, str | None]:
+    """Check one ``video_inputs[i]`` entry; return its estimated seconds and its script (if spoken)."""
+    character = scene.character
+    if character is not None:
+        look_id = (
+            character.avatar_id
+            if isinstance(character, V2AvatarCharacter)
+            else character.talking_photo_id
+        )
+        field = "avatar_id" if isinstance(character, V2AvatarCharacter) else "talking_photo_id"
+        checks.require_look(state, look_id, f"{prefix}.character.{field}", now)
+        checks.check_color(
+            character.circle_background_color, f"{prefix}.character.circle_background_color"
+        )
+    background = scene.background
+    voice = scene.voice
+    seconds, script = 0.0, None
+    if isinstance(voice, V2TextVoice):
+        checks.require_voice(state, voice.voice_id, f"{prefix}.voice.voice_id")
+        if not voice.input_text.strip():
+            raise invalid_parameter("input_text must not be empty", f"{prefix}.voice.input_text")
+        if len(voice.input_text) > checks.MAX_SCRIPT:
+            raise invalid_parameter("input_text is too long", f"{prefix}.voice.input_text")
+        seconds, script = costs.speech_seconds(voice.input_text, voice.speed), voice.input_text
+    elif isinstance(voice, V2AudioVoice):
+        names = ("audio_url", "audio_asset_id")
+        _v2_media(state, voice.audio_url, voice.audio_asset_id, names, f"{prefix}.voice", ("audio", "video"))
+        seconds = costs.AUDIO_INPUT_SECONDS
+    elif isinstance(voice, V2SilenceVoice):
+        seconds = voice.duration
+    if isinstance(background, V2ColorBackground):
+        checks.check_color(background.value, f"{prefix}.background.value")
+    elif isinstance(background, V2ImageBackground):
+        names = ("url", "image_asset_id")
+        _v2_media(state, background.url, background.image_asset_id, names, f"{prefix}.background", ("image",))
+    elif isinstance(background, V2VideoBackground):
+        names = ("url", "video_asset_id")
+        _v2_media(state, background.url, background.video_asset_id, names, f"{prefix}.background", ("video",))
+    return seconds, script
+
+
 async def v2_generate(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
@@ -226,58 +278,10 @@ async def v2_generate(request: Request) -> Response:
     assert body is not None
     seconds, scripts = 0.0, []
     for i, scene in enumerate(body.video_inputs):
-        prefix = f"video_inputs[{i}]"
-        character = scene.character
-        if character is not None:
-            look_id = (
-                character.avatar_id
-                if isinstance(character, V2AvatarCharacter)
-                else character.talking_photo_id
-            )
-            field = "avatar_id" if isinstance(character, V2AvatarCharacter) else "talking_photo_id"
-            checks.require_look(state, look_id, f"{prefix}.character.{field}", now)
-            checks.check_color(
-                character.circle_background_color, f"{prefix}.character.circle_background_color"
-            )
-        voice = scene.voice
-        if isinstance(voice, V2TextVoice):
-            checks.require_voice(state, voice.voice_id, f"{prefix}.voice.voice_id")
-            if not voice.input_text.strip():
-                raise invalid_parameter("input_text must not be empty", f"{prefix}.voice.input_text")
-            if len(voice.input_text) > checks.MAX_SCRIPT:
-                raise invalid_parameter("input_text is too long", f"{prefix}.voice.input_text")
-            seconds += costs.speech_seconds(voice.input_text, voice.speed)
-            scripts.append(voice.input_text)
-        elif isinstance(voice, V2AudioVoice):
-            _v2_exactly_one(
-                voice.audio_url, voice.audio_asset_id, ("audio_url", "audio_asset_id"), f"{prefix}.voice"
-            )
-            if voice.audio_asset_id:
-                checks.check_asset_id(
-                    state, voice.audio_asset_id, f"{prefix}.voice.audio_asset_id", ("audio", "video")
-                )
-            seconds += costs.AUDIO_INPUT_SECONDS
-        elif isinstance(voice, V2SilenceVoice):
-            seconds += voice.duration
-        background = scene.background
-        if isinstance(background, V2ColorBackground):
-            checks.check_color(background.value, f"{prefix}.background.value")
-        elif isinstance(background, V2ImageBackground):
-            _v2_exactly_one(
-                background.url, background.image_asset_id, ("url", "image_asset_id"), f"{prefix}.background"
-            )
-            if background.image_asset_id:
-                checks.check_asset_id(
-                    state, background.image_asset_id, f"{prefix}.background.image_asset_id", ("image",)
-                )
-        elif isinstance(background, V2VideoBackground):
-            _v2_exactly_one(
-                background.url, background.video_asset_id, ("url", "video_asset_id"), f"{prefix}.background"
-            )
-            if background.video_asset_id:
-                checks.check_asset_id(
-                    state, background.video_asset_id, f"{prefix}.background.video_asset_id", ("video",)
-                )
+        scene_seconds, script = _v2_scene(state, scene, f"video_inputs[{i}]", now)
+        seconds += scene_seconds
+        if script is not None:
+            scripts.append(script)
     if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
         raise invalid_parameter("dimension width and height must be even", "dimension")
     video = new_video(
