@@ -14,6 +14,7 @@ from ..models import (
     CreateAvatarEnvelope,
     CreateDigitalTwin,
     CreatePhotoAvatar,
+    CreatePromptAvatar,
     UpdateAvatarLook,
     parse_model,
     parse_union,
@@ -111,50 +112,56 @@ async def delete_look(request: Request) -> Response:
     return ok({"id": look.id})
 
 
-async def create_avatar(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    body = parse_union(CreateAvatarEnvelope, await request.body())
+AvatarBody = CreatePhotoAvatar | CreateDigitalTwin | CreatePromptAvatar
+
+
+def _reference(state: SandboxState, body: AvatarBody, now: float) -> AvatarLook | None:
+    """Check the creation inputs; return the look a prompt avatar starts from (if it names one)."""
     if not body.name.strip():
         raise validation_error("name must not be empty", "name")
-    reference: AvatarLook | None = None
     if isinstance(body, CreatePhotoAvatar | CreateDigitalTwin):
         checks.check_asset_input(state, body.file, "file", ("image",) if body.type == "photo" else ("video",))
-    else:
-        if not body.prompt.strip():
-            raise validation_error("prompt must not be empty", "prompt")
-        for i, image in enumerate(body.reference_images or []):
-            checks.check_asset_input(state, image, f"reference_images[{i}]", ("image",))
-        if body.avatar_id:
-            reference = checks.require_look(state, body.avatar_id, "avatar_id", now, usable=False)
-    group: AvatarGroup | None = None
+        return None
+    if not body.prompt.strip():
+        raise validation_error("prompt must not be empty", "prompt")
+    for i, image in enumerate(body.reference_images or []):
+        checks.check_asset_input(state, image, f"reference_images[{i}]", ("image",))
+    if body.avatar_id:
+        return checks.require_look(state, body.avatar_id, "avatar_id", now, usable=False)
+    return None
+
+
+def _joined_group(state: SandboxState, body: AvatarBody, reference: AvatarLook | None) -> AvatarGroup | None:
+    """The private group the new look joins: the one named, else a prompt look's reference's group."""
     # A prompt look joins its reference's group, unless that group is public (then a new identity).
-    private_reference = reference is not None and not reference.public
-    group_id = body.avatar_group_id or (reference.group_id if private_reference else None)
-    if group_id:
-        group = state.group(group_id)
-        if group is None:
-            raise ApiError(
-                400, "avatar_not_found", f"Avatar group '{group_id}' not found", param="avatar_group_id"
-            )
-        if group.public:
-            raise ApiError(403, "forbidden", "Looks cannot be added to public avatar groups")
-    state.charge(costs.AVATAR_COST, "avatar")
-    needs_consent = body.type in ("photo", "digital_twin") and state.config.photo_consent_required
+    private_reference = reference.group_id if reference is not None and not reference.public else None
+    group_id = body.avatar_group_id or private_reference
+    if not group_id:
+        return None
+    group = state.group(group_id)
     if group is None:
-        group = AvatarGroup(
-            id=state.new_id("avatar-group"),
-            name=body.name,
-            gender=None,
-            default_voice_id=None,
-            public=False,
-            created_at=now,
-            consent_required=needs_consent,
-            consent_status="not_started" if needs_consent else None,
-        )
-        state.groups[group.id] = group
-    elif needs_consent and not group.consent_required:
-        group.consent_required, group.consent_status = True, "not_started"
+        raise ApiError(400, "avatar_not_found", f"Avatar group '{group_id}' not found", param="avatar_group_id")
+    if group.public:
+        raise ApiError(403, "forbidden", "Looks cannot be added to public avatar groups")
+    return group
+
+
+def _new_group(state: SandboxState, body: AvatarBody, now: float, needs_consent: bool) -> AvatarGroup:
+    group = AvatarGroup(
+        id=state.new_id("avatar-group"),
+        name=body.name,
+        gender=None,
+        default_voice_id=None,
+        public=False,
+        created_at=now,
+        consent_required=needs_consent,
+        consent_status="not_started" if needs_consent else None,
+    )
+    state.groups[group.id] = group
+    return group
+
+
+def _new_look(state: SandboxState, body: AvatarBody, group: AvatarGroup, now: float) -> AvatarLook:
     avatar_type = {"photo": "photo_avatar", "digital_twin": "digital_twin", "prompt": "photo_avatar"}[
         body.type
     ]
@@ -179,6 +186,22 @@ async def create_avatar(request: Request) -> Response:
         source=body.type,
     )
     state.looks[look.id] = look
+    return look
+
+
+async def create_avatar(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_union(CreateAvatarEnvelope, await request.body())
+    reference = _reference(state, body, now)
+    group = _joined_group(state, body, reference)
+    state.charge(costs.AVATAR_COST, "avatar")
+    needs_consent = body.type in ("photo", "digital_twin") and state.config.photo_consent_required
+    if group is None:
+        group = _new_group(state, body, now, needs_consent)
+    elif needs_consent and not group.consent_required:
+        group.consent_required, group.consent_status = True, "not_started"
+    look = _new_look(state, body, group, now)
     base = base_url(request)
     return ok(
         {
