@@ -9,6 +9,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
+from ..records import Asset
+from ..state import SandboxState
 from ..web import state_of
 
 _BY_KIND = {
@@ -36,6 +38,47 @@ def _missing() -> Response:
     return PlainTextResponse("404 Not Found: this media no longer exists\n", status_code=404)
 
 
+def _text_track(text: str, duration: float, ext: str) -> tuple[bytes, str] | None:
+    """Subtitles for ``.srt``/``.vtt``; any other extension is a sample file of its kind."""
+    if ext in (".srt", ".vtt"):
+        vtt = ext == ".vtt"
+        return subtitles(text, duration, vtt=vtt), ("text/vtt" if vtt else "application/x-subrip")
+    return _by_extension(ext)
+
+
+def _asset_file(asset: Asset) -> tuple[bytes, str]:
+    if asset.kind in _BY_KIND:
+        name, content_type = _BY_KIND[asset.kind]
+        return sample(name), content_type
+    if asset.kind == "pdf":
+        return TINY_PDF, "application/pdf"
+    if asset.kind == "srt":
+        return subtitles("Uploaded subtitles.", 5.0), "application/x-subrip"
+    return asset.head, asset.mime_type
+
+
+def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float) -> tuple[bytes, str] | None:
+    """The bytes and content type behind a media URL, or ``None`` when the resource is gone or unfinished."""
+    if collection == "videos":
+        video = state.videos.get(ident)
+        if video is None or video.status(now) != "completed":
+            return None
+        return _text_track(video.script, video.duration, ext)
+    if collection == "translations":
+        item = state.translations.get(ident)
+        if item is None or item.status(now) != "completed":
+            return None
+        return _text_track(f"Translated into {item.output_language}.", item.duration, ext)
+    if collection == "assets":
+        asset = state.assets.get(ident)
+        if asset is None or asset.status != "completed":
+            return None
+        return _asset_file(asset)
+    if collection == "speech" and ident not in state.speech:
+        return None
+    return _by_extension(ext)
+
+
 async def serve_media(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
@@ -44,53 +87,8 @@ async def serve_media(request: Request) -> Response:
     )
     if reason is not None:
         return forbidden(reason)
-    collection = request.path_params["collection"]
-    ident = request.path_params["ident"]
-    filename = request.path_params["filename"]
-    ext = posixpath.splitext(filename)[1].lower()
-    found: tuple[bytes, str] | None
-    if collection == "videos":
-        video = state.videos.get(ident)
-        if video is None or video.status(now) != "completed":
-            return _missing()
-        if ext in (".srt", ".vtt"):
-            found = (
-                subtitles(video.script, video.duration, vtt=ext == ".vtt"),
-                ("text/vtt" if ext == ".vtt" else "application/x-subrip"),
-            )
-        else:
-            found = _by_extension(ext)
-    elif collection == "translations":
-        item = state.translations.get(ident)
-        if item is None or item.status(now) != "completed":
-            return _missing()
-        text = f"Translated into {item.output_language}."
-        if ext in (".srt", ".vtt"):
-            found = (
-                subtitles(text, item.duration, vtt=ext == ".vtt"),
-                ("text/vtt" if ext == ".vtt" else "application/x-subrip"),
-            )
-        else:
-            found = _by_extension(ext)
-    elif collection == "assets":
-        asset = state.assets.get(ident)
-        if asset is None or asset.status != "completed":
-            return _missing()
-        if asset.kind in _BY_KIND:
-            name, content_type = _BY_KIND[asset.kind]
-            found = sample(name), content_type
-        elif asset.kind == "pdf":
-            found = TINY_PDF, "application/pdf"
-        elif asset.kind == "srt":
-            found = subtitles("Uploaded subtitles.", 5.0), "application/x-subrip"
-        else:
-            found = asset.head, asset.mime_type
-    elif collection == "speech":
-        if ident not in state.speech:
-            return _missing()
-        found = _by_extension(ext)
-    else:
-        found = _by_extension(ext)
+    ext = posixpath.splitext(request.path_params["filename"])[1].lower()
+    found = _find(state, request.path_params["collection"], request.path_params["ident"], ext, now)
     if found is None:
         return _missing()
     data, content_type = found
