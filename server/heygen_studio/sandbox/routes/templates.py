@@ -72,6 +72,32 @@ async def get_template(request: Request) -> Response:
     return ok(data)
 
 
+def _prop(props: dict[str, Any], key: str, kind: str, param: str) -> str:
+    value = props.get(key)
+    if not isinstance(value, str):
+        raise validation_error(f"A {kind} variable needs properties.{key}", f"{param}.properties.{key}")
+    return value
+
+
+def _check_variable(state: SandboxState, kind: str, props: dict[str, Any], param: str, now: float) -> str | None:
+    """Check one variable's ``properties`` by its type; return the text of a text variable."""
+    if kind == "text":
+        return _prop(props, "content", kind, param)
+    if kind == "character":
+        character_id = _prop(props, "character_id", kind, param)
+        checks.require_look(state, character_id, f"{param}.properties.character_id", now)
+    elif kind == "voice":
+        voice_id = _prop(props, "voice_id", kind, param)
+        checks.require_voice(state, voice_id, f"{param}.properties.voice_id")
+    else:  # image / video / audio
+        url, asset_id = props.get("url"), props.get("asset_id")
+        if bool(url) == bool(asset_id):
+            raise validation_error("Provide exactly one of url or asset_id", f"{param}.properties.url")
+        if asset_id:
+            checks.check_asset_id(state, str(asset_id), f"{param}.properties.asset_id")
+    return None
+
+
 def _variable_values(
     state: SandboxState, declared: dict[str, Any], given: dict[str, Any], prefix: str, now: float
 ) -> dict[str, str]:
@@ -100,30 +126,9 @@ def _variable_values(
         props = value.get("properties", value)
         if not isinstance(props, dict):
             raise validation_error("properties must be an object", f"{param}.properties")
-        if kind == "text":
-            content = props.get("content")
-            if not isinstance(content, str):
-                raise validation_error("A text variable needs properties.content", f"{param}.properties.content")
-            values[name] = content
-        elif kind == "character":
-            character_id = props.get("character_id")
-            if not isinstance(character_id, str):
-                raise validation_error(
-                    "A character variable needs properties.character_id",
-                    f"{param}.properties.character_id"
-                )
-            checks.require_look(state, character_id, f"{param}.properties.character_id", now)
-        elif kind == "voice":
-            voice_id = props.get("voice_id")
-            if not isinstance(voice_id, str):
-                raise validation_error("A voice variable needs properties.voice_id", f"{param}.properties.voice_id")
-            checks.require_voice(state, voice_id, f"{param}.properties.voice_id")
-        else:  # image / video / audio
-            url, asset_id = props.get("url"), props.get("asset_id")
-            if bool(url) == bool(asset_id):
-                raise validation_error("Provide exactly one of url or asset_id", f"{param}.properties.url")
-            if asset_id:
-                checks.check_asset_id(state, str(asset_id), f"{param}.properties.asset_id")
+        text = _check_variable(state, kind, props, param, now)
+        if text is not None:
+            values[name] = text
     return values
 
 

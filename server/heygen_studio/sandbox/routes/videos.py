@@ -110,40 +110,52 @@ def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float
     return seconds, " ".join(s for s in scripts if s)
 
 
-async def create_video(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    body = parse_union(CreateVideoEnvelope, await request.body())
-    output_format = getattr(body, "output_format", "mp4")
+VideoBody = CreateVideoFromAvatar | CreateVideoFromImage | CreateVideoFromCinematic | CreateVideoFromStudio
+
+
+def _seconds_and_script(state: SandboxState, body: VideoBody, now: float) -> tuple[float, str]:
+    """Check what the video is made of; return its estimated length and its script."""
     if isinstance(body, CreateVideoFromAvatar):
         look = checks.require_look(state, body.avatar_id, "avatar_id", now)
         checks.check_engine(look, body.engine, "engine")
-        seconds, script = checks.speech_source(state, body, default_voice=look.default_voice_id)
-    elif isinstance(body, CreateVideoFromImage):
+        return checks.speech_source(state, body, default_voice=look.default_voice_id)
+    if isinstance(body, CreateVideoFromImage):
         checks.check_asset_input(state, body.image, "image", ("image",))
-        seconds, script = checks.speech_source(state, body)
-    elif isinstance(body, CreateVideoFromCinematic):
+        return checks.speech_source(state, body)
+    if isinstance(body, CreateVideoFromCinematic):
         for i, look_id in enumerate(body.avatar_id):
             checks.require_look(state, look_id, f"avatar_id[{i}]", now)
         if body.auto_duration and body.duration is not None:
             raise validation_error("Omit duration when auto_duration is true", "duration")
         for i, reference in enumerate(body.references or []):
             checks.check_asset_input(state, reference, f"references[{i}]")
-        seconds, script = float(body.duration or 10), body.prompt
-    else:
-        seconds, script = _studio_seconds(state, body, now)
+        return float(body.duration or 10), body.prompt
+    return _studio_seconds(state, body, now)
+
+
+def _check_background(state: SandboxState, body: CreateVideoFromAvatar | CreateVideoFromImage) -> None:
+    if body.output_format == "webm" and body.background is not None:
+        raise validation_error("background is not supported with output_format 'webm'", "background")
+    if body.background is None:
+        return
+    if body.background.type == "color":
+        if body.background.value is None:
+            raise validation_error("value is required for a color background", "background.value")
+        checks.check_color(body.background.value, "background.value")
+    elif bool(body.background.url) == bool(body.background.asset_id):
+        raise validation_error("Provide exactly one of url or asset_id", "background.url")
+    elif body.background.asset_id:
+        checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
+
+
+async def create_video(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    body = parse_union(CreateVideoEnvelope, await request.body())
+    output_format = getattr(body, "output_format", "mp4")
+    seconds, script = _seconds_and_script(state, body, now)
     if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage):
-        if body.output_format == "webm" and body.background is not None:
-            raise validation_error("background is not supported with output_format 'webm'", "background")
-        if body.background is not None:
-            if body.background.type == "color":
-                if body.background.value is None:
-                    raise validation_error("value is required for a color background", "background.value")
-                checks.check_color(body.background.value, "background.value")
-            elif bool(body.background.url) == bool(body.background.asset_id):
-                raise validation_error("Provide exactly one of url or asset_id", "background.url")
-            elif body.background.asset_id:
-                checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
+        _check_background(state, body)
     watermark = getattr(body, "watermark", None)
     if watermark is not None:
         checks.check_asset_input(state, watermark.image, "watermark.image", ("image",))
