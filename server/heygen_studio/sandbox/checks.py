@@ -9,7 +9,7 @@ from typing import Any
 
 from . import costs
 from .errors import ApiError, invalid_parameter, validation_error
-from .models import AssetBase64, AssetId, AssetUrl
+from .models.base import AssetBase64, AssetId, AssetUrl
 from .records import AvatarLook
 from .store import SandboxStore
 

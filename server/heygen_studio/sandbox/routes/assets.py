@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from ..errors import ApiError, invalid_parameter, not_found, validation_error
 from ..media import forbidden, sniff_mime
-from ..models import CompleteAssetUpload, CreateAssetUpload, parse_model
+from ..models.assets import CompleteAssetUpload, CreateAssetUpload
+from ..models.base import parse_model
 from ..records import Asset
 from ..state import SandboxState
 from ..views import asset_detail, asset_url

@@ -9,16 +9,15 @@ from starlette.routing import Route
 from .. import checks, costs
 from ..errors import ApiError, invalid_parameter, validation_error
 from ..media import forbidden
-from ..models import (
+from ..models.avatars import (
     CreateAvatarConsent,
     CreateAvatarEnvelope,
     CreateDigitalTwin,
     CreatePhotoAvatar,
     CreatePromptAvatar,
     UpdateAvatarLook,
-    parse_model,
-    parse_union,
 )
+from ..models.base import parse_model, parse_union
 from ..records import AvatarGroup, AvatarLook
 from ..state import SandboxState
 from ..views import group_item, look_item

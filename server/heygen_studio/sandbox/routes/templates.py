@@ -11,11 +11,8 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import ApiError, validation_error
-from ..models import (
-    GenerateFromTemplate,
-    V2TemplateGenerate,
-    parse_model,
-)
+from ..models.base import parse_model
+from ..models.templates import GenerateFromTemplate, V2TemplateGenerate
 from ..state import SandboxState
 from ..views import video_detail
 from ..web import base_url, ok, or_404, paged, state_of, v2_ok

@@ -10,12 +10,8 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import validation_error
-from ..models import (
-    AssetId,
-    AssetUrl,
-    CreateVideoTranslation,
-    parse_model,
-)
+from ..models.base import AssetId, AssetUrl, parse_model
+from ..models.translations import CreateVideoTranslation
 from ..records import Translation
 from ..seed import TRANSLATION_LANGUAGES
 from ..state import SandboxState

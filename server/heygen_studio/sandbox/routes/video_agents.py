@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import ApiError, invalid_parameter, not_found
-from ..models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
+from ..models.base import parse_model
+from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
 from ..views import resource_id, session_detail, video_detail, video_urls

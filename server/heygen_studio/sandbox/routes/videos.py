@@ -8,7 +8,8 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import invalid_parameter, not_found, validation_error
-from ..models import (
+from ..models.base import parse_model, parse_union
+from ..models.videos import (
     CreateVideoEnvelope,
     CreateVideoFromAvatar,
     CreateVideoFromCinematic,
@@ -26,8 +27,6 @@ from ..models import (
     V2VideoGenerate,
     V2VideoInput,
     VideoScene,
-    parse_model,
-    parse_union,
 )
 from ..records import Video
 from ..state import SandboxState

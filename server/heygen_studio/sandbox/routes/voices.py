@@ -10,11 +10,8 @@ from starlette.routing import Route
 
 from .. import costs
 from ..errors import ApiError, invalid_parameter, validation_error
-from ..models import (
-    CreateSpeech,
-    DesignVoice,
-    parse_model,
-)
+from ..models.base import parse_model
+from ..models.voices import CreateSpeech, DesignVoice
 from ..views import voice_detail, voice_item
 from ..web import base_url, ok, or_404, paged, query_enum, state_of
 

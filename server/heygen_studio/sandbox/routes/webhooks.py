@@ -11,11 +11,8 @@ from starlette.routing import Route
 from ...core import webhooks
 from .. import checks
 from ..errors import validation_error
-from ..models import (
-    CreateWebhookEndpoint,
-    UpdateWebhookEndpoint,
-    parse_model,
-)
+from ..models.base import parse_model
+from ..models.webhooks import CreateWebhookEndpoint, UpdateWebhookEndpoint
 from ..records import WebhookEndpoint
 from ..seed import WEBHOOK_EVENT_TYPES
 from ..state import SandboxState
