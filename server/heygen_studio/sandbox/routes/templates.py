@@ -13,6 +13,7 @@ from .. import checks, costs
 from ..errors import ApiError, validation_error
 from ..models.base import parse_model
 from ..models.templates import GenerateFromTemplate, V2TemplateGenerate
+from ..seed import SEED_TIME
 from ..state import SandboxState
 from ..views import video_detail
 from ..web import base_url, ok, or_404, paged, state_of, v2_ok
@@ -27,8 +28,6 @@ def _render(script: str, values: dict[str, str]) -> str:
 
 
 def _template_summary(state: SandboxState, template: dict[str, Any], base: str) -> dict[str, Any]:
-    from ..seed import SEED_TIME
-
     return {
         "id": template["id"],
         "name": template["name"],
