@@ -52,7 +52,7 @@ class SandboxApp(Starlette):
     error middleware, so an injected dropped connection is never turned into a 500)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SandboxMiddleware(super().build_middleware_stack(), self.state.sandbox)  # type: ignore[return-value]
+        return SandboxMiddleware(super().build_middleware_stack(), self.state.sandbox)
 
 
 async def _ticker(state: SandboxState) -> None:

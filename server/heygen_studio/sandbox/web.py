@@ -18,7 +18,8 @@ T = TypeVar("T")
 
 
 def state_of(request: Request) -> SandboxState:
-    return request.app.state.sandbox
+    state: SandboxState = request.app.state.sandbox
+    return state
 
 
 def base_url(request: Request) -> str:

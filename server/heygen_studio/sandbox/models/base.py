@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import ApiError
 
@@ -61,8 +62,13 @@ class AssetBase64(Closed):
     data: str
 
 
-AssetInput = tagged(AssetUrl, AssetId, AssetBase64)
-AssetUrlOrId = tagged(AssetUrl, AssetId)
+# Type checkers see the plain unions; pydantic validates through the tagged (discriminated) ones.
+if TYPE_CHECKING:
+    AssetInput = AssetUrl | AssetId | AssetBase64
+    AssetUrlOrId = AssetUrl | AssetId
+else:
+    AssetInput = tagged(AssetUrl, AssetId, AssetBase64)
+    AssetUrlOrId = tagged(AssetUrl, AssetId)
 
 
 # -- parsing ---------------------------------------------------------------------------------------
@@ -78,7 +84,7 @@ def param_from_loc(loc: tuple[Any, ...], skip: int = 0) -> str | None:
     return out or None
 
 
-def _describe(error: dict[str, Any], param: str | None) -> str:
+def _describe(error: ErrorDetails, param: str | None) -> str:
     kind = error["type"]
     where = f"'{param}'" if param else "body"
     if kind == "extra_forbidden":

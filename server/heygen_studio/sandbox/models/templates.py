@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -99,13 +99,18 @@ class V2CharacterVariable(Open):
     properties: V2CharacterVariableProps
 
 
-V2TemplateVariable = tagged(
-    V2TextVariable, V2ImageVariable, V2VideoVariable, V2VoiceVariable, V2AudioVariable, V2CharacterVariable
-)
+if TYPE_CHECKING:
+    V2TemplateVariable = (
+        V2TextVariable | V2ImageVariable | V2VideoVariable | V2VoiceVariable | V2AudioVariable | V2CharacterVariable
+    )
+else:
+    V2TemplateVariable = tagged(
+        V2TextVariable, V2ImageVariable, V2VideoVariable, V2VoiceVariable, V2AudioVariable, V2CharacterVariable
+    )
 
 
 class V2TemplateGenerate(Open):
-    variables: dict[str, V2TemplateVariable]  # type: ignore[valid-type]
+    variables: dict[str, V2TemplateVariable]
     title: str | None = None
     caption: bool | None = None
     callback_id: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -42,7 +42,10 @@ class AvatarIIIEngine(Open):
     type: Literal["avatar_iii"]
 
 
-VideoEngine = tagged(AvatarVEngine, AvatarIVEngine, AvatarIIIEngine)
+if TYPE_CHECKING:
+    VideoEngine = AvatarVEngine | AvatarIVEngine | AvatarIIIEngine
+else:
+    VideoEngine = tagged(AvatarVEngine, AvatarIVEngine, AvatarIIIEngine)
 
 
 class ElevenLabsSettings(Open):
@@ -67,7 +70,10 @@ class StarfishSettings(Open):
     engine_type: Literal["starfish"]
 
 
-VoiceEngineSettings = tagged(ElevenLabsSettings, FishSettings, StarfishSettings, field="engine_type")
+if TYPE_CHECKING:
+    VoiceEngineSettings = ElevenLabsSettings | FishSettings | StarfishSettings
+else:
+    VoiceEngineSettings = tagged(ElevenLabsSettings, FishSettings, StarfishSettings, field="engine_type")
 
 
 class VoiceSettings(Open):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .common import hex_id
 from .voices import voice_id_for
 
@@ -12,7 +14,7 @@ _PHOTO_ENGINES = ("avatar_iv",)
 
 # group name, gender, default voice (name, language), looks:
 #   (look id, look name, avatar_type, engines, orientation, width, height, tags)
-_AVATAR_ROWS: list[tuple[str, str, tuple[str, str], list[tuple]]] = [
+_AVATAR_ROWS: list[tuple[str, str, tuple[str, str], list[tuple[Any, ...]]]] = [
     (
         "Abigail",
         "female",
@@ -233,7 +235,7 @@ _AVATAR_ROWS: list[tuple[str, str, tuple[str, str], list[tuple]]] = [
 
 
 def avatar_rows() -> list[dict[str, object]]:
-    groups = []
+    groups: list[dict[str, object]] = []
     for name, gender, (voice_name, voice_language), looks in _AVATAR_ROWS:
         groups.append(
             {
