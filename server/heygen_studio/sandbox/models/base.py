@@ -130,6 +130,13 @@ def parse_model(model: type[M], raw: bytes, *, required: bool = True) -> M | Non
         raise error_from_validation(exc) from None
 
 
+def parse_body(model: type[M], raw: bytes) -> M:
+    """A required JSON body validated as ``model`` (400 when it is missing or invalid)."""
+    body = parse_model(model, raw)
+    assert body is not None  # parse_model(required=True) raises instead of returning None
+    return body
+
+
 def parse_union(envelope: type[BaseModel], raw: bytes) -> Any:
     """Parse a discriminated-union body through a one-field ``body`` envelope model."""
     payload = load_json(raw)

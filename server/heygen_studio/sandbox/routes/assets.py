@@ -20,7 +20,7 @@ from starlette.routing import Route
 from ..errors import ApiError, invalid_parameter, not_found, validation_error
 from ..media import forbidden, sniff_mime
 from ..models.assets import CompleteAssetUpload, CreateAssetUpload
-from ..models.base import parse_model
+from ..models.base import parse_body, parse_model
 from ..records import Asset
 from ..state import SandboxState
 from ..views import asset_detail, asset_url
@@ -159,8 +159,7 @@ async def upload_asset(request: Request) -> Response:
 
 async def create_direct_upload(request: Request) -> Response:
     state = state_of(request)
-    body = parse_model(CreateAssetUpload, await request.body())
-    assert body is not None
+    body = parse_body(CreateAssetUpload, await request.body())
     if body.size_bytes <= 0:
         raise validation_error("size_bytes must be positive", "size_bytes")
     if body.size_bytes > DIRECT_UPLOAD_LIMIT:

@@ -34,7 +34,7 @@ async def list_groups(request: Request) -> Response:
     now = state.now()
     ownership = query_enum(request, "ownership", ("public", "private"))
     groups = [g for g in state.groups.values() if not g.deleted and _ownership_ok(g.public, ownership)]
-    groups.sort(key=lambda g: (g.public, -g.created_at))  # private (newest first), then the public catalogue
+    groups.sort(key=lambda g: (g.public, -g.created_at))  # private (newest first), then the public catalog
     base = base_url(request)
     return paged(request, groups, lambda g: group_item(state, g, base, now), default=20, maximum=50)
 

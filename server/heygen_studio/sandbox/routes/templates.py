@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import ApiError, validation_error
-from ..models.base import parse_model
+from ..models.base import parse_body
 from ..models.templates import GenerateFromTemplate, V2TemplateGenerate
 from ..seed import SEED_TIME
 from ..state import SandboxState
@@ -132,8 +132,7 @@ async def generate_from_template(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     template = _template(state, request.path_params["template_id"])
-    body = parse_model(GenerateFromTemplate, await request.body())
-    assert body is not None
+    body = parse_body(GenerateFromTemplate, await request.body())
     values = _variable_values(state, template["variables"], body.variables, "variables", now)
     scenes = {scene_id: script for scene_id, script, _ in template["scenes"]}
     order = body.scene_ids if body.scene_ids is not None else list(scenes)
@@ -208,8 +207,7 @@ async def v2_generate_from_template(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     template = _v2_template(state, request.path_params["template_id"])
-    body = parse_model(V2TemplateGenerate, await request.body())
-    assert body is not None
+    body = parse_body(V2TemplateGenerate, await request.body())
     given = {name: value.model_dump(exclude_none=True) for name, value in body.variables.items()}
     values = _variable_values(state, template["variables"], given, "variables", now)
     script = _render(template["script"], values)

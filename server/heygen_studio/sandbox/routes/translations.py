@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import validation_error
-from ..models.base import AssetId, AssetUrl, parse_model
+from ..models.base import AssetId, AssetUrl, parse_body
 from ..models.translations import CreateVideoTranslation
 from ..records import Translation
 from ..seed import TRANSLATION_LANGUAGES
@@ -33,8 +33,7 @@ def _source_seconds(state: SandboxState, video: AssetUrl | AssetId) -> float:
 async def create_translation(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
-    body = parse_model(CreateVideoTranslation, await request.body())
-    assert body is not None
+    body = parse_body(CreateVideoTranslation, await request.body())
     checks.check_asset_input(state, body.video, "video", ("video",))
     if body.audio is not None:
         checks.check_asset_input(state, body.audio, "audio", ("audio",))

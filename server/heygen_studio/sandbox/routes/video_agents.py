@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import ApiError, invalid_parameter, not_found
-from ..models.base import parse_model
+from ..models.base import parse_body, parse_model
 from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
@@ -84,8 +84,7 @@ def _start_run(state: SandboxState, request: Request, session: AgentSession, mes
 async def create_session(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
-    body = parse_model(CreateVideoAgentSession, await request.body())
-    assert body is not None
+    body = parse_body(CreateVideoAgentSession, await request.body())
     _check_overrides(state, body, now)
     if body.style_id and body.style_id not in state.styles:
         raise invalid_parameter(f"Style '{body.style_id}' not found", "style_id")
@@ -155,8 +154,7 @@ async def send_message(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     session = _session(state, request.path_params["session_id"])
-    body = parse_model(SendVideoAgentMessage, await request.body())
-    assert body is not None
+    body = parse_body(SendVideoAgentMessage, await request.body())
     if session.mode != "chat":
         raise invalid_parameter("Only sessions created with mode 'chat' accept follow-up messages", "session_id")
     if session.active(now):

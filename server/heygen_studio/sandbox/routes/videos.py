@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import invalid_parameter, not_found, validation_error
-from ..models.base import parse_model, parse_union
+from ..models.base import parse_body, parse_union
 from ..models.videos import (
     CreateVideoEnvelope,
     CreateVideoFromAvatar,
@@ -285,8 +285,7 @@ def _v2_scene(state: SandboxState, scene: V2VideoInput, prefix: str, now: float)
 async def v2_generate(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
-    body = parse_model(V2VideoGenerate, await request.body())
-    assert body is not None
+    body = parse_body(V2VideoGenerate, await request.body())
     seconds, scripts = 0.0, []
     for i, scene in enumerate(body.video_inputs):
         scene_seconds, script = _v2_scene(state, scene, f"video_inputs[{i}]", now)

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from .. import costs
 from ..errors import ApiError, invalid_parameter, validation_error
-from ..models.base import parse_model
+from ..models.base import parse_body
 from ..models.voices import CreateSpeech, DesignVoice
 from ..views import voice_detail, voice_item
 from ..web import base_url, ok, or_404, paged, query_enum, state_of
@@ -43,10 +43,9 @@ async def get_voice(request: Request) -> Response:
 
 
 async def design_voice(request: Request) -> Response:
-    """Deterministic "semantic search": rank the catalogue by a hash of the prompt, page by seed."""
+    """Deterministic "semantic search": rank the catalog by a hash of the prompt, page by seed."""
     state = state_of(request)
-    body = parse_model(DesignVoice, await request.body())
-    assert body is not None
+    body = parse_body(DesignVoice, await request.body())
     gender = (body.gender or "").strip().lower()
     if gender and gender not in ("male", "female"):
         raise validation_error("gender must be 'male' or 'female'", "gender")
@@ -68,8 +67,7 @@ async def design_voice(request: Request) -> Response:
 
 async def create_speech(request: Request) -> Response:
     state = state_of(request)
-    body = parse_model(CreateSpeech, await request.body())
-    assert body is not None
+    body = parse_body(CreateSpeech, await request.body())
     if body.input_type not in ("text", "ssml"):
         raise validation_error("input_type must be 'text' or 'ssml'", "input_type")
     voice = state.voices.get(body.voice_id)

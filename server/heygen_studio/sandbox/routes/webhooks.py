@@ -11,7 +11,7 @@ from starlette.routing import Route
 from ...core import webhooks
 from .. import checks
 from ..errors import validation_error
-from ..models.base import parse_model
+from ..models.base import parse_body, parse_model
 from ..models.webhooks import CreateWebhookEndpoint, UpdateWebhookEndpoint
 from ..records import WebhookEndpoint
 from ..seed import WEBHOOK_EVENT_TYPES
@@ -38,8 +38,7 @@ def _check_events(events: list[str] | None) -> list[str] | None:
 
 async def create_endpoint(request: Request) -> Response:
     state = state_of(request)
-    body = parse_model(CreateWebhookEndpoint, await request.body())
-    assert body is not None
+    body = parse_body(CreateWebhookEndpoint, await request.body())
     checks.check_url(body.url, "url")
     endpoint = WebhookEndpoint(
         endpoint_id=state.new_id("webhook-endpoint"),
