@@ -14,7 +14,7 @@ from .config import SandboxConfig
 from .errors import ApiError, DroppedConnection
 from .faults import Fault, FaultInjector
 from .records import Delivery, RecordedRequest
-from .routes_misc import verify_signature
+from .routes.webhooks import verify_signature
 from .server import run_sandbox
 from .state import SandboxState
 

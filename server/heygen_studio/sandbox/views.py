@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from typing import Any
 
 from .media import EXTENSIONS
 from .records import (
-    AgentRun,
-    AgentSession,
+        AgentSession,
     Asset,
     AvatarGroup,
     AvatarLook,
@@ -17,11 +17,13 @@ from .records import (
     WebhookEndpoint,
     WebhookEvent,
 )
-
-if TYPE_CHECKING:
-    from .state import SandboxState
+from .store import SandboxStore
 
 APP_URL = "https://app.heygen.com"
+
+
+def iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _ts(value: float | None) -> int | None:
@@ -29,7 +31,7 @@ def _ts(value: float | None) -> int | None:
 
 
 # -- videos ----------------------------------------------------------------------------------------
-def video_urls(state: SandboxState, video: Video, base: str) -> dict[str, str | None]:
+def video_urls(state: SandboxStore, video: Video, base: str) -> dict[str, str | None]:
     root = f"/_media/videos/{video.id}"
     return {
         "video_url": state.media_url(base, f"{root}/video.mp4"),
@@ -40,7 +42,7 @@ def video_urls(state: SandboxState, video: Video, base: str) -> dict[str, str | 
     }
 
 
-def video_detail(state: SandboxState, video: Video, base: str, now: float) -> dict[str, Any]:
+def video_detail(state: SandboxStore, video: Video, base: str, now: float) -> dict[str, Any]:
     status = video.status(now)
     done = status == "completed"
     urls = (
@@ -72,28 +74,6 @@ def bulk_status(video: Video | None, video_id: str, now: float) -> dict[str, Any
     if status == "failed":
         error = {"code": video.failure_code, "message": video.failure_message}
     return {"video_id": video.id, "status": status, "error": error}
-
-
-def video_event_data(state: SandboxState, video: Video) -> dict[str, Any]:
-    if video.failed_at is not None:
-        return {
-            "video_id": video.id,
-            "msg": video.failure_message,
-            "error_code": video.failure_code,
-            "callback_id": video.callback_id,
-        }
-    urls = video_urls(state, video, video.base_url)
-    return {
-        "video_id": video.id,
-        "url": urls["video_url"],
-        "thumbnail_url": urls["thumbnail_url"],
-        "gif_download_url": urls["gif_url"],
-        "subtitle_url": urls["subtitle_url"],
-        "captioned_video_url": urls["captioned_video_url"],
-        "duration": video.duration,
-        "video_page_url": f"{APP_URL}/videos/{video.id}",
-        "callback_id": video.callback_id,
-    }
 
 
 # -- video agent -----------------------------------------------------------------------------------
@@ -157,25 +137,8 @@ def session_detail(session: AgentSession, now: float) -> dict[str, Any]:
     }
 
 
-def agent_event_data(state: SandboxState, session: AgentSession, run: AgentRun) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "session_id": session.session_id,
-        "run_id": run.run_id,
-        "video_id": run.video_id if run.stopped_at is None or run.stopped_at > run.generating_at else None,
-        "callback_id": session.callback_id,
-    }
-    if run.stopped_at is not None:
-        data["msg"] = "Stopped by the user."
-        return data
-    video = state.videos.get(run.video_id)
-    if video is not None:
-        urls = video_urls(state, video, session.base_url)
-        data.update(url=urls["video_url"], thumbnail_url=urls["thumbnail_url"], duration=video.duration)
-    return data
-
-
 # -- avatars ---------------------------------------------------------------------------------------
-def look_item(state: SandboxState, look: AvatarLook, base: str, now: float) -> dict[str, Any]:
+def look_item(state: SandboxStore, look: AvatarLook, base: str, now: float) -> dict[str, Any]:
     group = state.groups[look.group_id]
     status = look.status(now, group)
     error = (
@@ -200,7 +163,7 @@ def look_item(state: SandboxState, look: AvatarLook, base: str, now: float) -> d
     }
 
 
-def group_item(state: SandboxState, group: AvatarGroup, base: str, now: float) -> dict[str, Any]:
+def group_item(state: SandboxStore, group: AvatarGroup, base: str, now: float) -> dict[str, Any]:
     looks = state.group_looks(group.id)
     status = state.group_status(group, now)
     error = None
@@ -223,7 +186,7 @@ def group_item(state: SandboxState, group: AvatarGroup, base: str, now: float) -
 
 
 # -- voices ----------------------------------------------------------------------------------------
-def voice_item(state: SandboxState, voice: Voice, base: str) -> dict[str, Any]:
+def voice_item(state: SandboxStore, voice: Voice, base: str) -> dict[str, Any]:
     return {
         "voice_id": voice.voice_id,
         "name": voice.name,
@@ -236,7 +199,7 @@ def voice_item(state: SandboxState, voice: Voice, base: str) -> dict[str, Any]:
     }
 
 
-def voice_detail(state: SandboxState, voice: Voice, base: str) -> dict[str, Any]:
+def voice_detail(state: SandboxStore, voice: Voice, base: str) -> dict[str, Any]:
     return {
         "voice_id": voice.voice_id,
         "name": voice.name,
@@ -252,12 +215,12 @@ def voice_detail(state: SandboxState, voice: Voice, base: str) -> dict[str, Any]
 
 
 # -- assets ----------------------------------------------------------------------------------------
-def asset_url(state: SandboxState, asset: Asset, base: str) -> str:
+def asset_url(state: SandboxStore, asset: Asset, base: str) -> str:
     ext = EXTENSIONS.get(asset.mime_type, "")
     return state.media_url(base, f"/_media/assets/{asset.id}/file{ext}")
 
 
-def asset_detail(state: SandboxState, asset: Asset, base: str) -> dict[str, Any]:
+def asset_detail(state: SandboxStore, asset: Asset, base: str) -> dict[str, Any]:
     return {
         "id": asset.id,
         "name": asset.name,
@@ -271,7 +234,7 @@ def asset_detail(state: SandboxState, asset: Asset, base: str) -> dict[str, Any]
 
 
 # -- translations ----------------------------------------------------------------------------------
-def translation_detail(state: SandboxState, item: Translation, base: str, now: float) -> dict[str, Any]:
+def translation_detail(state: SandboxStore, item: Translation, base: str, now: float) -> dict[str, Any]:
     status = item.status(now)
     done = status == "completed"
     root = f"/_media/translations/{item.id}"
@@ -297,23 +260,8 @@ def translation_detail(state: SandboxState, item: Translation, base: str, now: f
     }
 
 
-def translation_event_data(state: SandboxState, item: Translation) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "video_translate_id": item.id,
-        "output_language": item.output_language,
-        "callback_id": item.callback_id,
-    }
-    if item.failed_at is not None:
-        data["message"] = item.failure_message
-    else:
-        data["url"] = state.media_url(item.base_url, f"/_media/translations/{item.id}/video.mp4")
-    return data
-
-
 # -- webhooks --------------------------------------------------------------------------------------
 def endpoint_item(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
-    from .state import iso
-
     return {
         "endpoint_id": endpoint.endpoint_id,
         "url": endpoint.url,
@@ -325,8 +273,6 @@ def endpoint_item(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> di
 
 
 def event_item(event: WebhookEvent) -> dict[str, Any]:
-    from .state import iso
-
     return {
         "event_id": event.event_id,
         "event_type": event.event_type,

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .errors import ApiError
-from .state import decode_token, encode_token
-
-if TYPE_CHECKING:
-    from .state import SandboxState
+from .errors import ApiError, not_found
+from .state import SandboxState
 
 T = TypeVar("T")
 
 
 def state_of(request: Request) -> SandboxState:
-    return request.app.state.sandbox
+    state: SandboxState = request.app.state.sandbox
+    return state
 
 
 def base_url(request: Request) -> str:
@@ -61,6 +62,23 @@ def query_enum(request: Request, name: str, allowed: Sequence[str], default: str
     return raw
 
 
+def encode_token(offset: int) -> str:
+    raw = json.dumps({"o": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset = int(value["o"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise ApiError(400, "validation_error", "Invalid pagination token", param="token") from None
+    if offset < 0:
+        raise ApiError(400, "validation_error", "Invalid pagination token", param="token")
+    return offset
+
+
 def paginate(
     request: Request, items: Sequence[T], *, default: int, maximum: int
 ) -> tuple[list[T], bool, str | None]:
@@ -74,3 +92,18 @@ def paginate(
 
 def split_ids(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def or_404(item: T | None, what: str, ident: str, code: str = "not_found") -> T:
+    """The looked-up resource, or the 404 ``{what} '{ident}' not found`` (``code`` as the API names it)."""
+    if item is None:
+        raise not_found(what, ident, code)
+    return item
+
+
+def paged(
+    request: Request, items: Sequence[T], render: Callable[[T], Any], *, default: int, maximum: int
+) -> JSONResponse:
+    """A v3 list page (``limit`` + opaque ``token``) of ``items``, each rendered with ``render``."""
+    page, has_more, token = paginate(request, items, default=default, maximum=maximum)
+    return ok_list([render(item) for item in page], has_more, token)

@@ -23,10 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .errors import ApiError
-from .web import state_of
-
-CHAT_PATHS = ("/chat/completions", "/v1/chat/completions")
+from ..envelopes import CHAT_PATHS
+from ..errors import ApiError
+from ..web import state_of
 
 _SENTENCES = (
     "{Topic} is changing how people work, learn and share ideas.",
@@ -184,6 +183,22 @@ def _validate(body: Any) -> tuple[str, list[dict[str, Any]]]:
     return model, messages
 
 
+def _usage(messages: list[dict[str, Any]], content: str, reasoning: str | None, cached: bool) -> dict[str, Any]:
+    """DeepSeek's ``usage``: ~4 characters a token, a repeated prompt counted as cache hits."""
+    prompt_tokens = sum(_tokens(_text_of(m.get("content"))) + 4 for m in messages)
+    completion_tokens = _tokens(content) + (_tokens(reasoning) if reasoning else 0)
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_cache_hit_tokens": prompt_tokens if cached else 0,
+        "prompt_cache_miss_tokens": 0 if cached else prompt_tokens,
+    }
+    if reasoning:
+        usage["completion_tokens_details"] = {"reasoning_tokens": _tokens(reasoning)}
+    return usage
+
+
 async def chat_completions(request: Request) -> Response:
     state = state_of(request)
     raw = await request.body()
@@ -206,18 +221,8 @@ async def chat_completions(request: Request) -> Response:
             "I will keep each scene short and visual."
         )
     prompt_text = json.dumps(messages, sort_keys=True, ensure_ascii=False)
-    prompt_tokens = sum(_tokens(_text_of(m.get("content"))) + 4 for m in messages)
     cached = state.prompt_seen(hashlib.sha256(prompt_text.encode()).hexdigest())
-    completion_tokens = _tokens(content) + (_tokens(reasoning) if reasoning else 0)
-    usage: dict[str, Any] = {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_cache_hit_tokens": prompt_tokens if cached else 0,
-        "prompt_cache_miss_tokens": 0 if cached else prompt_tokens,
-    }
-    if reasoning:
-        usage["completion_tokens_details"] = {"reasoning_tokens": _tokens(reasoning)}
+    usage = _usage(messages, content, reasoning, cached)
     digest = hashlib.sha256((prompt_text + model).encode()).hexdigest()[:24]
     completion_id = f"chatcmpl-{digest}"
     created = int(state.now())

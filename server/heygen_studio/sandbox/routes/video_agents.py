@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import checks, costs
-from .errors import ApiError, not_found
-from .models import CreateVideoAgentSession, SendVideoAgentMessage, StopSession, parse_model
-from .records import AgentRun, AgentSession, Video
-from .state import SandboxState
-from .views import resource_id, session_detail, video_detail, video_urls
-from .web import base_url, ok, ok_list, paginate, state_of
+from .. import checks, costs
+from ..errors import ApiError, invalid_parameter, not_found
+from ..models.base import parse_body, parse_model
+from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
+from ..records import AgentRun, AgentSession, Video
+from ..state import SandboxState
+from ..views import resource_id, session_detail, video_detail, video_urls
+from ..web import base_url, ok, ok_list, or_404, paged, state_of
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?)", re.IGNORECASE)
 
@@ -37,9 +39,7 @@ def _title(prompt: str) -> str:
 
 
 def _session(state: SandboxState, session_id: str) -> AgentSession:
-    session = state.sessions.get(session_id)
-    if session is None:
-        raise not_found("Video agent session", session_id)
+    session = or_404(state.sessions.get(session_id), "Video agent session", session_id)
     return session
 
 
@@ -84,11 +84,10 @@ def _start_run(state: SandboxState, request: Request, session: AgentSession, mes
 async def create_session(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
-    body = parse_model(CreateVideoAgentSession, await request.body())
-    assert body is not None
+    body = parse_body(CreateVideoAgentSession, await request.body())
     _check_overrides(state, body, now)
     if body.style_id and body.style_id not in state.styles:
-        raise ApiError(400, "invalid_parameter", f"Style '{body.style_id}' not found", param="style_id")
+        raise invalid_parameter(f"Style '{body.style_id}' not found", "style_id")
     checks.check_url(body.callback_url, "callback_url")
     state.charge(costs.AGENT_RUN_COST, "Video Agent run")
     session = AgentSession(
@@ -116,32 +115,33 @@ async def create_session(request: Request) -> Response:
     )
 
 
+def _session_summary(session: AgentSession) -> dict[str, Any]:
+    return {"session_id": session.session_id, "created_at": int(session.created_at), "title": session.title}
+
+
 async def list_sessions(request: Request) -> Response:
     state = state_of(request)
     sessions = list(reversed(state.sessions.values()))
-    page, has_more, token = paginate(request, sessions, default=20, maximum=100)
-    items = [{"session_id": s.session_id, "created_at": int(s.created_at), "title": s.title} for s in page]
-    return ok_list(items, has_more, token)
+    return paged(request, sessions, _session_summary, default=20, maximum=100)
+
+
+def _style_item(state: SandboxState, style: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "style_id": style["style_id"],
+        "name": style["name"],
+        "aspect_ratio": style["aspect_ratio"],
+        "tags": list(style["tags"]),
+        "thumbnail_url": state.media_url(base, f"/_media/styles/{style['style_id']}/thumbnail.jpg"),
+        "preview_video_url": state.media_url(base, f"/_media/styles/{style['style_id']}/preview.mp4"),
+    }
 
 
 async def list_styles(request: Request) -> Response:
     state = state_of(request)
     tag = (request.query_params.get("tag") or "").strip().lower()
     styles = [s for s in state.styles.values() if not tag or tag in [t.lower() for t in s["tags"]]]
-    page, has_more, token = paginate(request, styles, default=20, maximum=100)
     base = base_url(request)
-    items = [
-        {
-            "style_id": s["style_id"],
-            "name": s["name"],
-            "aspect_ratio": s["aspect_ratio"],
-            "tags": list(s["tags"]),
-            "thumbnail_url": state.media_url(base, f"/_media/styles/{s['style_id']}/thumbnail.jpg"),
-            "preview_video_url": state.media_url(base, f"/_media/styles/{s['style_id']}/preview.mp4"),
-        }
-        for s in page
-    ]
-    return ok_list(items, has_more, token)
+    return paged(request, styles, lambda style: _style_item(state, style, base), default=20, maximum=100)
 
 
 async def get_session(request: Request) -> Response:
@@ -154,15 +154,9 @@ async def send_message(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     session = _session(state, request.path_params["session_id"])
-    body = parse_model(SendVideoAgentMessage, await request.body())
-    assert body is not None
+    body = parse_body(SendVideoAgentMessage, await request.body())
     if session.mode != "chat":
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            "Only sessions created with mode 'chat' accept follow-up messages",
-            param="session_id",
-        )
+        raise invalid_parameter("Only sessions created with mode 'chat' accept follow-up messages", "session_id")
     if session.active(now):
         raise ApiError(409, "conflict", "The agent is still working on the previous message; wait or stop it")
     _check_overrides(state, body, now)

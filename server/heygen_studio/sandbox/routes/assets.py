@@ -11,18 +11,20 @@ import hashlib
 import os
 import re
 
-from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .errors import ApiError, not_found
-from .media import forbidden, sniff_mime
-from .models import CompleteAssetUpload, CreateAssetUpload, parse_model
-from .records import Asset
-from .state import SandboxState
-from .views import asset_detail, asset_url
-from .web import base_url, ok, ok_list, paginate, state_of
+from ..errors import ApiError, invalid_parameter, not_found, validation_error
+from ..media import forbidden, sniff_mime
+from ..models.assets import CompleteAssetUpload, CreateAssetUpload
+from ..models.base import parse_body, parse_model
+from ..records import Asset
+from ..state import SandboxState
+from ..views import asset_detail, asset_url
+from ..web import base_url, ok, or_404, paged, state_of
 
 MULTIPART_LIMIT = 32 * 1024 * 1024
 DIRECT_UPLOAD_LIMIT = 5 * 1024 * 1024 * 1024
@@ -102,12 +104,10 @@ def _mime_or_400(head: bytes, param: str) -> str:
     if mime is None or (
         kind not in ("image", "video", "audio") and mime not in ("application/pdf", "application/x-subrip")
     ):
-        raise ApiError(
-            400,
-            "invalid_parameter",
+        raise invalid_parameter(
             "Unsupported file type: upload an image (PNG/JPEG), video (MP4/WebM), "
             "audio (MP3/WAV), PDF or SRT",
-            param=param,
+            param
         )
     return mime
 
@@ -117,9 +117,7 @@ async def upload_asset(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     media, options = parse_options_header(content_type)
     if media != b"multipart/form-data" or b"boundary" not in options:
-        raise ApiError(
-            400, "validation_error", "Send the file as multipart/form-data (field 'file')", param="file"
-        )
+        raise validation_error("Send the file as multipart/form-data (field 'file')", "file")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MULTIPART_LIMIT + 64 * 1024:
         raise ApiError(413, "payload_too_large", "File exceeds 32 MB.", param="file")
@@ -131,11 +129,11 @@ async def upload_asset(request: Request) -> Response:
                 parser.write(chunk)
         parser.finalize()
     except MultipartParseError:
-        raise ApiError(400, "validation_error", "Malformed multipart body", param="file") from None
+        raise validation_error("Malformed multipart body", "file") from None
     if not part.found:
-        raise ApiError(400, "validation_error", "Missing required multipart field 'file'", param="file")
+        raise validation_error("Missing required multipart field 'file'", "file")
     if part.sink.size == 0:
-        raise ApiError(400, "validation_error", "The uploaded file is empty", param="file")
+        raise validation_error("The uploaded file is empty", "file")
     mime = _mime_or_400(bytes(part.sink.head), "file")
     asset = Asset(
         id=state.new_id("asset"),
@@ -161,18 +159,15 @@ async def upload_asset(request: Request) -> Response:
 
 async def create_direct_upload(request: Request) -> Response:
     state = state_of(request)
-    body = parse_model(CreateAssetUpload, await request.body())
-    assert body is not None
+    body = parse_body(CreateAssetUpload, await request.body())
     if body.size_bytes <= 0:
-        raise ApiError(400, "validation_error", "size_bytes must be positive", param="size_bytes")
+        raise validation_error("size_bytes must be positive", "size_bytes")
     if body.size_bytes > DIRECT_UPLOAD_LIMIT:
         raise ApiError(413, "payload_too_large", "Direct uploads are limited to 5 GB.", param="size_bytes")
     if "/" not in body.content_type:
-        raise ApiError(400, "validation_error", "content_type must be a MIME type", param="content_type")
+        raise validation_error("content_type must be a MIME type", "content_type")
     if body.checksum_sha256 is not None and not _SHA256.match(body.checksum_sha256):
-        raise ApiError(
-            400, "validation_error", "checksum_sha256 must be 64 hex characters", param="checksum_sha256"
-        )
+        raise validation_error("checksum_sha256 must be 64 hex characters", "checksum_sha256")
     asset = Asset(
         id=state.new_id("asset"),
         name=os.path.basename(body.filename) or "upload",
@@ -232,9 +227,7 @@ async def put_upload(request: Request) -> Response:
 async def complete_upload(request: Request) -> Response:
     state = state_of(request)
     asset_id = request.path_params["asset_id"]
-    asset = state.assets.get(asset_id)
-    if asset is None:
-        raise not_found("Asset", asset_id)
+    asset = or_404(state.assets.get(asset_id), "Asset", asset_id)
     body = parse_model(CompleteAssetUpload, await request.body(), required=False)
     if asset.status == "pending_upload":
         raise ApiError(
@@ -243,18 +236,11 @@ async def complete_upload(request: Request) -> Response:
     if asset.status == "uploaded":
         wanted = [c.lower() for c in (asset.declared_checksum, body.checksum_sha256 if body else None) if c]
         if any(c != asset.sha256 for c in wanted):
-            raise ApiError(
-                400,
-                "validation_error",
-                "checksum_sha256 does not match the uploaded bytes",
-                param="checksum_sha256",
-            )
+            raise validation_error("checksum_sha256 does not match the uploaded bytes", "checksum_sha256")
         if asset.declared_size is not None and asset.size_bytes != asset.declared_size:
-            raise ApiError(
-                400,
-                "validation_error",
+            raise validation_error(
                 f"Uploaded {asset.size_bytes} bytes but size_bytes was {asset.declared_size}",
-                param="size_bytes",
+                "size_bytes"
             )
         asset.mime_type = _mime_or_400(asset.head, "asset_id")
         asset.status = "completed"
@@ -286,9 +272,7 @@ async def list_assets(request: Request) -> Response:
     state = state_of(request)
     username = request.query_params.get("username")
     if not username:
-        raise ApiError(
-            400, "validation_error", "Missing required query parameter 'username'", param="username"
-        )
+        raise validation_error("Missing required query parameter 'username'", "username")
     folder = request.query_params.get("folder_id")
     assets = [
         a
@@ -297,9 +281,8 @@ async def list_assets(request: Request) -> Response:
         and a.owner == username
         and (folder is None or (a.folder_id or "") == folder)
     ]
-    page, has_more, token = paginate(request, assets, default=20, maximum=100)
     base = base_url(request)
-    return ok_list([asset_detail(state, a, base) for a in page], has_more, token)
+    return paged(request, assets, lambda a: asset_detail(state, a, base), default=20, maximum=100)
 
 
 async def delete_asset(request: Request) -> Response:

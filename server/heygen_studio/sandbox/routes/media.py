@@ -1,0 +1,98 @@
+"""Presigned media: ``/_media/{collection}/{id}/{file}?expires=..&signature=..`` (GET/HEAD, Range)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
+from ..records import Asset
+from ..state import SandboxState
+from ..web import state_of
+
+_BY_KIND = {
+    "image": ("sample.jpg", "image/jpeg"),
+    "video": ("sample.mp4", "video/mp4"),
+    "audio": ("sample.mp3", "audio/mpeg"),
+}
+
+
+def _by_extension(ext: str) -> tuple[bytes, str] | None:
+    if ext in (".mp4", ".webm", ".mov"):
+        return sample("sample.mp4"), "video/mp4"
+    if ext in (".jpg", ".jpeg", ".png", ".webp"):
+        return sample("sample.jpg"), "image/jpeg"
+    if ext in (".mp3", ".wav", ".ogg"):
+        return sample("sample.mp3"), "audio/mpeg"
+    if ext == ".gif":
+        return TINY_GIF, "image/gif"
+    if ext == ".pdf":
+        return TINY_PDF, "application/pdf"
+    return None
+
+
+def _missing() -> Response:
+    return PlainTextResponse("404 Not Found: this media no longer exists\n", status_code=404)
+
+
+def _text_track(text: str, duration: float, ext: str) -> tuple[bytes, str] | None:
+    """Subtitles for ``.srt``/``.vtt``; any other extension is a sample file of its kind."""
+    if ext in (".srt", ".vtt"):
+        vtt = ext == ".vtt"
+        return subtitles(text, duration, vtt=vtt), ("text/vtt" if vtt else "application/x-subrip")
+    return _by_extension(ext)
+
+
+def _asset_file(asset: Asset) -> tuple[bytes, str]:
+    if asset.kind in _BY_KIND:
+        name, content_type = _BY_KIND[asset.kind]
+        return sample(name), content_type
+    if asset.kind == "pdf":
+        return TINY_PDF, "application/pdf"
+    if asset.kind == "srt":
+        return subtitles("Uploaded subtitles.", 5.0), "application/x-subrip"
+    return asset.head, asset.mime_type
+
+
+def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float) -> tuple[bytes, str] | None:
+    """The bytes and content type behind a media URL, or ``None`` when the resource is gone or unfinished."""
+    if collection == "videos":
+        video = state.videos.get(ident)
+        if video is None or video.status(now) != "completed":
+            return None
+        return _text_track(video.script, video.duration, ext)
+    if collection == "translations":
+        item = state.translations.get(ident)
+        if item is None or item.status(now) != "completed":
+            return None
+        return _text_track(f"Translated into {item.output_language}.", item.duration, ext)
+    if collection == "assets":
+        asset = state.assets.get(ident)
+        if asset is None or asset.status != "completed":
+            return None
+        return _asset_file(asset)
+    if collection == "speech" and ident not in state.speech:
+        return None
+    return _by_extension(ext)
+
+
+async def serve_media(request: Request) -> Response:
+    state = state_of(request)
+    now = state.now()
+    reason = state.media_signer.check(
+        request.url.path, request.query_params.get("expires"), request.query_params.get("signature"), now
+    )
+    if reason is not None:
+        return forbidden(reason)
+    ext = posixpath.splitext(request.path_params["filename"])[1].lower()
+    found = _find(state, request.path_params["collection"], request.path_params["ident"], ext, now)
+    if found is None:
+        return _missing()
+    data, content_type = found
+    return serve_bytes(data, content_type, request.headers.get("range"), head=request.method == "HEAD")
+
+
+routes = [Route("/_media/{collection}/{ident}/{filename}", serve_media, methods=["GET", "HEAD"])]

@@ -1,0 +1,198 @@
+"""The sandbox's resources and bookkeeping: stores, ids, credits, media URLs, look-ups.
+
+``SandboxState`` (state.py) adds webhook events and the tick on top of this base, so that views and
+event builders can read the stores without importing the state that calls them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from . import seed
+from .clock import Clock
+from .config import SandboxConfig
+from .errors import ApiError
+from .faults import FaultInjector
+from .media import Signer
+from .records import (
+    AgentSession,
+    Asset,
+    AvatarGroup,
+    AvatarLook,
+    Delivery,
+    IdempotencyEntry,
+    RecordedRequest,
+    Translation,
+    Video,
+    Voice,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+IDEMPOTENCY_WINDOW = 24 * 3600.0
+
+
+class SandboxStore:
+    """Resources, credits, recorded requests, faults, idempotency records and webhook deliveries.
+
+    Status is computed from ``clock.now()`` whenever it is read.
+    """
+
+    def __init__(self, config: SandboxConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.credits: float = float(config.initial_credits)
+        self.faults = FaultInjector()
+        self.requests: list[RecordedRequest] = []
+        self.deliveries: list[Delivery] = []
+        self.events: list[WebhookEvent] = []
+        self.idempotency: dict[tuple[str, str, str], IdempotencyEntry] = {}
+        self.media_signer = Signer("media")
+        self.upload_signer = Signer("upload")
+        self._counter = 0
+        self._prompt_cache: set[str] = set()
+
+        self.voices: dict[str, Voice] = {}
+        self.groups: dict[str, AvatarGroup] = {}
+        self.looks: dict[str, AvatarLook] = {}
+        self.styles: dict[str, dict[str, Any]] = {}
+        self.templates: dict[str, dict[str, Any]] = {}
+        self.v2_templates: dict[str, dict[str, Any]] = {}
+        self.videos: dict[str, Video] = {}
+        self.sessions: dict[str, AgentSession] = {}
+        self.translations: dict[str, Translation] = {}
+        self.assets: dict[str, Asset] = {}
+        self.endpoints: dict[str, WebhookEndpoint] = {}
+        self.speech: dict[str, dict[str, Any]] = {}
+        self._seed()
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def _seed(self) -> None:
+        for row in seed.voice_rows():
+            voice = Voice(**row)  # type: ignore[arg-type]
+            self.voices[voice.voice_id] = voice
+        for group_row in seed.avatar_rows():
+            group = AvatarGroup(
+                id=str(group_row["id"]),
+                name=str(group_row["name"]),
+                gender=str(group_row["gender"]),
+                default_voice_id=str(group_row["default_voice_id"]),
+                public=True,
+                created_at=seed.SEED_TIME,
+            )
+            self.groups[group.id] = group
+            for look_row in group_row["looks"]:  # type: ignore[attr-defined]
+                look = AvatarLook(
+                    group_id=group.id,
+                    gender=group.gender,
+                    default_voice_id=group.default_voice_id,
+                    public=True,
+                    created_at=seed.SEED_TIME,
+                    ready_at=seed.SEED_TIME,
+                    **look_row,
+                )
+                self.looks[look.id] = look
+        for style in seed.style_rows():
+            self.styles[str(style["style_id"])] = style
+        for template in seed.v3_template_rows():
+            self.templates[str(template["id"])] = template
+        for template in seed.v2_template_rows():
+            self.v2_templates[str(template["template_id"])] = template
+
+    # -- ids, time ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def new_id(self, kind: str, *, prefix: str = "", length: int = 32) -> str:
+        self._counter += 1
+        return prefix + seed.hex_id("sandbox", kind, str(self._counter), length=length)
+
+    # -- credits -----------------------------------------------------------------------------------
+    def charge(self, amount: float, what: str) -> None:
+        """Deduct ``amount`` credits or raise 402 ``insufficient_credit`` (nothing deducted)."""
+        amount = round(float(amount), 4)
+        if amount <= 0:
+            return
+        if self.credits + 1e-9 < amount:
+            raise ApiError(
+                402,
+                "insufficient_credit",
+                f"Your account has {self.credits:g} credits but this {what} requires {amount:g} credits.",
+            )
+        self.credits = round(self.credits - amount, 4)
+
+    # -- media -------------------------------------------------------------------------------------
+    def media_url(self, base_url: str, path: str) -> str:
+        expires = int(self.now() + self.config.media_url_ttl)
+        return self.media_signer.sign(base_url, path, expires)
+
+    def expire_media(self) -> None:
+        """Make every media URL issued so far expired (403 from now on); new GETs mint fresh ones."""
+        self.media_signer.rotate()
+
+    def upload_url(self, base_url: str, asset_id: str) -> str:
+        expires = int(self.now() + self.config.upload_url_ttl)
+        return self.upload_signer.sign(base_url, f"/_uploads/{asset_id}", expires)
+
+    def consent_token(self, group_id: str) -> str:
+        key = hashlib.sha256(b"heygen-sandbox:consent").digest()
+        return hmac.new(key, group_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    # -- lookups -----------------------------------------------------------------------------------
+    def look(self, look_id: str) -> AvatarLook | None:
+        look = self.looks.get(look_id)
+        if look is None or self.groups[look.group_id].deleted:
+            return None
+        return look
+
+    def group(self, group_id: str) -> AvatarGroup | None:
+        group = self.groups.get(group_id)
+        return None if group is None or group.deleted else group
+
+    def group_looks(self, group_id: str) -> list[AvatarLook]:
+        return [look for look in self.looks.values() if look.group_id == group_id]
+
+    def group_status(self, group: AvatarGroup, now: float) -> str | None:
+        if group.public:
+            return None
+        statuses = [look.status(now, group) for look in self.group_looks(group.id)]
+        for status in ("processing", "pending_consent", "failed"):
+            if status in statuses:
+                return status
+        return "completed"
+
+    def video(self, video_id: str, now: float | None = None) -> Video | None:
+        video = self.videos.get(video_id)
+        if video is None or not video.visible(self.now() if now is None else now):
+            return None
+        return video
+
+    def fail_job(self, job_id: str, code: str = "internal_error", message: str = "Rendering failed") -> None:
+        """Test helper: make a video or translation fail now (its fail event fires on the next tick)."""
+        now = self.now()
+        if job_id in self.videos:
+            video = self.videos[job_id]
+            video.failed_at, video.failure_code, video.failure_message = now, code, message
+        elif job_id in self.translations:
+            translation = self.translations[job_id]
+            translation.failed_at, translation.failure_message = now, message
+        elif job_id in self.looks:
+            self.looks[job_id].failure = (code, message)
+        else:
+            raise KeyError(job_id)
+
+    # -- idempotency -------------------------------------------------------------------------------
+    def idempotency_entry(self, key: tuple[str, str, str]) -> IdempotencyEntry | None:
+        entry = self.idempotency.get(key)
+        if entry is not None and self.now() - entry.created_at > IDEMPOTENCY_WINDOW:
+            del self.idempotency[key]
+            return None
+        return entry
+
+    # -- chat prompt cache -------------------------------------------------------------------------
+    def prompt_seen(self, digest: str) -> bool:
+        seen = digest in self._prompt_cache
+        self._prompt_cache.add(digest)
+        return seen
