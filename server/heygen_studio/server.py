@@ -68,13 +68,14 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
         from .sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app
 
         if transport is not None:
-            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL)
+            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL)
         render = settings.heygen_sandbox_render_s
         app = create_app(config=SandboxConfig(
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
             avatar_seconds=render / 2, translation_seconds=render))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
-        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app)
+        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app,
+                      deepseek_stand_in=SANDBOX_BASE_URL)
 
     return wiring
 

@@ -34,7 +34,8 @@ from .schema import compact_tool_schemas
 
 logger = logging.getLogger(__name__)
 
-TOOL_MODULES = ("agent", "videos", "assets", "catalog", "avatars", "account", "scripts", "docs")
+TOOL_MODULES = ("video_agents", "videos", "jobs", "assets", "avatars", "voices", "account", "templates", "translations",
+                "webhooks", "scripts", "docs")
 PACKAGE = Path(__file__).resolve().parents[1]
 MANIFEST = Path(__file__).with_name("manifest.json")
 SCHEMA_SOURCES = ("tools/*.py", "core/models.py", "core/studio.py", "core/scripts.py", "languages.py")
