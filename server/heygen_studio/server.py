@@ -15,7 +15,7 @@ Design contract (after the 2.3-era reference servers):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -59,7 +59,7 @@ def reject_unknown_tools(server: MCPServer[Any]):  # type: ignore[no-untyped-def
     return middleware
 
 
-def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
+def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], Wiring]:
     """How the client reaches HeyGen; built on first use (the sandbox import is not start-up work)."""
 
     def wiring() -> Wiring:
