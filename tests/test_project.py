@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -25,6 +26,28 @@ def test_domain_core_imports_nothing_from_mcp() -> None:
     out = run(sys.executable, "-c", code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_tools_never_import_the_sandbox() -> None:
+    """The adapter reaches the simulator only through ``Wiring`` (server.make_wiring), never by import."""
+    code = ("import importlib, pkgutil, sys, heygen_studio.tools as t; "
+            "names = [m.name for m in pkgutil.iter_modules(t.__path__)]; "
+            "[importlib.import_module('heygen_studio.tools.' + n) for n in names]; "
+            "print(len(names), sorted(m for m in sys.modules if m.startswith('heygen_studio.sandbox')))")
+    out = run(sys.executable, "-c", code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split(" ", 1)[1].strip() == "[]" and int(out.stdout.split()[0]) >= 12
+    tools = ROOT / "server" / "heygen_studio" / "tools"
+    for source in tools.glob("*.py"):  # imports inside functions too, which the run above does not reach
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [f"{'.' * node.level}{node.module or ''}"]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            assert not any(n in ("..sandbox", "heygen_studio.sandbox") or n.startswith(("..sandbox.",
+                           "heygen_studio.sandbox.")) for n in names), f"{source.name}:{node.lineno} imports {names}"
 
 
 def test_bad_setting_stops_with_one_line(tmp_path: Path) -> None:

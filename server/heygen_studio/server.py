@@ -15,7 +15,7 @@ Design contract (after the 2.3-era reference servers):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -63,7 +63,7 @@ def reject_unknown_tools(server: MCPServer[Any]) -> ServerMiddleware[Any]:
     return middleware
 
 
-def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
+def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], Wiring]:
     """How the client reaches HeyGen; built on first use (the sandbox import is not start-up work)."""
 
     def wiring() -> Wiring:
@@ -72,13 +72,14 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
         from .sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app
 
         if transport is not None:
-            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL)
+            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL)
         render = settings.heygen_sandbox_render_s
         app = create_app(config=SandboxConfig(
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
             avatar_seconds=render / 2, translation_seconds=render))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
-        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app)
+        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app,
+                      deepseek_stand_in=SANDBOX_BASE_URL)
 
     return wiring
 

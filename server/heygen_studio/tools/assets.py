@@ -6,17 +6,15 @@ import base64
 import binascii
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 import httpx2
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ..core.errors import NotFoundError
-from ..core.models import MULTIPART_LIMIT_BYTES, UploadedAsset
+from ..core.models import MULTIPART_LIMIT_BYTES, AssetRef, AssetUrl, UploadedAsset
 from ..core.transfer import CHUNK, upload_file
 from . import catalog
 from .common import (
@@ -24,10 +22,13 @@ from .common import (
     READ_ONLY,
     WRITES,
     AppState,
+    Context,
     app,
     check_id,
     check_url,
+    classify_source,
     confine_input,
+    delete,
     is_private_host,
     reports_errors,
 )
@@ -37,8 +38,15 @@ MAX_FETCH_BYTES = 2 * 1024**3
 MAX_BASE64_BYTES = MULTIPART_LIMIT_BYTES
 
 
-async def upload_local(state: AppState, raw_path: str) -> UploadedAsset:
-    return await upload_file(state.client, confine_input(state.settings, raw_path))
+async def resolve_asset(state: AppState, value: str) -> AssetUrl | AssetRef:
+    """A file argument as HeyGen takes it: a URL as is, a local path uploaded first, an asset id checked."""
+    source = classify_source(value)
+    if source == "url":
+        return AssetUrl(url=value)
+    if source == "path":
+        uploaded = await upload_file(state.client, confine_input(state.settings, value))
+        return AssetRef(asset_id=uploaded.asset_id)
+    return AssetRef(asset_id=check_id(value, "asset id"))
 
 
 async def _fetch_to(state: AppState, url: str, dest: Path) -> None:
@@ -66,14 +74,14 @@ async def _fetch_to(state: AppState, url: str, dest: Path) -> None:
 
 
 def _out(asset: UploadedAsset, size: int) -> AssetOut:
-    method = "multipart" if size <= MULTIPART_LIMIT_BYTES else "direct"
+    method: Literal["multipart", "direct"] = "multipart" if size <= MULTIPART_LIMIT_BYTES else "direct"
     return AssetOut(asset_id=asset.asset_id, mime_type=asset.mime_type, size_bytes=asset.size_bytes,
                     method=method, url=asset.url)
 
 
 @reports_errors
 async def upload_asset(
-    ctx: Context,
+    ctx: Context[AppState],
     path: Annotated[str | None, Field(description="A local file inside the allowed folders.")] = None,
     url: Annotated[str | None, Field(description="An http(s) URL to fetch and upload.")] = None,
     base64_data: Annotated[str | None, Field(description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
@@ -107,24 +115,23 @@ async def upload_asset(
 
 
 @reports_errors
-async def list_assets(ctx: Context, limit: catalog.Limit = 10, next_token: catalog.NextToken = None) -> AssetList:
+async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
+                      next_token: catalog.NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
     hg = app(ctx).client
     me = await hg.account.me()
     page = await hg.assets.list(username=me.username, limit=limit, token=next_token)
     rows = [AssetRow(asset_id=a.id, name=a.name, type=a.type, uploaded_at=a.uploaded_at) for a in page.items]
-    return AssetList(items=rows, next_token=page.next_token if page.has_more else None)
+    return AssetList(items=rows, next_token=catalog.next_token_of(page))
 
 
 @reports_errors
-async def delete_asset(ctx: Context, asset_id: Annotated[str, Field(description="The asset to delete.")]) -> Deleted:
+async def delete_asset(ctx: Context[AppState],
+                       asset_id: Annotated[str, Field(description="The asset to delete.")]) -> Deleted:
     """Permanently delete an uploaded asset."""
     aid = check_id(asset_id, "asset_id")
-    try:
-        await app(ctx).client.assets.delete(aid)
-    except NotFoundError:
-        raise ToolError(f"No asset {aid} (already deleted?); list_assets shows what exists.") from None
-    return Deleted(id=aid)
+    return await delete(app(ctx).client.assets.delete(aid), aid,
+                        f"No asset {aid} (already deleted?); list_assets shows what exists.")
 
 
 def register(mcp: MCPServer) -> None:

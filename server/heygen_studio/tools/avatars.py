@@ -1,4 +1,4 @@
-"""Photo avatars and looks (v3): create from a photo, add prompt looks, handle consent.
+"""Avatar tools: find avatars (looks and groups), photo avatars and prompt looks (v3), with consent.
 
 v3 creates a photo avatar (group + first look) in one call; there is no separate training or
 "add motion" step any more (motion is ``motion_prompt`` / ``expressiveness`` on each video).
@@ -9,20 +9,28 @@ repeated call returns the recorded look (with a fresh consent link if one is nee
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ..core.errors import APIStatusError
-from ..core.models import MAX_PROMPT_AVATAR_CHARS, AssetRef, AssetUrl, CreatePhotoAvatar, CreatePromptAvatar
+from ..core.errors import APIStatusError, NotFoundError
+from ..core.models import (
+    MAX_PROMPT_AVATAR_CHARS,
+    AssetRef,
+    AssetUrl,
+    AvatarGroup,
+    AvatarLook,
+    CreatePhotoAvatar,
+    CreatePromptAvatar,
+    Page,
+)
 from ..core.transfer import upload_file
 from . import catalog
-from .common import PAID, AppState, app, check_id, confine_input, reports_errors
-from .jobs import make_job_id
-from .outputs import PhotoAvatarJob
+from .common import PAID, READ_ONLY, AppState, Context, app, check_id, classify_source, confine_input, reports_errors
+from .jobs import make_job_id, next_step
+from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
 
 async def _consent_url(state: AppState, group_id: str | None) -> str | None:
@@ -42,22 +50,91 @@ async def _job(state: AppState, look_id: str, group_id: str | None, *, replayed:
     consent = None
     if status in ("pending_consent", "processing"):
         consent = await _consent_url(state, group_id)
-    if status == "pending_consent" or consent:
-        step = (f"Ask the person in the photo to open consent_url and approve, then wait_for_job('{job_id}')."
-                if consent else "Consent is needed: call create_photo_avatar again shortly for the link.")
-    elif status == "completed":
-        step = f"Ready: create_avatar_video(avatar_id='{look_id}', ...)."
-    elif status == "failed":
-        step = "Creation failed; try a clearer, front-facing photo (a new photo is charged again)."
-    else:
-        step = f"Processing; call wait_for_job('{job_id}')."
     return PhotoAvatarJob(job_id=job_id, look_id=look_id, group_id=group_id, status=status, consent_url=consent,
-                          replayed=replayed, next_step=step)
+                          replayed=replayed, next_step=next_step("look", status, job_id, consent_url=bool(consent)))
+
+
+def look_row(look: AvatarLook) -> AvatarRow:
+    return AvatarRow(id=look.id, name=look.name, kind="look", type=look.avatar_type, gender=look.gender,
+                     group_id=look.group_id, engines=look.supported_api_engines or None,
+                     orientation=look.preferred_orientation,
+                     default_voice_id=look.default_voice_id, status=look.status)
+
+
+def group_row(group: AvatarGroup) -> AvatarRow:
+    return AvatarRow(id=group.id, name=group.name, kind="group", gender=group.gender,
+                     default_voice_id=group.default_voice_id, status=group.status, looks=group.looks_count)
+
+
+@reports_errors
+async def list_avatars(
+    ctx: Context[AppState],
+    kind: Annotated[Literal["looks", "groups"], Field(description="looks (usable as avatar_id) or groups.")] = "looks",
+    ownership: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your own.")] = None,
+    avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
+    group_id: Annotated[str | None, Field(description="Only looks of this group.")] = None,
+    name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
+    limit: catalog.Limit = 10,
+    next_token: catalog.NextToken = None,
+) -> AvatarList:
+    """Find avatars: compact rows of looks (id = avatar_id for videos) or groups."""
+    state = app(ctx)
+    hg = state.client
+    matches = catalog.name_matcher(name)
+    if kind == "groups":
+        async def fetch_groups(token: str | None) -> Page[Any]:
+            return await hg.avatars.list_groups(ownership=ownership, limit=50, token=token)
+
+        rows, nxt = await catalog.window(state, ("groups", ownership), fetch_groups, next_token=next_token,
+                                         limit=limit, keep=lambda g: matches(g.name))
+        return AvatarList(items=[group_row(g) for g in rows], next_token=nxt)
+    if group_id:
+        check_id(group_id, "group_id")
+
+    async def fetch_looks(token: str | None) -> Page[Any]:
+        return await hg.avatars.list_looks(group_id=group_id, avatar_type=avatar_type, ownership=ownership,
+                                           limit=50, token=token)
+
+    rows, nxt = await catalog.window(state, ("looks", ownership, avatar_type, group_id), fetch_looks,
+                                     next_token=next_token, limit=limit, keep=lambda look: matches(look.name))
+    return AvatarList(items=[look_row(look) for look in rows], next_token=nxt)
+
+
+@reports_errors
+async def get_avatar(
+    ctx: Context[AppState],
+    avatar_id: Annotated[str, Field(description="A look id or a group id.")],
+) -> AvatarInfo:
+    """Details and status of one avatar look, or of a group with its looks."""
+    state = app(ctx)
+    check_id(avatar_id, "avatar_id")
+    hg = state.client
+    try:
+        look = await hg.avatars.get_look(avatar_id)
+    except NotFoundError:
+        look = None
+    if look is not None:
+        state.cache.put(("look", look.id), look)
+        failure = (look.error or {}).get("message") if look.status == "failed" else None
+        return AvatarInfo(id=look.id, kind="look", name=look.name, status=look.status, type=look.avatar_type,
+                          gender=look.gender, group_id=look.group_id, engines=look.supported_api_engines or None,
+                          orientation=look.preferred_orientation,
+                          default_voice_id=look.default_voice_id, preview_image_url=look.preview_image_url,
+                          failure=failure, next_step=catalog.look_step(look))
+    try:
+        group = await hg.avatars.get_group(avatar_id)
+    except NotFoundError:
+        raise ToolError(f"No avatar look or group '{avatar_id}'; try list_avatars(name='…').") from None
+    looks = await hg.avatars.list_looks(group_id=group.id, limit=20)
+    return AvatarInfo(id=group.id, kind="group", name=group.name, status=group.status, gender=group.gender,
+                      default_voice_id=group.default_voice_id, preview_image_url=group.preview_image_url,
+                      looks=[look_row(lk) for lk in looks.items],
+                      next_step="Use one of the looks' ids as avatar_id.")
 
 
 @reports_errors
 async def create_photo_avatar(
-    ctx: Context,
+    ctx: Context[AppState],
     photo: Annotated[str, Field(description="A local image path, an http(s) URL, or an asset id.")],
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
     group_id: Annotated[str | None, Field(description="Add the photo as a new look of this existing group.")] = None,
@@ -68,10 +145,11 @@ async def create_photo_avatar(
     if group_id:
         check_id(group_id, "group_id")
     local = None
-    if photo.startswith(("http://", "https://")):
+    given = classify_source(photo)
+    if given == "url":
         fingerprint = hashlib.sha256(photo.encode()).hexdigest()
         source: AssetUrl | AssetRef = AssetUrl(url=photo)
-    elif "/" in photo or "\\" in photo or "." in photo:
+    elif given == "path":
         local = confine_input(state.settings, photo)
         digest = hashlib.sha256()
         with local.open("rb") as fh:
@@ -104,7 +182,7 @@ async def create_photo_avatar(
 
 @reports_errors
 async def create_avatar_look(
-    ctx: Context,
+    ctx: Context[AppState],
     avatar_id: Annotated[str, Field(description="An existing look to base the new look on (same person).")],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_AVATAR_CHARS,
                                  description="What changes: outfit, setting, pose, style.")],
@@ -122,5 +200,7 @@ async def create_avatar_look(
 
 
 def register(mcp: MCPServer) -> None:
+    mcp.tool(annotations=READ_ONLY)(list_avatars)
+    mcp.tool(annotations=READ_ONLY)(get_avatar)
     mcp.tool(annotations=PAID)(create_photo_avatar)
     mcp.tool(annotations=PAID)(create_avatar_look)

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from mcp.server.mcpserver import Context
@@ -21,11 +21,12 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
-from ..core.errors import HeyGenError
+from ..core.errors import HeyGenError, NotFoundError
 from ..settings import Settings
+from .outputs import Deleted
 from .state import AppState
 
-__all__ = ["AppState"]
+__all__ = ["AppState", "Context"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,8 +43,39 @@ LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idem
 ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
 
 
-def app(ctx: Context) -> AppState:
-    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+Source = Literal["url", "path", "asset"]
+
+
+def app(ctx: Context[AppState]) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def classify_source(value: str) -> Source:
+    """Whether a file argument is an http(s) URL, a local path or a HeyGen asset id.
+
+    A path has a folder separator or a file extension; HeyGen asset ids have neither.
+    """
+    if value.startswith(("http://", "https://")):
+        return "url"
+    if "/" in value or "\\" in value or Path(value).suffix:
+        return "path"
+    return "asset"
+
+
+def url_or_asset(value: str | None) -> tuple[str | None, str | None]:
+    """Split a 'URL or asset id' argument into (url, asset_id), for fields that take either."""
+    if not value:
+        return None, None
+    return (value, None) if classify_source(value) == "url" else (None, value)
+
+
+async def delete(remove: Awaitable[Any], item_id: str, missing: str) -> Deleted:
+    """Run a DELETE; a 404 becomes ``missing`` (the model's next step) instead of an API error."""
+    try:
+        await remove
+    except NotFoundError:
+        raise ToolError(missing) from None
+    return Deleted(id=item_id)
 
 
 def format_validation(exc: ValidationError) -> str:

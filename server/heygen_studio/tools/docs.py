@@ -7,15 +7,16 @@ reference is never dumped whole into a tool result unless it is asked for by nam
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the test extras
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
@@ -33,6 +34,7 @@ from ..docs import docs_root
 from ..languages import LANGUAGES
 from .common import LOCAL_READ
 
+T = TypeVar("T")
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n?", re.S)
 COMPLETIONS: dict[str, list[str]] = {
     "language": sorted({*LANGUAGES, *LANGUAGES.values()}),
@@ -59,6 +61,10 @@ def _summary(text: str, fallback: str) -> tuple[str, str]:
     paragraph = next((ln.strip() for ln in body.splitlines()
                       if ln.strip() and not ln.startswith(("#", "<!--", "```", "|", "-"))), "")
     return title, paragraph[:200]
+
+
+def _reference_text(topic: str) -> str:
+    return references()[topic].text
 
 
 def _read(name: str) -> str:
@@ -104,6 +110,10 @@ def prompt_files() -> dict[str, PromptFile]:
         out[name] = PromptFile(name, str(meta.get("title") or name), str(meta.get("description") or ""), args,
                                text[match.end():] if match else text, text)
     return out
+
+
+def _render_prompt_kwargs(spec: PromptFile, **values: Any) -> str:
+    return render_prompt(spec, values)
 
 
 def render_prompt(spec: PromptFile, values: dict[str, Any]) -> str:
@@ -193,6 +203,12 @@ async def read_reference(
     return ReferenceOut(topics=topics, sections=out, truncated=truncated)
 
 
+def _found(table: dict[str, T], key: str, what: str, plural: str) -> T:
+    if key not in table:
+        raise ResourceNotFoundError(f"No {what} '{key}'; {plural}: {', '.join(sorted(table))}")
+    return table[key]
+
+
 def register_content(mcp: MCPServer) -> None:
     """Resources, prompts and completions (always registered at start-up; cheap)."""
 
@@ -204,29 +220,24 @@ def register_content(mcp: MCPServer) -> None:
     for doc in references().values():
         mcp.add_resource(FunctionResource(
             uri=f"heygen://references/{doc.name}", name=doc.name, title=doc.title, description=doc.description,
-            mime_type="text/markdown", fn=lambda name=doc.name: references()[name].text))
+            mime_type="text/markdown", fn=functools.partial(_reference_text, doc.name)))
 
     @mcp.resource("heygen://references/{topic}", name="reference", title="A HeyGen reference",
                   description="One reference by topic (completes topic names).", mime_type="text/markdown")
     def reference(topic: str) -> str:
-        doc = references().get(topic)
-        if doc is None:
-            raise ResourceNotFoundError(f"No reference '{topic}'; topics: {', '.join(sorted(references()))}")
-        return doc.text
+        return _found(references(), topic, "reference", "topics").text
 
     @mcp.resource("heygen://prompts/{name}", name="prompt-file", title="A prompt template",
                   description="The source of one MCP prompt.", mime_type="text/markdown")
     def prompt_source(name: str) -> str:
-        spec = prompt_files().get(name)
-        if spec is None:
-            raise ResourceNotFoundError(f"No prompt '{name}'; prompts: {', '.join(sorted(prompt_files()))}")
-        return spec.text
+        return _found(prompt_files(), name, "prompt", "prompts").text
 
     for spec in prompt_files().values():
         mcp.add_prompt(Prompt(name=spec.name, title=spec.title, description=spec.description,
-                              arguments=spec.arguments, fn=lambda spec=spec, **values: render_prompt(spec, values)))
+                              arguments=spec.arguments, fn=functools.partial(_render_prompt_kwargs, spec),
+                              context_kwarg=None))
 
-    @mcp.completion()
+    @mcp.completion()  # type: ignore[untyped-decorator, no-untyped-call]  # unannotated in mcp 2.3
     async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
                        context: CompletionContext | None) -> Completion | None:
         prefix = argument.value.lower()

@@ -1,4 +1,4 @@
-"""Jobs: ids that say what they are, one-poll status per kind, and the bounded wait.
+"""Jobs: ids that say what they are, the next step for each state, one poll per kind, the bounded wait.
 
 A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look). A raw id is
 looked up in the job journal, and otherwise treated as a HeyGen video id. Waiting only ever
@@ -10,15 +10,18 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Annotated, cast
 
 import anyio
+from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
 
 from ..core.errors import NotFoundError
 from ..core.journal import JOB_KINDS, JobKind
-from .common import AppState, check_id
-from .outputs import JobStatus
+from ..core.models import Video
+from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .outputs import JobList, JobRow, JobStatus
 
 TERMINAL = {"completed", "failed"}
 STALLED = {"pending_consent", "waiting_for_input"}  # waiting on a person, not on HeyGen
@@ -66,6 +69,42 @@ async def video_id_for(state: AppState, job_id: str) -> str:
     raise ToolError(f"{job_id} is a {kind} job, not a video; use the tool for that kind.")
 
 
+FAILED_STEP: dict[JobKind, str] = {
+    "video": "The render failed; fix the cause (see failure) and create the video again (that is charged again).",
+    "agent": "The session failed; read get_agent_session for the agent's messages, then start a new session.",
+    "translation": "Translation failed; check the source video and language, then translate again.",
+    "look": "Avatar creation failed; try a clearer, front-facing photo (a new photo is charged again).",
+}
+
+
+def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None = None,
+              consent_url: bool = False) -> str:
+    """What the model should do next about a job in ``status``: the one wording every tool returns.
+
+    ``waited_s``: a bounded wait ran out after that long. ``consent_url``: the answer carries a consent link.
+    """
+    raw = job_id.removeprefix(f"{kind}:")
+    if status == "completed":
+        if kind == "look":
+            return f"Ready: create_avatar_video(avatar_id='{raw}', ...)."
+        what = "the translated video" if kind == "translation" else "the MP4"
+        return f"Done: download_video('{job_id}') saves {what}."
+    if status == "failed":
+        return FAILED_STEP[kind]
+    if consent_url:
+        return f"Ask the person in the photo to open consent_url and approve, then wait_for_job('{job_id}')."
+    if status == "pending_consent":
+        return ("Waiting for consent: call create_photo_avatar again with the same photo for the consent_url, "
+                f"have the person approve, then wait_for_job('{job_id}').")
+    if status == "waiting_for_input":
+        return "The agent asks something: read get_agent_session, then answer with reply_to_agent."
+    if waited_s is not None:
+        return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
+                "the job keeps running. Do not create it again.")
+    then = f"use avatar_id='{raw}'" if kind == "look" else f"download_video('{job_id}')"
+    return f"Call wait_for_job('{job_id}'), then {then}. Do not create it again."
+
+
 def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:
     """An estimate: HeyGen reports no progress for videos. It nears 95% as the expected time passes."""
     if status == "completed":
@@ -82,31 +121,20 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
     job_id = make_job_id(kind, raw_id)
     try:
         if kind == "video":
-            v = await hg.videos.get(raw_id)
             expected = (state.journal.get(raw_id) or {}).get("expected_s")
-            return _video_status(job_id, v.id, v.status, v.created_at, v.video_url, v.failure_code,
-                                 v.failure_message, expected)
+            return _video_status(job_id, kind, await hg.videos.get(raw_id), expected)
         if kind == "agent":
             s = await hg.video_agents.get(raw_id)
-            if s.status == "failed":
-                error = next((m.content for m in s.messages if m.type == "error"), None)
-                return JobStatus(job_id=job_id, kind=kind, status="failed", done=True, progress=100,
-                                 video_id=s.video_id, failure=error or "the agent session failed",
-                                 next_step="Read get_agent_session for the agent's messages, then start a new session.")
-            if s.status == "waiting_for_input":
-                return JobStatus(job_id=job_id, kind=kind, status=s.status, done=False,
-                                 progress=float(s.progress or 0), video_id=s.video_id,
-                                 next_step="The agent asks something: see get_agent_session; answer: reply_to_agent.")
             if s.video_id and s.status in ("generating", "completed"):
-                v = await hg.videos.get(s.video_id)
-                status = _video_status(job_id, v.id, v.status, v.created_at, v.video_url, v.failure_code,
-                                       v.failure_message)
-                status.kind = "agent"
+                status = _video_status(job_id, kind, await hg.videos.get(s.video_id))
                 status.progress = max(status.progress, float(s.progress or 0)) if not status.done else 100.0
                 return status
-            return JobStatus(job_id=job_id, kind=kind, status=s.status, done=False,
-                             progress=float(s.progress or 0), video_id=s.video_id,
-                             next_step=f"Still {s.status}; call wait_for_job('{job_id}') again.")
+            error = next((m.content for m in s.messages if m.type == "error"), None)
+            return JobStatus(job_id=job_id, kind=kind, status=s.status, done=s.status == "failed",
+                             progress=100.0 if s.status == "failed" else float(s.progress or 0),
+                             video_id=s.video_id,
+                             failure=(error or "the agent session failed") if s.status == "failed" else None,
+                             next_step=next_step(kind, s.status, job_id))
         if kind == "translation":
             t = await hg.translations.get(raw_id)
             done = t.status in TERMINAL
@@ -114,24 +142,14 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
                 job_id=job_id, kind=kind, status=t.status, done=done,
                 progress=100.0 if done else (10.0 if t.status == "pending" else 50.0),
                 video_url=t.video_url, failure=t.failure_message if t.status == "failed" else None,
-                next_step=(f"Translated video ready: download_video('{job_id}')." if t.status == "completed"
-                           else "Translation failed; check the source video and language, then translate again."
-                           if t.status == "failed" else f"Call wait_for_job('{job_id}') again."),
+                next_step=next_step(kind, t.status, job_id),
             )
         look = await hg.avatars.get_look(raw_id)
-        status = look.status or "completed"
-        failure = (look.error or {}).get("message") if status == "failed" else None
-        if status == "pending_consent":
-            step = ("Waiting for consent: open the consent_url from create_photo_avatar (call it again with the same "
-                    "photo to get the link), then wait again.")
-        elif status == "completed":
-            step = f"Ready: use avatar_id='{raw_id}' in create_avatar_video."
-        elif status == "failed":
-            step = "Avatar creation failed; try a clearer, front-facing photo."
-        else:
-            step = f"Still {status}; call wait_for_job('{job_id}') again."
-        return JobStatus(job_id=job_id, kind=kind, status=status, done=status in TERMINAL,
-                         progress=100.0 if status in TERMINAL else 50.0, failure=failure, next_step=step)
+        status_text = look.status or "completed"
+        failure = (look.error or {}).get("message") if status_text == "failed" else None
+        return JobStatus(job_id=job_id, kind=kind, status=status_text, done=status_text in TERMINAL,
+                         progress=100.0 if status_text in TERMINAL else 50.0, failure=failure,
+                         next_step=next_step(kind, status_text, job_id))
     except NotFoundError:
         raise ToolError(
             f"{job_id} was not found at HeyGen (deleted, or not an id of that kind). List videos or sessions to "
@@ -139,18 +157,19 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
         ) from None
 
 
-def _video_status(job_id: str, video_id: str, status: str, created_at: int | None, url: str | None,
-                  code: str | None, message: str | None, expected_s: float | None = None) -> JobStatus:
-    if status == "completed":
-        step = f"Done: download_video('{job_id}') saves the MP4."
-    elif status == "failed":
-        step = "The render failed; fix the cause below and create the video again (that is charged again)."
-    else:
-        step = f"Still {status}; call wait_for_job('{job_id}') again. Do not create it again."
-    failure = f"{code}: {message}" if status == "failed" and code else (message if status == "failed" else None)
-    return JobStatus(job_id=job_id, kind="video", status=status, done=status in TERMINAL,
-                     progress=_video_progress(created_at, status, expected_s), video_id=video_id, video_url=url,
-                     failure=failure, next_step=step)
+def video_failure(video: Video) -> str | None:
+    """``code: message`` of a failed render (None unless it failed)."""
+    if video.status != "failed":
+        return None
+    return f"{video.failure_code}: {video.failure_message}" if video.failure_code else video.failure_message
+
+
+def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | None = None) -> JobStatus:
+    """A video's state, under the job id the model holds (a video job, or the agent session that made it)."""
+    return JobStatus(job_id=job_id, kind=kind, status=video.status, done=video.status in TERMINAL,
+                     progress=_video_progress(video.created_at, video.status, expected_s), video_id=video.id,
+                     video_url=video.video_url, failure=video_failure(video),
+                     next_step=next_step("video", video.status, job_id))
 
 
 async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progress) -> JobStatus:
@@ -176,6 +195,44 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
         raise ToolError(f"HeyGen did not answer within {max_wait_s:g} s; call wait_for_job('{job_id}') again.")
     status.waited_s = round(time.monotonic() - started, 2)
     if not status.done and status.status not in STALLED:
-        status.next_step = (f"Not finished after {status.waited_s:g} s (renders take minutes). Call "
-                            f"wait_for_job('{status.job_id}') again; the job keeps running. Do not create it again.")
+        status.next_step = next_step(kind, status.status, status.job_id, waited_s=status.waited_s)
     return status
+
+
+@reports_errors
+async def wait_for_job(
+    ctx: Context[AppState],
+    job_id: Annotated[str, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
+    max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
+) -> JobStatus:
+    """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.
+    Returns the current state; if not done, call again. Never resubmits."""
+
+    async def report(progress: float, message: str) -> None:
+        await ctx.report_progress(progress, total=100, message=message)
+
+    return await wait(app(ctx), job_id, max_wait_s, report)
+
+
+@reports_errors
+async def list_jobs(
+    ctx: Context[AppState],
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+) -> JobList:
+    """Jobs this server submitted, newest first (from its local journal): recover a lost job_id."""
+    seen: set[str] = set()
+    rows = []
+    for entry in app(ctx).journal.recent(200):
+        kind = entry.get("kind")
+        if not entry.get("job_id") or kind not in (*JOB_KINDS, "produce"):
+            continue  # plans written before a paid call, and uploads, are not jobs
+        job_id = make_job_id(cast(JobKind, kind), entry["job_id"]) if kind in JOB_KINDS else entry["job_id"]
+        if job_id not in seen:
+            seen.add(job_id)
+            rows.append(JobRow(job_id=job_id, title=entry.get("title"), created_at=int(entry["created_at"])))
+    return JobList(items=rows[:limit])
+
+
+def register(mcp: MCPServer) -> None:
+    mcp.tool(annotations=READ_ONLY)(wait_for_job)
+    mcp.tool(annotations=LOCAL_READ)(list_jobs)

@@ -131,7 +131,7 @@ class AvatarRow(BaseModel):
     gender: str | None = None
     group_id: str | None = None
     engines: list[str] | None = None
-    orientation: str | None = Field(None, description="The look's preferred orientation.")
+    orientation: str | None = Field(default=None, description="The look's preferred orientation.")
     default_voice_id: str | None = None
     status: str | None = None
     looks: int | None = None

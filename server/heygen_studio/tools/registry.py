@@ -41,7 +41,8 @@ from .schema import compact
 
 logger = logging.getLogger(__name__)
 
-TOOL_MODULES = ("agent", "videos", "assets", "catalog", "avatars", "account", "scripts", "docs")
+TOOL_MODULES = ("video_agents", "videos", "jobs", "assets", "avatars", "voices", "account", "templates", "translations",
+                "webhooks", "scripts", "docs")
 MANIFEST = Path(__file__).with_name("manifest.json")
 FORMAT = 2
 

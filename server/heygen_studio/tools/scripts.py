@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context, Resolve, Sample
+from mcp.server.mcpserver import Resolve, Sample
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 from pydantic import BaseModel, Field
 
-from ..core.models import CreateAgentSession, CreateAvatarVideo
+from ..core.models import AspectRatio, CreateAgentSession, CreateAvatarVideo
 from ..core.scripts import (
     SYSTEM_PROMPT,
     Script,
@@ -34,14 +33,21 @@ from ..core.scripts import (
     parse_script,
 )
 from ..core.studio import Scene, build_v2
-from ..core.transfer import download
+from ..languages import language_name
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, app, confine_output, reports_errors
-from .jobs import make_job_id, poll_once, wait
+from .common import PAID, READ_ONLY, AppState, Context, app, reports_errors
+from .jobs import make_job_id, wait
+from .videos import save_video
+
+if TYPE_CHECKING:
+    import httpx2
 
 Duration = Annotated[int, Field(ge=5, le=600, description="Target length in seconds.")]
 Language = Annotated[str, Field(min_length=2, max_length=20, description="Language code or name, e.g. 'en', 'de'.")]
 Route = Literal["avatar", "studio", "agent"]
+Orientation = Literal["landscape", "portrait"]
+Stage = Literal["rendering", "done", "failed", "waiting_for_input"]
+DraftSource = Literal["deepseek", "sandbox", "journal"]
 ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes", "agent": "agent-brief"}
 
 
@@ -49,7 +55,7 @@ class Drafted(BaseModel):
     """What the resolver hands the tool: model text, or a script already in the journal."""
 
     text: str = ""
-    source: Literal["deepseek", "sandbox", "journal"] = "deepseek"
+    source: DraftSource = "deepseek"
     model: str = ""
     usage: Usage | None = None
     script: dict[str, Any] | None = None
@@ -63,7 +69,7 @@ class ScriptOut(Script):
 
 
 class Produced(BaseModel):
-    stage: Literal["rendering", "done", "failed", "waiting_for_input"]
+    stage: Stage
     job_id: str
     video_id: str | None = None
     path: str | None = None
@@ -84,41 +90,42 @@ def _produce_key(brief: str, route: str, avatar_id: str | None, voice_id: str | 
     return "produce:" + hashlib.sha256(payload.encode()).hexdigest()[:40]
 
 
-async def _draft(state: AppState, ctx: Context, req: ScriptRequest, model: str | None) -> Drafted | Sample:
+async def _draft(state: AppState, ctx: Context[AppState], req: ScriptRequest, model: str | None) -> Drafted | Sample:
     settings = state.settings
+    model = model or settings.deepseek_model
+
+    async def complete(api_key: str, base_url: str, wire: httpx2.AsyncBaseTransport | None,
+                       source: DraftSource) -> Drafted:
+        text, usage, used = await deepseek_complete(req, api_key=api_key, base_url=base_url, model=model,
+                                                    transport=wire)
+        return Drafted(text=text, source=source, model=used, usage=usage)
+
     if settings.deepseek_api_key is not None:
         key = settings.deepseek_api_key.get_secret_value()
-        base_url, wire, source = settings.deepseek_base_url, None, "deepseek"
-        if settings.heygen_sandbox:  # offline: the sandbox's DeepSeek stand-in answers
-            from ..sandbox import SANDBOX_BASE_URL
-
-            base_url, wire = SANDBOX_BASE_URL, state.transport
-        text, usage, used = await deepseek_complete(req, api_key=key, base_url=base_url,
-                                                    model=model or settings.deepseek_model, transport=wire)
-        return Drafted(text=text, source=source, model=used, usage=usage)  # type: ignore[arg-type]
+        stand_in = state.wired.deepseek_stand_in  # offline: the sandbox's DeepSeek stand-in answers
+        if stand_in is not None:
+            return await complete(key, stand_in, state.transport, "deepseek")
+        return await complete(key, settings.deepseek_base_url, None, "deepseek")
     caps = ctx.client_capabilities
     if caps is not None and caps.sampling is not None:
         return Sample([SamplingMessage(role="user", content=TextContent(type="text", text=req.user_message()))],
                       system_prompt=SYSTEM_PROMPT, max_tokens=4000, temperature=0.7)
-    if settings.heygen_sandbox:
-        from ..sandbox import SANDBOX_BASE_URL
-
-        text, usage, used = await deepseek_complete(req, api_key="sandbox-key", base_url=SANDBOX_BASE_URL,
-                                                    model=model or settings.deepseek_model, transport=state.transport)
-        return Drafted(text=text, source="sandbox", model=used, usage=usage)
+    stand_in = state.wired.deepseek_stand_in
+    if stand_in is not None:
+        return await complete("sandbox-key", stand_in, state.transport, "sandbox")
     raise ToolError("No script model: set DEEPSEEK_API_KEY (any OpenAI-compatible endpoint via DEEPSEEK_BASE_URL), "
                     "or use an MCP client that supports sampling, or write the script yourself.")
 
 
 async def draft_for_write(topic: str, duration_s: int, language: str, tone: str | None, audience: str | None,
-                          format: ScriptFormat, model: str | None, ctx: Context) -> Drafted | Sample:
+                          format: ScriptFormat, model: str | None, ctx: Context[AppState]) -> Drafted | Sample:
     req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
                         format=format)
     return await _draft(app(ctx), ctx, req, model)
 
 
 async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
-                            orientation: str, language: str, ctx: Context) -> Drafted | Sample:
+                            orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
     previous = state.journal.find_by_key(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation,
                                                       language))
@@ -139,7 +146,7 @@ def _unpack(draft: Drafted | CreateMessageResult, req: ScriptRequest) -> tuple[S
 
 @reports_errors
 async def write_script(
-    ctx: Context,
+    ctx: Context[AppState],
     topic: Annotated[str, Field(min_length=3, max_length=4000, description="Topic or brief.")],
     draft: Annotated[Any, Resolve(draft_for_write)],
     duration_s: Duration = 60,
@@ -159,7 +166,8 @@ async def write_script(
     step = {"scenes": "create_studio_video with one scene per item (or produce_video).",
             "single": "create_avatar_video with script = the scene text.",
             "agent-brief": "create_agent_video with prompt = brief."}[format]
-    return ScriptOut(**script.model_dump(), source=source, model=used, usage=usage, next_step=step)  # type: ignore[arg-type]
+    return ScriptOut.model_validate({**script.model_dump(), "source": source, "model": used, "usage": usage,
+                                     "next_step": step})
 
 
 async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None,
@@ -177,7 +185,7 @@ async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None
     if voice_id:
         await catalog.require_voice(state, voice_id)
     else:
-        lang = catalog.language_name(language)
+        lang = language_name(language)
         voices = (await state.client.voices.list(language=lang, limit=20)).items
         if not voices:
             raise ToolError(f"No voice for language {language!r}; pass voice_id (see list_voices).")
@@ -189,12 +197,12 @@ async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None
 
 
 async def _submit(state: AppState, route: Route, script: Script, avatar_id: str, voice_id: str,
-                  orientation: str) -> str:
-    aspect = "9:16" if orientation == "portrait" else "16:9"
+                  orientation: Orientation) -> str:
+    aspect: AspectRatio = "9:16" if orientation == "portrait" else "16:9"
     if route == "agent":
         session = await state.client.video_agents.create(CreateAgentSession(
             prompt=script.brief or script.scenes[0].text, avatar_id=avatar_id, voice_id=voice_id,
-            orientation=orientation))  # type: ignore[arg-type]
+            orientation=orientation))
         return make_job_id("agent", session.session_id)
     if route == "avatar":
         text = " ".join(s.text for s in script.scenes)
@@ -205,20 +213,20 @@ async def _submit(state: AppState, route: Route, script: Script, avatar_id: str,
         return make_job_id("video", created.video_id)
     scenes = [Scene(avatar_id=avatar_id, voice_id=voice_id, script=s.text) for s in script.scenes]
     created = await state.client.videos.create_studio_v2(build_v2(
-        scenes, title=script.title, resolution="1080p", aspect_ratio=aspect, captions=False))  # type: ignore[arg-type]
+        scenes, title=script.title, resolution="1080p", aspect_ratio=aspect, captions=False))
     return make_job_id("video", created.video_id)
 
 
 @reports_errors
 async def produce_video(
-    ctx: Context,
+    ctx: Context[AppState],
     brief: Annotated[str, Field(min_length=3, max_length=4000, description="What the video is about.")],
     draft: Annotated[Any, Resolve(draft_for_produce)],
     route: Annotated[Route, Field(description="avatar: one presenter; studio: scenes; agent: Video Agent.")] = "avatar",
     avatar_id: Annotated[str | None, Field(description="Default: a public avatar (named in the answer).")] = None,
     voice_id: Annotated[str | None, Field(description="Default: a voice in the script's language.")] = None,
     duration_s: Annotated[int, Field(ge=5, le=300)] = 30,
-    orientation: Literal["landscape", "portrait"] = "landscape",
+    orientation: Orientation = "landscape",
     language: Language = "en",
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
 ) -> Produced:
@@ -252,36 +260,29 @@ async def produce_video(
         await ctx.report_progress(15 + progress * 0.8, total=100, message=f"rendering: {message}")
 
     status = await wait(state, job_id, max_wait_s, report)
-    base = dict(job_id=job_id, video_id=status.video_id, title=script.title, route=route,
-                script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id, resumed=resumed,
-                note=note)
+
+    def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
+        return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,
+                        route=route, script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id,
+                        resumed=resumed, note=note, failure=failure, next_step=step)
+
     if status.status == "failed":
-        return Produced(stage="failed", failure=status.failure, next_step=status.next_step, **base)
+        return answer("failed", status.next_step, failure=status.failure)
     if not status.done:
-        stage = "waiting_for_input" if status.status == "waiting_for_input" else "rendering"
-        return Produced(stage=stage, next_step=(
-            "Still rendering. Call produce_video again with the same arguments to resume (nothing is paid again), "
-            f"or wait_for_job('{job_id}') then download_video('{job_id}')."), **base)
-    return await _finish(state, ctx, status.video_id or "", base)
+        stage: Stage = "waiting_for_input" if status.status == "waiting_for_input" else "rendering"
+        return answer(stage, "Still rendering. Call produce_video again with the same arguments to resume (nothing "
+                      f"is paid again), or wait_for_job('{job_id}') then download_video('{job_id}').")
 
+    async def downloading(progress: float, message: str) -> None:
+        await ctx.report_progress(96 + progress * 0.03, total=100, message=message)
 
-async def _finish(state: AppState, ctx: Context, video_id: str, base: dict[str, Any]) -> Produced:
-    dest = confine_output(state.settings, f"{video_id}.mp4")
-    if not dest.is_file():  # a resumed call may find the file already saved
-        video = await state.client.videos.get(video_id)
-
-        async def refresh() -> str:
-            return (await state.client.videos.get(video_id)).video_url or ""
-
-        await ctx.report_progress(96, total=100, message="downloading")
-        await download(state.client.http.client, video.video_url or "", dest, refresh_url=refresh)
+    video_id = status.video_id or ""  # a resumed call may find the file already saved
+    saved, _ = await save_video(state, make_job_id("video", video_id), downloading, filename=f"{video_id}.mp4",
+                                keep_existing=True)
     await ctx.report_progress(100, total=100, message="done")
-    return Produced(stage="done", path=str(Path(dest)), next_step=f"The video is at {dest}.", **base)
+    return answer("done", f"The video is at {saved.path}.", path=saved.path)
 
 
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=READ_ONLY)(write_script)
     mcp.tool(annotations=PAID)(produce_video)
-
-
-__all__ = ["poll_once", "register"]

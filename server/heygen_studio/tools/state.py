@@ -16,12 +16,14 @@ from ..core.journal import JobJournal
 from ..settings import Settings
 
 if TYPE_CHECKING:
+    import httpx2
+
     from ..core.client import HeyGenClient
 
 
 @dataclass
 class TTLCache:
-    """A small time-boxed cache for catalogue pages (avatars, voices, styles, templates)."""
+    """A small time-boxed cache for catalog pages (avatars, voices, styles, templates)."""
 
     ttl_s: float = 300.0
     _items: dict[Any, tuple[float, Any]] = field(default_factory=dict)
@@ -40,11 +42,16 @@ class TTLCache:
 
 @dataclass
 class Wiring:
-    """What the client talks to: its transport (None = the network) and base URL."""
+    """What the tools talk to, decided by ``server.make_wiring`` (the adapter never imports the sandbox).
 
-    transport: Any
+    ``transport`` (None = the network) and ``base_url`` reach HeyGen. ``deepseek_stand_in`` is the base
+    URL of the sandbox's DeepSeek stand-in, on the same transport (None = the real DEEPSEEK_BASE_URL).
+    """
+
+    transport: httpx2.AsyncBaseTransport | None
     base_url: str
     sandbox: Any = None
+    deepseek_stand_in: str | None = None
 
 
 @dataclass
@@ -64,13 +71,9 @@ class AppState:
         return self._wired
 
     @property
-    def transport(self) -> Any:
+    def transport(self) -> httpx2.AsyncBaseTransport | None:
         """The HeyGen wire; in sandbox mode the DeepSeek stand-in is on it too."""
         return self.wired.transport
-
-    @property
-    def sandbox(self) -> Any:
-        return self.wired.sandbox
 
     @property
     def client(self) -> HeyGenClient:

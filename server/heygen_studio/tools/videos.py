@@ -1,53 +1,52 @@
-"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, waiting, download."""
+"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, download, list, delete."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
-from ..core.errors import EndpointRetiredError, NotFoundError
-from ..core.journal import JOB_KINDS
+from ..core.errors import EndpointRetiredError
 from ..core.mime import SNIFF_BYTES, sniff
 from ..core.models import (
     MAX_SCRIPT_CHARS,
     AspectRatio,
-    AssetBase64,
-    AssetRef,
-    AssetUrl,
     AvatarLook,
     Background,
     Caption,
     CreateAvatarVideo,
     CreateImageVideo,
+    CreateStudioVideoV2,
+    CreateStudioVideoV3,
     Engine,
     EngineType,
     Expressiveness,
     Resolution,
     VoiceSettings,
 )
-from ..core.studio import Scene, build_v2, build_v3, url_or_id, v3_gaps
+from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import download
 from . import catalog
+from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
-    LOCAL_READ,
     LOCAL_WRITE,
     PAID,
     READ_ONLY,
     AppState,
+    Context,
     app,
-    check_id,
     confine_output,
+    delete,
     reports_errors,
+    url_or_asset,
 )
-from .jobs import make_job_id, parse_job_id, poll_once, video_id_for, wait
-from .outputs import Deleted, Downloaded, JobList, JobRow, JobStatus, VideoInfo, VideoJob, VideoList, VideoRow
+from .jobs import Progress, make_job_id, next_step, parse_job_id, video_failure, video_id_for
+from .outputs import Deleted, Downloaded, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
     str | None,
@@ -56,19 +55,38 @@ RequestKey = Annotated[
 HexColor = Annotated[str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 
 
-def _created(video_id: str, status: str | None, *, api: Literal["v3", "v2"], replayed: bool,
-             note: str | None = None) -> VideoJob:
+def video_job(video_id: str, status: str | None, *, api: Literal["v3", "v2"], replayed: bool,
+              note: str | None = None) -> VideoJob:
+    """The answer of every tool that submits a render (avatar, Studio, template)."""
     job_id = make_job_id("video", video_id)
-    step = f"Call wait_for_job('{job_id}'), then download_video('{job_id}')."
+    status = status or "pending"
     if replayed:
         note = (note + " " if note else "") + "An identical request was already submitted: this is that video."
-    return VideoJob(job_id=job_id, video_id=video_id, status=status or "pending", api=api, replayed=replayed,
-                    note=note, next_step=step)
+    return VideoJob(job_id=job_id, video_id=video_id, status=status, api=api, replayed=replayed,
+                    note=note, next_step=next_step("video", status, job_id))
+
+
+class _SpeechAndLook(TypedDict):
+    """The fields an avatar video and an image video share (POST /v3/videos, type=avatar | image)."""
+
+    script: str | None
+    voice_id: str | None
+    audio_url: str | None
+    audio_asset_id: str | None
+    voice_settings: VoiceSettings | None
+    resolution: Resolution | None
+    aspect_ratio: AspectRatio | None
+    background: Background | None
+    caption: Caption | None
+    motion_prompt: str | None
+    expressiveness: Expressiveness | None
+    output_format: Literal["mp4", "webm"] | None
+    title: str | None
 
 
 @reports_errors
 async def create_avatar_video(
-    ctx: Context,
+    ctx: Context[AppState],
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
                                         description="Exact words to speak (or give audio).")] = None,
     avatar_id: Annotated[str | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
@@ -111,21 +129,22 @@ async def create_avatar_video(
     settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
     background = None
     if background_color or background_image:
-        url, asset = url_or_id(background_image)
+        url, asset = url_or_asset(background_image)
         background = (Background(type="color", value=background_color) if background_color
                       else Background(type="image", url=url, asset_id=asset))
-    audio_url, audio_asset_id = url_or_id(audio)
-    common = dict(script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
-                  voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
-                  caption=Caption(style="default") if captions else None, motion_prompt=motion_prompt,
-                  expressiveness=expressiveness, output_format=output_format if output_format != "mp4" else None,
-                  title=title)
+    audio_url, audio_asset_id = url_or_asset(audio)
+    shared = _SpeechAndLook(
+        script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
+        voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
+        caption=Caption(style="default") if captions else None, motion_prompt=motion_prompt,
+        expressiveness=expressiveness, output_format=output_format if output_format != "mp4" else None, title=title)
+    req: CreateAvatarVideo | CreateImageVideo
     if avatar_id:
-        req = CreateAvatarVideo(avatar_id=avatar_id, engine=Engine(type=engine) if engine else None, **common)
+        req = CreateAvatarVideo(avatar_id=avatar_id, engine=Engine(type=engine) if engine else None, **shared)
     else:
-        req = CreateImageVideo(image=await _image_input(state, image or ""), **common)
+        req = CreateImageVideo(image=await resolve_asset(state, image or ""), **shared)
     created = await state.client.videos.create(req, request_key=request_key)
-    return _created(created.video_id, created.status, api="v3", replayed=created.replayed)
+    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
 
 
 def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | None,
@@ -142,20 +161,9 @@ def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | Non
         raise ToolError("expressiveness applies to photo avatars (Avatar IV) only; drop it for this look.")
 
 
-async def _image_input(state: AppState, image: str) -> AssetUrl | AssetRef | AssetBase64:
-    if image.startswith(("http://", "https://")):
-        return AssetUrl(url=image)
-    if "/" in image or "\\" in image or Path(image).suffix:
-        from .assets import upload_local
-
-        uploaded = await upload_local(state, image)
-        return AssetRef(asset_id=uploaded.asset_id)
-    return AssetRef(asset_id=check_id(image, "asset id"))
-
-
 @reports_errors
 async def create_studio_video(
-    ctx: Context,
+    ctx: Context[AppState],
     scenes: Annotated[list[Scene], Field(min_length=1, max_length=50, description="1-50 scenes, in order.")],
     title: Annotated[str | None, Field(max_length=200)] = None,
     resolution: Resolution = "1080p",
@@ -172,70 +180,58 @@ async def create_studio_video(
             await catalog.require_look(state, scene.presenter, where=f"scene {n}")
         if scene.voice_id:
             await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
-    shape = dict(title=title, resolution=resolution, aspect_ratio=aspect_ratio, captions=captions)
     client = state.client
+
+    def v2() -> CreateStudioVideoV2:
+        return build_v2(scenes, title=title, resolution=resolution, aspect_ratio=aspect_ratio, captions=captions)
+
+    def v3() -> CreateStudioVideoV3:
+        return build_v3(scenes, title=title, resolution=resolution, aspect_ratio=aspect_ratio, captions=captions)
+
     if api == "v3":
         gaps = v3_gaps(scenes)
         if gaps:
             raise ToolError("v3 Studio cannot express: " + "; ".join(gaps) + ". Use api='v2' or change those scenes.")
-        created = await client.videos.create(build_v3(scenes, **shape), request_key=request_key)
-        return _created(created.video_id, created.status, api="v3", replayed=created.replayed)
+        created = await client.videos.create(v3(), request_key=request_key)
+        return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
     try:
-        created = await client.videos.create_studio_v2(build_v2(scenes, **shape), request_key=request_key)
-        return _created(created.video_id, created.status, api="v2", replayed=created.replayed)
-    except EndpointRetiredError:
+        created = await client.videos.create_studio_v2(v2(), request_key=request_key)
+        return video_job(created.video_id, created.status, api="v2", replayed=created.replayed)
+    except EndpointRetiredError:  # HeyGen is retiring POST /v2/video/generate in favour of v3 type=studio
         gaps = v3_gaps(scenes)
         if gaps:
             raise ToolError("HeyGen has retired the v2 Studio endpoint, and v3 cannot express: " + "; ".join(gaps)
                             + ". Change those scenes, then call again with api='v3'. Nothing was charged.") from None
-    created = await client.videos.create(build_v3(scenes, **shape), request_key=request_key)
-    return _created(created.video_id, created.status, api="v3", replayed=created.replayed,
-                    note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
+    created = await client.videos.create(v3(), request_key=request_key)
+    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed,
+                     note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
 
 
 @reports_errors
 async def get_video(
-    ctx: Context,
+    ctx: Context[AppState],
     job_id: Annotated[str, Field(description="job_id from a create tool, or a HeyGen video id.")],
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
     video = await state.client.videos.get(await video_id_for(state, job_id))
-    failure = f"{video.failure_code}: {video.failure_message}" if video.status == "failed" else None
-    step = {"completed": f"download_video('{make_job_id('video', video.id)}') saves it.",
-            "failed": "Fix the cause and create the video again (charged again)."}.get(
-        video.status, f"Call wait_for_job('{make_job_id('video', video.id)}').")
     return VideoInfo(video_id=video.id, status=video.status, title=video.title, duration_s=video.duration,
                      video_url=video.video_url, captioned_video_url=video.captioned_video_url,
-                     subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=failure,
-                     next_step=step)
+                     subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
+                     next_step=next_step("video", video.status, make_job_id("video", video.id)))
 
 
-@reports_errors
-async def wait_for_job(
-    ctx: Context,
-    job_id: Annotated[str, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
-    max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
-) -> JobStatus:
-    """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.
-    Returns the current state; if not done, call again. Never resubmits."""
+async def save_video(state: AppState, job_id: str, progress: Progress, *, filename: str | None = None,
+                     captioned: bool = False, keep_existing: bool = False) -> tuple[Downloaded, str]:
+    """Download a finished video, agent video or translation into the output folder: (what was saved, MIME type).
 
-    async def report(progress: float, message: str) -> None:
-        await ctx.report_progress(progress, total=100, message=message)
-
-    return await wait(app(ctx), job_id, max_wait_s, report)
-
-
-@reports_errors
-async def download_video(
-    ctx: Context,
-    job_id: Annotated[str, Field(description="job_id of a finished video, agent session or translation.")],
-    filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
-    captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
-) -> Annotated[CallToolResult, Downloaded]:
-    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs)."""
-    state = app(ctx)
+    Partial files resume; an expired presigned URL is refreshed once. ``keep_existing``: a file already
+    saved under that name is the answer (a resumed produce_video call), with no upstream call.
+    """
     kind, raw = parse_job_id(state, job_id)
+    if keep_existing and filename and (saved := confine_output(state.settings, filename)).is_file():
+        return Downloaded(video_id=raw, path=str(saved), size_bytes=saved.stat().st_size, uri=saved.as_uri()), \
+            _sniff(saved)
     if kind == "translation":
         translation = await state.client.translations.get(raw)
         url, video_id = translation.video_url, raw
@@ -261,42 +257,43 @@ async def download_video(
     if not Path(name).suffix:
         name += ".mp4"
     dest = confine_output(state.settings, name)
-    await ctx.report_progress(0, total=100, message=f"downloading {dest.name}")
+    await progress(0, f"downloading {dest.name}")
     result = await download(state.client.http.client, url, dest, refresh_url=refresh)
-    with result.path.open("rb") as fh:
-        mime = sniff(fh.read(SNIFF_BYTES)) or "application/octet-stream"
+    mime = _sniff(result.path)
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
         result.path = result.path.replace(result.path.with_suffix(".webm"))
-    await ctx.report_progress(100, total=100, message="downloaded")
-    out = Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
-                     resumed_from=result.resumed_from, uri=result.path.as_uri())
-    link = ResourceLink(type="resource_link", name=result.path.name, uri=out.uri, mime_type=mime, size=result.size)
-    text = TextContent(type="text", text=f"Saved {result.size} bytes to {result.path}")
+    return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
+                      resumed_from=result.resumed_from, uri=result.path.as_uri()), mime
+
+
+def _sniff(path: Path) -> str:
+    with path.open("rb") as fh:
+        return sniff(fh.read(SNIFF_BYTES)) or "application/octet-stream"
+
+
+@reports_errors
+async def download_video(
+    ctx: Context[AppState],
+    job_id: Annotated[str, Field(description="job_id of a finished video, agent session or translation.")],
+    filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
+    captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
+) -> Annotated[CallToolResult, Downloaded]:
+    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs)."""
+
+    async def report(progress: float, message: str) -> None:
+        await ctx.report_progress(progress, total=100, message=message)
+
+    out, mime = await save_video(app(ctx), job_id, report, filename=filename, captioned=captioned)
+    await report(100, "downloaded")
+    path = Path(out.path)
+    link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
+    text = TextContent(type="text", text=f"Saved {out.size_bytes} bytes to {path}")
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 
 
 @reports_errors
-async def list_jobs(
-    ctx: Context,
-    limit: Annotated[int, Field(ge=1, le=50)] = 10,
-) -> JobList:
-    """Jobs this server submitted, newest first (from its local journal): recover a lost job_id."""
-    seen: set[str] = set()
-    rows = []
-    for entry in app(ctx).journal.recent(200):
-        if not entry.get("job_id") or entry.get("kind") not in (*JOB_KINDS, "produce"):
-            continue  # plans written before a paid call, and uploads, are not jobs
-        kind = entry.get("kind")
-        job_id = make_job_id(kind, entry["job_id"]) if kind in JOB_KINDS else entry["job_id"]
-        if job_id not in seen:
-            seen.add(job_id)
-            rows.append(JobRow(job_id=job_id, title=entry.get("title"), created_at=int(entry["created_at"])))
-    return JobList(items=rows[:limit])
-
-
-@reports_errors
 async def list_videos(
-    ctx: Context,
+    ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
     next_token: str | None = None,
     title: Annotated[str | None, Field(description="Filter by title.")] = None,
@@ -310,27 +307,20 @@ async def list_videos(
 
 @reports_errors
 async def delete_video(
-    ctx: Context, video_id: Annotated[str, Field(description="HeyGen video id (or a video job_id).")]
+    ctx: Context[AppState], video_id: Annotated[str, Field(description="HeyGen video id (or a video job_id).")]
 ) -> Deleted:
     """Permanently delete a video and its files at HeyGen."""
     state = app(ctx)
     vid = await video_id_for(state, video_id)
-    try:
-        await state.client.videos.delete(vid)
-    except NotFoundError:
-        raise ToolError(f"No video {vid} at HeyGen (already deleted?); list_videos shows what exists.") from None
-    return Deleted(id=vid)
+    return await delete(state.client.videos.delete(vid), vid,
+                        f"No video {vid} at HeyGen (already deleted?); list_videos shows what exists.")
 
 
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=PAID)(create_avatar_video)
     mcp.tool(annotations=PAID)(create_studio_video)
     mcp.tool(annotations=READ_ONLY)(get_video)
-    mcp.tool(annotations=READ_ONLY)(wait_for_job)
     mcp.tool(annotations=LOCAL_WRITE)(download_video)
     mcp.tool(annotations=READ_ONLY)(list_videos)
-    mcp.tool(annotations=LOCAL_READ)(list_jobs)
     mcp.tool(annotations=DESTRUCTIVE)(delete_video)
 
-
-__all__ = ["JobStatus", "poll_once", "register"]

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.errors import BadRequestError
-from ..core.models import MAX_AGENT_PROMPT_CHARS, AssetInput, AssetRef, AssetUrl, CreateAgentSession, SendAgentMessage
+from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from . import catalog
-from .common import PAID, READ_ONLY, WRITES, AppState, app, check_id, reports_errors
-from .jobs import id_of, make_job_id
+from .assets import resolve_asset
+from .common import PAID, READ_ONLY, WRITES, AppState, Context, app, check_id, reports_errors
+from .jobs import id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
@@ -25,22 +25,12 @@ Files = Annotated[
 async def _files(state: AppState, files: list[str] | None) -> list[AssetInput] | None:
     if not files:
         return None
-    out: list[AssetInput] = []
-    for item in files:
-        if item.startswith(("http://", "https://")):
-            out.append(AssetUrl(url=item))
-        elif "/" in item or "\\" in item or "." in item:
-            from .assets import upload_local
-
-            out.append(AssetRef(asset_id=(await upload_local(state, item)).asset_id))
-        else:
-            out.append(AssetRef(asset_id=check_id(item, "asset id")))
-    return out
+    return [await resolve_asset(state, item) for item in files]
 
 
 @reports_errors
 async def create_agent_video(
-    ctx: Context,
+    ctx: Context[AppState],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS,
                                  description="The brief: topic, audience, length, tone, scenes.")],
     avatar_id: Annotated[str | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
@@ -66,13 +56,13 @@ async def create_agent_video(
     session = await state.client.video_agents.create(req, request_key=request_key)
     job_id = make_job_id("agent", session.session_id)
     return AgentJob(job_id=job_id, session_id=session.session_id, status=session.status, video_id=session.video_id,
-                    next_step=f"Call wait_for_job('{job_id}'), then download_video('{job_id}')."
+                    next_step=next_step("agent", session.status, job_id)
                     + (" In chat mode, read get_agent_session for questions." if mode == "chat" else ""))
 
 
 @reports_errors
 async def get_agent_session(
-    ctx: Context,
+    ctx: Context[AppState],
     session_id: Annotated[str, Field(description="session_id or agent job_id.")],
     messages: Annotated[int, Field(ge=0, le=20, description="How many recent messages to include.")] = 5,
 ) -> AgentSessionInfo:
@@ -80,19 +70,14 @@ async def get_agent_session(
     sid = id_of("agent", session_id, "session_id")
     session = await app(ctx).client.video_agents.get(sid)
     recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400]) for m in session.messages[:messages]]
-    job_id = make_job_id("agent", sid)
-    step = {
-        "waiting_for_input": "The agent asked something: answer with reply_to_agent.",
-        "completed": f"Done: download_video('{job_id}').",
-        "failed": "The session failed; read the messages, then start a new one.",
-    }.get(session.status, f"Working; wait_for_job('{job_id}').")
     return AgentSessionInfo(session_id=sid, status=session.status, progress=session.progress, title=session.title,
-                            video_id=session.video_id, messages=recent, next_step=step)
+                            video_id=session.video_id, messages=recent,
+                            next_step=next_step("agent", session.status, make_job_id("agent", sid)))
 
 
 @reports_errors
 async def reply_to_agent(
-    ctx: Context,
+    ctx: Context[AppState],
     session_id: Annotated[str, Field(description="session_id or agent job_id of a chat-mode session.")],
     message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
     files: Files = None,
@@ -106,12 +91,12 @@ async def reply_to_agent(
     except BadRequestError as exc:
         raise ToolError(f"{exc.describe()} Only sessions created with mode='chat' take replies.") from None
     return AgentReplyOut(session_id=reply.session_id, run_id=reply.run_id,
-                         next_step=f"Call wait_for_job('agent:{sid}').")
+                         next_step=next_step("agent", "generating", make_job_id("agent", sid)))
 
 
 @reports_errors
 async def stop_agent_session(
-    ctx: Context, session_id: Annotated[str, Field(description="session_id or agent job_id.")]
+    ctx: Context[AppState], session_id: Annotated[str, Field(description="session_id or agent job_id.")]
 ) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
     sid = id_of("agent", session_id, "session_id")
@@ -121,7 +106,7 @@ async def stop_agent_session(
 
 @reports_errors
 async def list_agent_styles(
-    ctx: Context,
+    ctx: Context[AppState],
     tag: Annotated[str | None, Field(max_length=40, description="Filter by tag.")] = None,
     limit: catalog.Limit = 10,
     next_token: catalog.NextToken = None,
@@ -129,13 +114,12 @@ async def list_agent_styles(
     """Visual styles for create_agent_video (compact rows)."""
     state = app(ctx)
 
-    async def fetch(token: str | None):  # type: ignore[no-untyped-def]
+    async def fetch(token: str | None) -> Page[AgentStyle]:
         return await state.client.video_agents.styles(tag=tag, limit=50, token=token)
 
-    rows, nxt = await catalog.window(state, ("styles", tag), fetch, offset=catalog.parse_offset(next_token),
-                                     limit=limit, keep=lambda s: True)
+    rows, nxt = await catalog.window(state, ("styles", tag), fetch, next_token=next_token, limit=limit)
     items = [StyleRow(style_id=s.style_id, name=s.name, tags=s.tags or [], aspect_ratio=s.aspect_ratio) for s in rows]
-    return StyleList(items=items, next_token=f"o{nxt}" if nxt is not None else None)
+    return StyleList(items=items, next_token=nxt)
 
 
 def register(mcp: MCPServer) -> None:

@@ -1,0 +1,86 @@
+"""Translation tools: translate a video into other languages (voice clone + lip-sync), and read one's status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from ..core.models import AssetRef, AssetUrl, CreateTranslation
+from .common import PAID, READ_ONLY, AppState, Context, app, check_id, check_url, classify_source, reports_errors
+from .jobs import id_of, is_job_id, make_job_id, next_step, video_id_for
+from .outputs import TranslationInfo, TranslationJobs
+
+
+def _language(given: str, known: list[str]) -> str:
+    """HeyGen's exact name for ``given``: 'German' → 'German (Germany)' when that is the only German."""
+    if given in known:
+        return given
+    lowered = given.strip().lower()
+    exact = [k for k in known if k.lower() == lowered]
+    starts = exact or [k for k in known if k.lower().startswith(lowered)]
+    if len(starts) == 1:
+        return starts[0]
+    if starts:
+        raise ToolError(f"'{given}' is ambiguous; choose one of {starts[:8]}.")
+    raise ToolError(f"Unknown language '{given}'; HeyGen names them like {known[:6]} (full list: "
+                    "GET /v3/video-translations/languages).")
+
+
+@reports_errors
+async def translate_video(
+    ctx: Context[AppState],
+    video: Annotated[str, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
+    languages: Annotated[list[str], Field(min_length=1, max_length=10,
+                                          description="HeyGen language names, e.g. 'Spanish (Spain)'.")],
+    mode: Annotated[Literal["speed", "precision"], Field(description="precision costs twice as much.")] = "speed",
+    title: Annotated[str | None, Field(max_length=200)] = None,
+    captions: bool = False,
+) -> TranslationJobs:
+    """Translate a video (voice clone + lip-sync). Paid (~$0.05/s speed, $0.10/s precision, per language)."""
+    state = app(ctx)
+    hg = state.client
+    known = state.cache.get(("languages",)) or state.cache.put(("languages",), await hg.translations.languages())
+    languages = [_language(lang, known) for lang in languages]
+    source: AssetUrl | AssetRef
+    identity: dict[str, Any] | None = None
+    if classify_source(video) == "url":
+        source = AssetUrl(url=check_url(video))
+    elif is_job_id(state, video):
+        vid = await video_id_for(state, video)
+        detail = await hg.videos.get(vid)
+        if not detail.video_url:
+            raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
+        source = AssetUrl(url=detail.video_url)
+        identity = {"video_id": detail.id}  # the URL is re-signed on every read; the video is the same
+    else:
+        source = AssetRef(asset_id=check_id(video, "asset id"))
+    req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
+                            enable_caption=captions or None)
+    if identity is not None:
+        identity = {**req.body(), "video": identity}
+    created = await hg.translations.create(req, identity=identity)
+    ids = created.video_translation_ids
+    jobs = [make_job_id("translation", i) for i in ids]
+    step = "For each job id, as for the first: " + next_step("translation", "pending", jobs[0])
+    return TranslationJobs(job_ids=jobs, translation_ids=ids, languages=languages, next_step=step)
+
+
+@reports_errors
+async def get_translation(
+    ctx: Context[AppState], translation_id: Annotated[str, Field(description="translation id or job_id.")]
+) -> TranslationInfo:
+    """Status of a video translation, with the translated video's URL when done."""
+    tid = id_of("translation", translation_id, "translation_id")
+    t = await app(ctx).client.translations.get(tid)
+    return TranslationInfo(translation_id=t.id, status=t.status, output_language=t.output_language,
+                           video_url=t.video_url, srt_caption_url=t.srt_caption_url,
+                           vtt_caption_url=t.vtt_caption_url, failure=t.failure_message,
+                           next_step=next_step("translation", t.status, make_job_id("translation", tid)))
+
+
+def register(mcp: MCPServer) -> None:
+    mcp.tool(annotations=PAID)(translate_video)
+    mcp.tool(annotations=READ_ONLY)(get_translation)
