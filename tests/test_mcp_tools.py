@@ -269,6 +269,7 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
     assert body["type"] == "avatar" and body["aspect_ratio"] == "9:16"
     assert body["caption"] == {"file_format": "srt", "style": "default"}  # a style burns captions in
 
+    # createVideo takes an Idempotency-Key (contract x-idempotency: 24 h replay): the same create is replayed.
     again = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hello there.",
                                                     "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
     assert again["video_id"] == job["video_id"] and again["replayed"]
@@ -352,6 +353,8 @@ async def test_studio_v3_on_request(mcp: Client, sandbox: Any) -> None:
 
 
 async def test_studio_falls_back_to_v3_when_v2_is_retired(mcp: Client, sandbox: Any) -> None:
+    # Contract generateStudioVideoV2 (POST /v2/video/generate): "Legacy v2 Studio API; stays live until a v3
+    # multi-scene equivalent exists (v3 has type=studio on POST /v3/videos)".
     look, voice = await look_and_voice(mcp)
     sandbox.faults.inject("POST", "/v2/video/generate", "retired", times=5)
     job = await call(mcp, "create_studio_video", {"scenes": scenes(look, voice)})
@@ -588,7 +591,7 @@ async def test_translating_a_video_job_twice_is_not_paid_twice(mcp: Client, sand
     job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Translate me."})
     clock.advance(3600)
     first = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
-    clock.advance(5)  # HeyGen re-signs the video's URL on every read
+    clock.advance(5)  # HeyGen re-signs the video's URL on every read (contract getVideo: video_url is presigned)
     second = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
     bodies = [r.json for r in upstream(sandbox, "POST", "/v3/video-translations")]
     assert bodies[0]["video"] != bodies[1]["video"]  # the presigned URL differs...
