@@ -3,8 +3,8 @@
 * ``references/<topic>.md`` exist for all topics; every JSON block carries a marker: HTTP request and
   response examples are validated against HeyGen's contract, MCP tool arguments against the tool's
   input schema.
-* Every Python block (references, SKILL.md, prompts) runs to exit 0 against the offline sandbox. All
-  blocks of one file share one subprocess (each block in fresh globals); files run in parallel.
+* Every Python block (references, SKILL.md, prompts) runs to completion (or exit 0) against the offline sandbox,
+  in the pytest process: each block in fresh globals, the blocks of one file in order.
 * SKILL.md passes the Agent Skills validator and names only references that exist.
 * Each MCP prompt file has front matter, and its ``{placeholders}`` are exactly its arguments.
 """
@@ -12,15 +12,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
+import signal
 import string
-import subprocess
 import sys
-import textwrap
+import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +47,6 @@ FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"^<!--\s*(request|response|tool):\s*(.*?)\s*-->$")
 REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+)$")
 RESPONSE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+) (\d{3})$")
-PYTHON_TIMEOUT_S = 60
-Ran = subprocess.CompletedProcess[str]
 
 
 @dataclass(frozen=True)
@@ -180,23 +177,11 @@ def test_docs_name_only_tools_that_exist(path: Path, tool_schemas: dict[str, dic
 
 
 # -- (b) Python examples run against the sandbox --------------------------------------------------------------------
-RUNNER = textwrap.dedent('''
-    import json, sys, traceback
-    blocks = json.load(open(sys.argv[1], encoding="utf-8"))
-    for block in blocks:
-        sys.argv = [block["where"]]
-        print(f"--- {block['where']}", flush=True)
-        try:
-            exec(compile(block["code"], block["where"], "exec"), {"__name__": "__main__"})
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                print(f"FAILED {block['where']}: exit {exc.code!r}", flush=True)
-                sys.exit(1)
-        except BaseException:
-            traceback.print_exc()
-            print(f"FAILED {block['where']}", flush=True)
-            sys.exit(1)
-''')
+# In the pytest process (python-sdk's tests/docs_src pattern), not one subprocess per file: the same environment the
+# example's reader sets up (HEYGEN_SANDBOX=1, a fast render, an output folder), each block in fresh globals as
+# ``__main__``, the blocks of one file in order and in one working folder. ``anyio.run`` in a block is fine: a sync
+# test runs with no event loop in its thread.
+PYTHON_TIMEOUT_S = 60
 
 
 def python_files() -> list[Path]:
@@ -204,38 +189,50 @@ def python_files() -> list[Path]:
     return [p for p in files if p.is_file() and any(b.lang == "python" for b in blocks(p))]
 
 
-def _run_file(path: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
-    workdir.mkdir(parents=True, exist_ok=True)
-    listing = workdir / "blocks.json"
-    listing.write_text(json.dumps([{"where": b.where, "code": b.code} for b in blocks(path) if b.lang == "python"]))
-    runner = workdir / "run_blocks.py"
-    runner.write_text(RUNNER)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
-    env.update(HEYGEN_SANDBOX="1", HEYGEN_SANDBOX_RENDER_S="0.3", HEYGEN_POLL_INTERVAL="0.1",
-               HEYGEN_OUTPUT_DIR=str(workdir / "out"), PYTHONDONTWRITEBYTECODE="1")
+@contextmanager
+def time_limit(seconds: int, where: str) -> Iterator[None]:
+    """Stop a hung example (SIGALRM; the test runs in the main thread) instead of hanging the suite."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"{where} still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
     try:
-        return subprocess.run([sys.executable, str(runner), str(listing)], cwd=workdir, env=env, capture_output=True,
-                              text=True, timeout=PYTHON_TIMEOUT_S)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return subprocess.CompletedProcess(exc.cmd, -1, out + f"\nTIMEOUT after {PYTHON_TIMEOUT_S} s", "")
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture(scope="module")
-def python_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[Ran]]]:
-    """Start every file's subprocess at once (bounded pool); each test waits for its own."""
-    base = tmp_path_factory.mktemp("doc-examples")
-    pool = ThreadPoolExecutor(max_workers=max(4, 2 * (os.cpu_count() or 2)))
-    runs = {path: pool.submit(_run_file, path, base / path.stem) for path in python_files()}
-    yield runs
-    pool.shutdown(wait=True, cancel_futures=True)
+def run_block(block: Block) -> None:
+    """Run one block as a script would run: its own globals, ``sys.argv`` naming it, exit 0 = success."""
+    # Blank lines in front keep line numbers in tracebacks those of the Markdown file.
+    code = compile("\n" * block.line + block.code, str(block.file.relative_to(ROOT)), "exec")
+    try:
+        with time_limit(PYTHON_TIMEOUT_S, block.where):
+            exec(code, {"__name__": "__main__", "__file__": block.where})
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            pytest.fail(f"the example at {block.where} exited with {exc.code!r}")
+    except BaseException as exc:
+        exc.add_note(f"in the example at {block.where}")
+        raise
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: p.name)
-def test_python_examples_run_in_the_sandbox(path: Path, python_runs: dict[Path, Any]) -> None:
-    done = python_runs[path].result()
-    output = (done.stdout + done.stderr)[-6000:]
-    assert done.returncode == 0, f"an example in {path.name} failed:\n{output}"
+def test_python_examples_run_in_the_sandbox(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``clean_environ`` (conftest) has removed every HEYGEN_/DEEPSEEK_ variable and moved into tmp_path.
+    for name, value in {"HEYGEN_SANDBOX": "1", "HEYGEN_SANDBOX_RENDER_S": "0.3", "HEYGEN_POLL_INTERVAL": "0.1",
+                        "HEYGEN_OUTPUT_DIR": str(tmp_path / "out")}.items():
+        monkeypatch.setenv(name, value)
+    for block in blocks(path):
+        if block.lang == "python":
+            monkeypatch.setattr(sys, "argv", [block.where])
+            run_block(block)
 
 
 def test_python_examples_exist_in_most_references() -> None:

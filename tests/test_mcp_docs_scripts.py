@@ -208,6 +208,7 @@ async def test_produce_video_cut_off_mid_submit_replays_instead_of_paying_again(
         assert cut.is_error and "connection dropped" in cut.content[0].text
         again = await call(client, "produce_video", args)
     posts = [r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"]
+    # createVideo's Idempotency-Key (contract x-idempotency: 24 h replay) makes the second POST a replay.
     assert len(posts) == 2 and len({r.headers.get("idempotency-key") for r in posts}) == 1  # same script, same key
     assert len(chats(sandbox)) == 1  # the script was written once
     assert again["job_id"] == f"video:{next(iter(sandbox.videos))}" and len(sandbox.videos) == 1  # one job, not two

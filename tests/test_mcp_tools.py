@@ -37,10 +37,14 @@ async def call(mcp: Client, name: str, args: dict[str, Any] | None = None, **kw:
 
 
 async def error(mcp: Client, name: str, args: dict[str, Any] | None = None) -> str:
+    """The isError text of a deliberate ToolError. A crash in a tool reaches the model only as the SDK's bare
+    ``Error executing tool <name>`` (its text is kept off the wire: python-sdk #698, #3314), so the message
+    after the prefix must be there and be ours."""
     result = await mcp.call_tool(name, args or {})
     assert result.is_error, result.structured_content
     text = result.content[0].text
-    assert text.startswith(f"Error executing tool {name}: "), text  # a ToolError, never the hidden generic text
+    assert text.startswith(f"Error executing tool {name}: "), text
+    assert not text.removeprefix(f"Error executing tool {name}: ").startswith("Error executing tool"), text
     return text
 
 
@@ -96,6 +100,165 @@ async def test_api_key_never_appears_in_tool_results(tmp_path: Path, wire: Any, 
     assert all(secret not in json.dumps(r.headers) for r in sandbox.requests)  # the log masks it too
 
 
+# -- bad input: a ToolError the model can act on, and nothing sent that should not be ---------------------------
+# Ids go into URL path segments (contract: getVideo /v3/videos/{video_id}, getAvatarLook
+# /v3/avatars/looks/{look_id}, ...), so one that is not a plain id ("../../etc") is refused before any request.
+BAD_ID = "../../etc"
+NOT_AN_ID = "is not a valid HeyGen id"
+OUTSIDE = "outside the allowed folders"
+# Stand-ins, replaced per test with ids from the sandbox's catalogue (their look-ups are not counted).
+LOOK, VOICE, STUDIO_LOOK = "<look>", "<voice>", "<studio look>"
+
+
+def bad(tool: str, args: dict[str, Any], *says: str, reads: bool = False) -> Any:
+    """One row: ``tool(args)`` is a ToolError whose text contains each of ``says``. With ``reads`` the tool may
+    look things up first (GETs only: nothing created, nothing paid); otherwise no request goes upstream at all."""
+    shown = ",".join(f"{k}={str(v)[:12]}" for k, v in args.items()) or "no-args"
+    return pytest.param(tool, args, says, reads, id=f"{tool}({shown})")
+
+
+REFUSED = [
+    # Video Agent
+    bad("create_agent_video", {"prompt": "Hi", "avatar_id": BAD_ID}, f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_agent_video", {"prompt": "Hi", "voice_id": BAD_ID}, f"voice_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_agent_video", {"prompt": "Hi", "style_id": BAD_ID}, f"style_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_agent_video", {"prompt": "Hi", "files": ["/etc/hostname"]}, OUTSIDE, "HEYGEN_ALLOWED_DIRS"),
+    bad("create_agent_video", {"prompt": "x" * 10_001}, "at most 10000 characters"),
+    bad("create_agent_video", {"prompt": "Hi", "request_key": "k" * 65}, "at most 64 characters"),
+    bad("get_agent_session", {"session_id": BAD_ID}, f"session_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("reply_to_agent", {"session_id": BAD_ID, "message": "Hi"}, f"session_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("reply_to_agent", {"session_id": "abc", "message": ""}, "at least 1 character"),
+    bad("reply_to_agent", {"session_id": "abc", "message": "Hi", "files": ["/etc/hostname"]}, OUTSIDE),
+    bad("stop_agent_session", {"session_id": BAD_ID}, f"session_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("list_agent_styles", {"next_token": "forged"}, "next_token is not one this server issued"),
+    bad("list_agent_styles", {"tag": "t" * 41}, "at most 40 characters"),
+    # Avatar videos: refused before anything is paid (POST /v3/videos, createVideo)
+    bad("create_avatar_video", {"avatar_id": BAD_ID, "script": "Hi"}, f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_avatar_video", {"avatar_id": LOOK, "voice_id": BAD_ID, "script": "Hi"},
+        f"voice_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_avatar_video", {"script": "Hi"}, "Give exactly one of avatar_id"),
+    bad("create_avatar_video", {"avatar_id": LOOK, "voice_id": VOICE, "script": "x" * 5001}, "5000"),
+    bad("create_avatar_video", {"avatar_id": LOOK, "script": "Hi", "audio": "https://example.com/a.mp3"},
+        "exactly one of script"),
+    bad("create_avatar_video", {"avatar_id": LOOK, "voice_id": VOICE, "script": "Hi", "background_color": "red"},
+        "background_color"),
+    bad("create_avatar_video", {"avatar_id": LOOK, "voice_id": "nope", "script": "Hi"},
+        "voice 'nope' not found; try list_voices(", reads=True),
+    bad("create_avatar_video", {"avatar_id": "ghost_look", "voice_id": VOICE, "script": "Hi"},
+        "avatar look 'ghost_look' not found", "list_avatars", reads=True),
+    bad("create_avatar_video", {"avatar_id": STUDIO_LOOK, "voice_id": VOICE, "script": "Hi", "motion_prompt": "waves"},
+        "engine='avatar_v'", reads=True),
+    bad("create_avatar_video", {"avatar_id": STUDIO_LOOK, "voice_id": VOICE, "script": "Hi",
+                                "expressiveness": "high"}, "photo avatars", reads=True),
+    # Studio: refused before POST /v2/video/generate (or /v3/videos)
+    bad("create_studio_video", {"scenes": [{"avatar_id": LOOK, "script": "No voice."}]}, "voice_id"),
+    bad("create_studio_video", {"scenes": []}, "scenes"),
+    bad("create_studio_video", {"scenes": [{"avatar_id": BAD_ID, "voice_id": VOICE, "script": "Hi"}]},
+        f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_studio_video", {"scenes": [{"avatar_id": LOOK, "voice_id": "ghost", "script": "Hi"}]},
+        "scene 1: voice 'ghost' not found", reads=True),
+    # Jobs and videos
+    bad("get_video", {"job_id": BAD_ID}, f"job id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("get_video", {"job_id": ""}, f"job id '' {NOT_AN_ID}"),
+    bad("wait_for_job", {"job_id": "agent:a/b"}, f"job id 'a/b' {NOT_AN_ID}"),
+    bad("download_video", {"job_id": BAD_ID}, f"job id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("download_video", {"job_id": "video:abc", "filename": "f" * 121}, "at most 120 characters"),
+    bad("delete_video", {"video_id": BAD_ID}, f"job id '{BAD_ID}' {NOT_AN_ID}"),
+    # listVideos/listAssets/listWebhookEndpoints take HeyGen's opaque `token` (contract: GET /v3/videos ?token=),
+    # so a forged one is HeyGen's to refuse; the catalogue tools page locally and refuse it themselves.
+    bad("list_videos", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    # Assets
+    bad("upload_asset", {"path": "/etc/hostname"}, OUTSIDE, "HEYGEN_ALLOWED_DIRS"),
+    bad("upload_asset", {"path": "missing.png"}, "No file at"),
+    bad("upload_asset", {"url": "ftp://example.com/x.png"}, "http(s)"),
+    bad("upload_asset", {}, "Give exactly one of path, url or base64_data"),
+    bad("upload_asset", {"base64_data": "!!!", "filename": "a.png"}, "not valid base64"),
+    bad("upload_asset", {"base64_data": "aGVsbG8=", "filename": "../a.png"}, "a.png: unrecognised content"),
+    bad("list_assets", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    bad("delete_asset", {"asset_id": BAD_ID}, f"asset_id '{BAD_ID}' {NOT_AN_ID}"),
+    # Avatars and voices
+    bad("list_avatars", {"group_id": BAD_ID}, f"group_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("list_avatars", {"next_token": "forged"}, "next_token is not one this server issued"),
+    bad("list_avatars", {"name": "n" * 81}, "at most 80 characters"),
+    bad("get_avatar", {"avatar_id": BAD_ID}, NOT_AN_ID),
+    bad("get_avatar", {"avatar_id": ""}, f"avatar_id '' {NOT_AN_ID}"),
+    bad("list_voices", {"next_token": "forged"}, "next_token is not one this server issued"),
+    bad("list_voices", {"name": "n" * 81}, "at most 80 characters"),
+    bad("create_photo_avatar", {"photo": "/etc/hostname", "name": "Me"}, OUTSIDE),
+    bad("create_photo_avatar", {"photo": "missing.jpg", "name": "Me"}, "No file at"),
+    bad("create_photo_avatar", {"photo": "https://example.com/me.jpg", "name": "Me", "group_id": BAD_ID},
+        f"group_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_photo_avatar", {"photo": "https://example.com/me.jpg", "name": "n" * 101}, "at most 100 characters"),
+    bad("create_avatar_look", {"avatar_id": BAD_ID, "prompt": "in a navy suit"}, f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_avatar_look", {"avatar_id": LOOK, "prompt": ""}, "at least 1 character"),
+    # Templates, translation, webhooks
+    bad("list_templates", {"next_token": "forged"}, "next_token is not one this server issued"),
+    bad("create_template_video", {"template_id": BAD_ID, "variables": {}}, f"template_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("translate_video", {"video": "https://example.com/v.mp4", "languages": []}, "at least 1 item"),
+    # Language names are checked against listVideoTranslationLanguages (GET /v3/video-translations/languages).
+    bad("translate_video", {"video": "https://example.com/v.mp4", "languages": ["Klingon"]},
+        "Unknown language 'Klingon'", reads=True),
+    bad("translate_video", {"video": "https://example.com/v.mp4", "languages": ["French"]},
+        "ambiguous", "French (France)", reads=True),
+    bad("translate_video", {"video": "/etc/hostname", "languages": ["German"]},
+        f"asset id '/etc/hostname' {NOT_AN_ID}", reads=True),
+    bad("get_translation", {"translation_id": BAD_ID}, f"translation_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("list_webhooks", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    bad("add_webhook", {"url": "http://hooks.example.com/h"}, "https://"),
+    bad("add_webhook", {"url": "not a url"}, "url must be an https:// URL"),
+    bad("add_webhook", {"url": "https://hooks.example.com/h", "events": ["nope.event"]},
+        "Unknown event type(s) ['nope.event']"),
+    bad("delete_webhook", {"endpoint_id": BAD_ID}, f"endpoint_id '{BAD_ID}' {NOT_AN_ID}"),
+    # Scripts and docs
+    bad("write_script", {"topic": "  "}, "at least 3 characters"),
+    bad("write_script", {"topic": "Hydration", "language": "l" * 21}, "at most 20 characters"),
+    bad("produce_video", {"brief": "  "}, "at least 3 characters"),
+    bad("produce_video", {"brief": "A welcome", "language": "l" * 21}, "at most 20 characters"),
+    bad("read_reference", {"topic": "../SKILL"}, "No reference '../SKILL'", "Topics:"),
+    bad("read_reference", {"query": "  "}, "Nothing matches", "Topics:"),
+    bad("read_reference", {}, "Give exactly one of topic or query"),
+]
+
+
+async def catalogue_ids(mcp: Client) -> dict[str, str]:
+    look, voice = await look_and_voice(mcp)
+    studio_look = (await call(mcp, "list_avatars", {"avatar_type": "studio_avatar", "limit": 1}))["items"][0]["id"]
+    return {LOOK: look, VOICE: voice, STUDIO_LOOK: studio_look}
+
+
+def with_ids(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: with_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_ids(v, ids) for v in value]
+    return ids.get(value, value) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize(("tool", "args", "says", "reads"), REFUSED)
+async def test_bad_input_is_a_tool_error_and_nothing_is_sent(mcp: Client, sandbox: Any, tool: str,
+                                                             args: dict[str, Any], says: tuple[str, ...],
+                                                             reads: bool) -> None:
+    if any(stand_in in repr(args) for stand_in in (LOOK, VOICE, STUDIO_LOOK)):
+        args = with_ids(args, await catalogue_ids(mcp))
+    before = len(sandbox.requests)
+    text = await error(mcp, tool, args)
+    for fragment in says:
+        assert fragment in text
+    sent = [f"{r.method} {r.path}" for r in sandbox.requests[before:]]
+    if reads:
+        assert sent and all(line.startswith("GET ") for line in sent), sent  # looked up; nothing created or paid
+    else:
+        assert sent == []
+
+
+async def test_every_tool_that_takes_text_has_a_bad_input_row(mcp: Client) -> None:
+    covered = {param.values[0] for param in REFUSED}
+    tools = (await mcp.list_tools()).tools
+    takes_text = {t.name for t in tools if '"string"' in json.dumps(t.input_schema.get("properties", {}))}
+    assert takes_text - covered == set()
+    assert {t.name for t in tools} - takes_text == {"get_account", "list_jobs"}  # no ids, paths, URLs or text
+
+
 # -- avatar video: create → wait → download -------------------------------------------------------------
 async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, settings: Any) -> None:
     look, voice = await look_and_voice(mcp)
@@ -106,6 +269,7 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
     assert body["type"] == "avatar" and body["aspect_ratio"] == "9:16"
     assert body["caption"] == {"file_format": "srt", "style": "default"}  # a style burns captions in
 
+    # createVideo takes an Idempotency-Key (contract x-idempotency: 24 h replay): the same create is replayed.
     again = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hello there.",
                                                     "title": "e2e", "captions": True, "aspect_ratio": "9:16"})
     assert again["video_id"] == job["video_id"] and again["replayed"]
@@ -130,30 +294,6 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
     assert job["video_id"] in {v["video_id"] for v in listed["items"]}
     assert (await call(mcp, "delete_video", {"video_id": job["job_id"]}))["deleted"]
     assert "not found" in await error(mcp, "wait_for_job", {"job_id": job["job_id"]})
-
-
-async def test_bad_ids_are_caught_before_anything_is_paid(mcp: Client, sandbox: Any) -> None:
-    look, voice = await look_and_voice(mcp)
-    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": "nope", "script": "Hi"})
-    assert "voice 'nope' not found; try list_voices(" in text
-    text = await error(mcp, "create_avatar_video", {"avatar_id": "ghost_look", "voice_id": voice, "script": "Hi"})
-    assert "avatar look 'ghost_look' not found" in text and "list_avatars" in text
-    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "x" * 5001})
-    assert "5000" in text
-    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "script": "Hi",
-                                                    "audio": "https://example.com/a.mp3"})
-    assert "exactly one of script" in text
-    text = await error(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Hi",
-                                                    "background_color": "red"})
-    assert "background_color" in text
-    studio_look = (await call(mcp, "list_avatars", {"avatar_type": "studio_avatar", "limit": 1}))["items"][0]
-    text = await error(mcp, "create_avatar_video", {"avatar_id": studio_look["id"], "voice_id": voice, "script": "Hi",
-                                                    "motion_prompt": "waves"})
-    assert "engine='avatar_v'" in text
-    text = await error(mcp, "create_avatar_video", {"avatar_id": studio_look["id"], "voice_id": voice, "script": "Hi",
-                                                    "expressiveness": "high"})
-    assert "photo avatars" in text
-    assert upstream(sandbox, "POST", "/v3/videos") == []
 
 
 async def test_wait_is_bounded_reports_rising_progress_and_never_resubmits(mcp: Client, sandbox: Any) -> None:
@@ -213,6 +353,8 @@ async def test_studio_v3_on_request(mcp: Client, sandbox: Any) -> None:
 
 
 async def test_studio_falls_back_to_v3_when_v2_is_retired(mcp: Client, sandbox: Any) -> None:
+    # Contract generateStudioVideoV2 (POST /v2/video/generate): "Legacy v2 Studio API; stays live until a v3
+    # multi-scene equivalent exists (v3 has type=studio on POST /v3/videos)".
     look, voice = await look_and_voice(mcp)
     sandbox.faults.inject("POST", "/v2/video/generate", "retired", times=5)
     job = await call(mcp, "create_studio_video", {"scenes": scenes(look, voice)})
@@ -222,18 +364,6 @@ async def test_studio_falls_back_to_v3_when_v2_is_retired(mcp: Client, sandbox: 
     text = await error(mcp, "create_studio_video", {"scenes": scenes(look, voice, "circle"), "title": "styled"})
     assert "retired" in text and "avatar_style 'circle'" in text and "Nothing was charged" in text
     assert len(upstream(sandbox, "POST", "/v3/videos")) == 1  # nothing more was sent
-
-
-async def test_studio_scene_validation(mcp: Client, sandbox: Any) -> None:
-    look, _ = await look_and_voice(mcp)
-    text = await error(mcp, "create_studio_video", {"scenes": [{"avatar_id": look, "script": "No voice."}]})
-    assert "voice_id" in text
-    text = await error(mcp, "create_studio_video", {"scenes": []})
-    assert "scenes" in text
-    text = await error(mcp, "create_studio_video", {"scenes": [{"avatar_id": look, "voice_id": "ghost",
-                                                                "script": "Hi"}]})
-    assert "scene 1: voice 'ghost' not found" in text
-    assert upstream(sandbox, "POST", "/v2/video/generate") == []
 
 
 # -- Video Agent --------------------------------------------------------------------------------------------
@@ -292,16 +422,6 @@ async def test_the_same_content_is_uploaded_once_unless_deleted(mcp: Client, san
     assert third["asset_id"] != first["asset_id"] and len(upstream(sandbox, "POST", "/v3/assets")) == 2
 
 
-async def test_upload_refuses_files_outside_allowed_folders(mcp: Client, sandbox: Any) -> None:
-    text = await error(mcp, "upload_asset", {"path": "/etc/hostname"})
-    assert "outside the allowed folders" in text and "HEYGEN_ALLOWED_DIRS" in text
-    text = await error(mcp, "upload_asset", {"path": "missing.png"})
-    assert "No file at" in text
-    text = await error(mcp, "upload_asset", {"url": "ftp://example.com/x.png"})
-    assert "http(s)" in text
-    assert not [r for r in sandbox.requests if r.path.startswith("/v3/assets")]
-
-
 # -- catalogues ------------------------------------------------------------------------------------------------
 async def test_catalogues_are_compact_paginated_and_cached(mcp: Client, sandbox: Any) -> None:
     page = await mcp.call_tool("list_voices", {"limit": 20})
@@ -327,7 +447,6 @@ async def test_catalogues_are_compact_paginated_and_cached(mcp: Client, sandbox:
     assert detail["kind"] == "group" and detail["looks"]
     look = await call(mcp, "get_avatar", {"avatar_id": looks["items"][0]["id"]})
     assert look["kind"] == "look" and look["status"] in (None, "completed")
-    assert "not a valid HeyGen id" in await error(mcp, "get_avatar", {"avatar_id": "../../etc"})
 
 
 # -- photo avatars ---------------------------------------------------------------------------------------------
@@ -367,11 +486,6 @@ async def test_account_templates_translation_webhooks(mcp: Client, clock: Any, s
         job = await call(mcp, "create_template_video", {"template_id": tid, "variables": {}, "api": api})
         assert job["job_id"].startswith("video:")
 
-    text = await error(mcp, "translate_video", {"video": "https://example.com/v.mp4", "languages": ["Klingon"]})
-    assert "Unknown language 'Klingon'" in text
-    text = await error(mcp, "translate_video", {"video": "https://example.com/v.mp4", "languages": ["French"]})
-    assert "ambiguous" in text and "French (France)" in text
-    assert not upstream(sandbox, "POST", "/v3/video-translations")
     jobs = await call(mcp, "translate_video", {"video": "https://example.com/v.mp4",
                                                "languages": ["German", "French (Canada)"]})
     body = upstream(sandbox, "POST", "/v3/video-translations")[0].json
@@ -387,7 +501,6 @@ async def test_account_templates_translation_webhooks(mcp: Client, clock: Any, s
 
     hook = await call(mcp, "add_webhook", {"url": "https://hooks.example.com/h", "events": ["avatar_video.success"]})
     assert hook["secret"].startswith("whsec_")
-    assert "https://" in await error(mcp, "add_webhook", {"url": "http://hooks.example.com/h"})
     assert hook["endpoint_id"] in {h["endpoint_id"] for h in (await call(mcp, "list_webhooks"))["items"]}
     assert (await call(mcp, "delete_webhook", {"endpoint_id": hook["endpoint_id"]}))["deleted"]
 
@@ -478,7 +591,7 @@ async def test_translating_a_video_job_twice_is_not_paid_twice(mcp: Client, sand
     job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Translate me."})
     clock.advance(3600)
     first = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
-    clock.advance(5)  # HeyGen re-signs the video's URL on every read
+    clock.advance(5)  # HeyGen re-signs the video's URL on every read (contract getVideo: video_url is presigned)
     second = await call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"]})
     bodies = [r.json for r in upstream(sandbox, "POST", "/v3/video-translations")]
     assert bodies[0]["video"] != bodies[1]["video"]  # the presigned URL differs...
