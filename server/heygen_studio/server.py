@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx2
@@ -84,7 +84,8 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     return wiring
 
 
-def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None):  # type: ignore[no-untyped-def]
+def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None
+                  ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval

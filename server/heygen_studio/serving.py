@@ -16,7 +16,7 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .settings import Settings
@@ -50,15 +50,19 @@ def allowed_hosts(host: str, port: int, extra: list[str]) -> list[str]:
     return hosts
 
 
-class BearerAuth:
-    """Every path but ``OPEN_PATHS`` needs ``Authorization: Bearer <token>`` (RFC 6750)."""
+class Gate:
+    """In front of the MCP app: ``/health`` answers ``ok``; with a token, every other path needs
+    ``Authorization: Bearer <token>`` (RFC 6750)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
-        self._token = token.encode()
+        self._token = token.encode() if token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+        if scope["type"] == "http" and scope["path"] == "/health":
+            await JSONResponse({"status": "ok"})(scope, receive, send)
+            return
+        if self._token is not None and scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             header = Request(scope).headers.get("authorization", "")
             scheme, _, given = header.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self._token):
@@ -84,13 +88,9 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
         enable_dns_rebinding_protection=True, allowed_hosts=hosts,
         allowed_origins=[f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")])
 
-    @server.custom_route("/health", methods=["GET"])
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security,
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
-    return BearerAuth(app, token) if token else app
+    return Gate(app, token)
 
 
 def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None) -> None:
