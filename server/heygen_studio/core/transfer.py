@@ -53,7 +53,7 @@ async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int 
                       ) -> UploadedAsset:
     """Upload a local file as a HeyGen asset, choosing the upload path by size.
 
-    The same content is uploaded once: with a job journal, a file whose SHA-256 was uploaded before
+    The same content is uploaded once: with a job store, a file whose SHA-256 was uploaded before
     reuses that asset (if HeyGen still has it). Besides saving the upload, this keeps a paid create
     that embeds the file byte-identical when it is retried, so its Idempotency-Key replays the job.
     """
@@ -63,10 +63,10 @@ async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int 
     mime = detect_mime(path)
     sha = await file_sha256(path)
     key = f"asset:{sha}:{size}"
-    journal = client.journal
-    if journal is not None and (known := journal.find_by_key(key)) is not None:
+    jobs = client.jobs
+    if jobs is not None and (known := jobs.find(key)) is not None and known.job_id:
         try:
-            detail = await client.assets.get(known["job_id"])
+            detail = await client.assets.get(known.job_id)
         except NotFoundError:
             pass  # deleted since: upload it again
         else:
@@ -76,8 +76,7 @@ async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int 
         asset = await client.assets.upload_multipart(path, mime)
     else:
         asset = await _direct_upload(client, path, mime, size, sha)
-    if journal is not None:
-        journal.record(kind="asset", job_id=asset.asset_id, key=key, title=path.name)
+    client.remember("asset", asset.asset_id, key=key, title=path.name)
     return asset
 
 

@@ -96,8 +96,8 @@ async def upload_asset(
         local = confine_input(state.settings, path)
         return _out(await upload_file(state.client, local), local.stat().st_size)
     name = Path(filename or (urlparse(url).path if url else "") or "upload").name or "upload"
-    state.settings.state_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=state.settings.state_dir) as tmp:
+    state.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=state.settings.scratch_dir) as tmp:
         dest = Path(tmp) / name
         if url:
             await _fetch_to(state, check_url(url), dest)
