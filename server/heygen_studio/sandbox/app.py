@@ -59,7 +59,9 @@ async def _ticker(state: SandboxState) -> None:
     while True:
         await anyio.sleep(0.5)
         try:
+            state.pull()
             await state.tick()
+            state.push()
         except Exception:  # keep ticking
             logger.exception("sandbox tick failed")
 
