@@ -73,6 +73,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks.start_soon(_ticker, app.state.sandbox)
         yield
         tasks.cancel_scope.cancel()
+    app.state.sandbox.close()
 
 
 def all_routes() -> list[BaseRoute]:
