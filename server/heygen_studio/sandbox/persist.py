@@ -280,11 +280,12 @@ class SandboxDisk:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('seq', 0)")
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('credits', ?)", (store.credits,))
-                conn.execute("DELETE FROM resources WHERE data IS NULL AND updated_at < ?",
-                             (time.time() - TOMBSTONE_DAYS * 86400,))
-            schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+                schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+                if schema == SCHEMA_VERSION:
+                    conn.execute("INSERT OR IGNORE INTO meta VALUES ('seq', 0)")
+                    conn.execute("INSERT OR IGNORE INTO meta VALUES ('credits', ?)", (store.credits,))
+                    conn.execute("DELETE FROM resources WHERE data IS NULL AND updated_at < ?",
+                                 (time.time() - TOMBSTONE_DAYS * 86400,))
             if schema != SCHEMA_VERSION:
                 conn.close()
                 raise OSError(f"it was written by another version (schema {schema!r})")
