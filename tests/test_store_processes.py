@@ -10,8 +10,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from mcp.client.stdio import stdio_client
 
 from heygen_studio.sandbox import ManualClock, create_app
 from heygen_studio.sandbox.server import CloseOnDrop
-from test_transports import free_port, ok
+from test_transports import free_port, ok, stdio_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 V2 = "/v2/video/generate"
@@ -65,13 +65,8 @@ def env_for(live: LiveSandbox, tmp_path: Path, name: str) -> dict[str, str]:
     return env
 
 
-@asynccontextmanager
-async def server(live: LiveSandbox, tmp_path: Path, name: str) -> AsyncIterator[Client]:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"],
-                                   env=env_for(live, tmp_path, name), cwd=str(tmp_path))
-    with open(os.devnull, "w") as quiet:
-        async with Client(stdio_client(params, errlog=quiet)) as client:
-            yield client
+def server(live: LiveSandbox, tmp_path: Path, name: str) -> AbstractAsyncContextManager[Client]:
+    return stdio_server(env_for(live, tmp_path, name), tmp_path)
 
 
 async def studio(client: Client) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,16 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
                HEYGEN_SANDBOX_RENDER_S="0.6",
                HEYGEN_POLL_INTERVAL="0.1", **extra)
     return env
+
+
+@asynccontextmanager
+async def stdio_server(env: dict[str, str], cwd: Path) -> AsyncIterator[Client]:
+    """A real ``heygen-studio serve`` process over stdio, its log discarded."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env,
+                                   cwd=str(cwd))
+    with open(os.devnull, "w") as quiet:
+        async with Client(stdio_client(params, errlog=quiet)) as client:
+            yield client
 
 
 async def ok(client: Any, name: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     def wiring() -> Wiring:
         if not settings.heygen_sandbox:
             return Wiring(transport=transport, base_url=settings.heygen_base_url)
-        from .sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app
+        from .sandbox import SANDBOX_BASE_URL, STATE_FILE, SandboxConfig, create_app
 
         if transport is not None:
             return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL,
@@ -78,10 +78,15 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
         render = settings.heygen_sandbox_render_s
         app = create_app(config=SandboxConfig(
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
-            avatar_seconds=render / 2, translation_seconds=render))
+            avatar_seconds=render / 2, translation_seconds=render,
+            state_path=settings.store_path.parent / STATE_FILE))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
+        # The sandbox keeps its state next to the job store, shared by every process on that folder:
+        # its jobs are one account's, so they share one scope in the store and survive restarts. When
+        # the file cannot be used it runs in memory, and its jobs are this process's alone.
+        instance = "embedded" if app.state.sandbox.persistent else f"{os.getpid()}-{id(app):x}"
         return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app,
-                      deepseek_stand_in=SANDBOX_BASE_URL, instance=f"{os.getpid()}-{id(app):x}")
+                      deepseek_stand_in=SANDBOX_BASE_URL, instance=instance)
 
     return wiring
 

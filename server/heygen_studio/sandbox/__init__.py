@@ -3,7 +3,8 @@
 ``create_app()`` returns a Starlette app; use it in-process through
 ``httpx2.ASGITransport(app=app)`` with ``base_url=SANDBOX_BASE_URL``, or serve it with
 ``run_sandbox()``. ``app.state.sandbox`` (a ``SandboxState``) exposes credits, recorded requests,
-fault injection, webhook deliveries and ``expire_media()``.
+fault injection, webhook deliveries and ``expire_media()``. With ``SandboxConfig(state_path=…)``
+its state lives in that SQLite file and survives restarts (``persist.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .clock import Clock, ManualClock, SystemClock
 from .config import SandboxConfig
 from .errors import ApiError, DroppedConnection
 from .faults import Fault, FaultInjector
+from .persist import STATE_FILE
 from .records import Delivery, RecordedRequest
 from .routes.webhooks import verify_signature
 from .server import run_sandbox
@@ -22,6 +24,7 @@ SANDBOX_BASE_URL = "http://sandbox.heygen.test"
 
 __all__ = [
     "SANDBOX_BASE_URL",
+    "STATE_FILE",
     "ApiError",
     "Clock",
     "Delivery",

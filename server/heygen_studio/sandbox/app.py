@@ -59,7 +59,9 @@ async def _ticker(state: SandboxState) -> None:
     while True:
         await anyio.sleep(0.5)
         try:
+            state.pull()
             await state.tick()
+            state.push()
         except Exception:  # keep ticking
             logger.exception("sandbox tick failed")
 
@@ -71,6 +73,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks.start_soon(_ticker, app.state.sandbox)
         yield
         tasks.cancel_scope.cancel()
+    app.state.sandbox.close()
 
 
 def all_routes() -> list[BaseRoute]:

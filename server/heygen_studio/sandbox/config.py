@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx2
 
@@ -23,6 +24,9 @@ class SandboxConfig:
     * ``webhook_transport``: used for outbound callback/webhook deliveries (``None`` = real HTTP).
     * ``api_keys``: ``None`` accepts any non-empty key except ones starting with ``bad``;
       a collection accepts exactly those keys.
+    * ``state_path``: a SQLite file (``persist.py``) that keeps the sandbox's jobs, avatars, assets,
+      webhooks, idempotency records and credits across restarts, shared by every process given the
+      same file; ``None`` (the default, and what tests use) keeps everything in memory.
     """
 
     initial_credits: float = 1000.0
@@ -39,6 +43,7 @@ class SandboxConfig:
     api_keys: Collection[str] | None = None
     username: str = "sandbox_user"
     email: str = "sandbox@heygen.test"
+    state_path: Path | None = None
 
     def key_accepted(self, key: str | None) -> bool:
         if not key:

@@ -1,4 +1,6 @@
-"""The per-request middleware: record → tick → auth → faults → idempotency → handler.
+"""The per-request middleware: pull → record → tick → auth → faults → idempotency → handler → push.
+
+``pull``/``push`` do nothing unless the sandbox keeps its state in a file (``persist.py``).
 
 Idempotency follows HeyGen's v3 ``Idempotency-Key`` rules (POST/PATCH/PUT, 1-255 characters of
 ``[A-Za-z0-9_-:.]``, replayed for 24 h with ``Idempotent-Replayed: true``, 409 while in progress).
@@ -173,6 +175,13 @@ class SandboxMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.state.pull()
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            self.state.push()
+
+    async def _handle(self, scope: Message, receive: Receive, send: Send) -> None:
         state = self.state
         record, headers, receive = await self._record(scope, receive)
         await state.tick()

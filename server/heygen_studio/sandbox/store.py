@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Any
 
 from . import seed
@@ -16,6 +17,7 @@ from .config import SandboxConfig
 from .errors import ApiError
 from .faults import FaultInjector
 from .media import Signer
+from .persist import SandboxDisk
 from .records import (
     AgentSession,
     Asset,
@@ -67,6 +69,34 @@ class SandboxStore:
         self.endpoints: dict[str, WebhookEndpoint] = {}
         self.speech: dict[str, dict[str, Any]] = {}
         self._seed()
+        self.disk: SandboxDisk | None = None
+        self._id_salt = ""
+        if config.state_path is not None:
+            self.disk = SandboxDisk.open(config.state_path, self)
+            if self.disk is not None:  # ids must not collide with other processes on the same file
+                self._id_salt = secrets.token_hex(8) + "-"
+
+    # -- persistence (only with ``config.state_path``) --------------------------------------------
+    @property
+    def persistent(self) -> bool:
+        """True when this sandbox's state is kept in ``config.state_path`` (it survives restarts)."""
+        return self.disk is not None
+
+    def pull(self) -> None:
+        """Take in what other processes on the same state file changed (before every request)."""
+        if self.disk is not None:
+            self.disk.pull(self)
+
+    def push(self) -> None:
+        """Write what this process changed (after every request)."""
+        if self.disk is not None:
+            self.disk.push(self)
+
+    def close(self) -> None:
+        if self.disk is not None:
+            self.disk.push(self)
+            self.disk.close()
+            self.disk = None
 
     # -- catalog -----------------------------------------------------------------------------------
     def _seed(self) -> None:
@@ -107,7 +137,7 @@ class SandboxStore:
 
     def new_id(self, kind: str, *, prefix: str = "", length: int = 32) -> str:
         self._counter += 1
-        return prefix + seed.hex_id("sandbox", kind, str(self._counter), length=length)
+        return prefix + seed.hex_id("sandbox", kind, f"{self._id_salt}{self._counter}", length=length)
 
     # -- credits -----------------------------------------------------------------------------------
     def charge(self, amount: float, what: str) -> None:
