@@ -180,7 +180,11 @@ def resolve(raw: str, base: Path | None = None) -> Path:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
-    return Path(os.path.realpath(path))
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:  # a link replaced while it was being read (realpath is not atomic)
+        raise FileRefused(f"{path} changed while it was being resolved; nothing was read",
+                          hint="Call again once nothing is moving files there.") from None
 
 
 def open_inside(raw: str, roots: Sequence[Path], *, max_bytes: int) -> LocalFile:
@@ -215,14 +219,24 @@ def open_inside(raw: str, roots: Sequence[Path], *, max_bytes: int) -> LocalFile
         raise
 
 
-def _open_walking(root: Path, path: Path, max_bytes: int) -> LocalFile:
-    parts = path.relative_to(root).parts
+def _open_folder(root: Path, parts: Sequence[str]) -> int:
+    """A descriptor of ``root/parts...``, reached one folder at a time without following any link."""
     dir_fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     try:
-        for part in parts[:-1]:
+        for part in parts:
             below = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=dir_fd)
             os.close(dir_fd)
             dir_fd = below
+    except BaseException:
+        os.close(dir_fd)
+        raise
+    return dir_fd
+
+
+def _open_walking(root: Path, path: Path, max_bytes: int) -> LocalFile:
+    parts = path.relative_to(root).parts
+    dir_fd = _open_folder(root, parts[:-1])
+    try:
         st = os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False)
         _check_kind(st, path)  # before open: opening a device or a FIFO can have effects of its own
         _check_size(st, path, max_bytes)
@@ -246,7 +260,15 @@ def _neighbours(path: Path, root: Path) -> str:
     if parent != root and root not in parent.parents:
         return "Check the path."
     try:
-        names = sorted(e.name for e in os.scandir(parent) if e.is_file(follow_symlinks=False))[:5]
+        if WALKS:  # the folder as reached without links (it may have been swapped since the check)
+            dir_fd = _open_folder(root, parent.relative_to(root).parts)
+            try:
+                with os.scandir(dir_fd) as entries:
+                    names = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))[:5]
+            finally:
+                os.close(dir_fd)
+        else:  # pragma: no cover - Windows
+            names = sorted(e.name for e in os.scandir(parent) if e.is_file(follow_symlinks=False))[:5]
     except OSError:
         names = []
     return f"Files there: {', '.join(names)}." if names else "Check the path."

@@ -165,7 +165,13 @@ def _needs_roots(ctx: Context[AppState], values: Iterable[str | None]) -> ListRo
         return None
     allowed = app(ctx).settings.heygen_allowed_dirs
     for value in values:
-        if value and classify_source(value) == "path" and root_of(resolve(value), allowed) is None:
+        if not value or classify_source(value) != "path":
+            continue
+        try:
+            inside = root_of(resolve(value), allowed) is not None
+        except HeyGenError:
+            inside = False  # changing under us: the roots may still be what allows it
+        if not inside:
             return ListRoots()
     return None
 
