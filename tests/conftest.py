@@ -25,6 +25,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in list(os.environ):
         if name.startswith(("HEYGEN_", "DEEPSEEK_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("HEYGEN_STATE_DIR", str(tmp_path / "state"))  # never the developer's own job store
     monkeypatch.chdir(tmp_path)
 
 
@@ -72,7 +73,7 @@ def sleeps() -> RecordedSleep:
 @pytest.fixture
 async def hg(wire: ContractTransport, sleeps: RecordedSleep, tmp_path: Any) -> AsyncIterator[Any]:
     from heygen_studio.core.client import HeyGenClient
-    from heygen_studio.core.journal import JobJournal
+    from heygen_studio.core.store import Scope, ScopedJobs, SQLiteJobStore
     from heygen_studio.sandbox import SANDBOX_BASE_URL
 
     client = HeyGenClient(
@@ -80,7 +81,7 @@ async def hg(wire: ContractTransport, sleeps: RecordedSleep, tmp_path: Any) -> A
         base_url=SANDBOX_BASE_URL,
         transport=wire,
         sleep=sleeps,
-        journal=JobJournal(tmp_path / "jobs.jsonl"),
+        jobs=ScopedJobs(SQLiteJobStore(tmp_path / "jobs.sqlite3"), Scope.of(SANDBOX_BASE_URL, "test-key-0123456789")),
     )
     try:
         yield client
@@ -97,6 +98,7 @@ def make_settings(tmp_path: Any, **overrides: Any) -> Any:
         "heygen_output_dir": tmp_path / "out",
         "heygen_allowed_dirs": [tmp_path],
         "heygen_poll_interval": 0.05,
+        "heygen_state_dir": tmp_path / "state",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -8,6 +8,7 @@ fails the test on any violation.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -153,12 +154,12 @@ async def test_studio_v2_video(hg, clock, sandbox) -> None:
     created = await hg.videos.create_studio_v2(req)
     posts = [r for r in sandbox.requests if r.path == "/v2/video/generate"]
     assert len(posts) == 1
-    again = await hg.videos.create_studio_v2(req)  # the journal stands in for an idempotency key
+    again = await hg.videos.create_studio_v2(req)  # the job store stands in for an idempotency key
     assert again.video_id == created.video_id and again.replayed
     assert len([r for r in sandbox.requests if r.path == "/v2/video/generate"]) == 1
     clock.advance(3600)
     assert (await hg.videos.get(created.video_id)).status == "completed"
-    assert hg.journal.get(created.video_id)["api"] == "v2"
+    assert hg.jobs.get(created.video_id).get("api") == "v2"
 
 
 async def test_video_agent_session(hg, clock) -> None:
@@ -295,14 +296,17 @@ async def test_webhooks_crud(hg) -> None:
     assert endpoint.endpoint_id not in {e.endpoint_id for e in (await hg.webhooks.list()).items}
 
 
-async def test_journal_remembers_every_submitted_job(hg, tmp_path: Path) -> None:
+async def test_job_store_remembers_every_submitted_job(hg, tmp_path: Path) -> None:
     look, voice = await first_look_and_voice(hg)
     created = await hg.videos.create(CreateAvatarVideo(avatar_id=look.id, script="Remember me.",
                                                        voice_id=voice.voice_id, title="journal"))
-    lines = [json.loads(x) for x in (tmp_path / "jobs.jsonl").read_text().splitlines()]
-    assert lines[-1]["job_id"] == created.video_id and lines[-1]["kind"] == "video"
-    assert lines[-1]["expected_s"] == 60.0  # two words: the one-minute floor of the render estimate
-    assert "test-key" not in (tmp_path / "jobs.jsonl").read_text()
+    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # another process reads the same file
+        kind, state, data = db.execute("SELECT kind, state, data FROM jobs WHERE job_id = ?",
+                                       (created.video_id,)).fetchone()
+    assert (kind, state) == ("video", "submitted")
+    assert json.loads(data)["expected_s"] == 60.0  # two words: the one-minute floor of the render estimate
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("jobs.sqlite3*"))
+    assert b"test-key" not in raw
 
 
 async def test_journal_keeps_the_idempotency_key_that_was_sent(hg, sandbox) -> None:
@@ -313,27 +317,23 @@ async def test_journal_keeps_the_idempotency_key_that_was_sent(hg, sandbox) -> N
     created = await hg.videos.create(req, request_key="take-1")
     sent = [r.headers.get("idempotency-key") for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"]
     assert sent == [idempotency_key_for("POST", "/v3/videos", req.body(), "take-1")]
-    assert hg.journal.get(created.video_id)["key"] == sent[0]
+    assert hg.jobs.get(created.video_id).fingerprint == sent[0]
     translation = CreateTranslation(video=AssetUrl(url="https://example.com/t.mp4"),
                                     output_languages=["Spanish (Spain)"])
     made = await hg.translations.create(translation, identity={"video": "stable"})
     key = idempotency_key_for("POST", "/v3/video-translations", {"video": "stable"}, None)
-    assert hg.journal.get(made.video_translation_ids[0])["key"] == f"{key}:Spanish (Spain)"
+    assert hg.jobs.get(made.video_translation_ids[0]).fingerprint == key  # the request's claim: its first job
     # the recipe itself, as journals written by earlier versions hold it
     assert idempotency_key_for("POST", "/v3/videos", {"script": "Hi", "voice_id": "v1"}, "take-1") == (
         "hs-8fb8c8f62b163bda18d26cc24f4565162bb334a0c2545e56")
 
 
-def test_journal_survives_restarts_and_torn_lines(tmp_path: Path) -> None:
-    from heygen_studio.core.journal import JobJournal
+def test_job_store_survives_restarts(tmp_path: Path) -> None:
+    from heygen_studio.core.store import Scope, SQLiteJobStore
 
-    path = tmp_path / "jobs.jsonl"
-    JobJournal(path).record(kind="video", job_id="v1", key="k1", title="first")
-    with path.open("a") as fh:
-        fh.write('{"job_id": "torn')  # a crash mid-write
-    later = JobJournal(path)  # a restart: nothing read yet
-    assert later.get("v1")["title"] == "first" and later.find_by_key("k1")["job_id"] == "v1"
-    later.record(kind="video", job_id="v2", key="k2", title="second")
-    assert [e["job_id"] for e in later.recent()] == ["v2", "v1"]
-    again = JobJournal(path)  # another restart: the record written after the torn line is not lost
-    assert [e["job_id"] for e in again.recent()] == ["v2", "v1"]
+    scope = Scope.of("https://api.heygen.com", "k")
+    SQLiteJobStore(tmp_path / "jobs.sqlite3").record(scope, kind="video", job_id="v1", fingerprint="k1", title="first")
+    later = SQLiteJobStore(tmp_path / "jobs.sqlite3")  # a restart
+    assert later.get(scope, "v1").title == "first" and later.find(scope, "k1").job_id == "v1"
+    later.record(scope, kind="video", job_id="v2", fingerprint="k2", title="second")
+    assert [e.job_id for e in SQLiteJobStore(tmp_path / "jobs.sqlite3").recent(scope)] == ["v2", "v1"]

@@ -15,6 +15,7 @@ Design contract (after the 2.3-era reference servers):
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -27,7 +28,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 
 from . import __version__
-from .core.journal import JobJournal
+from .core.store import SQLiteJobStore
 from .settings import Settings
 from .tools import docs, registry
 from .tools.state import AppState, Wiring
@@ -72,14 +73,15 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
         from .sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app
 
         if transport is not None:
-            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL)
+            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL,
+                          instance=f"{os.getpid()}-{id(transport):x}")
         render = settings.heygen_sandbox_render_s
         app = create_app(config=SandboxConfig(
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
             avatar_seconds=render / 2, translation_seconds=render))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
         return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app,
-                      deepseek_stand_in=SANDBOX_BASE_URL)
+                      deepseek_stand_in=SANDBOX_BASE_URL, instance=f"{os.getpid()}-{id(app):x}")
 
     return wiring
 
@@ -89,7 +91,7 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
-        state = AppState(settings=settings, journal=JobJournal(settings.state_dir / "jobs.jsonl"),
+        state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
                          poll_interval=poll, wiring=make_wiring(settings, transport))
         try:
             yield state

@@ -2,7 +2,7 @@
 
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
-HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
+HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``:
 their repr is masked, so a settings dump or a traceback never shows them.
 """
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     heygen_base_url: str = Field(default=DEFAULT_BASE_URL, description="HeyGen API base URL.")
     heygen_sandbox: bool = Field(default=False, description="1 = use the embedded offline sandbox.")
     heygen_output_dir: Path = Field(default=Path("heygen-output"), description="Where downloads go.")
+    heygen_state_dir: Path | None = Field(
+        default=None, description="Where the job store lives (default: the platform's per-user state folder).")
     heygen_allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Folders the server may read files from (os.pathsep-separated), "
         "besides the output folder and the roots the MCP client declares."
@@ -139,9 +141,23 @@ class Settings(BaseSettings):
         return SANDBOX_API_KEY if self.heygen_sandbox else None
 
     @property
-    def state_dir(self) -> Path:
-        """Where the job journal lives (inside the output folder)."""
+    def store_path(self) -> Path:
+        """The job store: one per user, shared by every server process whatever its output folder."""
+        if self.heygen_state_dir is not None:
+            return self.heygen_state_dir.expanduser().resolve() / "jobs.sqlite3"
+        import platformdirs  # only the store needs it; settings load on every start
+
+        return platformdirs.user_state_path("heygen-studio") / "jobs.sqlite3"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Temporary files (a fetched upload) live inside the output folder, on the same disk."""
         return self.heygen_output_dir / ".heygen-studio"
+
+    @property
+    def legacy_journal(self) -> Path:
+        """Where 0.1 kept its JSON-lines job journal; imported into the job store once."""
+        return self.scratch_dir / "jobs.jsonl"
 
 
 def load_settings(**overrides: Any) -> Settings:

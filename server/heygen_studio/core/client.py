@@ -6,19 +6,31 @@
         video = await hg.videos.get(created.video_id)
 
 Each area lives in ``core/resources/<area>.py``; this module holds the composition and the
-plumbing they share. Paid creates carry an ``Idempotency-Key`` derived from the request body
-(plus an optional caller ``request_key``), and are written to the job journal when one is given,
-so a submitted job is never forgotten. The v2 endpoints take no key; the journal stands in for
-it: the same body within 24 h returns the recorded job instead of paying again.
+plumbing they share, including the one path every paid create takes (``create``):
+
+1. its fingerprint is the ``Idempotency-Key`` (derived from the body, or the caller's ``identity``,
+   plus an optional ``request_key``), computed once here;
+2. it is *claimed* in the job store before anything is sent (``core/store.py``); a store that
+   cannot be written refuses the create, so nothing is paid that could be lost;
+3. an identical create already settled answers with that job; one in flight elsewhere is waited
+   for; one whose answer was lost is reconciled with HeyGen before anything is sent again:
+   v3 resends the same key (HeyGen replays it for 24 h), v2 (which takes no key) looks the job up
+   by the title and ``callback_id`` marker it was sent with;
+4. HeyGen's answer settles the claim; a refusal releases it; a lost answer marks it unknown.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from .errors import ResponseFormatError
+import anyio
+
+from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, idempotency_key_for
-from .models import CreatedVideo, Deleted, Page, RequestModel
+from .models import CreatedVideo, Deleted, Page, RequestModel, Video
 from .resources import (
     Account,
     Assets,
@@ -31,13 +43,24 @@ from .resources import (
     Webhooks,
 )
 from .resources._base import M, parse
+from .store import Job
 
 if TYPE_CHECKING:
     import httpx2
 
-    from .journal import JobJournal, RecordKind
+    from .store import Claim, JobRecord, RecordKind, ScopedJobs
 
+logger = logging.getLogger(__name__)
 REPLAY_WINDOW_S = 24 * 3600  # HeyGen replays a repeated Idempotency-Key for 24 h; the v2 stand-in matches
+IN_FLIGHT_WAIT_S = 20.0  # how long an identical create waits for one in flight before saying so
+RECONCILE_SLACK_S = 120.0  # clock skew allowed when matching a lost v2 create by its creation time
+
+
+class CreateInFlightError(HeyGenError):
+    """An identical paid create is being sent by another call right now."""
+
+    default_hint = ("Nothing was sent twice. Call again in a few seconds: you will get that job; list_jobs "
+                    "shows it meanwhile.")
 
 
 class HTTPOptions(TypedDict, total=False):
@@ -54,10 +77,10 @@ class HeyGenClient:
     """Async HeyGen API client. One instance shares one connection pool."""
 
     def __init__(
-        self, *, api_key: str | None, journal: JobJournal | None = None, **options: Unpack[HTTPOptions]
+        self, *, api_key: str | None, jobs: ScopedJobs | None = None, **options: Unpack[HTTPOptions]
     ) -> None:
         self.http = HeyGenHTTP(api_key=api_key, **options)
-        self.journal = journal
+        self.jobs = jobs
         self.video_agents = VideoAgents(self)
         self.videos = Videos(self)
         self.assets = Assets(self)
@@ -106,28 +129,107 @@ class HeyGenClient:
     ) -> tuple[M, Envelope]:
         """A v3 write. ``idempotent`` writes carry an Idempotency-Key derived from the job's identity:
         the body, unless the body holds something that changes between attempts at the same job (a
-        presigned URL, re-signed on every read), when the caller says what the job is instead.
-        The returned envelope's ``idempotency_key`` is the key that was sent: journal that one."""
+        presigned URL, re-signed on every read), when the caller says what the job is instead."""
         payload = body.body() if isinstance(body, RequestModel) else body
-        env = await self.http.request(
-            method, path, json_body=payload, idempotent=idempotent, request_key=request_key, identity=identity
-        )
+        key = idempotency_key_for(method, path, payload if identity is None else identity, request_key) \
+            if idempotent else None
+        env = await self.http.request(method, path, json_body=payload, idempotency_key=key)
         return parse(model, env.data, f"{method} {path}"), env
 
-    async def send_v2_create(
-        self, path: str, req: RequestModel, *, request_key: str | None, title: str | None, **journal: Any
-    ) -> CreatedVideo:
-        """A v2 video create. The contract's v2 creates (generateStudioVideoV2, generateFromTemplateV2) take
-        no Idempotency-Key, so the journal stands in for one: the same body within 24 h returns the recorded
-        job (``replayed=True``) instead of paying again. A new job is journaled with ``journal`` extras."""
+    async def create(self, path: str, model: type[M], req: RequestModel, job: Job, job_id_of: Callable[[M], str],
+                     *, request_key: str | None = None, identity: Any = None) -> tuple[M, Envelope]:
+        """A paid v3 create, claimed in the job store before it is sent (see the module docstring).
+
+        A repeat resends the same Idempotency-Key, so HeyGen answers with the original job and charges
+        nothing (``Envelope.replayed``); the claim only makes the repeat wait for one in flight, and keeps
+        a create whose answer was lost in ``list_jobs``."""
+        payload = req.body()
+        key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
+        claim = await self._claim(key, job, reconcile=None)
+        if isinstance(claim, str):  # cannot happen without a reconciler; keeps the types honest
+            raise ResponseFormatError(f"POST {path}: unexpected replay")
+        env = await self._guarded(claim, self.http.request("POST", path, json_body=payload, idempotency_key=key))
+        created = parse(model, env.data, f"POST {path}")
+        self._settle(claim, job_id_of(created), job)
+        return created, env
+
+    async def send_v2_create(self, path: str, req: RequestModel, job: Job, *,
+                             request_key: str | None) -> CreatedVideo:
+        """A v2 video create (generateStudioVideoV2, generateFromTemplateV2). These take no
+        Idempotency-Key, so the job store stands in for one: the same body within 24 h returns the
+        recorded job (``replayed=True``) and charges nothing. The request carries a marker
+        (``callback_id``, and a title when the caller gave none) so that a create whose answer was
+        lost can be found at HeyGen (listVideos by title) instead of being sent blind."""
         body = req.body()
-        key = idempotency_key_for("POST", path, body, request_key)  # the v3 recipe, for the journal only
-        if self.journal is not None and (previous := self.journal.find_by_key(key, max_age_s=REPLAY_WINDOW_S)):
-            return CreatedVideo(video_id=previous["job_id"], status="submitted", replayed=True)
-        env = await self.http.request("POST", path, json_body=body, envelope="v2")
+        key = idempotency_key_for("POST", path, body, request_key)  # the v3 recipe: the store's fingerprint
+        marker = f"hs-{key[:24]}"
+        body = {**body, "callback_id": body.get("callback_id") or marker}
+        if not body.get("title"):
+            body["title"] = f"heygen-studio {marker}"
+        job.title = str(body["title"])
+        claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec))
+        if isinstance(claim, str):
+            return CreatedVideo(video_id=claim, status="submitted", replayed=True)
+        env = await self._guarded(claim, self.http.request("POST", path, json_body=body, envelope="v2"))
         created = parse(CreatedVideo, env.data, f"POST {path}")
-        self.remember("video", created.video_id, key=key, title=title, api="v2", **journal)
+        self._settle(claim, created.video_id, job, api="v2")
         return created
+
+    async def _find_v2(self, title: str, rec: JobRecord) -> str | None:
+        """The video a lost v2 create made, if HeyGen lists one with its title made after the claim."""
+        page = await self.list("/v3/videos", Video, {"title": title, "limit": 20})
+        since = rec.created_at - RECONCILE_SLACK_S
+        found = [v for v in page.items if v.title == title and (v.created_at or 0) >= since]
+        return min(found, key=lambda v: v.created_at or 0).id if found else None
+
+    async def _claim(self, key: str, job: Job,
+                     reconcile: Callable[[JobRecord], Awaitable[str | None]] | None) -> Claim | str | None:
+        """Claim ``key`` for a create; a job id (str) when a v2 create is already paid for; None without a store."""
+        if self.jobs is None:
+            return None
+        deadline = time.monotonic() + IN_FLIGHT_WAIT_S
+        while True:
+            claim = self.jobs.claim(key, job.kind, title=job.title, data=job.data)
+            if claim.state == "in_flight":
+                if time.monotonic() > deadline:
+                    raise CreateInFlightError("An identical create is being sent by another call right now")
+                await anyio.sleep(0.2)
+                continue
+            if reconcile is None or claim.record is None:
+                return claim
+            if claim.state == "submitted" and claim.record.job_id:
+                return claim.record.job_id
+            if claim.state == "unknown":  # sent before, answer lost: ask HeyGen before sending again
+                found = await reconcile(claim.record)
+                if found is not None:
+                    self.jobs.settle(claim, found, **job.data)
+                    return found
+                return self.jobs.retake(claim)
+            return claim
+
+    async def _guarded(self, claim: Claim | None, request: Awaitable[Envelope]) -> Envelope:
+        """Send; on failure leave the claim as the failure says: released, or unknown."""
+        try:
+            return await request
+        except BaseException as exc:
+            if claim is not None and self.jobs is not None:
+                with anyio.CancelScope(shield=True):
+                    try:
+                        if _certainly_not_created(exc):
+                            self.jobs.release(claim)
+                        else:
+                            self.jobs.mark_unknown(claim)
+                    except HeyGenError as store_exc:
+                        logger.error("job store: %s", store_exc.describe())
+            raise
+
+    def _settle(self, claim: Claim | None, job_id: str, job: Job, **data: Any) -> None:
+        if claim is None or self.jobs is None:
+            return
+        try:
+            self.jobs.settle(claim, job_id, **job.data, **data)
+        except HeyGenError as exc:  # the job exists at HeyGen: never turn a paid create into an error
+            logger.error("job %s was created but could not be recorded: %s", job_id, exc.describe())
 
     async def delete(self, path: str, *, where: str, fallback: dict[str, Any]) -> Deleted:
         """A DELETE; HeyGen may answer with empty ``data``, when ``fallback`` describes the deletion."""
@@ -135,5 +237,20 @@ class HeyGenClient:
         return parse(Deleted, env.data or fallback, where)
 
     def remember(self, kind: RecordKind, job_id: str, *, key: str | None, title: str | None, **extra: Any) -> None:
-        if self.journal is not None:
-            self.journal.record(kind=kind, job_id=job_id, key=key, title=title, **extra)
+        """Record a job (or an upload) that needs no claim; a store failure is logged, not raised."""
+        if self.jobs is not None:
+            try:
+                self.jobs.record(kind=kind, job_id=job_id, key=key, title=title, **extra)
+            except HeyGenError as exc:
+                logger.error("could not record %s %s: %s", kind, job_id, exc.describe())
+
+
+def _certainly_not_created(exc: BaseException) -> bool:
+    """True when HeyGen cannot have made the job: it refused the request, or never received it."""
+    if isinstance(exc, APIConnectionError):
+        return not exc.maybe_received
+    if isinstance(exc, InternalServerError | ConflictError | ResponseFormatError):
+        return False  # a 5xx may come after the work was done; 409: the same key is in flight there
+    # a 4xx is a refusal; ConfigError/InputError are raised before anything is sent;
+    # anything else (a cancelled call, a bug) may have left after sending: unknown
+    return isinstance(exc, HeyGenError)

@@ -183,25 +183,21 @@ class HeyGenHTTP:
         json_body: Any = None,
         files: Any = None,
         data: Mapping[str, Any] | None = None,
-        idempotent: bool = False,
-        request_key: str | None = None,
-        identity: Any = None,
+        idempotency_key: str | None = None,
         envelope: EnvelopeKind = "v3",
     ) -> Envelope:
         """Send one logical request (with retries) and return the unwrapped envelope.
 
-        An ``idempotent`` write carries an ``Idempotency-Key``, computed here once per request from
-        ``identity`` (default: the JSON body) and ``request_key``, and returned as
-        ``Envelope.idempotency_key`` so the caller journals exactly the key that was sent.
+        A write with an ``idempotency_key`` (computed once by the client, which also claims it in the
+        job store) carries it as ``Idempotency-Key`` on every attempt, may be retried, and returns it
+        as ``Envelope.idempotency_key``.
         """
         if self._api_key is None:
             raise ConfigError("No HeyGen API key is configured")
         method = method.upper()
         headers = {"x-api-key": self._api_key}
-        idempotency_key = None
-        if idempotent:
-            basis = json_body if identity is None else identity
-            idempotency_key = headers[IDEMPOTENCY_HEADER] = idempotency_key_for(method, path, basis, request_key)
+        if idempotency_key is not None:
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         retry_safe = method in _SAFE_METHODS or method == "DELETE" or idempotency_key is not None
         where = f"{method} {path}"

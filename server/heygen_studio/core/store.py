@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from .errors import HeyGenError
 
@@ -47,6 +47,11 @@ REPLAY_WINDOW_S = 24 * 3600  # HeyGen replays an Idempotency-Key for 24 h (contr
 DEFAULT_LEASE_S = 180.0
 STORE_FILE = "jobs.sqlite3"
 ClaimState = Literal["new", "submitted", "in_flight", "unknown"]
+JobKind = Literal["video", "agent", "translation", "look"]
+"""The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>``."""
+JOB_KINDS: frozenset[str] = frozenset(get_args(JobKind))
+RecordKind = JobKind | Literal["asset", "produce", "produce_plan"]
+"""What the store records: jobs, plus uploads and produce_video plans that stand in for keys."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -86,13 +91,23 @@ class Scope:
     account: str
 
     @classmethod
-    def of(cls, base_url: str, api_key: str | None) -> Scope:
+    def of(cls, base_url: str, api_key: str | None, *, instance: str | None = None) -> Scope:
+        """``instance`` separates HeyGens that share a URL but not their jobs (each embedded sandbox)."""
         account = hashlib.sha256((api_key or "").encode()).hexdigest()[:16] if api_key else "no-key"
-        return cls(base_url.rstrip("/"), account)
+        return cls(base_url.rstrip("/"), f"{account}/{instance}" if instance else account)
 
     @property
     def key(self) -> str:
         return f"{self.base_url}#{self.account}"
+
+
+@dataclass
+class Job:
+    """What a paid create is, for the job store: its kind, its title, and fields to keep with it."""
+
+    kind: JobKind
+    title: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -374,6 +389,85 @@ class SQLiteJobStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class ScopedJobs:
+    """One scope's view of a store: what the client and the tools hold."""
+
+    def __init__(self, store: JobStore, scope: Scope) -> None:
+        self.store = store
+        self.scope = scope
+
+    def claim(self, fingerprint: str, kind: str, *, title: str | None = None, lease_s: float = DEFAULT_LEASE_S,
+              data: dict[str, Any] | None = None) -> Claim:
+        return self.store.claim(self.scope, fingerprint, kind, title=title, lease_s=lease_s, data=data)
+
+    def retake(self, claim: Claim) -> Claim:
+        return self.store.retake(self.scope, claim)
+
+    def settle(self, claim: Claim, job_id: str, **data: Any) -> JobRecord:
+        return self.store.settle(self.scope, claim, job_id, **data)
+
+    def mark_unknown(self, claim: Claim) -> None:
+        self.store.mark_unknown(self.scope, claim)
+
+    def release(self, claim: Claim) -> None:
+        self.store.release(self.scope, claim)
+
+    def record(self, *, kind: str, job_id: str, key: str | None = None, title: str | None = None,
+               **data: Any) -> JobRecord:
+        return self.store.record(self.scope, kind=kind, job_id=job_id, fingerprint=key, title=title, **data)
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return self.store.get(self.scope, job_id)
+
+    def find(self, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None:
+        return self.store.find(self.scope, fingerprint, max_age_s=max_age_s)
+
+    def recent(self, limit: int = 20) -> list[JobRecord]:
+        return self.store.recent(self.scope, limit)
+
+    def update(self, job_id: str, **data: Any) -> None:
+        self.store.update(self.scope, job_id, **data)
+
+
+LEGACY_SCOPE = Scope("legacy", "journal")
+"""Jobs imported from a 0.1 JSON-lines journal: listed for recovery, never used to skip a payment (they
+carry no API base URL or account, so they cannot answer for one)."""
+
+
+def import_journal(store: SQLiteJobStore, path: Path) -> int:
+    """Import a 0.1 journal (``jobs.jsonl``) once; returns how many records were imported."""
+    marker = f"imported:{path.resolve()}"
+    try:
+        info = path.lstat()
+    except OSError:
+        return 0
+    if not stat.S_ISREG(info.st_mode):
+        return 0
+    with store._tx(write=True) as conn:
+        if conn.execute("SELECT 1 FROM meta WHERE key = ?", (marker,)).fetchone():
+            return 0
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (marker, str(time.time())))
+    count = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            job_id, kind = str(entry["job_id"]), str(entry["kind"])
+            created = float(entry.get("created_at") or time.time())
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn or foreign line: the rest still count
+        if not job_id:
+            continue
+        kind = {"agent_session": "agent", "avatar_look": "look"}.get(kind, kind)
+        extra = {k: v for k, v in entry.items() if k not in ("job_id", "kind", "key", "title", "created_at")}
+        with store._tx(write=True) as conn:
+            conn.execute(
+                f"INSERT OR IGNORE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'submitted', ?, NULL, NULL, ?, ?, ?, ?)",
+                (LEGACY_SCOPE.key, f"legacy:{kind}:{job_id}", kind, job_id, entry.get("title"),
+                 json.dumps(extra, separators=(",", ":"), default=str), created, created))
+        count += 1
+    return count
 
 
 def _reason(exc: BaseException) -> str:

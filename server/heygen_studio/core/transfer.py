@@ -55,7 +55,7 @@ async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
     """Upload a local file as a HeyGen asset, choosing the upload path by size.
 
     ``source`` is a file opened by ``core.files.open_inside`` (tools) or a path the caller trusts.
-    The same content is uploaded once: with a job journal, a file whose SHA-256 was uploaded before
+    The same content is uploaded once: with a job store, a file whose SHA-256 was uploaded before
     reuses that asset (if HeyGen still has it). Besides saving the upload, this keeps a paid create
     that embeds the file byte-identical when it is retried, so its Idempotency-Key replays the job.
     """
@@ -71,10 +71,10 @@ async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
     mime = detect_mime(file)
     sha = await file.sha256()
     key = f"asset:{sha}:{size}"
-    journal = client.journal
-    if journal is not None and (known := journal.find_by_key(key)) is not None:
+    jobs = client.jobs
+    if jobs is not None and (known := jobs.find(key)) is not None and known.job_id:
         try:
-            detail = await client.assets.get(known["job_id"])
+            detail = await client.assets.get(known.job_id)
         except NotFoundError:
             pass  # deleted since: upload it again
         else:
@@ -85,8 +85,7 @@ async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
         asset = await client.assets.upload_multipart(file.name, content, mime)
     else:
         asset = await _direct_upload(client, file, mime, size, sha)
-    if journal is not None:
-        journal.record(kind="asset", job_id=asset.asset_id, key=key, title=file.name)
+    client.remember("asset", asset.asset_id, key=key, title=file.name)
     return asset
 
 

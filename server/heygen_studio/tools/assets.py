@@ -107,10 +107,10 @@ async def upload_asset(
             content = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             raise ToolError("base64_data is not valid base64.") from None
-    # An unnamed temporary file (O_TMPFILE where the OS has it) in the output folder: nothing can be
-    # planted under its name, and it vanishes when closed.
-    state.settings.heygen_output_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=state.settings.heygen_output_dir) as sink:
+    # An unnamed temporary file (O_TMPFILE where the OS has it) beside the output folder, on the same disk:
+    # nothing can be planted under its name, and it vanishes when closed.
+    state.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=state.settings.scratch_dir) as sink:
         if url:
             await fetch_url(state, check_url(url), sink)
         else:

@@ -178,9 +178,9 @@ async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | 
         fingerprint = check_id(photo, "asset id")
         source = AssetRef(asset_id=fingerprint)
     key = f"photo-avatar:{fingerprint}:{group_id or ''}"
-    previous = state.journal.find_by_key(key)
-    if previous is not None:
-        return await _job(state, previous["job_id"], previous.get("group_id"), replayed=True)
+    previous = state.jobs.find(key)
+    if previous is not None and previous.job_id:
+        return await _job(state, previous.job_id, previous.get("group_id"), replayed=True)
     if local is not None:
         uploaded = await upload_file(state.client, local)
         if not uploaded.mime_type.startswith("image/"):
@@ -193,7 +193,7 @@ async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | 
     if not look_id:
         raise ToolError("HeyGen accepted the photo but returned no look id; check get_avatar on the group "
                         f"{new_group} before trying again.")
-    state.journal.record(kind="look", job_id=look_id, key=key, title=name, group_id=new_group)
+    state.jobs.record(kind="look", job_id=look_id, key=key, title=name, group_id=new_group)
     return await _job(state, look_id, new_group, replayed=False)
 
 

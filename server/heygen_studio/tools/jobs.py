@@ -1,12 +1,13 @@
 """Jobs: ids that say what they are, the next step for each state, one poll per kind, the bounded wait.
 
 A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look). A raw id is
-looked up in the job journal, and otherwise treated as a HeyGen video id. Waiting only ever
+looked up in the job store, and otherwise treated as a HeyGen video id. Waiting only ever
 polls: it never resubmits anything.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,13 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ..core.errors import NotFoundError
-from ..core.journal import JOB_KINDS, JobKind
+from ..core.errors import HeyGenError, NotFoundError
 from ..core.models import Video
+from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
 from .outputs import JobList, JobRow, JobStatus
+
+logger = logging.getLogger(__name__)
 
 TERMINAL = {"completed", "failed"}
 STALLED = {"pending_consent", "waiting_for_input"}  # waiting on a person, not on HeyGen
@@ -38,9 +41,18 @@ def id_of(kind: JobKind, value: str, what: str) -> str:
     return check_id(value.strip().removeprefix(f"{kind}:"), what)
 
 
+def known_job(state: AppState, job_id: str) -> JobRecord | None:
+    """The store's record of a job id, if any; a store that cannot be read is no record (logged)."""
+    try:
+        return state.jobs.get(job_id)
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+        return None
+
+
 def is_job_id(state: AppState, value: str) -> bool:
-    """True for ``<kind>:<id>`` and for a bare id this server's journal knows."""
-    return value.strip().partition(":")[0] in JOB_KINDS or state.journal.get(value.strip()) is not None
+    """True for ``<kind>:<id>`` and for a bare id the job store knows."""
+    return value.strip().partition(":")[0] in JOB_KINDS or known_job(state, value.strip()) is not None
 
 
 def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
@@ -50,9 +62,9 @@ def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
         if prefix in JOB_KINDS:
             return cast(JobKind, prefix), check_id(raw, "job id")
     check_id(job_id, "job id")
-    entry = state.journal.get(job_id)
-    if entry is not None and entry.get("kind") in JOB_KINDS:
-        return cast(JobKind, entry["kind"]), job_id
+    entry = known_job(state, job_id)
+    if entry is not None and entry.kind in JOB_KINDS:
+        return cast(JobKind, entry.kind), job_id
     return "video", job_id
 
 
@@ -121,7 +133,8 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
     job_id = make_job_id(kind, raw_id)
     try:
         if kind == "video":
-            expected = (state.journal.get(raw_id) or {}).get("expected_s")
+            record = known_job(state, raw_id)
+            expected = record.get("expected_s") if record else None
             return _video_status(job_id, kind, await hg.videos.get(raw_id), expected)
         if kind == "agent":
             s = await hg.video_agents.get(raw_id)
@@ -219,18 +232,33 @@ async def list_jobs(
     ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
 ) -> JobList:
-    """Jobs this server submitted, newest first (from its local journal): recover a lost job_id."""
+    """Jobs submitted to this HeyGen account from this machine (any server process), newest first:
+    recover a lost job_id. A job whose answer was lost shows as state 'unknown'."""
+    state = app(ctx)
     seen: set[str] = set()
     rows = []
-    for entry in app(ctx).journal.recent(200):
-        kind = entry.get("kind")
-        if not entry.get("job_id") or kind not in (*JOB_KINDS, "produce"):
-            continue  # plans written before a paid call, and uploads, are not jobs
-        job_id = make_job_id(cast(JobKind, kind), entry["job_id"]) if kind in JOB_KINDS else entry["job_id"]
+    entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    for entry in entries:
+        kind = entry.kind
+        if kind not in (*JOB_KINDS, "produce"):
+            continue  # produce_video plans and uploads are not jobs
+        if entry.state != "submitted":
+            rows.append(JobRow(job_id="(no id yet)", title=entry.title, created_at=int(entry.created_at),
+                               state=UNSETTLED[entry.state]))
+            continue
+        if not entry.job_id:
+            continue
+        job_id = make_job_id(cast(JobKind, kind), entry.job_id) if kind in JOB_KINDS else entry.job_id
         if job_id not in seen:
             seen.add(job_id)
-            rows.append(JobRow(job_id=job_id, title=entry.get("title"), created_at=int(entry["created_at"])))
+            rows.append(JobRow(job_id=job_id, title=entry.title, created_at=int(entry.created_at)))
     return JobList(items=rows[:limit])
+
+
+UNSETTLED = {
+    "reserved": "sending: another call is submitting it now",
+    "unknown": "unknown: sent, answer lost; repeat the same create (it checks HeyGen first, never pays twice)",
+}
 
 
 def register(mcp: MCPServer) -> None:

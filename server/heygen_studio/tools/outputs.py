@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..core.journal import JobKind
+from ..core.store import JobKind
 
 
 class VideoJob(BaseModel):
@@ -66,6 +66,7 @@ class JobRow(BaseModel):
     job_id: str
     title: str | None = None
     created_at: int
+    state: str | None = Field(default=None, description="Set only for a create whose answer is not recorded yet.")
 
 
 class JobList(BaseModel):

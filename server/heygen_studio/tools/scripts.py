@@ -6,7 +6,7 @@ returning ``Sample``, portable across protocol eras); in sandbox mode, with neit
 sandbox's DeepSeek stand-in answers. With none of these, a ToolError says what to set.
 
 ``produce_video`` runs brief → script → create → wait → download within one bounded call, and is
-resumable: the brief's hash keys the job journal, so calling again with the same arguments picks
+resumable: the brief's hash keys the job store, so calling again with the same arguments picks
 up the same script and the same job. It never pays twice.
 """
 
@@ -52,7 +52,7 @@ ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes",
 
 
 class Drafted(BaseModel):
-    """What the resolver hands the tool: model text, or a script already in the journal."""
+    """What the resolver hands the tool: model text, or a script already in the job store."""
 
     text: str = ""
     source: DraftSource = "deepseek"
@@ -127,10 +127,9 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
 async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
                             orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
-    previous = state.journal.find_by_key(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation,
-                                                      language))
+    previous = state.jobs.find(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language))
     if previous is not None and previous.get("script"):
-        return Drafted(source="journal", script=previous["script"])
+        return Drafted(source="journal", script=previous.get("script"))
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     return await _draft(state, ctx, req, None)
 
@@ -237,23 +236,23 @@ async def produce_video(
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     await ctx.report_progress(2, total=100, message="script")
     script, _, _, _ = _unpack(draft, req)
-    previous = state.journal.find_by_key(key)
+    previous = state.jobs.find(key)
     note = None
-    if previous is not None and previous.get("job_id"):
-        job_id, resumed = previous["job_id"], True
+    if previous is not None and previous.job_id:
+        job_id, resumed = previous.job_id, True
         avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
     else:
         if previous is not None:  # an earlier call got as far as submitting: same choices, same body
-            avatar_id, voice_id = previous["avatar_id"], previous["voice_id"]
+            avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
         else:
             avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
             # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
-            state.journal.record(kind="produce_plan", job_id="", key=key, title=script.title,
+            state.jobs.record(kind="produce_plan", job_id="", key=key, title=script.title,
                                  script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")
         job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation), False
-        state.journal.record(kind="produce", job_id=job_id, key=key, title=script.title,
+        state.jobs.record(kind="produce", job_id=job_id, key=key, title=script.title,
                              script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
 
     async def report(progress: float, message: str) -> None:

@@ -7,13 +7,17 @@ never needs to do.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core.journal import JobJournal
+from ..core.errors import HeyGenError
+from ..core.store import Scope, ScopedJobs, SQLiteJobStore, import_journal
 from ..settings import Settings
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import httpx2
@@ -52,17 +56,32 @@ class Wiring:
     base_url: str
     sandbox: Any = None
     deepseek_stand_in: str | None = None
+    instance: str | None = None
+    """Set when HeyGen is a sandbox living in this process: its jobs are its own (``Scope.of``)."""
 
 
 @dataclass
 class AppState:
     settings: Settings
-    journal: JobJournal
+    store: SQLiteJobStore
     poll_interval: float
     wiring: Callable[[], Wiring]
     cache: TTLCache = field(default_factory=TTLCache)
     _client: HeyGenClient | None = None
     _wired: Wiring | None = None
+    _jobs: ScopedJobs | None = None
+
+    @property
+    def jobs(self) -> ScopedJobs:
+        """This server's jobs: the shared store, scoped to the API and account it talks to."""
+        if self._jobs is None:
+            scope = Scope.of(self.wired.base_url, self.settings.api_key, instance=self.wired.instance)
+            self._jobs = ScopedJobs(self.store, scope)
+            try:
+                import_journal(self.store, self.settings.legacy_journal)
+            except HeyGenError as exc:  # an unreadable old journal must not block today's jobs
+                logger.warning("could not import %s: %s", self.settings.legacy_journal, exc.describe())
+        return self._jobs
 
     @property
     def wired(self) -> Wiring:
@@ -83,9 +102,10 @@ class AppState:
             s = self.settings
             self._client = HeyGenClient(api_key=s.api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
                                         max_retries=s.heygen_max_retries, transport=self.wired.transport,
-                                        journal=self.journal)
+                                        jobs=self.jobs)
         return self._client
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+        self.store.close()

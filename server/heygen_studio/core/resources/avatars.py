@@ -16,9 +16,16 @@ from ..models import (
     Deleted,
     Page,
 )
+from ..store import Job
 from ._base import Resource
 
 Ownership = Literal["public", "private"]
+
+
+def _look_or_group(created: CreatedAvatar) -> str:
+    """createAvatar answers with the new look (`avatar_item`) and/or its group (`avatar_group`)."""
+    item, group = created.avatar_item or {}, created.avatar_group or {}
+    return str(item.get("id") or group.get("id") or item.get("group_id") or "")
 
 
 class Avatars(Resource):
@@ -52,13 +59,8 @@ class Avatars(Resource):
 
     async def create(self, req: CreatePhotoAvatar | CreatePromptAvatar | CreateDigitalTwin, *,
                      request_key: str | None = None) -> CreatedAvatar:
-        created, env = await self._c.send("POST", "/v3/avatars", CreatedAvatar, req, request_key=request_key)
-        # createAvatar answers with the new look (`avatar_item`) and/or its group (`avatar_group`).
-        look_id = (created.avatar_item or {}).get("id")
-        group_id = (created.avatar_group or {}).get("id") or (created.avatar_item or {}).get("group_id")
-        if look_id or group_id:
-            self._c.remember("look", str(look_id or group_id), key=env.idempotency_key,
-                             title=req.name, group_id=group_id)
+        created, _ = await self._c.create("/v3/avatars", CreatedAvatar, req, Job("look", req.name), _look_or_group,
+                                          request_key=request_key)
         return created
 
     async def consent(self, group_id: str, req: AvatarConsentRequest | None = None) -> AvatarConsent:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ResponseFormatError
 from ..models import CreatedVideo, GenerateFromTemplate, Page, Template, V2Template, Video
+from ..store import Job
 from ._base import Resource, parse
 
 
@@ -19,8 +20,9 @@ class Templates(Resource):
 
     async def generate(self, template_id: str, req: GenerateFromTemplate, *,
                        request_key: str | None = None) -> Video:
-        video, env = await self._c.send("POST", f"/v3/templates/{template_id}", Video, req, request_key=request_key)
-        self._c.remember("video", video.id, key=env.idempotency_key, title=req.title, api="v3", type="template")
+        job = Job("video", req.title, {"api": "v3", "type": "template"})
+        video, _ = await self._c.create(f"/v3/templates/{template_id}", Video, req, job, lambda v: v.id,
+                                        request_key=request_key)
         return video
 
     async def list_v2(self) -> builtins.list[V2Template]:
@@ -37,5 +39,5 @@ class Templates(Resource):
 
     async def generate_v2(self, template_id: str, req: GenerateFromTemplate, *,
                           request_key: str | None = None) -> CreatedVideo:
-        return await self._c.send_v2_create(f"/v2/template/{template_id}/generate", req, request_key=request_key,
-                                            title=req.title, type="template")
+        return await self._c.send_v2_create(f"/v2/template/{template_id}/generate", req,
+                                            Job("video", req.title, {"type": "template"}), request_key=request_key)

@@ -14,6 +14,7 @@ from ..models import (
     SendAgentMessage,
     Video,
 )
+from ..store import Job
 from ._base import Resource
 
 
@@ -23,9 +24,9 @@ class _StoppedSession(BaseModel):
 
 class VideoAgents(Resource):
     async def create(self, req: CreateAgentSession, *, request_key: str | None = None) -> AgentSession:
-        created, env = await self._c.send("POST", "/v3/video-agents", AgentSession, req, request_key=request_key)
-        self._c.remember("agent", created.session_id, key=env.idempotency_key, title=req.prompt[:80],
-                         video_id=created.video_id)
+        job = Job("agent", req.prompt[:80])
+        created, _ = await self._c.create("/v3/video-agents", AgentSession, req, job, lambda s: s.session_id,
+                                          request_key=request_key)
         return created
 
     async def get(self, session_id: str) -> AgentSession:

@@ -19,6 +19,7 @@ from ..models import (
     Video,
 )
 from ..scripts import expected_render_s
+from ..store import Job
 from ._base import Resource
 
 
@@ -51,17 +52,17 @@ class Videos(Resource):
     async def create(
         self, req: CreateAvatarVideo | CreateImageVideo | CreateStudioVideoV3, *, request_key: str | None = None
     ) -> CreatedVideo:
-        created, env = await self._c.send("POST", "/v3/videos", CreatedVideo, req, request_key=request_key)
+        job = Job("video", req.title, {"api": "v3", "type": req.type, "expected_s": expected_for(req)})
+        created, env = await self._c.create("/v3/videos", CreatedVideo, req, job, lambda c: c.video_id,
+                                            request_key=request_key)
         created.replayed = env.replayed
-        self._c.remember("video", created.video_id, key=env.idempotency_key, title=req.title,
-                         api="v3", type=req.type, expected_s=expected_for(req))
         return created
 
     async def create_studio_v2(self, req: CreateStudioVideoV2, *, request_key: str | None = None) -> CreatedVideo:
         """POST /v2/video/generate. Raises ``EndpointRetiredError`` if HeyGen says the path is gone."""
         try:
-            return await self._c.send_v2_create("/v2/video/generate", req, request_key=request_key,
-                                                title=req.title, type="studio", expected_s=expected_for(req))
+            job = Job("video", req.title, {"type": "studio", "expected_s": expected_for(req)})
+            return await self._c.send_v2_create("/v2/video/generate", req, job, request_key=request_key)
         except NotFoundError as exc:
             # A path-level 404/410 means the endpoint is gone; `avatar_not_found` and kin mean a bad id.
             if not isinstance(exc, EndpointRetiredError) and (
