@@ -1,7 +1,8 @@
 """Settings from environment variables and ``.env``, read at start-up (never at import).
 
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
-HEYGEN_ALLOWED_DIRS, HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
+HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
+HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``:
 their repr is masked, so a settings dump or a traceback never shows them.
 """
@@ -38,8 +39,16 @@ class Settings(BaseSettings):
     heygen_state_dir: Path | None = Field(
         default=None, description="Where the job store lives (default: the platform's per-user state folder).")
     heygen_allowed_dirs: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list, description="Folders the server may read files from (os.pathsep-separated)."
+        default_factory=list, description="Folders the server may read files from (os.pathsep-separated), "
+        "besides the output folder and the roots the MCP client declares."
     )
+    heygen_allow_private_urls: bool = Field(
+        default=False, description="1 = upload_asset(url=...) may fetch loopback, private and link-local addresses.")
+    heygen_allowed_url_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="host:port pairs upload_asset(url=...) may fetch even when they resolve "
+        "to a private address (comma-separated), e.g. an internal media server.")
+    heygen_fetch_timeout: float = Field(
+        default=120.0, gt=0, le=3600, description="Overall deadline for one URL fetch (every redirect and byte), s.")
     heygen_timeout: float = Field(default=60.0, gt=0, le=600, description="Per-request timeout, seconds.")
     heygen_max_retries: int = Field(default=3, ge=0, le=10, description="Retries for safe requests.")
     heygen_poll_interval: float = Field(default=5.0, gt=0, le=60, description="First wait_for_job poll gap, s.")
@@ -91,17 +100,32 @@ class Settings(BaseSettings):
             return [part for part in value.split(os.pathsep) if part.strip()]
         return value
 
-    @field_validator("heygen_http_allowed_hosts", mode="before")
+    @field_validator("heygen_http_allowed_hosts", "heygen_allowed_url_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("heygen_allowed_url_hosts")
+    @classmethod
+    def _host_and_port(cls, value: list[str]) -> list[str]:
+        """Each entry names one service exactly (``media.internal:8080``): a bare name would trust every port."""
+        pairs = []
+        for entry in value:
+            host, sep, port = entry.rpartition(":")
+            host = host.strip("[]").lower()  # [::1]:8080 is matched as the URL's hostname, ::1
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{entry!r} must be host:port (for example media.internal:443)")
+            pairs.append(f"{host}:{int(port)}")
+        return pairs
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
+        # The default is the output folder alone (plus the client's roots, asked for at the call): never the
+        # working folder, which a desktop host may set to / or the home folder (issue 8 §2 "Local files").
         output = self.heygen_output_dir.expanduser().resolve()
-        allowed = [p.expanduser().resolve() for p in self.heygen_allowed_dirs] or [Path.cwd().resolve()]
+        allowed = [p.expanduser().resolve() for p in self.heygen_allowed_dirs]
         if output not in allowed:
             allowed.append(output)
         object.__setattr__(self, "heygen_output_dir", output)

@@ -14,7 +14,10 @@ A model can be talked into passing any URL, so every hop is checked the same way
   cannot hold the call; failures read the same whether a port is open or closed.
 
 ``allow_private=True`` (``HEYGEN_ALLOW_PRIVATE_URLS=1``) lifts the address check for people who need
-it; ``allowed_hosts`` lifts it for named ``host:port`` pairs only (an internal media server).
+it; ``allowed_hosts`` lifts it for named ``host:port`` pairs only (an internal media server,
+``HEYGEN_ALLOWED_URL_HOSTS``): a redirect from there to any other host is checked again.
+``fetch_trusted`` fetches from a service this process hosts itself (the embedded sandbox's media)
+through its in-process transport, under the same deadline and size cap.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import anyio
@@ -114,7 +117,7 @@ def _pinned(url: str, address: str) -> str:
 
 async def fetch_to(
     url: str,
-    sink: BinaryIO,
+    sink: IO[bytes],
     *,
     max_bytes: int,
     deadline_s: float = 120.0,
@@ -134,7 +137,7 @@ async def fetch_to(
         raise FetchFailed(f"Fetching {url[:80]} took longer than {deadline_s:g} s") from None
 
 
-async def _follow(http: httpx2.AsyncClient, url: str, sink: BinaryIO, *, max_bytes: int, allow_private: bool,
+async def _follow(http: httpx2.AsyncClient, url: str, sink: IO[bytes], *, max_bytes: int, allow_private: bool,
                   allowed: set[str]) -> Fetched:
     for _ in range(MAX_REDIRECTS + 1):
         scheme, host, port = _checked_url(url)
@@ -154,20 +157,40 @@ async def _follow(http: httpx2.AsyncClient, url: str, sink: BinaryIO, *, max_byt
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
-            if response.status_code != 200:
-                raise FetchFailed(f"Fetching from {host} gave HTTP {response.status_code}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise FetchFailed(f"The file is {declared} bytes; the limit is {max_bytes}")
-            size = 0
-            async for chunk in response.aiter_bytes(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchFailed(f"The file is larger than {max_bytes} bytes")
-                await anyio.to_thread.run_sync(sink.write, chunk)
-            return Fetched(size=size, content_type=response.headers.get("content-type"), final_url=url)
+            return await _body(response, sink, host=host, url=url, max_bytes=max_bytes)
         except httpx2.HTTPError:
             raise FetchFailed(f"Could not fetch from {host}") from None
         finally:
             await response.aclose()
     raise FetchFailed(f"More than {MAX_REDIRECTS} redirects")
+
+
+async def _body(response: httpx2.Response, sink: IO[bytes], *, host: str, url: str, max_bytes: int) -> Fetched:
+    if response.status_code != 200:
+        raise FetchFailed(f"Fetching from {host} gave HTTP {response.status_code}")
+    declared = response.headers.get("content-length") or "0"
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchFailed(f"The file is {declared} bytes; the limit is {max_bytes}")
+    size = 0
+    async for chunk in response.aiter_bytes(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchFailed(f"The file is larger than {max_bytes} bytes")
+        await anyio.to_thread.run_sync(sink.write, chunk)
+    return Fetched(size=size, content_type=response.headers.get("content-type"), final_url=url)
+
+
+async def fetch_trusted(url: str, sink: IO[bytes], *, transport: httpx2.AsyncBaseTransport, max_bytes: int,
+                        deadline_s: float = 120.0) -> Fetched:
+    """Stream ``url`` from a service reached through ``transport`` in this process (no network, no
+    address check, no redirect followed), under the same deadline and size cap as ``fetch_to``."""
+    host = urlsplit(url).hostname or "?"
+    try:
+        with anyio.fail_after(deadline_s):
+            async with (httpx2.AsyncClient(transport=transport, follow_redirects=False, trust_env=False) as http,
+                        http.stream("GET", url) as response):
+                return await _body(response, sink, host=host, url=url, max_bytes=max_bytes)
+    except TimeoutError:
+        raise FetchFailed(f"Fetching {url[:80]} took longer than {deadline_s:g} s") from None
+    except httpx2.HTTPError:
+        raise FetchFailed(f"Could not fetch from {host}") from None

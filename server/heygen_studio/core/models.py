@@ -20,6 +20,11 @@ MAX_AGENT_FILES = 20
 MAX_STUDIO_SCENES = 50
 MAX_PROMPT_AVATAR_CHARS = 1000
 MULTIPART_LIMIT_BYTES = 32 * 1024 * 1024
+# The largest file a direct upload takes. The contract gives only a per-slot ``max_bytes`` in the answer to
+# POST /v3/assets/direct-uploads. The sandbox caps a direct upload at 5 GiB (sandbox/routes/assets.py), the
+# figure used here so a bigger local file is refused before one byte of it is read (HeyGen's own ceiling is
+# unconfirmed; its per-slot max_bytes is still checked after the slot is created).
+MAX_UPLOAD_BYTES = 5 * 1024**3
 
 Resolution = Literal["4k", "1080p", "720p"]
 AspectRatio = Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"]

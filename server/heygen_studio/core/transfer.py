@@ -2,19 +2,23 @@
 
 * ``upload_file``: sniffs the MIME type from the content, sends files up to 32 MB as multipart
   (``POST /v3/assets``) and larger ones through a direct upload (create → PUT to the presigned
-  URL → complete), streaming from disk in 1 MiB chunks with a running SHA-256: a 1 GiB file is
-  never held in memory.
+  URL → complete), streaming from the opened file in 1 MiB chunks read in a worker thread: a 1 GiB
+  file is never held in memory and never read on the event loop. Everything is read through one
+  descriptor (``core.files.LocalFile``), so the bytes sent are the bytes hashed and checked.
 * ``download``: streams to ``<dest>.part``, resumes a partial file with ``Range``, asks for a
   fresh URL once when the presigned one has expired, verifies the size, then renames into place.
+  The ``.part`` file is opened without following links (``O_NOFOLLOW``; ``O_EXCL`` when new), so a
+  link or hard link planted under its name is replaced, never written through (issue 8 §2 "Downloads").
 
 Neither sends the API key: media and presigned upload URLs belong to other hosts.
 """
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import stat
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,45 +27,49 @@ import httpx2
 
 from .client import HeyGenClient
 from .errors import APIConnectionError, HeyGenError, InputError, NotFoundError
+from .files import CHUNK, LocalFile
 from .mime import SNIFF_BYTES, SUPPORTED, sniff
-from .models import MULTIPART_LIMIT_BYTES, UploadedAsset
+from .models import MAX_UPLOAD_BYTES, MULTIPART_LIMIT_BYTES, UploadedAsset
 
-CHUNK = 1 << 20
+__all__ = ["CHUNK", "DownloadResult", "LocalFile", "detect_mime", "download", "file_sha256", "upload_file"]
 
 
-def detect_mime(path: Path) -> str:
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    mime = sniff(head)
+def detect_mime(file: LocalFile) -> str:
+    mime = sniff(file.head(SNIFF_BYTES))
     if mime is None or mime not in SUPPORTED:
         raise InputError(
-            f"{path.name}: {'unrecognised' if mime is None else mime} content; HeyGen accepts PNG, JPEG, MP4, "
+            f"{file.name}: {'unrecognised' if mime is None else mime} content; HeyGen accepts PNG, JPEG, MP4, "
             "WebM, MP3, WAV, PDF and SRT files"
         )
     return mime
 
 
 async def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    async with await anyio.open_file(path, "rb") as fh:
-        while chunk := await fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 of a file, hashed in a worker thread (a multi-GiB file never blocks the event loop)."""
+    with LocalFile.open(path) as file:
+        return await file.sha256()
 
 
-async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int = MULTIPART_LIMIT_BYTES
-                      ) -> UploadedAsset:
+async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
+                      multipart_limit: int = MULTIPART_LIMIT_BYTES) -> UploadedAsset:
     """Upload a local file as a HeyGen asset, choosing the upload path by size.
 
+    ``source`` is a file opened by ``core.files.open_inside`` (tools) or a path the caller trusts.
     The same content is uploaded once: with a job store, a file whose SHA-256 was uploaded before
     reuses that asset (if HeyGen still has it). Besides saving the upload, this keeps a paid create
     that embeds the file byte-identical when it is retried, so its Idempotency-Key replays the job.
     """
-    size = path.stat().st_size
+    if isinstance(source, Path):
+        with LocalFile.open(source) as opened:
+            return await upload_file(client, opened, multipart_limit=multipart_limit)
+    file = source
+    size = file.size
     if size == 0:
-        raise InputError(f"{path.name} is empty")
-    mime = detect_mime(path)
-    sha = await file_sha256(path)
+        raise InputError(f"{file.name} is empty")
+    if size > MAX_UPLOAD_BYTES:
+        raise InputError(f"{file.name} is {size} bytes; HeyGen accepts at most {MAX_UPLOAD_BYTES} bytes per upload")
+    mime = detect_mime(file)
+    sha = await file.sha256()
     key = f"asset:{sha}:{size}"
     jobs = client.jobs
     if jobs is not None and (known := jobs.find(key)) is not None and known.job_id:
@@ -73,34 +81,30 @@ async def upload_file(client: HeyGenClient, path: Path, *, multipart_limit: int 
             return UploadedAsset(asset_id=detail.id, url=detail.url or "", mime_type=mime, size_bytes=size,
                                  status="reused")
     if size <= multipart_limit:
-        asset = await client.assets.upload_multipart(path, mime)
+        content = await anyio.to_thread.run_sync(file.read_all)
+        asset = await client.assets.upload_multipart(file.name, content, mime)
     else:
-        asset = await _direct_upload(client, path, mime, size, sha)
-    client.remember("asset", asset.asset_id, key=key, title=path.name)
+        asset = await _direct_upload(client, file, mime, size, sha)
+    client.remember("asset", asset.asset_id, key=key, title=file.name)
     return asset
 
 
-async def _direct_upload(client: HeyGenClient, path: Path, mime: str, size: int, sha: str) -> UploadedAsset:
-    instructions = await client.assets.create_direct_upload(path.name, mime, size, checksum_sha256=sha)
+async def _direct_upload(client: HeyGenClient, file: LocalFile, mime: str, size: int, sha: str) -> UploadedAsset:
+    instructions = await client.assets.create_direct_upload(file.name, mime, size, checksum_sha256=sha)
     if size > instructions.max_bytes:
-        raise InputError(f"{path.name} is {size} bytes; HeyGen accepts at most {instructions.max_bytes}")
-
-    async def body() -> AsyncIterator[bytes]:
-        async with await anyio.open_file(path, "rb") as fh:
-            while chunk := await fh.read(CHUNK):
-                yield chunk
+        raise InputError(f"{file.name} is {size} bytes; HeyGen accepts at most {instructions.max_bytes}")
 
     headers = {str(k): str(v) for k, v in instructions.upload_headers.items()}
     headers.setdefault("Content-Type", mime)
     headers["Content-Length"] = str(size)
     try:
-        response = await client.http.client.put(instructions.upload_url, content=body(), headers=headers,
+        response = await client.http.client.put(instructions.upload_url, content=file.chunks(), headers=headers,
                                                 timeout=httpx2.Timeout(600.0, connect=10.0))
     except httpx2.TransportError as exc:
-        raise APIConnectionError(f"upload of {path.name} failed: {type(exc).__name__}") from None
+        raise APIConnectionError(f"upload of {file.name} failed: {type(exc).__name__}") from None
     if response.status_code >= 300:
         raise HeyGenError(
-            f"the presigned upload of {path.name} was refused ({response.status_code})",
+            f"the presigned upload of {file.name} was refused ({response.status_code})",
             hint="The upload URL may have expired; call upload_asset again.",
         )
     return await client.assets.complete_direct_upload(instructions.asset_id, sha)
@@ -125,12 +129,17 @@ async def download(
     refresh_url: UrlRefresher | None = None,
     expected_size: int | None = None,
 ) -> DownloadResult:
-    """Stream ``url`` to ``dest``; resume ``dest.part``; refresh an expired URL once."""
+    """Stream ``url`` to ``dest``; resume ``dest.part``; refresh an expired URL once.
+
+    ``dest`` is a plain name in a folder this server owns (``tools.common.confine_output``). Nothing under
+    ``dest.part`` is followed: a link or a second hard link there is removed and the download starts over,
+    and the finished file is renamed over ``dest`` (replacing the name, never writing through it).
+    """
     part = dest.with_name(dest.name + ".part")
     dest.parent.mkdir(parents=True, exist_ok=True)
     refreshed = False
     for _ in range(3):
-        offset = part.stat().st_size if part.exists() else 0
+        offset = _part_offset(part)
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
             async with http.stream("GET", url, headers=headers, timeout=httpx2.Timeout(120.0, connect=10.0)) as resp:
@@ -146,25 +155,91 @@ async def download(
                         hint="The media URL may have expired; call get_video for a fresh one and retry.",
                     )
                 total = _total_size(resp, offset)
-                mode = "ab" if resp.status_code == 206 else "wb"
                 resumed_from = offset if resp.status_code == 206 else 0
-                with part.open(mode) as fh:
+                fd = _open_part(part, resumed_from)
+                try:
                     async for chunk in resp.aiter_bytes(CHUNK):
-                        fh.write(chunk)
+                        await anyio.to_thread.run_sync(_write_all, fd, chunk)
+                    return _finish(fd, part, dest, expected_size or total, resumed_from, refreshed)
+                finally:
+                    os.close(fd)
         except httpx2.TransportError as exc:
             raise APIConnectionError(
                 f"download interrupted ({type(exc).__name__}); the partial file is kept and the next call resumes it"
             ) from None
-        size = part.stat().st_size
-        want = expected_size or total
-        if want is not None and size != want:
-            raise HeyGenError(
-                f"downloaded {size} bytes but expected {want}",
-                hint="Call download_video again: it resumes from the partial file.",
-            )
-        os.replace(part, dest)
-        return DownloadResult(path=dest, size=size, resumed_from=resumed_from, refreshed_url=refreshed)
     raise HeyGenError("download failed: the media URL kept being refused", hint="Call get_video, then retry.")
+
+
+_WRITE = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _ours(st: os.stat_result) -> bool:
+    """A partial file this server wrote: a regular file with no other name (no hard link elsewhere)."""
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1
+
+
+def _part_offset(part: Path) -> int:
+    """Bytes already in our partial file; anything else under its name is removed (never followed)."""
+    try:
+        st = os.lstat(part)
+    except FileNotFoundError:
+        return 0
+    if _ours(st):
+        return st.st_size
+    _remove(part, st)
+    return 0
+
+
+def _remove(part: Path, st: os.stat_result) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise HeyGenError(f"{part} is a folder, not a partial download", hint="Remove it, then call again.")
+    part.unlink()  # removes the name only: a link's target, or the file behind a hard link, is untouched
+
+
+def _open_part(part: Path, offset: int) -> int:
+    """The partial file, for appending at ``offset`` (resume) or created afresh (``O_EXCL``); no links."""
+    try:
+        if offset:
+            fd = os.open(part, _WRITE | os.O_APPEND)
+            st = os.fstat(fd)
+            if not _ours(st) or st.st_size != offset:
+                os.close(fd)
+                raise HeyGenError(f"{part.name} changed while it was being resumed; nothing was written to it",
+                                  hint="Call download_video again.")
+            return fd
+        try:
+            _remove(part, os.lstat(part))
+        except FileNotFoundError:
+            pass
+        return os.open(part, _WRITE | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) or exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise HeyGenError(f"{part.name} was replaced while the download started (by a link?); nothing was "
+                              "written through it", hint="Call download_video again.") from None
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _finish(fd: int, part: Path, dest: Path, want: int | None, resumed_from: int, refreshed: bool) -> DownloadResult:
+    """Check the size, rename the partial file into place, and make sure the name now holds our file."""
+    written = os.fstat(fd)
+    if want is not None and written.st_size != want:
+        raise HeyGenError(
+            f"downloaded {written.st_size} bytes but expected {want}",
+            hint="Call download_video again: it resumes from the partial file.",
+        )
+    os.replace(part, dest)
+    placed = os.lstat(dest)
+    if (placed.st_dev, placed.st_ino) != (written.st_dev, written.st_ino):  # swapped between write and rename
+        dest.unlink()
+        raise HeyGenError(f"{part.name} was replaced before it could be renamed; nothing was kept",
+                          hint="Call download_video again.")
+    return DownloadResult(path=dest, size=written.st_size, resumed_from=resumed_from, refreshed_url=refreshed)
 
 
 def _total_size(resp: httpx2.Response, offset: int) -> int | None:

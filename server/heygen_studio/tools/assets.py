@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import urlparse
+from typing import IO, Annotated, Literal
+from urllib.parse import urlparse, urlsplit
 
-import httpx2
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ListRootsResult
 from pydantic import Field
 
+from ..core.fetch import Fetched, fetch_to, fetch_trusted
+from ..core.files import LocalFile
 from ..core.models import MULTIPART_LIMIT_BYTES, AssetRef, AssetUrl, UploadedAsset
-from ..core.transfer import CHUNK, upload_file
+from ..core.transfer import upload_file
 from . import catalog
 from .common import (
     DESTRUCTIVE,
@@ -23,13 +26,13 @@ from .common import (
     WRITES,
     AppState,
     Context,
+    PathRoots,
     app,
     check_id,
     check_url,
     classify_source,
     confine_input,
     delete,
-    is_private_host,
     reports_errors,
 )
 from .outputs import AssetList, AssetOut, AssetRow, Deleted
@@ -38,39 +41,36 @@ MAX_FETCH_BYTES = 2 * 1024**3
 MAX_BASE64_BYTES = MULTIPART_LIMIT_BYTES
 
 
-async def resolve_asset(state: AppState, value: str) -> AssetUrl | AssetRef:
-    """A file argument as HeyGen takes it: a URL as is, a local path uploaded first, an asset id checked."""
+async def resolve_asset(state: AppState, value: str, roots: ListRootsResult | None = None) -> AssetUrl | AssetRef:
+    """A file argument as HeyGen takes it: a URL as is, a local path uploaded first, an asset id checked.
+
+    ``roots``: the client's roots, when the tool asked for them (``common.PathRoots`` and friends)."""
     source = classify_source(value)
     if source == "url":
         return AssetUrl(url=value)
     if source == "path":
-        uploaded = await upload_file(state.client, confine_input(state.settings, value))
+        with confine_input(state.settings, value, roots) as local:
+            uploaded = await upload_file(state.client, local)
         return AssetRef(asset_id=uploaded.asset_id)
     return AssetRef(asset_id=check_id(value, "asset id"))
 
 
-async def _fetch_to(state: AppState, url: str, dest: Path) -> None:
-    host = urlparse(url).hostname or ""
-    if is_private_host(host) and not state.settings.heygen_sandbox:
-        raise ToolError(f"Refusing to fetch {host}: a private or local address. Give a public URL or a local path.")
-    http = state.client.http.client
-    try:
-        async with http.stream("GET", url, timeout=httpx2.Timeout(120.0, connect=10.0)) as resp:
-            if resp.status_code != 200:
-                raise ToolError(f"Fetching {url[:80]} gave HTTP {resp.status_code}; check the URL is a direct, "
-                                "public download link.")
-            length = int(resp.headers.get("content-length") or 0)
-            if length > MAX_FETCH_BYTES:
-                raise ToolError(f"{url[:80]} is {length} bytes; the limit is {MAX_FETCH_BYTES}.")
-            size = 0
-            with dest.open("wb") as fh:
-                async for chunk in resp.aiter_bytes(CHUNK):
-                    size += len(chunk)
-                    if size > MAX_FETCH_BYTES:
-                        raise ToolError(f"{url[:80]} is larger than {MAX_FETCH_BYTES} bytes.")
-                    fh.write(chunk)
-    except httpx2.HTTPError as exc:
-        raise ToolError(f"Could not fetch {url[:80]} ({type(exc).__name__}); check the URL.") from None
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+async def fetch_url(state: AppState, url: str, sink: IO[bytes]) -> Fetched:
+    """Fetch a URL a tool call named into ``sink`` (``core.fetch``: every hop's addresses checked, one
+    deadline, a size cap). With HEYGEN_SANDBOX=1 the sandbox's own media URLs are fetched through its
+    in-process transport; every other URL, there too, goes through the checks."""
+    s = state.settings
+    transport = state.transport
+    if s.heygen_sandbox and transport is not None and _same_origin(url, state.wired.base_url):
+        return await fetch_trusted(url, sink, transport=transport, max_bytes=MAX_FETCH_BYTES,
+                                   deadline_s=s.heygen_fetch_timeout)
+    return await fetch_to(url, sink, max_bytes=MAX_FETCH_BYTES, deadline_s=s.heygen_fetch_timeout,
+                          allow_private=s.heygen_allow_private_urls, allowed_hosts=s.heygen_allowed_url_hosts)
 
 
 def _out(asset: UploadedAsset, size: int) -> AssetOut:
@@ -86,6 +86,7 @@ async def upload_asset(
     url: Annotated[str | None, Field(description="An http(s) URL to fetch and upload.")] = None,
     base64_data: Annotated[str | None, Field(description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
     filename: Annotated[str | None, Field(max_length=120, description="Name for url/base64 uploads.")] = None,
+    roots: PathRoots = None,
 ) -> AssetOut:
     """Upload an image, video, audio, PDF or SRT to HeyGen; returns an asset_id for other tools.
     The type is detected from the content; files over 32 MB use a direct upload."""
@@ -93,25 +94,30 @@ async def upload_asset(
     if sum(1 for x in (path, url, base64_data) if x) != 1:
         raise ToolError("Give exactly one of path, url or base64_data.")
     if path:
-        local = confine_input(state.settings, path)
-        return _out(await upload_file(state.client, local), local.stat().st_size)
+        with confine_input(state.settings, path, roots) as local:
+            return _out(await upload_file(state.client, local), local.size)
     name = Path(filename or (urlparse(url).path if url else "") or "upload").name or "upload"
+    if not url:  # base64: checked before anything is written
+        data = (base64_data or "").strip()
+        if data.startswith("data:") and "," in data:
+            data = data.split(",", 1)[1]
+        if len(data) * 3 // 4 > MAX_BASE64_BYTES:
+            raise ToolError("base64_data is over 32 MB; save it to a file and pass path instead.")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise ToolError("base64_data is not valid base64.") from None
+    # An unnamed temporary file (O_TMPFILE where the OS has it) beside the output folder, on the same disk:
+    # nothing can be planted under its name, and it vanishes when closed.
     state.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=state.settings.scratch_dir) as tmp:
-        dest = Path(tmp) / name
+    with tempfile.TemporaryFile(dir=state.settings.scratch_dir) as sink:
         if url:
-            await _fetch_to(state, check_url(url), dest)
+            await fetch_url(state, check_url(url), sink)
         else:
-            data = (base64_data or "").strip()
-            if data.startswith("data:") and "," in data:
-                data = data.split(",", 1)[1]
-            if len(data) * 3 // 4 > MAX_BASE64_BYTES:
-                raise ToolError("base64_data is over 32 MB; save it to a file and pass path instead.")
-            try:
-                dest.write_bytes(base64.b64decode(data, validate=True))
-            except (binascii.Error, ValueError):
-                raise ToolError("base64_data is not valid base64.") from None
-        return _out(await upload_file(state.client, dest), dest.stat().st_size)
+            sink.write(content)
+        sink.flush()
+        with LocalFile.adopt(os.dup(sink.fileno()), Path(name)) as local:
+            return _out(await upload_file(state.client, local), local.size)
 
 
 @reports_errors

@@ -28,7 +28,19 @@ from ..core.models import (
 )
 from ..core.transfer import upload_file
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, check_id, classify_source, confine_input, reports_errors
+from .common import (
+    PAID,
+    READ_ONLY,
+    AppState,
+    Context,
+    LocalFile,
+    PhotoRoots,
+    app,
+    check_id,
+    classify_source,
+    confine_input,
+    reports_errors,
+)
 from .jobs import make_job_id, next_step
 from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
@@ -138,24 +150,29 @@ async def create_photo_avatar(
     photo: Annotated[str, Field(description="A local image path, an http(s) URL, or an asset id.")],
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
     group_id: Annotated[str | None, Field(description="Add the photo as a new look of this existing group.")] = None,
+    roots: PhotoRoots = None,
 ) -> PhotoAvatarJob:
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
     Paid (~$1); the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
     if group_id:
         check_id(group_id, "group_id")
-    local = None
+    if classify_source(photo) != "path":
+        return await _photo_avatar(state, photo, name, group_id, None)
+    # One descriptor from the check to the upload; hashed in a worker thread (a big photo never blocks
+    # the server), once: the upload reuses the digest.
+    with confine_input(state.settings, photo, roots) as local:
+        return await _photo_avatar(state, photo, name, group_id, local)
+
+
+async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | None,
+                        local: LocalFile | None) -> PhotoAvatarJob:
     given = classify_source(photo)
     if given == "url":
         fingerprint = hashlib.sha256(photo.encode()).hexdigest()
         source: AssetUrl | AssetRef = AssetUrl(url=photo)
-    elif given == "path":
-        local = confine_input(state.settings, photo)
-        digest = hashlib.sha256()
-        with local.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-        fingerprint = digest.hexdigest()
+    elif local is not None:
+        fingerprint = await local.sha256()
         source = AssetRef(asset_id="pending")
     else:
         fingerprint = check_id(photo, "asset id")

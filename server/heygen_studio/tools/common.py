@@ -10,23 +10,31 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import re
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
-from urllib.parse import urlparse
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import ListRootsResult, ToolAnnotations
 from pydantic import ValidationError
 
 from ..core.errors import HeyGenError, NotFoundError
+from ..core.fetch import is_public
+from ..core.files import LocalFile, open_inside, resolve, root_of
+from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
 from .outputs import Deleted
 from .state import AppState
 
-__all__ = ["AppState", "Context"]
+__all__ = ["AppState", "Context", "LocalFile"]
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -125,39 +133,112 @@ def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
 
 
 def is_private_host(host: str) -> bool:
-    if host in ("localhost", "") or host.endswith(".localhost") or host.endswith(".local"):
+    """A host that names this machine or a private network by itself (no DNS lookup): local names and
+    IP literals in any spelling (``127.1``, ``2130706433``, ``0x7f000001``, ``[::ffff:127.0.0.1]``).
+    URLs this server fetches are checked address by address in ``core.fetch``; this is for quick refusals."""
+    host = host.strip("[]").lower()
+    if host in ("localhost", "") or host.endswith((".localhost", ".local")):
         return True
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        address = str(ipaddress.ip_address(host))
     except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+        try:
+            address = socket.inet_ntoa(socket.inet_aton(host))  # the short, decimal and hex IPv4 spellings
+        except OSError:
+            return False
+    return not is_public(address)
 
 
-def confine_input(settings: Settings, raw: str) -> Path:
-    """Resolve a local path and make sure it is an existing file inside HEYGEN_ALLOWED_DIRS."""
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    path = path.resolve()
-    allowed = settings.heygen_allowed_dirs
-    if not any(path == root or root in path.parents for root in allowed):
-        roots = ", ".join(str(r) for r in allowed)
-        raise ToolError(f"{path} is outside the allowed folders ({roots}); move it there or add its folder "
-                        "to HEYGEN_ALLOWED_DIRS.")
-    if not path.is_file():
-        near = sorted(p.name for p in path.parent.glob("*") if p.is_file())[:5] if path.parent.is_dir() else []
-        hint = f" Files there: {', '.join(near)}." if near else ""
-        raise ToolError(f"No file at {path}.{hint}")
-    return path
+# -- local files: the output folder, HEYGEN_ALLOWED_DIRS and the client's roots -------------------
+
+def _needs_roots(ctx: Context[AppState], values: Iterable[str | None]) -> ListRoots | None:
+    """Ask the client for its roots (``roots/list``) only when a path argument lies outside the folders
+    this server already allows, and only if the client declared the roots capability.
+
+    Roots are asked for at the call that needs them, never cached: a client's ``roots/list_changed``
+    is honoured at once. ``ListRoots`` through ``Resolve`` works on both protocol eras (a mid-call
+    request on 2025-11-25 sessions, an input-required round on 2026-07-28), where roots are deprecated
+    but still served (SEP-2577); a client without roots gets the output folder and HEYGEN_ALLOWED_DIRS.
+    """
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.roots is None:
+        return None
+    allowed = app(ctx).settings.heygen_allowed_dirs
+    for value in values:
+        if not value or classify_source(value) != "path":
+            continue
+        try:
+            inside = root_of(resolve(value), allowed) is not None
+        except HeyGenError:
+            inside = False  # changing under us: the roots may still be what allows it
+        if not inside:
+            return ListRoots()
+    return None
+
+
+def roots_for_path(ctx: Context[AppState], path: str | None = None) -> ListRoots | None:
+    return _needs_roots(ctx, [path])
+
+
+def roots_for_photo(ctx: Context[AppState], photo: str) -> ListRoots | None:
+    return _needs_roots(ctx, [photo])
+
+
+def roots_for_image(ctx: Context[AppState], image: str | None = None) -> ListRoots | None:
+    return _needs_roots(ctx, [image])
+
+
+def roots_for_files(ctx: Context[AppState], files: list[str] | None = None) -> ListRoots | None:
+    return _needs_roots(ctx, files or [])
+
+
+# The client's roots, when a path argument needs them (hidden from the tool's input schema).
+PathRoots = Annotated[ListRootsResult | None, Resolve(roots_for_path)]
+PhotoRoots = Annotated[ListRootsResult | None, Resolve(roots_for_photo)]
+ImageRoots = Annotated[ListRootsResult | None, Resolve(roots_for_image)]
+FilesRoots = Annotated[ListRootsResult | None, Resolve(roots_for_files)]
+
+
+def client_roots(result: ListRootsResult | None) -> list[Path]:
+    """The folders among the client's roots: ``file://`` URIs only, never ``/`` nor a whole home folder
+    (those stay opt-in through HEYGEN_ALLOWED_DIRS)."""
+    folders: list[Path] = []
+    home = Path.home().resolve()
+    for root in result.roots if result is not None else []:
+        uri = urlparse(str(root.uri))
+        if uri.scheme != "file" or uri.netloc not in ("", "localhost"):
+            continue
+        folder = resolve(url2pathname(unquote(uri.path)))
+        if folder == folder.parent or folder == home:
+            logger.warning("ignoring the client's root %s: a whole disk or home folder is only allowed through "
+                           "HEYGEN_ALLOWED_DIRS", folder)
+            continue
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def allowed_folders(settings: Settings, roots: ListRootsResult | None = None) -> list[Path]:
+    """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots."""
+    folders = list(settings.heygen_allowed_dirs)
+    folders += [f for f in client_roots(roots) if f not in folders]
+    return folders
+
+
+def confine_input(settings: Settings, raw: str, roots: ListRootsResult | None = None) -> LocalFile:
+    """Open a local file for reading if it is a regular file inside the allowed folders (``core.files``).
+
+    The caller closes it (``with confine_input(...) as file:``); every read goes through it.
+    """
+    return open_inside(raw, allowed_folders(settings, roots), max_bytes=MAX_UPLOAD_BYTES)
 
 
 def confine_output(settings: Settings, filename: str) -> Path:
-    """A file name inside HEYGEN_OUTPUT_DIR (no folders, no traversal)."""
+    """A plain file name directly inside HEYGEN_OUTPUT_DIR (no folders, no traversal, no link followed).
+
+    The name is not resolved: whatever sits under it now (a link, say) is replaced by the download's
+    rename, never written through (``core.transfer.download``).
+    """
     name = Path(filename).name
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
-    out = settings.heygen_output_dir
-    path = (out / name).resolve()
-    if path.parent != out:
-        raise ToolError(f"{filename!r} is not a plain file name inside the output folder.")
-    return path
+    return settings.heygen_output_dir / name

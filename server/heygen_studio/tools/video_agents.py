@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ListRootsResult
 from pydantic import Field
 
 from ..core.errors import BadRequestError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from . import catalog
 from .assets import resolve_asset
-from .common import PAID, READ_ONLY, WRITES, AppState, Context, app, check_id, reports_errors
+from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, app, check_id, reports_errors
 from .jobs import id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
@@ -22,10 +23,10 @@ Files = Annotated[
 ]
 
 
-async def _files(state: AppState, files: list[str] | None) -> list[AssetInput] | None:
+async def _files(state: AppState, files: list[str] | None, roots: ListRootsResult | None) -> list[AssetInput] | None:
     if not files:
         return None
-    return [await resolve_asset(state, item) for item in files]
+    return [await resolve_asset(state, item, roots) for item in files]
 
 
 @reports_errors
@@ -41,6 +42,7 @@ async def create_agent_video(
     mode: Annotated[Literal["generate", "chat"],
                     Field(description="generate: one shot; chat: the agent may ask questions.")] = "generate",
     request_key: Annotated[str | None, Field(max_length=64, description="Only to deliberately repeat a brief.")] = None,
+    roots: FilesRoots = None,
 ) -> AgentJob:
     """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
     Paid (~$0.033/s of video). Returns a job_id at once."""
@@ -52,7 +54,7 @@ async def create_agent_video(
     if style_id:
         check_id(style_id, "style_id")
     req = CreateAgentSession(prompt=prompt, mode=mode, avatar_id=avatar_id, voice_id=voice_id, style_id=style_id,
-                             orientation=orientation, files=await _files(state, files))
+                             orientation=orientation, files=await _files(state, files, roots))
     session = await state.client.video_agents.create(req, request_key=request_key)
     job_id = make_job_id("agent", session.session_id)
     return AgentJob(job_id=job_id, session_id=session.session_id, status=session.status, video_id=session.video_id,
@@ -81,13 +83,14 @@ async def reply_to_agent(
     session_id: Annotated[str, Field(description="session_id or agent job_id of a chat-mode session.")],
     message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
     files: Files = None,
+    roots: FilesRoots = None,
 ) -> AgentReplyOut:
     """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
     state = app(ctx)
     sid = id_of("agent", session_id, "session_id")
     try:
         reply = await state.client.video_agents.send_message(
-            sid, SendAgentMessage(message=message, files=await _files(state, files)))
+            sid, SendAgentMessage(message=message, files=await _files(state, files, roots)))
     except BadRequestError as exc:
         raise ToolError(f"{exc.describe()} Only sessions created with mode='chat' take replies.") from None
     return AgentReplyOut(session_id=reply.session_id, run_id=reply.run_id,

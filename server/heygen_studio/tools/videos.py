@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
-from ..core.errors import EndpointRetiredError
+from ..core.errors import EndpointRetiredError, HeyGenError
 from ..core.mime import SNIFF_BYTES, sniff
 from ..core.models import (
     MAX_SCRIPT_CHARS,
@@ -39,6 +39,8 @@ from .common import (
     READ_ONLY,
     AppState,
     Context,
+    ImageRoots,
+    LocalFile,
     app,
     confine_output,
     delete,
@@ -107,6 +109,7 @@ async def create_avatar_video(
     output_format: Literal["mp4", "webm"] = "mp4",
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: RequestKey = None,
+    roots: ImageRoots = None,
 ) -> VideoJob:
     """One presenter (an avatar look, or any image) speaks a script or audio.
     Paid (Avatar IV ~$0.10/s of video). Returns a job_id at once."""
@@ -142,7 +145,7 @@ async def create_avatar_video(
     if avatar_id:
         req = CreateAvatarVideo(avatar_id=avatar_id, engine=Engine(type=engine) if engine else None, **shared)
     else:
-        req = CreateImageVideo(image=await resolve_asset(state, image or ""), **shared)
+        req = CreateImageVideo(image=await resolve_asset(state, image or "", roots), **shared)
     created = await state.client.videos.create(req, request_key=request_key)
     return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
 
@@ -229,9 +232,9 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     saved under that name is the answer (a resumed produce_video call), with no upstream call.
     """
     kind, raw = parse_job_id(state, job_id)
-    if keep_existing and filename and (saved := confine_output(state.settings, filename)).is_file():
-        return Downloaded(video_id=raw, path=str(saved), size_bytes=saved.stat().st_size, uri=saved.as_uri()), \
-            _sniff(saved)
+    if keep_existing and filename and (saved := _saved(confine_output(state.settings, filename))) is not None:
+        path, size, mime = saved
+        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri()), mime
     if kind == "translation":
         translation = await state.client.translations.get(raw)
         url, video_id = translation.video_url, raw
@@ -259,16 +262,29 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     dest = confine_output(state.settings, name)
     await progress(0, f"downloading {dest.name}")
     result = await download(state.client.http.client, url, dest, refresh_url=refresh)
-    mime = _sniff(result.path)
+    mime = _sniff(result.path) or "application/octet-stream"
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
         result.path = result.path.replace(result.path.with_suffix(".webm"))
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri()), mime
 
 
-def _sniff(path: Path) -> str:
-    with path.open("rb") as fh:
-        return sniff(fh.read(SNIFF_BYTES)) or "application/octet-stream"
+def _sniff(path: Path) -> str | None:
+    """The MIME type of a file this server saved, read without following a link put in its place."""
+    try:
+        with LocalFile.open(path) as file:
+            return sniff(file.head(SNIFF_BYTES))
+    except (OSError, HeyGenError):
+        return None
+
+
+def _saved(path: Path) -> tuple[Path, int, str] | None:
+    """A finished file already saved under this name (a regular file, not a link): path, size, MIME type."""
+    try:
+        with LocalFile.open(path) as file:
+            return path, file.size, sniff(file.head(SNIFF_BYTES)) or "application/octet-stream"
+    except (OSError, HeyGenError):
+        return None
 
 
 @reports_errors

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..models import AssetDetail, Deleted, Page, UploadedAsset, UploadInstructions
 from ._base import Resource, parse
 
 
 class Assets(Resource):
-    async def upload_multipart(self, path: Path, mime_type: str) -> UploadedAsset:
-        """POST /v3/assets (≤ 32 MB). The file is streamed from disk in chunks."""
-        with path.open("rb") as fh:
-            env = await self._c.http.request("POST", "/v3/assets", files={"file": (path.name, fh, mime_type)})
+    async def upload_multipart(self, filename: str, content: bytes, mime_type: str) -> UploadedAsset:
+        """POST /v3/assets (≤ 32 MB): the bytes as read once from an opened file (``core.files``)."""
+        env = await self._c.http.request("POST", "/v3/assets", files={"file": (filename, content, mime_type)})
         return parse(UploadedAsset, env.data, "POST /v3/assets")
 
     async def create_direct_upload(self, filename: str, content_type: str, size_bytes: int,
