@@ -1,14 +1,17 @@
-"""``core.webhooks.verify`` (issue #8 §4): both signature forms seen in public verifiers, and the three
-bugs of 0.1 (an empty secret verified, a 5000-digit timestamp raised, a replay verified again)."""
+"""``core.webhooks`` (issue #8 §4): ``verify`` takes both signature forms seen in public verifiers and fixes
+0.1's three bugs (an empty secret verified, a 5000-digit timestamp raised, a replay verified again); the
+file that keeps the secrets of this server's own endpoints is the user's own."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import stat
 import time
 import uuid
+from pathlib import Path
 
-from heygen_studio.core.webhooks import verify
+from heygen_studio.core.webhooks import SecretBook, verify
 
 SECRET = "whsec_test_0123456789abcdef"
 BODY = b'{"event_type":"avatar_video.success","event_data":{"video_id":"v1","callback_id":null}}'
@@ -90,3 +93,20 @@ def test_a_replay_inside_the_window_is_refused() -> None:
 def test_a_delivery_without_an_event_id_cannot_be_deduplicated_and_is_refused() -> None:
     stamp = str(int(time.time()))
     assert not verify(SECRET, {"Heygen-Timestamp": stamp, "Heygen-Signature": body_form(SECRET)}, BODY)
+
+
+def test_kept_secrets_are_the_users_own_file_and_never_written_through_a_link(tmp_path: Path) -> None:
+    book_path = tmp_path / "state" / "webhook-secrets.json"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    book_path.parent.mkdir()
+    book_path.symlink_to(outside)
+    book = SecretBook(book_path)
+    assert book.secrets() == []  # a planted link is not read
+    book.add("we_1", "https://studio.example.com/webhooks/heygen", SECRET)
+    assert outside.read_text() == "not yours" and not book_path.is_symlink()
+    assert stat.S_IMODE(book_path.stat().st_mode) == 0o600
+    assert book.secrets() == [SECRET]
+    book.add("we_2", "https://studio.example.com/webhooks/heygen", "whsec_second")
+    assert book.remove("we_1") and not book.remove("we_1")
+    assert book.secrets() == ["whsec_second"]
