@@ -19,7 +19,6 @@ re-sent with fresh headers is caught by the body hash.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
@@ -35,6 +34,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory lock; each write is still atomic (os.replace)
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +320,8 @@ class SecretBook:
             return []
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > 1 << 20:
+            foreign = hasattr(os, "geteuid") and info.st_uid != os.geteuid()
+            if not stat.S_ISREG(info.st_mode) or foreign or info.st_size > 1 << 20:
                 logger.warning("ignoring webhook secrets %s: not a small regular file of this user", self.path)
                 return []
             try:
@@ -337,7 +342,8 @@ class SecretBook:
         fd = os.open(self.path.with_name(self.path.name + ".lock"),
                      os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # two processes registering at once both keep their secret
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # two processes registering at once both keep their secret
             yield
         finally:
             os.close(fd)
