@@ -31,7 +31,7 @@ from . import __version__
 from .core.store import SQLiteJobStore
 from .settings import Settings
 from .tools import docs, registry
-from .tools.state import AppState, Wiring
+from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
 
@@ -91,35 +91,50 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     return wiring
 
 
-def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None
+def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None, live: Live | None = None
                   ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
+    """The server's state for its lifetime; ``live`` shares its wake-up signals (and the running state)
+    with the HTTP-mode webhook receiver."""
+    live = live or Live()
+
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
-                         poll_interval=poll, wiring=make_wiring(settings, transport))
+                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals)
+        live.state = state
         try:
             yield state
         finally:
+            if live.state is state:
+                live.state = None
             await state.aclose()
 
     return lifespan
 
 
-def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> registry.ToolServer:
+class StudioServer(registry.ToolServer):
+    """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools."""
+
+    live: Live
+
+
+def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> StudioServer:
     """Build the server. ``transport`` replaces the network (tests pass the sandbox's ASGI transport)."""
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one INFO line per request is noise; retries log
     if any(d == d.parent for d in settings.heygen_allowed_dirs):
         logger.warning("HEYGEN_ALLOWED_DIRS includes the root folder (the server was started in /?): every "
                        "local file is readable by tools. Set HEYGEN_ALLOWED_DIRS to the folders you mean.")
-    server = registry.ToolServer(
+    live = Live()
+    server = StudioServer(
         "heygen-studio",
         title="HeyGen Studio",
         version=__version__,
         instructions=INSTRUCTIONS,
-        lifespan=make_lifespan(settings, transport),
+        lifespan=make_lifespan(settings, transport, live),
         subscriptions=False,
     )
+    server.live = live
     server.middleware.append(reject_unknown_tools(server))
     registry.register(server)
     docs.register_content(server)

@@ -5,12 +5,19 @@
 * DNS-rebinding protection (Host and Origin checks, the SDK's ``TransportSecuritySettings``) is on for
   every bind: loopback names, the bind address, and ``HEYGEN_HTTP_ALLOWED_HOSTS``.
 * Idle sessions expire (``HEYGEN_HTTP_IDLE_S``). ``/health`` answers ``ok`` and nothing else.
+* ``POST /webhooks/heygen`` receives HeyGen's webhook deliveries without the bearer token: the
+  signature is the auth (``core.webhooks``). A verified event updates the job's row in the store and
+  wakes every ``wait_for_job`` on that job at once; unsigned, wrongly signed, stale (5 min) and replayed
+  deliveries get a 4xx and change nothing.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
+import logging
+import time
 from typing import Any
 
 from mcp.server import MCPServer
@@ -19,9 +26,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .core import webhooks
+from .core.errors import HeyGenError
 from .settings import Settings
+from .tools.state import Live
+
+logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+WEBHOOK_PATH = "/webhooks/heygen"
+MAX_WEBHOOK_BODY = 256 * 1024  # HeyGen events are a few hundred bytes
 OPEN_PATHS = frozenset({"/health"})  # answered without a token: they say nothing secret
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -50,17 +64,99 @@ def allowed_hosts(host: str, port: int, extra: list[str]) -> list[str]:
     return hosts
 
 
-class Gate:
-    """In front of the MCP app: ``/health`` answers ``ok``; with a token, every other path needs
-    ``Authorization: Bearer <token>`` (RFC 6750)."""
+class WebhookReceiver:
+    """``POST /webhooks/heygen``: HeyGen's signed deliveries, checked with HEYGEN_WEBHOOK_SECRET and the
+    secrets ``add_webhook(url='self')`` kept; event ids are remembered in the job store (every process)."""
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, live: Live, settings: Settings) -> None:
+        self.live = live
+        self.settings = settings
+        self._book = webhooks.SecretBook(settings.webhook_secrets_path)
+
+    @staticmethod
+    async def _body(receive: Receive) -> bytes | None:
+        """The raw body (signatures cover its exact bytes), or None past ``MAX_WEBHOOK_BODY``."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_WEBHOOK_BODY:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    def secrets(self) -> list[str]:
+        configured = self.settings.heygen_webhook_secret
+        return [*([configured.get_secret_value()] if configured else []), *self._book.secrets()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(scope, receive)
+        await response(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive) -> JSONResponse:
+        if scope["method"] != "POST":
+            return JSONResponse({"error": "HeyGen delivers webhooks with POST"}, status_code=405,
+                                headers={"Allow": "POST"})
+        body = await self._body(receive)
+        if body is None:
+            return JSONResponse({"error": "body too large for a HeyGen event"}, status_code=413)
+        state = self.live.state
+        if state is None:
+            return JSONResponse({"error": "the server is starting or stopping; retry"}, status_code=503)
+        store = state.store
+
+        def remember(key: str) -> bool:
+            return store.remember_event(key, max_age_s=webhooks.REMEMBER_S)
+
+        headers = Request(scope).headers
+        try:
+            verified = webhooks.check(self.secrets(), headers, body, remember=remember)
+            event = webhooks.job_event(_json(body))
+            if event is not None:
+                # Cite: contract webhooks.heygenEvent / WebhookDelivery (event_type + event_data ids).
+                state.jobs.update(event.raw_id, status=event.status, failure=event.failure,
+                                  webhook_event=event.event_type, webhook_event_id=verified.event_id,
+                                  webhook_at=round(time.time(), 3))
+        except webhooks.Refused as refused:
+            logger.info("webhook delivery refused: %s", refused.reason)
+            return JSONResponse({"error": refused.reason}, status_code=refused.status)
+        except HeyGenError as exc:  # the job store cannot be written: let HeyGen retry later
+            logger.warning("webhook delivery not recorded: %s", exc.describe())
+            return JSONResponse({"error": "the job store is unavailable; retry later"}, status_code=503)
+        if event is None:
+            return JSONResponse({"status": "ignored", "event_id": verified.event_id})
+        self.live.signals.notify(*event.keys)
+        return JSONResponse({"status": "ok", "event_id": verified.event_id, "job_id": event.job_id})
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise webhooks.Refused("the body is not JSON", 400) from None
+
+
+class Gate:
+    """In front of the MCP app: ``/health`` answers ``ok``; ``/webhooks/heygen`` goes to the receiver (its
+    signature is the auth); with a token, every other path needs ``Authorization: Bearer <token>`` (RFC 6750)."""
+
+    def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None) -> None:
         self.app = app
         self._token = token.encode() if token else None
+        self._receiver = receiver
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/health":
             await JSONResponse({"status": "ok"})(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and self._receiver is not None:
+            await self._receiver(scope, receive, send)
             return
         if self._token is not None and scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             header = Request(scope).headers.get("authorization", "")
@@ -90,7 +186,9 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
 
     app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=security,
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
-    return Gate(app, token)
+    live = getattr(server, "live", None)
+    receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
+    return Gate(app, token, receiver)
 
 
 def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None) -> None:

@@ -3,7 +3,8 @@
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
-HEYGEN_HTTP_IDLE_S, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``:
+HEYGEN_HTTP_IDLE_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
+DEEPSEEK_MODEL. Secrets are ``SecretStr``:
 their repr is masked, so a settings dump or a traceback never shows them.
 """
 
@@ -58,18 +59,23 @@ class Settings(BaseSettings):
     heygen_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra Host header values (host or host:port) HTTP mode accepts.")
     heygen_http_idle_s: float = Field(default=1800.0, gt=0, le=86400, description="Idle HTTP sessions expire, s.")
+    heygen_public_url: str | None = Field(
+        default=None, description="Where HeyGen reaches this server's HTTP mode (https://…); add_webhook(url='self').")
+    heygen_webhook_secret: SecretStr | None = Field(
+        default=None, description="whsec_ secret of the endpoint that posts to /webhooks/heygen.")
     deepseek_api_key: SecretStr | None = Field(default=None, description="DeepSeek (OpenAI-compatible) key.")
     deepseek_base_url: str = Field(default=DEFAULT_DEEPSEEK_BASE_URL)
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
-    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", mode="before")
+    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret",
+                     "heygen_public_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         return value
 
-    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token")
+    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret")
     @classmethod
     def _plain_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """A key with a stray newline or space would be sent, fail, and be echoed: refuse it at start-up."""
@@ -91,6 +97,21 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("heygen_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be the http(s) address HeyGen reaches this server at, e.g. https://studio.example.com")
+        if any(ch.isspace() or ord(ch) < 32 for ch in value):
+            raise ValueError("contains whitespace or control characters; remove them")
         return value
 
     @field_validator("heygen_allowed_dirs", mode="before")
@@ -148,6 +169,16 @@ class Settings(BaseSettings):
         import platformdirs  # only the store needs it; settings load on every start
 
         return platformdirs.user_state_path("heygen-studio") / "jobs.sqlite3"
+
+    @property
+    def webhook_secrets_path(self) -> Path:
+        """Secrets of the endpoints ``add_webhook(url='self')`` registered: beside the job store, 0600."""
+        return self.store_path.parent / "webhook-secrets.json"
+
+    @property
+    def webhook_url(self) -> str | None:
+        """This server's own webhook receiver, as HeyGen reaches it (None without HEYGEN_PUBLIC_URL)."""
+        return f"{self.heygen_public_url}/webhooks/heygen" if self.heygen_public_url else None
 
     @property
     def scratch_dir(self) -> Path:

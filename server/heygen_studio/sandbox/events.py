@@ -187,7 +187,8 @@ def deliveries_for(
             **base_headers,
             "Heygen-Event-Id": event.event_id,
             "Heygen-Timestamp": timestamp,
-            "Heygen-Signature": webhooks.sign(endpoint.secret, timestamp, body.encode()),
+            # The body form: hex HMAC-SHA256(secret, raw body), what the public verifiers check (core.webhooks).
+            "Heygen-Signature": webhooks.sign(endpoint.secret, body.encode()),
         }
         deliveries.append(
             Delivery(

@@ -186,14 +186,19 @@ def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | 
 
 
 async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progress) -> JobStatus:
-    """Poll with backoff until the job ends or ``max_wait_s`` runs out; report progress on every poll."""
+    """Poll with backoff until the job ends or ``max_wait_s`` runs out; report progress on every poll.
+
+    Between polls it listens for a webhook about this job (HTTP mode's receiver, ``state.signals``): news
+    ends the pause at once and the next poll follows it. The poll stays the source of truth (a delivery
+    may precede what the API shows), so after news the pace restarts from the shortest interval.
+    """
     kind, raw = parse_job_id(state, job_id)
     started = time.monotonic()
     deadline = started + max_wait_s
     interval = state.poll_interval
     last_progress = -1.0
     status: JobStatus | None = None
-    with anyio.move_on_after(max_wait_s):  # a hard bound, even if HeyGen answers slowly
+    with state.signals.listen(raw) as news, anyio.move_on_after(max_wait_s):  # a hard bound, even if HeyGen is slow
         status = await poll_once(state, kind, raw)
         while True:
             last_progress = 100.0 if status.done else min(max(status.progress, last_progress + 0.1), 99.9)
@@ -201,8 +206,12 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
             remaining = deadline - time.monotonic()
             if status.done or status.status in STALLED or remaining <= 0.05:
                 break
-            await anyio.sleep(min(interval, remaining))
-            interval = min(interval * 1.5, state.poll_interval * 3)
+            if status.video_id:
+                news.also(status.video_id)  # an agent session's video: its avatar_video event is news too
+            if await news.wait(min(interval, remaining)):
+                interval = state.poll_interval
+            else:
+                interval = min(interval * 1.5, state.poll_interval * 3)
             status = await poll_once(state, kind, raw)
     if status is None:
         raise ToolError(f"HeyGen did not answer within {max_wait_s:g} s; call wait_for_job('{job_id}') again.")

@@ -262,3 +262,4 @@ class WebhookList(BaseModel):
 
 class WebhookCreated(WebhookRow):
     secret: str | None = Field(None, description="Signing secret (whsec_…); store it to verify deliveries.")
+    next_step: str | None = None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HeyGenError
 from ..core.store import Scope, ScopedJobs, SQLiteJobStore, import_journal
+from ..core.webhooks import JobSignals
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class AppState:
     poll_interval: float
     wiring: Callable[[], Wiring]
     cache: TTLCache = field(default_factory=TTLCache)
+    signals: JobSignals = field(default_factory=JobSignals)
+    """Wake-ups from the webhook receiver (HTTP mode): ``wait_for_job`` polls at once on news of its job."""
     _client: HeyGenClient | None = None
     _wired: Wiring | None = None
     _jobs: ScopedJobs | None = None
@@ -109,3 +112,12 @@ class AppState:
         if self._client is not None:
             await self._client.aclose()
         self.store.close()
+
+
+@dataclass
+class Live:
+    """What a server shares beyond one lifespan: its wake-up signals, and its state while it runs (the
+    HTTP-mode webhook receiver, outside MCP, reads both)."""
+
+    signals: JobSignals = field(default_factory=JobSignals)
+    state: AppState | None = None
