@@ -32,6 +32,7 @@ from .common import (
     is_private_host,
     reports_errors,
 )
+from .fields import BASE64_MAX, Id, Source
 from .outputs import AssetList, AssetOut, AssetRow, Deleted
 
 MAX_FETCH_BYTES = 2 * 1024**3
@@ -82,9 +83,10 @@ def _out(asset: UploadedAsset, size: int) -> AssetOut:
 @reports_errors
 async def upload_asset(
     ctx: Context[AppState],
-    path: Annotated[str | None, Field(description="A local file inside the allowed folders.")] = None,
-    url: Annotated[str | None, Field(description="An http(s) URL to fetch and upload.")] = None,
-    base64_data: Annotated[str | None, Field(description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
+    path: Annotated[Source | None, Field(description="A local file inside the allowed folders.")] = None,
+    url: Annotated[Source | None, Field(description="An http(s) URL to fetch and upload.")] = None,
+    base64_data: Annotated[str | None, Field(max_length=BASE64_MAX,
+                                             description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
     filename: Annotated[str | None, Field(max_length=120, description="Name for url/base64 uploads.")] = None,
 ) -> AssetOut:
     """Upload an image, video, audio, PDF or SRT to HeyGen; returns an asset_id for other tools.
@@ -127,7 +129,7 @@ async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
 
 @reports_errors
 async def delete_asset(ctx: Context[AppState],
-                       asset_id: Annotated[str, Field(description="The asset to delete.")]) -> Deleted:
+                       asset_id: Annotated[Id, Field(description="The asset to delete.")]) -> Deleted:
     """Permanently delete an uploaded asset."""
     aid = check_id(asset_id, "asset_id")
     return await delete(app(ctx).client.assets.delete(aid), aid,

@@ -29,6 +29,7 @@ from ..core.models import (
 from ..core.transfer import upload_file
 from . import catalog
 from .common import PAID, READ_ONLY, AppState, Context, app, check_id, classify_source, confine_input, reports_errors
+from .fields import Id, Source
 from .jobs import make_job_id, next_step
 from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
@@ -72,7 +73,7 @@ async def list_avatars(
     kind: Annotated[Literal["looks", "groups"], Field(description="looks (usable as avatar_id) or groups.")] = "looks",
     ownership: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your own.")] = None,
     avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
-    group_id: Annotated[str | None, Field(description="Only looks of this group.")] = None,
+    group_id: Annotated[Id | None, Field(description="Only looks of this group.")] = None,
     name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
     limit: catalog.Limit = 10,
     next_token: catalog.NextToken = None,
@@ -103,7 +104,7 @@ async def list_avatars(
 @reports_errors
 async def get_avatar(
     ctx: Context[AppState],
-    avatar_id: Annotated[str, Field(description="A look id or a group id.")],
+    avatar_id: Annotated[Id, Field(description="A look id or a group id.")],
 ) -> AvatarInfo:
     """Details and status of one avatar look, or of a group with its looks."""
     state = app(ctx)
@@ -135,9 +136,9 @@ async def get_avatar(
 @reports_errors
 async def create_photo_avatar(
     ctx: Context[AppState],
-    photo: Annotated[str, Field(description="A local image path, an http(s) URL, or an asset id.")],
+    photo: Annotated[Source, Field(description="A local image path, an http(s) URL, or an asset id.")],
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
-    group_id: Annotated[str | None, Field(description="Add the photo as a new look of this existing group.")] = None,
+    group_id: Annotated[Id | None, Field(description="Add the photo as a new look of this existing group.")] = None,
 ) -> PhotoAvatarJob:
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
     Paid (~$1); the same photo again costs nothing and returns the same avatar."""
@@ -183,7 +184,7 @@ async def create_photo_avatar(
 @reports_errors
 async def create_avatar_look(
     ctx: Context[AppState],
-    avatar_id: Annotated[str, Field(description="An existing look to base the new look on (same person).")],
+    avatar_id: Annotated[Id, Field(description="An existing look to base the new look on (same person).")],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_AVATAR_CHARS,
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",

@@ -18,13 +18,14 @@ from pydantic import Field
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
 from .common import AppState, check_id
+from .fields import Token
 from .jobs import make_job_id, next_step
 
 MAX_UPSTREAM_PAGES = 20
 
 
 Limit = Annotated[int, Field(ge=1, le=20)]
-NextToken = str | None  # the previous page's next_token
+NextToken = Token | None  # the previous page's next_token
 
 
 @dataclass

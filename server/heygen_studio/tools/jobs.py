@@ -21,6 +21,7 @@ from ..core.errors import NotFoundError
 from ..core.journal import JOB_KINDS, JobKind
 from ..core.models import Video
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .fields import JobRef
 from .outputs import JobList, JobRow, JobStatus
 
 TERMINAL = {"completed", "failed"}
@@ -202,7 +203,7 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
 @reports_errors
 async def wait_for_job(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
+    job_id: Annotated[JobRef, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
 ) -> JobStatus:
     """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.

@@ -36,6 +36,7 @@ from ..core.studio import Scene, build_v2
 from ..languages import language_name
 from . import catalog
 from .common import PAID, READ_ONLY, AppState, Context, app, reports_errors
+from .fields import Id
 from .jobs import make_job_id, wait
 from .videos import save_video
 
@@ -223,8 +224,8 @@ async def produce_video(
     brief: Annotated[str, Field(min_length=3, max_length=4000, description="What the video is about.")],
     draft: Annotated[Any, Resolve(draft_for_produce)],
     route: Annotated[Route, Field(description="avatar: one presenter; studio: scenes; agent: Video Agent.")] = "avatar",
-    avatar_id: Annotated[str | None, Field(description="Default: a public avatar (named in the answer).")] = None,
-    voice_id: Annotated[str | None, Field(description="Default: a voice in the script's language.")] = None,
+    avatar_id: Annotated[Id | None, Field(description="Default: a public avatar (named in the answer).")] = None,
+    voice_id: Annotated[Id | None, Field(description="Default: a voice in the script's language.")] = None,
     duration_s: Annotated[int, Field(ge=5, le=300)] = 30,
     orientation: Orientation = "landscape",
     language: Language = "en",

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..core.models import AssetRef, AssetUrl, CreateTranslation
 from .common import PAID, READ_ONLY, AppState, Context, app, check_id, check_url, classify_source, reports_errors
+from .fields import JobRef, LanguageName, Source
 from .jobs import id_of, is_job_id, make_job_id, next_step, video_id_for
 from .outputs import TranslationInfo, TranslationJobs
 
@@ -32,8 +33,8 @@ def _language(given: str, known: list[str]) -> str:
 @reports_errors
 async def translate_video(
     ctx: Context[AppState],
-    video: Annotated[str, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
-    languages: Annotated[list[str], Field(min_length=1, max_length=10,
+    video: Annotated[Source, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
+    languages: Annotated[list[LanguageName], Field(min_length=1, max_length=10,
                                           description="HeyGen language names, e.g. 'Spanish (Spain)'.")],
     mode: Annotated[Literal["speed", "precision"], Field(description="precision costs twice as much.")] = "speed",
     title: Annotated[str | None, Field(max_length=200)] = None,
@@ -70,7 +71,7 @@ async def translate_video(
 
 @reports_errors
 async def get_translation(
-    ctx: Context[AppState], translation_id: Annotated[str, Field(description="translation id or job_id.")]
+    ctx: Context[AppState], translation_id: Annotated[JobRef, Field(description="translation id or job_id.")]
 ) -> TranslationInfo:
     """Status of a video translation, with the translated video's URL when done."""
     tid = id_of("translation", translation_id, "translation_id")

@@ -13,11 +13,12 @@ from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, Create
 from . import catalog
 from .assets import resolve_asset
 from .common import PAID, READ_ONLY, WRITES, AppState, Context, app, check_id, reports_errors
+from .fields import Id, JobRef, Source
 from .jobs import id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
-    list[str] | None,
+    list[Source] | None,
     Field(max_length=20, description="Reference files: local paths, http(s) URLs or asset ids (max 20)."),
 ]
 
@@ -33,9 +34,9 @@ async def create_agent_video(
     ctx: Context[AppState],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS,
                                  description="The brief: topic, audience, length, tone, scenes.")],
-    avatar_id: Annotated[str | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
-    voice_id: str | None = None,
-    style_id: Annotated[str | None, Field(description="From list_agent_styles.")] = None,
+    avatar_id: Annotated[Id | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
+    voice_id: Id | None = None,
+    style_id: Annotated[Id | None, Field(description="From list_agent_styles.")] = None,
     orientation: Literal["landscape", "portrait"] | None = None,
     files: Files = None,
     mode: Annotated[Literal["generate", "chat"],
@@ -63,7 +64,7 @@ async def create_agent_video(
 @reports_errors
 async def get_agent_session(
     ctx: Context[AppState],
-    session_id: Annotated[str, Field(description="session_id or agent job_id.")],
+    session_id: Annotated[JobRef, Field(description="session_id or agent job_id.")],
     messages: Annotated[int, Field(ge=0, le=20, description="How many recent messages to include.")] = 5,
 ) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
@@ -78,7 +79,7 @@ async def get_agent_session(
 @reports_errors
 async def reply_to_agent(
     ctx: Context[AppState],
-    session_id: Annotated[str, Field(description="session_id or agent job_id of a chat-mode session.")],
+    session_id: Annotated[JobRef, Field(description="session_id or agent job_id of a chat-mode session.")],
     message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
     files: Files = None,
 ) -> AgentReplyOut:
@@ -96,7 +97,7 @@ async def reply_to_agent(
 
 @reports_errors
 async def stop_agent_session(
-    ctx: Context[AppState], session_id: Annotated[str, Field(description="session_id or agent job_id.")]
+    ctx: Context[AppState], session_id: Annotated[JobRef, Field(description="session_id or agent job_id.")]
 ) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
     sid = id_of("agent", session_id, "session_id")

@@ -45,6 +45,7 @@ from .common import (
     reports_errors,
     url_or_asset,
 )
+from .fields import Id, JobRef, Name, Source
 from .jobs import Progress, make_job_id, next_step, parse_job_id, video_failure, video_id_for
 from .outputs import Deleted, Downloaded, VideoInfo, VideoJob, VideoList, VideoRow
 
@@ -52,7 +53,7 @@ RequestKey = Annotated[
     str | None,
     Field(max_length=64, description="Set only to repeat an identical video on purpose."),
 ]
-HexColor = Annotated[str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
+HexColor = Annotated[str | None, Field(max_length=7, pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 
 
 def video_job(video_id: str, status: str | None, *, api: Literal["v3", "v2"], replayed: bool,
@@ -89,17 +90,18 @@ async def create_avatar_video(
     ctx: Context[AppState],
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
                                         description="Exact words to speak (or give audio).")] = None,
-    avatar_id: Annotated[str | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
-    image: Annotated[str | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
+    avatar_id: Annotated[Id | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
+    image: Annotated[Source | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
                                                    "an http(s) URL or an asset id.")] = None,
-    voice_id: Annotated[str | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
-    audio: Annotated[str | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")] = None,
+    voice_id: Annotated[Id | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
+    audio: Annotated[Source | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")
+                     ] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
     voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
     resolution: Resolution | None = None,
     aspect_ratio: AspectRatio | None = None,
     background_color: HexColor = None,
-    background_image: Annotated[str | None, Field(description="URL or asset id.")] = None,
+    background_image: Annotated[Source | None, Field(description="URL or asset id.")] = None,
     captions: Annotated[bool, Field(description="Also render a captioned copy and an SRT file.")] = False,
     motion_prompt: Annotated[str | None, Field(max_length=1000, description="Gestures/body motion in words.")] = None,
     expressiveness: Annotated[Expressiveness | None, Field(description="Photo avatars, Avatar IV only.")] = None,
@@ -210,7 +212,7 @@ async def create_studio_video(
 @reports_errors
 async def get_video(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="job_id from a create tool, or a HeyGen video id.")],
+    job_id: Annotated[JobRef, Field(description="job_id from a create tool, or a HeyGen video id.")],
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
@@ -274,7 +276,7 @@ def _sniff(path: Path) -> str:
 @reports_errors
 async def download_video(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="job_id of a finished video, agent session or translation.")],
+    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent session or translation.")],
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
@@ -295,8 +297,8 @@ async def download_video(
 async def list_videos(
     ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
-    next_token: str | None = None,
-    title: Annotated[str | None, Field(description="Filter by title.")] = None,
+    next_token: catalog.NextToken = None,
+    title: Annotated[Name | None, Field(description="Filter by title.")] = None,
 ) -> VideoList:
     """Your videos, newest first (compact rows; pass next_token for more)."""
     page = await app(ctx).client.videos.list(limit=limit, token=next_token, title=title)
@@ -307,7 +309,7 @@ async def list_videos(
 
 @reports_errors
 async def delete_video(
-    ctx: Context[AppState], video_id: Annotated[str, Field(description="HeyGen video id (or a video job_id).")]
+    ctx: Context[AppState], video_id: Annotated[JobRef, Field(description="HeyGen video id (or a video job_id).")]
 ) -> Deleted:
     """Permanently delete a video and its files at HeyGen."""
     state = app(ctx)

@@ -11,6 +11,7 @@ from pydantic import Field
 from ..core.models import WEBHOOK_EVENTS, CreateWebhook
 from . import catalog
 from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, app, check_id, check_url, delete, reports_errors
+from .fields import Id, Source
 from .outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 
 
@@ -26,9 +27,10 @@ async def list_webhooks(ctx: Context[AppState], limit: catalog.Limit = 10,
 @reports_errors
 async def add_webhook(
     ctx: Context[AppState],
-    url: Annotated[str, Field(description="Your HTTPS endpoint.")],
-    events: Annotated[list[str] | None, Field(max_length=30, description="Event types such as "
-                                              "'avatar_video.success'; default all.")] = None,
+    url: Annotated[Source, Field(description="Your HTTPS endpoint.")],
+    events: Annotated[list[Annotated[str, Field(max_length=64)]] | None,
+                      Field(max_length=30, description="Event types such as 'avatar_video.success'; default all.")
+                      ] = None,
 ) -> WebhookCreated:
     """Register an HTTPS endpoint for HeyGen events; returns the signing secret once."""
     unknown = sorted(set(events or ()) - set(WEBHOOK_EVENTS))
@@ -41,7 +43,7 @@ async def add_webhook(
 
 
 @reports_errors
-async def delete_webhook(ctx: Context[AppState], endpoint_id: Annotated[str, Field(description="From list_webhooks.")]
+async def delete_webhook(ctx: Context[AppState], endpoint_id: Annotated[Id, Field(description="From list_webhooks.")]
                          ) -> Deleted:
     """Remove a webhook endpoint."""
     eid = check_id(endpoint_id, "endpoint_id")

@@ -1,0 +1,123 @@
+"""Hostile input to the tools (issue #8 §2 "Input", and the cases the test table found): every free string has a
+bound in its listed schema, junk ends in a ToolError with a next step, and nothing refused reaches HeyGen or the
+script model. Tool schemas are read from the server, so a new tool or argument is covered too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from conftest import make_settings
+from heygen_studio.server import create_server
+
+pytestmark = pytest.mark.anyio
+HIDDEN = "Error executing tool"
+NOTHING = "Nothing was sent or charged"
+
+
+async def listed(mcp: Client) -> dict[str, dict[str, Any]]:
+    return {t.name: t.input_schema for t in (await mcp.list_tools()).tools}
+
+
+def _bounded_pattern(pattern: str) -> bool:
+    """An anchored pattern with no unbounded repetition bounds the string's length by itself."""
+    return pattern.startswith("^") and pattern.endswith("$") and not re.search(r"[*+]|\{\d+,\}", pattern)
+
+
+def strings(node: Any, where: str, defs: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Every string schema under ``node`` (following $refs, unions, objects, arrays and maps): its path, and
+    whether it is bounded (maxLength, enum, const or a bounded pattern)."""
+    if not isinstance(node, dict):
+        return []
+    out = []
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        out += strings(defs[ref.rsplit("/", 1)[-1]], where, defs)
+    types = node.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types:
+        out.append((where, "maxLength" in node or "enum" in node or "const" in node
+                    or _bounded_pattern(node.get("pattern", ""))))
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for sub in node.get(key, []):
+            out += strings(sub, where, defs)
+    for name, sub in node.get("properties", {}).items():
+        out += strings(sub, f"{where}.{name}", defs)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            out += strings(node[key], f"{where}[]" if key == "items" else f"{where}{{}}", defs)
+    return out
+
+
+def unbounded_strings(schemas: dict[str, dict[str, Any]]) -> list[str]:
+    return [path for name, schema in schemas.items()
+            for path, bounded in strings(schema, name, schema.get("$defs", {})) if not bounded]
+
+
+def string_slots(node: dict[str, Any]) -> list[tuple[str, bool, int]]:
+    """Top-level arguments that take a free string: name, whether it is a list of strings, and the limit."""
+    out = []
+    for name, prop in node.get("properties", {}).items():
+        if prop.get("type") == "string" and "enum" not in prop:
+            out.append((name, False, prop.get("maxLength", 0)))
+        elif prop.get("type") == "array" and prop.get("items", {}).get("type") == "string":
+            out.append((name, True, prop["items"].get("maxLength", 0)))
+    return out
+
+
+# -- 2. every free string has a length limit in its schema ----------------------------------------------------------
+async def test_every_string_in_every_listed_schema_has_a_bound(mcp: Client) -> None:
+    schemas = await listed(mcp)
+    assert unbounded_strings(schemas) == []
+    walked = {path for name, s in schemas.items() for path, _ in strings(s, name, s.get("$defs", {}))}
+    assert {"create_studio_video.scenes[].background_image", "translate_video.languages[]",
+            "create_agent_video.files[]", "list_videos.next_token"} <= walked  # nested and listed strings are seen
+
+
+async def test_every_string_argument_refuses_200000_characters_clearly(mcp: Client, sandbox: Any) -> None:
+    junk = "x" * 200_000
+    checked, roomy = 0, []
+    for name, schema in (await listed(mcp)).items():
+        for arg, is_list, limit in string_slots(schema):
+            if limit >= len(junk):
+                roomy.append(f"{name}.{arg}")
+                continue
+            result = await mcp.call_tool(name, {arg: [junk] if is_list else junk})
+            text = result.content[0].text
+            assert result.is_error and text.strip() != f"{HIDDEN} {name}", (name, arg, text[:200])
+            assert re.search(rf"Argument '{re.escape(arg)}(\[0\])?' has 200000 characters; at most \d+ characters",
+                             text), (name, arg, text[:300])
+            assert NOTHING in text and len(text) < 400, (name, arg, text[:300])
+            checked += 1
+    assert checked >= 60 and roomy == ["upload_asset.base64_data"]  # 32 MB of base64 is allowed there
+    assert sandbox.requests == []  # no upstream request, no model call
+
+
+@pytest.mark.parametrize("arg", ["next_token", "language"])
+async def test_long_next_token_and_language_say_what_to_do(mcp: Client, sandbox: Any, arg: str) -> None:
+    result = await mcp.call_tool("list_voices", {arg: "y" * 200_000})
+    text = result.content[0].text
+    assert result.is_error and text.startswith("Error executing tool list_voices: Argument"), text[:200]
+    assert ("previous page" in text) if arg == "next_token" else ("shorten it" in text), text
+    assert sandbox.requests == []
+
+
+async def test_a_long_string_nested_in_a_scene_is_named(mcp: Client, sandbox: Any) -> None:
+    scenes = [{"avatar_id": "a", "voice_id": "v", "script": "Hi."},
+              {"silence_s": 2, "background_image": "https://example.com/" + "i" * 5000}]
+    result = await mcp.call_tool("create_studio_video", {"scenes": scenes})
+    text = result.content[0].text
+    assert result.is_error and "'scenes[1].background_image' has 5020 characters; at most 2048" in text, text
+    assert sandbox.requests == []
+
+
+async def test_without_the_manifest_the_signatures_bound_strings_too(tmp_path: Any, wire: Any,
+                                                                     sandbox: Any) -> None:
+    """The listed schema is the manifest; the tools' own signatures (what the SDK validates) carry the same bounds."""
+    server = create_server(make_settings(tmp_path), transport=wire)
+    server.register_modules()  # the eager path: schemas derived from the signatures now
+    schemas = {t.name: t.input_schema for t in await server.list_tools()}
+    assert unbounded_strings(schemas) == []
