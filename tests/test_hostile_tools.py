@@ -121,3 +121,41 @@ async def test_without_the_manifest_the_signatures_bound_strings_too(tmp_path: A
     server.register_modules()  # the eager path: schemas derived from the signatures now
     schemas = {t.name: t.input_schema for t in await server.list_tools()}
     assert unbounded_strings(schemas) == []
+
+
+# -- 3. produce_video checks its own input before the script model is called -----------------------------------------
+def chats(sandbox: Any) -> list[Any]:
+    return [r for r in sandbox.requests if r.path.endswith("/chat/completions")]
+
+
+def paid(sandbox: Any) -> list[str]:
+    return [f"{r.method} {r.path}" for r in sandbox.requests if r.method != "GET"]
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    ({"avatar_id": "no_such_look"}, "avatar look 'no_such_look' not found"),
+    ({"voice_id": "no_such_voice"}, "voice 'no_such_voice' not found"),
+    ({"avatar_id": "bad/id"}, "avatar_id 'bad/id' is not a valid HeyGen id"),
+    ({"language": "Klingon"}, "No voice for language 'Klingon'"),
+], ids=["unknown-avatar", "unknown-voice", "malformed-avatar", "language-without-voices"])
+async def test_produce_video_refuses_bad_ids_before_the_script_model(mcp: Client, sandbox: Any,
+                                                                     args: dict[str, Any], says: str) -> None:
+    result = await mcp.call_tool("produce_video", {"brief": "A short welcome to our bakery", **args})
+    text = result.content[0].text
+    assert result.is_error and says in text, text
+    assert chats(sandbox) == [], "the script model was called for input that was then refused"
+    assert paid(sandbox) == []
+
+
+@pytest.mark.parametrize("route", ["avatar", "studio", "agent"])
+async def test_produce_video_takes_a_long_brief(mcp: Client, sandbox: Any, route: str) -> None:
+    """A brief of 199+ characters used to fail every time: the drafted title was over 200 characters and the error
+    asked to fix a `title` argument produce_video does not have."""
+    brief = ("A warm, upbeat welcome to the Corner Street Bakery for first-time visitors, covering our sourdough, "
+             "the morning pastry schedule, where to park, our loyalty card and the seasonal specials board. ") * 3
+    assert len(brief) > 400
+    result = await mcp.call_tool("produce_video", {"brief": brief.strip(), "route": route, "max_wait_s": 1})
+    assert not result.is_error, result.content[0].text
+    produced = result.structured_content
+    assert produced["job_id"] and 0 < len(produced["title"]) <= 200, produced["title"]
+    assert len(chats(sandbox)) == 1

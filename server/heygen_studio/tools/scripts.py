@@ -49,6 +49,7 @@ Route = Literal["avatar", "studio", "agent"]
 Orientation = Literal["landscape", "portrait"]
 Stage = Literal["rendering", "done", "failed", "waiting_for_input"]
 DraftSource = Literal["deepseek", "sandbox", "journal"]
+TITLE_MAX = 200
 ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes", "agent": "agent-brief"}
 
 
@@ -128,10 +129,13 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
 async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
                             orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
-    previous = state.journal.find_by_key(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation,
-                                                      language))
+    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
+    previous = state.journal.find_by_key(key)
     if previous is not None and previous.get("script"):
         return Drafted(source="journal", script=previous["script"])
+    # Everything that can refuse this call is checked before the script model is paid for (a fuzz run once spent
+    # 89 model calls on ids and languages that were refused afterwards); the tool body reuses the answer.
+    await _cast(state, key, avatar_id, voice_id, language)
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     return await _draft(state, ctx, req, None)
 
@@ -139,10 +143,20 @@ async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voi
 def _unpack(draft: Drafted | CreateMessageResult, req: ScriptRequest) -> tuple[Script, str, str, Usage | None]:
     if isinstance(draft, CreateMessageResult):
         text = draft.content.text if isinstance(draft.content, TextContent) else ""
-        return parse_script(text, req), "sampling", draft.model, None
+        return _titled(parse_script(text, req)), "sampling", draft.model, None
     if draft.script is not None:
-        return Script.model_validate(draft.script), draft.source, draft.model, None
-    return parse_script(draft.text, req), draft.source, draft.model, draft.usage
+        return _titled(Script.model_validate(draft.script)), draft.source, draft.model, None
+    return _titled(parse_script(draft.text, req)), draft.source, draft.model, draft.usage
+
+
+def _titled(script: Script) -> Script:
+    """The drafted title, cut to the length HeyGen takes (createVideo ``title``: 200 characters, see
+    ``CreateAvatarVideo``); models often echo a long brief as the title, which no argument of ours can fix."""
+    title = " ".join(script.title.split()) or "Untitled"
+    if len(title) > TITLE_MAX:
+        cut = title[: TITLE_MAX - 1]
+        title = (cut.rsplit(" ", 1)[0] if " " in cut[TITLE_MAX // 2 :] else cut).rstrip(" ,.;:-") + "…"
+    return script if title == script.title else script.model_copy(update={"title": title})
 
 
 @reports_errors
@@ -169,6 +183,15 @@ async def write_script(
             "agent-brief": "create_agent_video with prompt = brief."}[format]
     return ScriptOut.model_validate({**script.model_dump(), "source": source, "model": used, "usage": usage,
                                      "next_step": step})
+
+
+async def _cast(state: AppState, key: str, avatar_id: str | None, voice_id: str | None,
+                language: str) -> tuple[str, str, str | None]:
+    """The avatar and voice for a produce call, checked (or picked) once per call: (avatar_id, voice_id, note)."""
+    cached: tuple[str, str, str | None] | None = state.cache.get(("produce-cast", key))
+    if cached is None:
+        cached = state.cache.put(("produce-cast", key), await _defaults(state, avatar_id, voice_id, language))
+    return cached
 
 
 async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None,
@@ -247,7 +270,7 @@ async def produce_video(
         if previous is not None:  # an earlier call got as far as submitting: same choices, same body
             avatar_id, voice_id = previous["avatar_id"], previous["voice_id"]
         else:
-            avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
+            avatar_id, voice_id, note = await _cast(state, key, avatar_id, voice_id, language)
             # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
             state.journal.record(kind="produce_plan", job_id="", key=key, title=script.title,
