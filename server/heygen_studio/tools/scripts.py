@@ -284,6 +284,7 @@ async def produce_video(
         await ctx.report_progress(15 + progress * 0.8, total=100, message=f"rendering: {message}")
 
     status = await wait(state, job_id, max_wait_s, report)
+    note = " ".join(n for n in (note, status.note) if n) or None
 
     def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
         return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,
