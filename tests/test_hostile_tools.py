@@ -4,6 +4,7 @@ script model. Tool schemas are read from the server, so a new tool or argument i
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -159,3 +160,120 @@ async def test_produce_video_takes_a_long_brief(mcp: Client, sandbox: Any, route
     produced = result.structured_content
     assert produced["job_id"] and 0 < len(produced["title"]) <= 200, produced["title"]
     assert len(chats(sandbox)) == 1
+
+
+# -- 5. cases the test table found: refused locally, with what to pass instead ----------------------------------------
+async def catalogue(mcp: Client) -> tuple[str, str]:
+    look = (await mcp.call_tool("list_avatars", {"limit": 1})).structured_content["items"][0]["id"]
+    voice = (await mcp.call_tool("list_voices", {"language": "en", "limit": 1})).structured_content
+    return look, voice["items"][0]["voice_id"]
+
+
+async def refused(mcp: Client, sandbox: Any, tool: str, args: dict[str, Any], *says: str) -> str:
+    """``tool(args)`` is a deliberate ToolError saying each of ``says``, and nothing was created or paid for."""
+    before = len(sandbox.requests)
+    result = await mcp.call_tool(tool, args)
+    text = result.content[0].text
+    assert result.is_error and text.startswith(f"Error executing tool {tool}: "), text
+    assert not text.removeprefix(f"Error executing tool {tool}: ").startswith(HIDDEN), text
+    for fragment in says:
+        assert fragment in text, text
+    assert [f"{r.method} {r.path}" for r in sandbox.requests[before:] if r.method != "GET"] == []
+    return text
+
+
+@pytest.mark.parametrize("field", ["background_image", "background_video", "audio"])
+@pytest.mark.parametrize("value", ["/tmp/slide.png", "slides/intro.png", "ftp://files.example.com/slide.png"],
+                         ids=["abs-path", "rel-path", "ftp"])
+async def test_studio_scene_media_must_be_a_url_or_an_asset_id(mcp: Client, sandbox: Any, field: str,
+                                                               value: str) -> None:
+    look, voice = await catalogue(mcp)
+    scene: dict[str, Any] = {"avatar_id": look, field: value}
+    scene.update({"silence_s": 2} if field != "audio" else {})
+    scenes = [{"avatar_id": look, "voice_id": voice, "script": "Hello."}, scene]
+    text = await refused(mcp, sandbox, "create_studio_video", {"scenes": scenes}, f"scene 2 {field}")
+    assert ("http(s) URL" in text) and ("upload_asset" in text), text
+    assert [r for r in sandbox.requests if r.path == "/v2/video/generate"] == []
+    assert [r for r in sandbox.requests if r.method == "GET"] == [r for r in sandbox.requests[:2]]  # only catalogue
+
+
+@pytest.mark.parametrize("field", ["background_image", "audio"])
+async def test_avatar_video_media_must_be_a_url_or_an_asset_id(mcp: Client, sandbox: Any, field: str) -> None:
+    look, voice = await catalogue(mcp)
+    args = {"avatar_id": look, "voice_id": voice, "script": "Hi.", field: "/tmp/x.png"}
+    if field == "audio":
+        args.pop("script")
+    await refused(mcp, sandbox, "create_avatar_video", args, field, "upload_asset")
+
+
+@pytest.mark.parametrize(("tool", "args", "says"), [
+    ("create_agent_video", {"prompt": " \n\t "}, "prompt is blank"),
+    ("reply_to_agent", {"session_id": "agent:abc", "message": "   "}, "message is blank"),
+    ("create_photo_avatar", {"photo": "https://example.com/me.jpg", "name": "  "}, "name is blank"),
+    ("create_avatar_look", {"avatar_id": "abc", "prompt": "   "}, "prompt is blank"),
+    ("create_avatar_look", {"avatar_id": "abc", "prompt": "In a suit", "name": " "}, "name is blank"),
+    ("create_avatar_video", {"avatar_id": "abc", "script": "   "}, "script is blank"),
+    ("produce_video", {"brief": "     "}, "brief is blank"),
+    ("write_script", {"topic": "     "}, "topic is blank"),
+], ids=lambda v: v if isinstance(v, str) and v.isidentifier() else None)
+async def test_blank_text_is_refused_before_anything_is_sent(mcp: Client, sandbox: Any, tool: str,
+                                                            args: dict[str, Any], says: str) -> None:
+    await refused(mcp, sandbox, tool, args, says)
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("create_agent_video", {"prompt": "A welcome", "files": ["ftp://files.example.com/deck.pdf"]}),
+    ("reply_to_agent", {"session_id": "agent:abc", "message": "Use this", "files": ["ftp://h/x.png"]}),
+    ("create_photo_avatar", {"photo": "ftp://files.example.com/me.jpg", "name": "Me"}),
+    ("create_avatar_video", {"image": "ftp://files.example.com/me.jpg", "script": "Hi.", "voice_id": "v"}),
+    ("translate_video", {"video": "ftp://files.example.com/v.mp4", "languages": ["German"]}),
+    ("create_photo_avatar", {"photo": "file:///tmp/me.jpg", "name": "Me"}),
+])
+async def test_a_url_that_is_not_http_is_not_taken_for_a_path(mcp: Client, sandbox: Any, tool: str,
+                                                              args: dict[str, Any]) -> None:
+    text = await refused(mcp, sandbox, tool, args, "http(s) URL")
+    assert "No file at" not in text and "outside the allowed folders" not in text, text
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("tool", ["list_videos", "list_assets", "list_webhooks", "list_voices", "list_avatars",
+                                  "list_templates", "list_agent_styles"])
+@pytest.mark.parametrize("token", ["forged", "eyJvZmZzZXQiOjF9", "o12x"])
+async def test_a_forged_next_token_is_refused_locally_on_every_list(mcp: Client, sandbox: Any, tool: str,
+                                                                    token: str) -> None:
+    await refused(mcp, sandbox, tool, {"next_token": token}, "next_token is not one this server issued")
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("tool", ["list_videos", "list_assets", "list_webhooks"])
+async def test_the_next_token_a_list_gave_pages_on(mcp: Client, sandbox: Any, clock: Any, tool: str) -> None:
+    if tool == "list_videos":
+        look, voice = await catalogue(mcp)
+        for n in range(3):
+            await mcp.call_tool("create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": f"Take {n}."})
+    elif tool == "list_assets":
+        png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5"
+                               "ErkJggg==")
+        for n in range(3):  # three files, not one: the same bytes are one asset
+            data = base64.b64encode(png + bytes([n])).decode()
+            await mcp.call_tool("upload_asset", {"base64_data": data, "filename": f"dot{n}.png"})
+    else:
+        for n in range(3):
+            await mcp.call_tool("add_webhook", {"url": f"https://hooks.example.com/{n}"})
+    first = await mcp.call_tool(tool, {"limit": 2})
+    token = first.structured_content["next_token"]
+    assert token
+    second = await mcp.call_tool(tool, {"limit": 2, "next_token": token})
+    assert not second.is_error, second.content[0].text
+    assert second.structured_content["items"]
+    ids = [next(iter(row.values())) for row in first.structured_content["items"] + second.structured_content["items"]]
+    assert len(set(ids)) == len(ids)  # the second page is the next page, not the first again
+
+
+async def test_translate_video_says_what_to_pass_for_a_local_path_before_any_request(mcp: Client,
+                                                                                    sandbox: Any) -> None:
+    text = await refused(mcp, sandbox, "translate_video", {"video": "/tmp/talk.mp4", "languages": ["German"]},
+                         "not a local path", "upload_asset(path=", "asset_id")
+    assert "is not a valid HeyGen id" not in text, text
+    assert sandbox.requests == []  # not even the language list

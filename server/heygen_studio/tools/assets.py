@@ -121,8 +121,9 @@ async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
                       next_token: catalog.NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
     hg = app(ctx).client
+    token = catalog.unseal(next_token)
     me = await hg.account.me()
-    page = await hg.assets.list(username=me.username, limit=limit, token=next_token)
+    page = await hg.assets.list(username=me.username, limit=limit, token=token)
     rows = [AssetRow(asset_id=a.id, name=a.name, type=a.type, uploaded_at=a.uploaded_at) for a in page.items]
     return AssetList(items=rows, next_token=catalog.next_token_of(page))
 

@@ -28,7 +28,18 @@ from ..core.models import (
 )
 from ..core.transfer import upload_file
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, check_id, classify_source, confine_input, reports_errors
+from .common import (
+    PAID,
+    READ_ONLY,
+    AppState,
+    Context,
+    app,
+    check_id,
+    classify_source,
+    confine_input,
+    not_blank,
+    reports_errors,
+)
 from .fields import Id, Source
 from .jobs import make_job_id, next_step
 from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
@@ -143,10 +154,11 @@ async def create_photo_avatar(
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
     Paid (~$1); the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
+    not_blank(name, "name")
     if group_id:
         check_id(group_id, "group_id")
     local = None
-    given = classify_source(photo)
+    given = classify_source(photo, "photo")
     if given == "url":
         fingerprint = hashlib.sha256(photo.encode()).hexdigest()
         source: AssetUrl | AssetRef = AssetUrl(url=photo)
@@ -191,6 +203,8 @@ async def create_avatar_look(
 ) -> PhotoAvatarJob:
     """New look of an existing avatar from a text prompt (same group). Paid (~$1)."""
     state = app(ctx)
+    not_blank(prompt, "prompt")
+    not_blank(name, "name")
     base = await catalog.require_look(state, avatar_id)
     created = await state.client.avatars.create(
         CreatePromptAvatar(name=name, prompt=prompt, avatar_id=base.id, avatar_group_id=base.group_id))

@@ -35,7 +35,7 @@ from ..core.scripts import (
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, reports_errors
 from .fields import Id
 from .jobs import make_job_id, wait
 from .videos import save_video
@@ -121,6 +121,7 @@ async def _draft(state: AppState, ctx: Context[AppState], req: ScriptRequest, mo
 
 async def draft_for_write(topic: str, duration_s: int, language: str, tone: str | None, audience: str | None,
                           format: ScriptFormat, model: str | None, ctx: Context[AppState]) -> Drafted | Sample:
+    not_blank(topic, "topic")
     req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
                         format=format)
     return await _draft(app(ctx), ctx, req, model)
@@ -129,6 +130,7 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
 async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
                             orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
+    not_blank(brief, "brief")
     key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
     previous = state.journal.find_by_key(key)
     if previous is not None and previous.get("script"):

@@ -12,7 +12,18 @@ from ..core.errors import BadRequestError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from . import catalog
 from .assets import resolve_asset
-from .common import PAID, READ_ONLY, WRITES, AppState, Context, app, check_id, reports_errors
+from .common import (
+    PAID,
+    READ_ONLY,
+    WRITES,
+    AppState,
+    Context,
+    app,
+    check_id,
+    classify_source,
+    not_blank,
+    reports_errors,
+)
 from .fields import Id, JobRef, Source
 from .jobs import id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
@@ -46,6 +57,9 @@ async def create_agent_video(
     """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
     Paid (~$0.033/s of video). Returns a job_id at once."""
     state = app(ctx)
+    not_blank(prompt, "prompt")
+    for item in files or ():
+        classify_source(item, "files item")  # refuses ftp:// and other URLs HeyGen cannot fetch, before any request
     if avatar_id:
         await catalog.require_look(state, avatar_id)
     if voice_id:
@@ -85,6 +99,9 @@ async def reply_to_agent(
 ) -> AgentReplyOut:
     """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
     state = app(ctx)
+    not_blank(message, "message")
+    for item in files or ():
+        classify_source(item, "files item")
     sid = id_of("agent", session_id, "session_id")
     try:
         reply = await state.client.video_agents.send_message(

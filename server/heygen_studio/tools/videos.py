@@ -40,8 +40,10 @@ from .common import (
     AppState,
     Context,
     app,
+    classify_source,
     confine_output,
     delete,
+    not_blank,
     reports_errors,
     url_or_asset,
 )
@@ -113,10 +115,16 @@ async def create_avatar_video(
     """One presenter (an avatar look, or any image) speaks a script or audio.
     Paid (Avatar IV ~$0.10/s of video). Returns a job_id at once."""
     state = app(ctx)
+    not_blank(script, "script")
     if bool(avatar_id) == bool(image):
         raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
     if bool(script) == bool(audio):
         raise ToolError("Give exactly one of script or audio.")
+    # What can be checked here is checked before any request (the catalog look-ups below are requests).
+    if image:
+        classify_source(image, "image")  # refuses ftp:// and other URLs HeyGen cannot fetch
+    audio_url, audio_asset_id = url_or_asset(audio, "audio")
+    image_url, image_asset = url_or_asset(background_image, "background_image")
     if voice_id:
         await catalog.require_voice(state, voice_id)
     if avatar_id:
@@ -131,10 +139,8 @@ async def create_avatar_video(
     settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
     background = None
     if background_color or background_image:
-        url, asset = url_or_asset(background_image)
         background = (Background(type="color", value=background_color) if background_color
-                      else Background(type="image", url=url, asset_id=asset))
-    audio_url, audio_asset_id = url_or_asset(audio)
+                      else Background(type="image", url=image_url, asset_id=image_asset))
     shared = _SpeechAndLook(
         script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
         voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
@@ -177,6 +183,9 @@ async def create_studio_video(
     """Multi-scene video, an exact script per scene (presenter, voice, background).
     Paid (per output minute). Returns a job_id at once."""
     state = app(ctx)
+    for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
+        for field in ("audio", "background_image", "background_video"):
+            url_or_asset(getattr(scene, field), f"scene {n} {field}")  # a local path here would be posted as an id
     for n, scene in enumerate(scenes, 1):
         if scene.presenter:
             await catalog.require_look(state, scene.presenter, where=f"scene {n}")
@@ -301,10 +310,10 @@ async def list_videos(
     title: Annotated[Name | None, Field(description="Filter by title.")] = None,
 ) -> VideoList:
     """Your videos, newest first (compact rows; pass next_token for more)."""
-    page = await app(ctx).client.videos.list(limit=limit, token=next_token, title=title)
+    page = await app(ctx).client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
             for v in page.items]
-    return VideoList(items=rows, next_token=page.next_token if page.has_more else None)
+    return VideoList(items=rows, next_token=catalog.next_token_of(page))
 
 
 @reports_errors

@@ -19,7 +19,7 @@ from .outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 async def list_webhooks(ctx: Context[AppState], limit: catalog.Limit = 10,
                         next_token: catalog.NextToken = None) -> WebhookList:
     """Registered webhook endpoints (signed event deliveries)."""
-    page = await app(ctx).client.webhooks.list(limit=limit, token=next_token)
+    page = await app(ctx).client.webhooks.list(limit=limit, token=catalog.unseal(next_token))
     rows = [WebhookRow(endpoint_id=e.endpoint_id, url=e.url, status=e.status, events=e.events) for e in page.items]
     return WebhookList(items=rows, next_token=catalog.next_token_of(page))
 
