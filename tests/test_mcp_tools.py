@@ -166,7 +166,7 @@ REFUSED = [
     bad("delete_video", {"video_id": BAD_ID}, f"job id '{BAD_ID}' {NOT_AN_ID}"),
     # listVideos/listAssets/listWebhookEndpoints take HeyGen's opaque `token` (contract: GET /v3/videos ?token=),
     # so a forged one is HeyGen's to refuse; the catalogue tools page locally and refuse it themselves.
-    bad("list_videos", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    bad("list_videos", {"next_token": "forged"}, "next_token is not one this server issued"),
     # Assets
     bad("upload_asset", {"path": "/etc/hostname"}, OUTSIDE, "HEYGEN_ALLOWED_DIRS"),
     bad("upload_asset", {"path": "missing.png"}, "No file at"),
@@ -174,7 +174,7 @@ REFUSED = [
     bad("upload_asset", {}, "Give exactly one of path, url or base64_data"),
     bad("upload_asset", {"base64_data": "!!!", "filename": "a.png"}, "not valid base64"),
     bad("upload_asset", {"base64_data": "aGVsbG8=", "filename": "../a.png"}, "a.png: unrecognised content"),
-    bad("list_assets", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    bad("list_assets", {"next_token": "forged"}, "next_token is not one this server issued"),
     bad("delete_asset", {"asset_id": BAD_ID}, f"asset_id '{BAD_ID}' {NOT_AN_ID}"),
     # Avatars and voices
     bad("list_avatars", {"group_id": BAD_ID}, f"group_id '{BAD_ID}' {NOT_AN_ID}"),
@@ -200,10 +200,9 @@ REFUSED = [
         "Unknown language 'Klingon'", reads=True),
     bad("translate_video", {"video": "https://example.com/v.mp4", "languages": ["French"]},
         "ambiguous", "French (France)", reads=True),
-    bad("translate_video", {"video": "/etc/hostname", "languages": ["German"]},
-        f"asset id '/etc/hostname' {NOT_AN_ID}", reads=True),
+    bad("translate_video", {"video": "/etc/hostname", "languages": ["German"]}, "not a local path", "upload_asset"),
     bad("get_translation", {"translation_id": BAD_ID}, f"translation_id '{BAD_ID}' {NOT_AN_ID}"),
-    bad("list_webhooks", {"next_token": "forged"}, "Invalid pagination token", reads=True),
+    bad("list_webhooks", {"next_token": "forged"}, "next_token is not one this server issued"),
     bad("add_webhook", {"url": "http://hooks.example.com/h"}, "https://"),
     bad("add_webhook", {"url": "not a url"}, "url must be an https:// URL"),
     bad("add_webhook", {"url": "https://hooks.example.com/h", "events": ["nope.event"]},

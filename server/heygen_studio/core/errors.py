@@ -4,8 +4,9 @@ Layered like openai-python: one class per HTTP status, plus connection/timeout e
 response-format errors. Every error carries HeyGen's ``code``, ``message`` and ``param`` when
 HeyGen sent them, and a ``hint``: one concrete next step a person or a model can act on.
 
-``str(error)`` never contains the API key: the HTTP layer redacts it from every message it
-builds, and no error stores request headers.
+``str(error)`` never contains the API key: the HTTP layer redacts it (in every spelling) from every
+field of every error it builds (message, code, param, doc_url, request id), and no error stores
+request headers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestInProgressError",
     "ResponseFormatError",
     "error_for_status",
@@ -132,6 +134,13 @@ class APIStatusError(HeyGenError):
         if self.hint:
             text += f". {self.hint}"
         return text
+
+
+class RedirectError(APIStatusError):
+    """HeyGen's API answered with a redirect, which is never followed (the key would go with it)."""
+
+    status_code = 308
+    default_hint = "Set HEYGEN_BASE_URL to the API's exact address (https://api.heygen.com), then call again."
 
 
 class BadRequestError(APIStatusError):

@@ -11,7 +11,10 @@ What lives here and nowhere else:
   A write without a key is retried only when HeyGen cannot have acted on it (429, or a connection
   that was never established), so a job is never silently submitted twice.
 * secrets: the ``x-api-key`` header is sent only to HeyGen's base URL (never to media or presigned
-  upload hosts), and every error text is scrubbed of the key.
+  upload hosts). API requests never follow redirects: httpx drops only ``Authorization`` on a
+  cross-origin redirect, so a custom key header would follow a 30x to any host; a redirect from the
+  API is an error with a next step instead. Every field of an error (message, code, param, doc_url,
+  request id) is scrubbed of the key in every spelling an upstream might echo it in (``Redactor``).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 import anyio
 import httpx2
@@ -37,6 +42,7 @@ from .errors import (
     ConfigError,
     NotFoundError,
     RateLimitError,
+    RedirectError,
     RequestInProgressError,
     ResponseFormatError,
     error_for_status,
@@ -113,6 +119,51 @@ def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, jitter: 
     return delay * (1 - random.random() * jitter)
 
 
+def secret_forms(secret: str) -> list[str]:
+    """The spellings an upstream or a library may echo a secret in: as is, trimmed, URL-encoded (``%2F``
+    or ``+`` for a space), JSON-escaped (with or without ``\\/``), and Python ``repr`` of str and bytes."""
+    json_form = json.dumps(secret)[1:-1]
+    forms = {
+        secret, secret.strip(),
+        quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="/"),
+        json_form, json_form.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+    }
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _pattern(form: str) -> str:
+    """A regex for one spelling; percent-escapes match in either case (``%2f`` = ``%2F``)."""
+    parts, last = [], 0
+    for m in _PERCENT.finditer(form):
+        parts.append(re.escape(form[last:m.start()]))
+        parts.append(f"%(?i:{m.group(1)})")
+        last = m.end()
+    parts.append(re.escape(form[last:]))
+    return "".join(parts)
+
+
+class Redactor:
+    """Replaces a secret, in every spelling ``secret_forms`` lists, with ``***``."""
+
+    def __init__(self, secret: str | None) -> None:
+        forms = secret_forms(secret) if secret else []
+        self._re = re.compile("|".join(_pattern(f) for f in forms)) if forms else None
+
+    def __call__(self, text: str) -> str:
+        return self._re.sub("***", text) if self._re is not None and text else text
+
+    def optional(self, text: Any) -> str | None:
+        return None if text is None else self(str(text))
+
+
+def _has_whitespace_or_control(key: str) -> bool:
+    return any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
+
+
 class HeyGenHTTP:
     """Sends requests to HeyGen and returns unwrapped envelopes or raises typed errors."""
 
@@ -128,6 +179,7 @@ class HeyGenHTTP:
         max_retry_wait: float = 30.0,  # the most one request may spend waiting between attempts
     ) -> None:
         self._api_key = api_key or None
+        self.redact = Redactor(self._api_key)
         self.base_url = base_url.rstrip("/")
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
@@ -167,12 +219,6 @@ class HeyGenHTTP:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    # -- secrets -------------------------------------------------------------------------------
-    def redact(self, text: str) -> str:
-        if self._api_key and self._api_key in text:
-            text = text.replace(self._api_key, "***")
-        return text
-
     # -- the one request path ------------------------------------------------------------------
     async def request(
         self,
@@ -194,6 +240,9 @@ class HeyGenHTTP:
         """
         if self._api_key is None:
             raise ConfigError("No HeyGen API key is configured")
+        if _has_whitespace_or_control(self._api_key):  # it would be refused by h11, which quotes it in its error
+            raise ConfigError("The HeyGen API key contains whitespace or control characters (a stray newline?)",
+                              hint="Remove them from HEYGEN_API_KEY, then restart the server.")
         method = method.upper()
         headers = {"x-api-key": self._api_key}
         if idempotency_key is not None:
@@ -208,18 +257,19 @@ class HeyGenHTTP:
             error: Exception
             try:
                 response = await self.client.request(
-                    method, path, params=clean_params, json=json_body, files=files, data=data, headers=headers
+                    method, path, params=clean_params, json=json_body, files=files, data=data, headers=headers,
+                    follow_redirects=False,  # the key goes to the API host only: see _unwrap
                 )
             except httpx2.TimeoutException as exc:
                 received = not isinstance(exc, httpx2.ConnectTimeout)
                 error = APITimeoutError(f"{where} timed out", maybe_received=received)
             except httpx2.ConnectError as exc:
                 error = APIConnectionError(
-                    f"{where}: could not connect to HeyGen ({self.redact(_exc_text(exc))})", maybe_received=False
+                    f"{where}: could not connect to HeyGen ({self.redact(_exc_text(exc))[:200]})", maybe_received=False
                 )
             except httpx2.TransportError as exc:
                 error = APIConnectionError(
-                    f"{where}: the connection dropped ({self.redact(_exc_text(exc))})", maybe_received=True
+                    f"{where}: the connection dropped ({self.redact(_exc_text(exc))[:200]})", maybe_received=True
                 )
             else:
                 try:
@@ -268,8 +318,10 @@ class HeyGenHTTP:
         return None
 
     def _unwrap(self, response: httpx2.Response, *, envelope: EnvelopeKind, where: str) -> Envelope:
-        request_id = response.headers.get("x-request-id")
+        request_id = self.redact.optional(response.headers.get("x-request-id"))
         status = response.status_code
+        if 300 <= status < 400:
+            raise self._redirect_error(response, where=where, request_id=request_id)
         try:
             body = response.json() if response.content else None
         except ValueError:
@@ -291,17 +343,35 @@ class HeyGenHTTP:
             replayed=response.headers.get("idempotent-replayed", "").lower() == "true",
         )
 
+    def _redirect_error(self, response: httpx2.Response, *, where: str, request_id: str | None) -> RedirectError:
+        """HeyGen's API does not redirect (contract: no 3xx response on any operation). A redirect means the base
+        URL is wrong (http:// for https://, an old host, a proxy): following it would hand the key to another host."""
+        target = "another address"
+        location = response.headers.get("location")
+        if location:
+            try:
+                url = response.request.url.join(location)
+                target = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}" if url.host else target
+            except (httpx2.InvalidURL, ValueError):
+                pass
+        return RedirectError(
+            self.redact(f"{where}: HeyGen's API answered with a redirect ({response.status_code}) to {target}; "
+                        "it was not followed and the API key was not sent there"),
+            status_code=response.status_code, request_id=request_id,
+            hint=f"Set HEYGEN_BASE_URL to the API's exact address (default {DEFAULT_BASE_URL}), then call again.",
+        )
+
     def _status_error(
         self, status: int, error_obj: Any, response: httpx2.Response, *, where: str, request_id: str | None
     ) -> APIStatusError:
         code: str | None = None
         param = doc_url = None
         if isinstance(error_obj, dict):
-            raw_code = error_obj.get("code")
-            code = str(raw_code) if raw_code is not None else None
+            # Every field is redacted: an upstream may echo the key in any of them, in any spelling.
+            code = self.redact.optional(error_obj.get("code"))
             message = str(error_obj.get("message") or error_obj.get("detail") or "")
-            param = error_obj.get("param")
-            doc_url = error_obj.get("doc_url")
+            param = self.redact.optional(error_obj.get("param"))
+            doc_url = self.redact.optional(error_obj.get("doc_url"))
         elif isinstance(error_obj, str):  # v2 may send `error` as a plain string (HeyGen legacy docs, errors)
             message = error_obj
         else:
@@ -330,5 +400,5 @@ def _query_value(value: Any) -> Any:
 
 
 def _exc_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:200]
+    """The exception's text, whole: it is redacted before it is shortened, so no prefix of the key survives."""
+    return str(exc) or type(exc).__name__

@@ -40,6 +40,8 @@ from .models import (
 )
 
 HEX = r"^#[0-9A-Fa-f]{6}$"
+ID_MAX = 128  # HeyGen ids (tools/fields.py says the same)
+SOURCE_MAX = 2048  # a URL or an asset id
 URL = r"^https?://"
 
 _LONG_EDGE = {"720p": 1280, "1080p": 1920, "4k": 3840}
@@ -51,18 +53,20 @@ class Scene(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    avatar_id: Annotated[str | None, Field(description="Avatar look id (list_avatars).")] = None
-    talking_photo_id: Annotated[str | None, Field(description="Photo-avatar look id as a talking photo.")] = None
+    avatar_id: Annotated[str | None, Field(max_length=ID_MAX, description="Avatar look id (list_avatars).")] = None
+    talking_photo_id: Annotated[str | None, Field(max_length=ID_MAX,
+                                                  description="Photo-avatar look id as a talking photo.")] = None
     avatar_style: Annotated[Literal["normal", "circle", "closeUp"] | None, Field(description="v2 only.")] = None
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
                                         description="Exact words to speak.")] = None
-    voice_id: Annotated[str | None, Field(description="Voice for the script (list_voices).")] = None
+    voice_id: Annotated[str | None, Field(max_length=ID_MAX, description="Voice for the script (list_voices).")] = None
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None
-    audio: Annotated[str | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")] = None
+    audio: Annotated[str | None, Field(max_length=SOURCE_MAX,
+                                       description="Audio to lip-sync instead of a script: URL or asset id.")] = None
     silence_s: Annotated[float | None, Field(ge=1, le=100, description="A silent scene of this length.")] = None
-    background_color: Annotated[str | None, Field(pattern=HEX, description="#RRGGBB")] = None
-    background_image: Annotated[str | None, Field(description="URL or asset id.")] = None
-    background_video: Annotated[str | None, Field(description="URL or asset id.")] = None
+    background_color: Annotated[str | None, Field(max_length=7, pattern=HEX, description="#RRGGBB")] = None
+    background_image: Annotated[str | None, Field(max_length=SOURCE_MAX, description="URL or asset id.")] = None
+    background_video: Annotated[str | None, Field(max_length=SOURCE_MAX, description="URL or asset id.")] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scene:

@@ -35,6 +35,7 @@ from .common import (
     delete,
     reports_errors,
 )
+from .fields import BASE64_MAX, Id, Source
 from .outputs import AssetList, AssetOut, AssetRow, Deleted
 
 MAX_FETCH_BYTES = 2 * 1024**3
@@ -82,9 +83,10 @@ def _out(asset: UploadedAsset, size: int) -> AssetOut:
 @reports_errors
 async def upload_asset(
     ctx: Context[AppState],
-    path: Annotated[str | None, Field(description="A local file inside the allowed folders.")] = None,
-    url: Annotated[str | None, Field(description="An http(s) URL to fetch and upload.")] = None,
-    base64_data: Annotated[str | None, Field(description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
+    path: Annotated[Source | None, Field(description="A local file inside the allowed folders.")] = None,
+    url: Annotated[Source | None, Field(description="An http(s) URL to fetch and upload.")] = None,
+    base64_data: Annotated[str | None, Field(max_length=BASE64_MAX,
+                                             description="File content as base64 (or a data: URI), ≤ 32 MB.")] = None,
     filename: Annotated[str | None, Field(max_length=120, description="Name for url/base64 uploads.")] = None,
     roots: PathRoots = None,
 ) -> AssetOut:
@@ -125,15 +127,16 @@ async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
                       next_token: catalog.NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
     hg = app(ctx).client
+    token = catalog.unseal(next_token)
     me = await hg.account.me()
-    page = await hg.assets.list(username=me.username, limit=limit, token=next_token)
+    page = await hg.assets.list(username=me.username, limit=limit, token=token)
     rows = [AssetRow(asset_id=a.id, name=a.name, type=a.type, uploaded_at=a.uploaded_at) for a in page.items]
     return AssetList(items=rows, next_token=catalog.next_token_of(page))
 
 
 @reports_errors
 async def delete_asset(ctx: Context[AppState],
-                       asset_id: Annotated[str, Field(description="The asset to delete.")]) -> Deleted:
+                       asset_id: Annotated[Id, Field(description="The asset to delete.")]) -> Deleted:
     """Permanently delete an uploaded asset."""
     aid = check_id(asset_id, "asset_id")
     return await delete(app(ctx).client.assets.delete(aid), aid,

@@ -39,8 +39,10 @@ from .common import (
     check_id,
     classify_source,
     confine_input,
+    not_blank,
     reports_errors,
 )
+from .fields import Id, Source
 from .jobs import make_job_id, next_step
 from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
@@ -84,7 +86,7 @@ async def list_avatars(
     kind: Annotated[Literal["looks", "groups"], Field(description="looks (usable as avatar_id) or groups.")] = "looks",
     ownership: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your own.")] = None,
     avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
-    group_id: Annotated[str | None, Field(description="Only looks of this group.")] = None,
+    group_id: Annotated[Id | None, Field(description="Only looks of this group.")] = None,
     name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
     limit: catalog.Limit = 10,
     next_token: catalog.NextToken = None,
@@ -115,7 +117,7 @@ async def list_avatars(
 @reports_errors
 async def get_avatar(
     ctx: Context[AppState],
-    avatar_id: Annotated[str, Field(description="A look id or a group id.")],
+    avatar_id: Annotated[Id, Field(description="A look id or a group id.")],
 ) -> AvatarInfo:
     """Details and status of one avatar look, or of a group with its looks."""
     state = app(ctx)
@@ -147,17 +149,18 @@ async def get_avatar(
 @reports_errors
 async def create_photo_avatar(
     ctx: Context[AppState],
-    photo: Annotated[str, Field(description="A local image path, an http(s) URL, or an asset id.")],
+    photo: Annotated[Source, Field(description="A local image path, an http(s) URL, or an asset id.")],
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
-    group_id: Annotated[str | None, Field(description="Add the photo as a new look of this existing group.")] = None,
+    group_id: Annotated[Id | None, Field(description="Add the photo as a new look of this existing group.")] = None,
     roots: PhotoRoots = None,
 ) -> PhotoAvatarJob:
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
     Paid (~$1); the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
+    not_blank(name, "name")
     if group_id:
         check_id(group_id, "group_id")
-    if classify_source(photo) != "path":
+    if classify_source(photo, "photo") != "path":
         return await _photo_avatar(state, photo, name, group_id, None)
     # One descriptor from the check to the upload; hashed in a worker thread (a big photo never blocks
     # the server), once: the upload reuses the digest.
@@ -167,7 +170,7 @@ async def create_photo_avatar(
 
 async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | None,
                         local: LocalFile | None) -> PhotoAvatarJob:
-    given = classify_source(photo)
+    given = classify_source(photo, "photo")
     if given == "url":
         fingerprint = hashlib.sha256(photo.encode()).hexdigest()
         source: AssetUrl | AssetRef = AssetUrl(url=photo)
@@ -200,13 +203,15 @@ async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | 
 @reports_errors
 async def create_avatar_look(
     ctx: Context[AppState],
-    avatar_id: Annotated[str, Field(description="An existing look to base the new look on (same person).")],
+    avatar_id: Annotated[Id, Field(description="An existing look to base the new look on (same person).")],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_AVATAR_CHARS,
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",
 ) -> PhotoAvatarJob:
     """New look of an existing avatar from a text prompt (same group). Paid (~$1)."""
     state = app(ctx)
+    not_blank(prompt, "prompt")
+    not_blank(name, "name")
     base = await catalog.require_look(state, avatar_id)
     created = await state.client.avatars.create(
         CreatePromptAvatar(name=name, prompt=prompt, avatar_id=base.id, avatar_group_id=base.group_id))

@@ -3,11 +3,14 @@
 Catalogs (avatars, looks, voices, styles, templates) are fetched from HeyGen in large pages, kept
 for five minutes, and filtered and paged here: a repeated or refined query costs no upstream call,
 a name search works although HeyGen has no name filter, and every answer is a short page of compact
-rows. Lists HeyGen pages itself (videos, assets, webhooks) pass its ``next_token`` through.
+rows. Lists HeyGen pages itself (videos, assets, webhooks) hand out HeyGen's ``next_token`` sealed with
+a short checksum (``seal``/``unseal``), so a made-up token is refused here, as on the catalog lists,
+instead of being sent upstream.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -18,13 +21,16 @@ from pydantic import Field
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
 from .common import AppState, check_id
+from .fields import Token
 from .jobs import make_job_id, next_step
 
 MAX_UPSTREAM_PAGES = 20
+NOT_ISSUED = ("next_token is not one this server issued; pass the next_token of the previous page exactly, or start "
+              "again without it. Nothing was sent.")
 
 
 Limit = Annotated[int, Field(ge=1, le=20)]
-NextToken = str | None  # the previous page's next_token
+NextToken = Token | None  # the previous page's next_token
 
 
 @dataclass
@@ -70,12 +76,34 @@ def _parse_offset(token: str | None) -> int:
         return 0
     if token.startswith("o") and token[1:].isdigit():
         return int(token[1:])
-    raise ToolError("next_token is not one this server issued; start again without it.")
+    raise ToolError(NOT_ISSUED)
+
+
+def _checksum(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+def seal(token: str) -> str:
+    """HeyGen's opaque page token as this server hands it out: ``h`` + 8 hex of its SHA-256 + the token."""
+    return f"h{_checksum(token)}{token}"
+
+
+def unseal(token: str | None) -> str | None:
+    """HeyGen's token back from one ``seal`` made (None for none); anything else is refused before any request.
+
+    Not a secret: a checksum, so a model's guess or a mangled copy never reaches HeyGen (which would answer
+    400 ``Invalid pagination token`` after a round trip) and every list tool refuses tokens alike.
+    """
+    if not token:
+        return None
+    if len(token) > 9 and token[0] == "h" and token[1:9] == _checksum(token[9:]):
+        return token[9:]
+    raise ToolError(NOT_ISSUED)
 
 
 def next_token_of(page: Page[Any]) -> str | None:
-    """HeyGen's token for the next page, when there is one."""
-    return page.next_token if page.has_more else None
+    """The sealed token for the next page of a list HeyGen pages itself, when there is one."""
+    return seal(page.next_token) if page.has_more and page.next_token else None
 
 
 def name_matcher(name: str | None) -> Callable[[str | None], bool]:

@@ -49,6 +49,7 @@ LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
 
 ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
+SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 Source = Literal["url", "path", "asset"]
@@ -58,23 +59,43 @@ def app(ctx: Context[AppState]) -> AppState:
     return ctx.request_context.lifespan_context
 
 
-def classify_source(value: str) -> Source:
+def classify_source(value: str, what: str = "The value", *, paths: bool = True) -> Source:
     """Whether a file argument is an http(s) URL, a local path or a HeyGen asset id.
 
-    A path has a folder separator or a file extension; HeyGen asset ids have neither.
+    A path has a folder separator or a file extension; HeyGen asset ids have neither. A URL of any
+    other scheme (ftp://, file://, s3://) is refused here rather than taken for a relative path.
     """
-    if value.startswith(("http://", "https://")):
-        return "url"
+    scheme = SCHEME_RE.match(value)
+    if scheme:
+        if scheme.group(1).lower() in ("http", "https"):
+            return "url"
+        takes = "an http(s) URL, a local path or an asset id" if paths else "an http(s) URL or an asset id"
+        raise ToolError(f"{what} {value.strip()[:60]!r} is a {scheme.group(1)}:// URL, which HeyGen cannot fetch: "
+                        f"give {takes} (download the file first and upload it with upload_asset). "
+                        "Nothing was sent or charged.")
     if "/" in value or "\\" in value or Path(value).suffix:
         return "path"
     return "asset"
 
 
-def url_or_asset(value: str | None) -> tuple[str | None, str | None]:
-    """Split a 'URL or asset id' argument into (url, asset_id), for fields that take either."""
+def url_or_asset(value: str | None, what: str) -> tuple[str | None, str | None]:
+    """Split a 'URL or asset id' argument into (url, asset_id), for fields that take either (not a local path:
+    those fields are sent to HeyGen as they are, and a path there would be posted as an asset id)."""
     if not value:
         return None, None
-    return (value, None) if classify_source(value) == "url" else (None, value)
+    source = classify_source(value, what, paths=False)
+    if source == "url":
+        return check_url(value, what), None
+    if source == "path":
+        raise ToolError(f"{what} takes an http(s) URL or an asset id, not a local path: upload the file with "
+                        f"upload_asset(path='{value[:80]}') and pass its asset_id. Nothing was sent or charged.")
+    return None, check_id(value, what)
+
+
+def not_blank(value: str | None, what: str) -> None:
+    """Text that is only whitespace is refused here: HeyGen would take it (or refuse it after a paid check)."""
+    if value is not None and not value.strip():
+        raise ToolError(f"{what} is blank (only whitespace); write the text itself. Nothing was sent or charged.")
 
 
 async def delete(remove: Awaitable[Any], item_id: str, missing: str) -> Deleted:

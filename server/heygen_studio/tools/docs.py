@@ -168,7 +168,8 @@ def search(query: str, limit: int = 3) -> list[Section]:
 
 
 async def read_reference(
-    topic: Annotated[str | None, Field(description="A reference topic, e.g. 'scripts' or 'video-status'.")] = None,
+    topic: Annotated[str | None, Field(max_length=64,
+                                       description="A reference topic, e.g. 'scripts' or 'video-status'.")] = None,
     query: Annotated[str | None, Field(max_length=200, description="Or a question: returns the best sections.")] = None,
     max_chars: Annotated[int, Field(ge=500, le=20000)] = 8000,
 ) -> ReferenceOut:

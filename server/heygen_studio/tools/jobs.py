@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Annotated, cast
 
@@ -18,10 +19,19 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ..core.errors import HeyGenError, NotFoundError
+from ..core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    HeyGenError,
+    NotFoundError,
+    RateLimitError,
+    ResponseFormatError,
+)
 from ..core.models import Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .fields import JobRef
 from .outputs import JobList, JobRow, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -185,12 +195,38 @@ def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | 
                      next_step=next_step("video", video.status, job_id))
 
 
+def transient(exc: HeyGenError) -> str | None:
+    """A short name for a failure that says nothing about the job (HeyGen busy or unreachable), else None.
+
+    Each poll already went through the HTTP layer's retries (``core/http.py``); a burst that outlasts them is
+    polled through by ``wait`` until its own bound, since a read can be repeated without effect on the job.
+    """
+    if isinstance(exc, RateLimitError):
+        return f"429 {exc.code or 'rate_limited'}"
+    if isinstance(exc, APIStatusError):
+        return f"{exc.status_code} {exc.code or 'server_error'}" if exc.status_code >= 500 else None
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    if isinstance(exc, APIConnectionError):
+        return "dropped connection" if exc.maybe_received else "no connection"
+    if isinstance(exc, ResponseFormatError):
+        return "malformed answer"
+    return None
+
+
+def _tally(failures: list[str]) -> str:
+    return ", ".join(f"{what} ×{n}" if n > 1 else what for what, n in Counter(failures).most_common())
+
+
 async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progress) -> JobStatus:
     """Poll with backoff until the job ends or ``max_wait_s`` runs out; report progress on every poll.
 
     Between polls it listens for a webhook about this job (HTTP mode's receiver, ``state.signals``): news
     ends the pause at once and the next poll follows it. The poll stays the source of truth (a delivery
     may precede what the API shows), so after news the pace restarts from the shortest interval.
+
+    Transient upstream failures (``transient``) do not end the wait: the last known state stands, the
+    next poll follows the usual backoff (or a 429's Retry-After), and the answer's ``note`` counts them.
     """
     kind, raw = parse_job_id(state, job_id)
     started = time.monotonic()
@@ -198,24 +234,47 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
     interval = state.poll_interval
     last_progress = -1.0
     status: JobStatus | None = None
+    failures: list[str] = []
+    tries = 0
     with state.signals.listen(raw) as news, anyio.move_on_after(max_wait_s):  # a hard bound, even if HeyGen is slow
-        status = await poll_once(state, kind, raw)
         while True:
-            last_progress = 100.0 if status.done else min(max(status.progress, last_progress + 0.1), 99.9)
-            await progress(last_progress, f"{status.kind} {status.status}")
+            tries += 1
+            pause = interval
+            try:
+                status = await poll_once(state, kind, raw)
+            except HeyGenError as exc:
+                what = transient(exc)
+                if what is None:
+                    raise
+                failures.append(what)
+                if isinstance(exc, RateLimitError) and exc.retry_after:
+                    pause = max(pause, exc.retry_after)
+                await progress(max(last_progress, 0.0), f"HeyGen answered {what}; polling on")
+            else:
+                last_progress = 100.0 if status.done else min(max(status.progress, last_progress + 0.1), 99.9)
+                await progress(last_progress, f"{status.kind} {status.status}")
+                if status.done or status.status in STALLED:
+                    break
             remaining = deadline - time.monotonic()
-            if status.done or status.status in STALLED or remaining <= 0.05:
+            if remaining <= 0.05:
                 break
-            if status.video_id:
+            if status is not None and status.video_id:
                 news.also(status.video_id)  # an agent session's video: its avatar_video event is news too
-            if await news.wait(min(interval, remaining)):
+            if await news.wait(min(pause, remaining)):
                 interval = state.poll_interval
             else:
                 interval = min(interval * 1.5, state.poll_interval * 3)
-            status = await poll_once(state, kind, raw)
+    waited = round(time.monotonic() - started, 2)
     if status is None:
+        if failures:
+            raise ToolError(
+                f"HeyGen did not answer usefully for {waited:g} s ({len(failures)} polls: {_tally(failures)}); "
+                f"the job is not affected. Call wait_for_job('{job_id}') again in a minute. Do not create it again.")
         raise ToolError(f"HeyGen did not answer within {max_wait_s:g} s; call wait_for_job('{job_id}') again.")
-    status.waited_s = round(time.monotonic() - started, 2)
+    status.waited_s = waited
+    if failures:
+        status.note = (f"{len(failures)} of {tries} polls met a transient HeyGen failure ({_tally(failures)}); "
+                       "polling went on.")
     if not status.done and status.status not in STALLED:
         status.next_step = next_step(kind, status.status, status.job_id, waited_s=status.waited_s)
     return status
@@ -224,7 +283,7 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
 @reports_errors
 async def wait_for_job(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
+    job_id: Annotated[JobRef, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
 ) -> JobStatus:
     """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.

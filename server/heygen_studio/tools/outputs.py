@@ -59,6 +59,7 @@ class JobStatus(BaseModel):
     video_url: str | None = None
     failure: str | None = None
     waited_s: float = 0.0
+    note: str | None = Field(default=None, description="Transient HeyGen failures met while waiting, if any.")
     next_step: str
 
 

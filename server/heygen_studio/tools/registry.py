@@ -133,7 +133,10 @@ class ToolServer(MCPServer[Any]):
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
         tool = next((t for t in await self.list_tools() if t.name == name), None)
         if tool is not None:
-            screen_arguments(tool, arguments)
+            try:
+                screen_arguments(tool, arguments)
+            except ToolError as exc:  # worded as the SDK words a tool's own ToolError, so every refusal reads alike
+                raise ToolError(f"Error executing tool {name}: {exc}") from None
         entry = self._pending.pop(name, None)
         if entry is not None:
             await self._materialize(entry)
@@ -186,11 +189,42 @@ def _unsafe_strings(value: Any, where: str) -> str | None:
     return None
 
 
+def _too_long(value: Any, schema: Any, defs: dict[str, Any], where: str) -> tuple[str, int, int] | None:
+    """The first string under ``value`` longer than its listed ``maxLength``: (path, length, limit)."""
+    if not isinstance(schema, dict):
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        schema = {**defs.get(ref.removeprefix("#/$defs/"), {}), **{k: v for k, v in schema.items() if k != "$ref"}}
+    for branch in schema.get("anyOf", ()):
+        found = _too_long(value, branch, defs, where)
+        if found:
+            return found
+    if isinstance(value, str):
+        limit = schema.get("maxLength")
+        return (where, len(value), limit) if isinstance(limit, int) and len(value) > limit else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _too_long(item, schema.get("items"), defs, f"{where}[{i}]")
+            if found:
+                return found
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for key, item in value.items():
+            found = _too_long(item, props.get(key), defs, f"{where}.{key}")
+            if found:
+                return found
+    return None
+
+
 def screen_arguments(tool: MCPTool, arguments: dict[str, Any]) -> None:
     """Refuse, before any tool code runs, what no tool can use: unknown argument names (with the
-    closest valid one) and strings holding NUL bytes or lone surrogates (which would otherwise crash
-    deep in the OS or an encoder, behind the SDK's hidden generic error)."""
-    known = list((tool.input_schema or {}).get("properties", {}))
+    closest valid one), strings holding NUL bytes or lone surrogates (which would otherwise crash
+    deep in the OS or an encoder, behind the SDK's hidden generic error), and strings longer than
+    their listed ``maxLength`` (named, with the limit, rather than pydantic's dump of the value)."""
+    schema = tool.input_schema or {}
+    props: dict[str, Any] = schema.get("properties", {})
+    known = list(props)
     for arg in arguments:
         if arg not in known:
             close = difflib.get_close_matches(arg, known, n=1, cutoff=0.5)
@@ -202,6 +236,13 @@ def screen_arguments(tool: MCPTool, arguments: dict[str, Any]) -> None:
         if bad:
             raise ToolError(f"Argument '{bad[:60]}' contains a NUL byte or an unpaired surrogate; send plain text. "
                             f"{NOTHING_SENT}")
+        long = _too_long(arguments[arg], props[arg], schema.get("$defs", {}), arg)
+        if long:
+            where, length, limit = long
+            step = ("pass the next_token of the previous page exactly, or omit it" if where == "next_token"
+                    else "shorten it")
+            raise ToolError(f"Argument '{where[:60]}' has {length} characters; at most {limit} characters are "
+                            f"allowed: {step}. {NOTHING_SENT}")
 
 
 def register(server: ToolServer) -> None:

@@ -35,7 +35,8 @@ from ..core.scripts import (
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, reports_errors
+from .fields import Id
 from .jobs import make_job_id, wait
 from .videos import save_video
 
@@ -48,6 +49,7 @@ Route = Literal["avatar", "studio", "agent"]
 Orientation = Literal["landscape", "portrait"]
 Stage = Literal["rendering", "done", "failed", "waiting_for_input"]
 DraftSource = Literal["deepseek", "sandbox", "journal"]
+TITLE_MAX = 200
 ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes", "agent": "agent-brief"}
 
 
@@ -119,6 +121,7 @@ async def _draft(state: AppState, ctx: Context[AppState], req: ScriptRequest, mo
 
 async def draft_for_write(topic: str, duration_s: int, language: str, tone: str | None, audience: str | None,
                           format: ScriptFormat, model: str | None, ctx: Context[AppState]) -> Drafted | Sample:
+    not_blank(topic, "topic")
     req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
                         format=format)
     return await _draft(app(ctx), ctx, req, model)
@@ -127,9 +130,14 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
 async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
                             orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
-    previous = state.jobs.find(_produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language))
+    not_blank(brief, "brief")
+    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
+    previous = state.jobs.find(key)
     if previous is not None and previous.get("script"):
         return Drafted(source="journal", script=previous.get("script"))
+    # Everything that can refuse this call is checked before the script model is paid for (a fuzz run once spent
+    # 89 model calls on ids and languages that were refused afterwards); the tool body reuses the answer.
+    await _cast(state, key, avatar_id, voice_id, language)
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     return await _draft(state, ctx, req, None)
 
@@ -137,10 +145,20 @@ async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voi
 def _unpack(draft: Drafted | CreateMessageResult, req: ScriptRequest) -> tuple[Script, str, str, Usage | None]:
     if isinstance(draft, CreateMessageResult):
         text = draft.content.text if isinstance(draft.content, TextContent) else ""
-        return parse_script(text, req), "sampling", draft.model, None
+        return _titled(parse_script(text, req)), "sampling", draft.model, None
     if draft.script is not None:
-        return Script.model_validate(draft.script), draft.source, draft.model, None
-    return parse_script(draft.text, req), draft.source, draft.model, draft.usage
+        return _titled(Script.model_validate(draft.script)), draft.source, draft.model, None
+    return _titled(parse_script(draft.text, req)), draft.source, draft.model, draft.usage
+
+
+def _titled(script: Script) -> Script:
+    """The drafted title, cut to the length HeyGen takes (createVideo ``title``: 200 characters, see
+    ``CreateAvatarVideo``); models often echo a long brief as the title, which no argument of ours can fix."""
+    title = " ".join(script.title.split()) or "Untitled"
+    if len(title) > TITLE_MAX:
+        cut = title[: TITLE_MAX - 1]
+        title = (cut.rsplit(" ", 1)[0] if " " in cut[TITLE_MAX // 2 :] else cut).rstrip(" ,.;:-") + "…"
+    return script if title == script.title else script.model_copy(update={"title": title})
 
 
 @reports_errors
@@ -167,6 +185,15 @@ async def write_script(
             "agent-brief": "create_agent_video with prompt = brief."}[format]
     return ScriptOut.model_validate({**script.model_dump(), "source": source, "model": used, "usage": usage,
                                      "next_step": step})
+
+
+async def _cast(state: AppState, key: str, avatar_id: str | None, voice_id: str | None,
+                language: str) -> tuple[str, str, str | None]:
+    """The avatar and voice for a produce call, checked (or picked) once per call: (avatar_id, voice_id, note)."""
+    cached: tuple[str, str, str | None] | None = state.cache.get(("produce-cast", key))
+    if cached is None:
+        cached = state.cache.put(("produce-cast", key), await _defaults(state, avatar_id, voice_id, language))
+    return cached
 
 
 async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None,
@@ -222,8 +249,8 @@ async def produce_video(
     brief: Annotated[str, Field(min_length=3, max_length=4000, description="What the video is about.")],
     draft: Annotated[Any, Resolve(draft_for_produce)],
     route: Annotated[Route, Field(description="avatar: one presenter; studio: scenes; agent: Video Agent.")] = "avatar",
-    avatar_id: Annotated[str | None, Field(description="Default: a public avatar (named in the answer).")] = None,
-    voice_id: Annotated[str | None, Field(description="Default: a voice in the script's language.")] = None,
+    avatar_id: Annotated[Id | None, Field(description="Default: a public avatar (named in the answer).")] = None,
+    voice_id: Annotated[Id | None, Field(description="Default: a voice in the script's language.")] = None,
     duration_s: Annotated[int, Field(ge=5, le=300)] = 30,
     orientation: Orientation = "landscape",
     language: Language = "en",
@@ -245,20 +272,21 @@ async def produce_video(
         if previous is not None:  # an earlier call got as far as submitting: same choices, same body
             avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
         else:
-            avatar_id, voice_id, note = await _defaults(state, avatar_id, voice_id, script.language)
+            avatar_id, voice_id, note = await _cast(state, key, avatar_id, voice_id, language)
             # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
             state.jobs.record(kind="produce_plan", job_id="", key=key, title=script.title,
-                                 script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+                              script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")
         job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation), False
         state.jobs.record(kind="produce", job_id=job_id, key=key, title=script.title,
-                             script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+                          script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(15 + progress * 0.8, total=100, message=f"rendering: {message}")
 
     status = await wait(state, job_id, max_wait_s, report)
+    note = " ".join(n for n in (note, status.note) if n) or None
 
     def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
         return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,

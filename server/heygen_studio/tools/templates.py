@@ -12,6 +12,7 @@ from ..core.errors import NotFoundError
 from ..core.models import GenerateFromTemplate, Page
 from . import catalog
 from .common import PAID, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .fields import Id
 from .outputs import TemplateList, TemplateRow, VideoJob
 from .videos import video_job
 
@@ -40,7 +41,7 @@ async def list_templates(
 @reports_errors
 async def create_template_video(
     ctx: Context[AppState],
-    template_id: Annotated[str, Field(description="From list_templates.")],
+    template_id: Annotated[Id, Field(description="From list_templates.")],
     variables: Annotated[dict[str, Any], Field(description="Template variables to replace, keyed by name.")],
     api: Literal["v3", "v2"] = "v3",
     title: Annotated[str | None, Field(max_length=200)] = None,

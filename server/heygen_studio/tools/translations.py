@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..core.models import AssetRef, AssetUrl, CreateTranslation
 from .common import PAID, READ_ONLY, AppState, Context, app, check_id, check_url, classify_source, reports_errors
+from .fields import JobRef, LanguageName, Source
 from .jobs import id_of, is_job_id, make_job_id, next_step, video_id_for
 from .outputs import TranslationInfo, TranslationJobs
 
@@ -32,8 +33,8 @@ def _language(given: str, known: list[str]) -> str:
 @reports_errors
 async def translate_video(
     ctx: Context[AppState],
-    video: Annotated[str, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
-    languages: Annotated[list[str], Field(min_length=1, max_length=10,
+    video: Annotated[Source, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
+    languages: Annotated[list[LanguageName], Field(min_length=1, max_length=10,
                                           description="HeyGen language names, e.g. 'Spanish (Spain)'.")],
     mode: Annotated[Literal["speed", "precision"], Field(description="precision costs twice as much.")] = "speed",
     title: Annotated[str | None, Field(max_length=200)] = None,
@@ -42,21 +43,26 @@ async def translate_video(
     """Translate a video (voice clone + lip-sync). Paid (~$0.05/s speed, $0.10/s precision, per language)."""
     state = app(ctx)
     hg = state.client
+    source: AssetUrl | AssetRef | None = None
+    identity: dict[str, Any] | None = None
+    given = classify_source(video, "video", paths=False)  # checked before any request, the language list included
+    if given == "url":
+        source = AssetUrl(url=check_url(video, "video"))
+    elif not is_job_id(state, video):
+        if given == "path":
+            raise ToolError("video takes an http(s) URL, an asset id or a video job_id, not a local path: upload "
+                            f"the file with upload_asset(path='{video[:80]}') and pass its asset_id as video. "
+                            "Nothing was sent or charged.")
+        source = AssetRef(asset_id=check_id(video, "asset id"))
     known = state.cache.get(("languages",)) or state.cache.put(("languages",), await hg.translations.languages())
     languages = [_language(lang, known) for lang in languages]
-    source: AssetUrl | AssetRef
-    identity: dict[str, Any] | None = None
-    if classify_source(video) == "url":
-        source = AssetUrl(url=check_url(video))
-    elif is_job_id(state, video):
+    if source is None:  # a video job: translate its file, keyed by the video (its URL is re-signed on every read)
         vid = await video_id_for(state, video)
         detail = await hg.videos.get(vid)
         if not detail.video_url:
             raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
         source = AssetUrl(url=detail.video_url)
-        identity = {"video_id": detail.id}  # the URL is re-signed on every read; the video is the same
-    else:
-        source = AssetRef(asset_id=check_id(video, "asset id"))
+        identity = {"video_id": detail.id}
     req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
                             enable_caption=captions or None)
     if identity is not None:
@@ -70,7 +76,7 @@ async def translate_video(
 
 @reports_errors
 async def get_translation(
-    ctx: Context[AppState], translation_id: Annotated[str, Field(description="translation id or job_id.")]
+    ctx: Context[AppState], translation_id: Annotated[JobRef, Field(description="translation id or job_id.")]
 ) -> TranslationInfo:
     """Status of a video translation, with the translated video's URL when done."""
     tid = id_of("translation", translation_id, "translation_id")

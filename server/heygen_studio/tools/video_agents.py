@@ -13,12 +13,25 @@ from ..core.errors import BadRequestError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from . import catalog
 from .assets import resolve_asset
-from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, app, check_id, reports_errors
+from .common import (
+    PAID,
+    READ_ONLY,
+    WRITES,
+    AppState,
+    Context,
+    FilesRoots,
+    app,
+    check_id,
+    classify_source,
+    not_blank,
+    reports_errors,
+)
+from .fields import Id, JobRef, Source
 from .jobs import id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
-    list[str] | None,
+    list[Source] | None,
     Field(max_length=20, description="Reference files: local paths, http(s) URLs or asset ids (max 20)."),
 ]
 
@@ -34,9 +47,9 @@ async def create_agent_video(
     ctx: Context[AppState],
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS,
                                  description="The brief: topic, audience, length, tone, scenes.")],
-    avatar_id: Annotated[str | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
-    voice_id: str | None = None,
-    style_id: Annotated[str | None, Field(description="From list_agent_styles.")] = None,
+    avatar_id: Annotated[Id | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
+    voice_id: Id | None = None,
+    style_id: Annotated[Id | None, Field(description="From list_agent_styles.")] = None,
     orientation: Literal["landscape", "portrait"] | None = None,
     files: Files = None,
     mode: Annotated[Literal["generate", "chat"],
@@ -47,6 +60,9 @@ async def create_agent_video(
     """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
     Paid (~$0.033/s of video). Returns a job_id at once."""
     state = app(ctx)
+    not_blank(prompt, "prompt")
+    for item in files or ():
+        classify_source(item, "files item")  # refuses ftp:// and other URLs HeyGen cannot fetch, before any request
     if avatar_id:
         await catalog.require_look(state, avatar_id)
     if voice_id:
@@ -65,7 +81,7 @@ async def create_agent_video(
 @reports_errors
 async def get_agent_session(
     ctx: Context[AppState],
-    session_id: Annotated[str, Field(description="session_id or agent job_id.")],
+    session_id: Annotated[JobRef, Field(description="session_id or agent job_id.")],
     messages: Annotated[int, Field(ge=0, le=20, description="How many recent messages to include.")] = 5,
 ) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
@@ -80,13 +96,16 @@ async def get_agent_session(
 @reports_errors
 async def reply_to_agent(
     ctx: Context[AppState],
-    session_id: Annotated[str, Field(description="session_id or agent job_id of a chat-mode session.")],
+    session_id: Annotated[JobRef, Field(description="session_id or agent job_id of a chat-mode session.")],
     message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
     files: Files = None,
     roots: FilesRoots = None,
 ) -> AgentReplyOut:
     """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
     state = app(ctx)
+    not_blank(message, "message")
+    for item in files or ():
+        classify_source(item, "files item")
     sid = id_of("agent", session_id, "session_id")
     try:
         reply = await state.client.video_agents.send_message(
@@ -99,7 +118,7 @@ async def reply_to_agent(
 
 @reports_errors
 async def stop_agent_session(
-    ctx: Context[AppState], session_id: Annotated[str, Field(description="session_id or agent job_id.")]
+    ctx: Context[AppState], session_id: Annotated[JobRef, Field(description="session_id or agent job_id.")]
 ) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
     sid = id_of("agent", session_id, "session_id")

@@ -42,11 +42,14 @@ from .common import (
     ImageRoots,
     LocalFile,
     app,
+    classify_source,
     confine_output,
     delete,
+    not_blank,
     reports_errors,
     url_or_asset,
 )
+from .fields import Id, JobRef, Name, Source
 from .jobs import Progress, make_job_id, next_step, parse_job_id, video_failure, video_id_for
 from .outputs import Deleted, Downloaded, VideoInfo, VideoJob, VideoList, VideoRow
 
@@ -54,7 +57,7 @@ RequestKey = Annotated[
     str | None,
     Field(max_length=64, description="Set only to repeat an identical video on purpose."),
 ]
-HexColor = Annotated[str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
+HexColor = Annotated[str | None, Field(max_length=7, pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 
 
 def video_job(video_id: str, status: str | None, *, api: Literal["v3", "v2"], replayed: bool,
@@ -91,17 +94,18 @@ async def create_avatar_video(
     ctx: Context[AppState],
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
                                         description="Exact words to speak (or give audio).")] = None,
-    avatar_id: Annotated[str | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
-    image: Annotated[str | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
+    avatar_id: Annotated[Id | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
+    image: Annotated[Source | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
                                                    "an http(s) URL or an asset id.")] = None,
-    voice_id: Annotated[str | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
-    audio: Annotated[str | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")] = None,
+    voice_id: Annotated[Id | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
+    audio: Annotated[Source | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")
+                     ] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
     voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
     resolution: Resolution | None = None,
     aspect_ratio: AspectRatio | None = None,
     background_color: HexColor = None,
-    background_image: Annotated[str | None, Field(description="URL or asset id.")] = None,
+    background_image: Annotated[Source | None, Field(description="URL or asset id.")] = None,
     captions: Annotated[bool, Field(description="Also render a captioned copy and an SRT file.")] = False,
     motion_prompt: Annotated[str | None, Field(max_length=1000, description="Gestures/body motion in words.")] = None,
     expressiveness: Annotated[Expressiveness | None, Field(description="Photo avatars, Avatar IV only.")] = None,
@@ -114,10 +118,16 @@ async def create_avatar_video(
     """One presenter (an avatar look, or any image) speaks a script or audio.
     Paid (Avatar IV ~$0.10/s of video). Returns a job_id at once."""
     state = app(ctx)
+    not_blank(script, "script")
     if bool(avatar_id) == bool(image):
         raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
     if bool(script) == bool(audio):
         raise ToolError("Give exactly one of script or audio.")
+    # What can be checked here is checked before any request (the catalog look-ups below are requests).
+    if image:
+        classify_source(image, "image")  # refuses ftp:// and other URLs HeyGen cannot fetch
+    audio_url, audio_asset_id = url_or_asset(audio, "audio")
+    image_url, image_asset = url_or_asset(background_image, "background_image")
     if voice_id:
         await catalog.require_voice(state, voice_id)
     if avatar_id:
@@ -132,10 +142,8 @@ async def create_avatar_video(
     settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
     background = None
     if background_color or background_image:
-        url, asset = url_or_asset(background_image)
         background = (Background(type="color", value=background_color) if background_color
-                      else Background(type="image", url=url, asset_id=asset))
-    audio_url, audio_asset_id = url_or_asset(audio)
+                      else Background(type="image", url=image_url, asset_id=image_asset))
     shared = _SpeechAndLook(
         script=script, voice_id=voice_id, audio_url=audio_url, audio_asset_id=audio_asset_id,
         voice_settings=settings, resolution=resolution, aspect_ratio=aspect_ratio, background=background,
@@ -178,6 +186,9 @@ async def create_studio_video(
     """Multi-scene video, an exact script per scene (presenter, voice, background).
     Paid (per output minute). Returns a job_id at once."""
     state = app(ctx)
+    for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
+        for field in ("audio", "background_image", "background_video"):
+            url_or_asset(getattr(scene, field), f"scene {n} {field}")  # a local path here would be posted as an id
     for n, scene in enumerate(scenes, 1):
         if scene.presenter:
             await catalog.require_look(state, scene.presenter, where=f"scene {n}")
@@ -213,7 +224,7 @@ async def create_studio_video(
 @reports_errors
 async def get_video(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="job_id from a create tool, or a HeyGen video id.")],
+    job_id: Annotated[JobRef, Field(description="job_id from a create tool, or a HeyGen video id.")],
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
@@ -290,7 +301,7 @@ def _saved(path: Path) -> tuple[Path, int, str] | None:
 @reports_errors
 async def download_video(
     ctx: Context[AppState],
-    job_id: Annotated[str, Field(description="job_id of a finished video, agent session or translation.")],
+    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent session or translation.")],
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
@@ -311,19 +322,19 @@ async def download_video(
 async def list_videos(
     ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
-    next_token: str | None = None,
-    title: Annotated[str | None, Field(description="Filter by title.")] = None,
+    next_token: catalog.NextToken = None,
+    title: Annotated[Name | None, Field(description="Filter by title.")] = None,
 ) -> VideoList:
     """Your videos, newest first (compact rows; pass next_token for more)."""
-    page = await app(ctx).client.videos.list(limit=limit, token=next_token, title=title)
+    page = await app(ctx).client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
             for v in page.items]
-    return VideoList(items=rows, next_token=page.next_token if page.has_more else None)
+    return VideoList(items=rows, next_token=catalog.next_token_of(page))
 
 
 @reports_errors
 async def delete_video(
-    ctx: Context[AppState], video_id: Annotated[str, Field(description="HeyGen video id (or a video job_id).")]
+    ctx: Context[AppState], video_id: Annotated[JobRef, Field(description="HeyGen video id (or a video job_id).")]
 ) -> Deleted:
     """Permanently delete a video and its files at HeyGen."""
     state = app(ctx)

@@ -11,16 +11,17 @@ from ..core.models import Page
 from ..languages import language_name
 from . import catalog
 from .common import READ_ONLY, AppState, Context, app, reports_errors
+from .fields import LanguageName
 from .outputs import VoiceList, VoiceRow
 
 
 @reports_errors
 async def list_voices(
     ctx: Context[AppState],
-    language: Annotated[str | None, Field(description="Language name or code, e.g. 'German' or 'de'.")] = None,
+    language: Annotated[LanguageName | None, Field(description="Language name or code, e.g. 'German' or 'de'.")] = None,
     gender: Literal["female", "male"] | None = None,
     type: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your cloned ones.")] = None,
-    engine: Annotated[str | None, Field(description="Voice engine, e.g. 'starfish'.")] = None,
+    engine: Annotated[str | None, Field(max_length=40, description="Voice engine, e.g. 'starfish'.")] = None,
     name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
     limit: catalog.Limit = 10,
     next_token: catalog.NextToken = None,

@@ -20,6 +20,7 @@ from ..core.webhooks import SecretBook
 from ..settings import Settings
 from . import catalog
 from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, app, check_id, check_url, delete, reports_errors
+from .fields import Id, Source
 from .outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ SELF = "self"
 async def list_webhooks(ctx: Context[AppState], limit: catalog.Limit = 10,
                         next_token: catalog.NextToken = None) -> WebhookList:
     """Registered webhook endpoints (signed event deliveries)."""
-    page = await app(ctx).client.webhooks.list(limit=limit, token=next_token)
+    page = await app(ctx).client.webhooks.list(limit=limit, token=catalog.unseal(next_token))
     rows = [WebhookRow(endpoint_id=e.endpoint_id, url=e.url, status=e.status, events=e.events) for e in page.items]
     return WebhookList(items=rows, next_token=catalog.next_token_of(page))
 
@@ -54,10 +55,11 @@ def own_url(settings: Settings) -> str:
 @reports_errors
 async def add_webhook(
     ctx: Context[AppState],
-    url: Annotated[str | None, Field(max_length=2048, description="Your HTTPS endpoint; omit (or 'self') for "
-                                     "this server's own receiver (HTTP mode at HEYGEN_PUBLIC_URL).")] = None,
-    events: Annotated[list[str] | None, Field(max_length=30, description="Event types such as "
-                                              "'avatar_video.success'; default all.")] = None,
+    url: Annotated[Source | None, Field(description="Your HTTPS endpoint; omit (or 'self') for this server's own "
+                                        "receiver (HTTP mode at HEYGEN_PUBLIC_URL).")] = None,
+    events: Annotated[list[Annotated[str, Field(max_length=64)]] | None,
+                      Field(max_length=30, description="Event types such as 'avatar_video.success'; default all.")
+                      ] = None,
 ) -> WebhookCreated:
     """Register an HTTPS endpoint for HeyGen events; returns the signing secret once. Without a url this server
     receives them itself (wait_for_job then returns the moment a job ends)."""
@@ -91,7 +93,7 @@ async def add_webhook(
 
 
 @reports_errors
-async def delete_webhook(ctx: Context[AppState], endpoint_id: Annotated[str, Field(description="From list_webhooks.")]
+async def delete_webhook(ctx: Context[AppState], endpoint_id: Annotated[Id, Field(description="From list_webhooks.")]
                          ) -> Deleted:
     """Remove a webhook endpoint."""
     state = app(ctx)
