@@ -59,6 +59,17 @@ def test_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
                      "unable to parse string as a number"]
 
 
+def test_a_key_with_a_trailing_newline_stops_start_up_without_echoing_it(tmp_path: Path) -> None:
+    """Issue #8: a key pasted with a newline was sent, failed, and appeared in the error text."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
+    env["HEYGEN_API_KEY"] = "sk-live-0123456789abcdef\n"
+    out = run(sys.executable, "-m", "heygen_studio", "serve", env=env, cwd=tmp_path)
+    assert out.returncode != 0 and "0123456789abcdef" not in out.stderr + out.stdout
+    assert out.stderr.strip().splitlines() == [
+        "heygen-studio: invalid configuration: HEYGEN_API_KEY: contains whitespace or control characters "
+        "(a stray newline?); remove them"]
+
+
 def test_settings_read_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from heygen_studio.settings import load_settings
 
