@@ -14,10 +14,13 @@ Arguments come in two kinds, drawn side by side:
 * junk: a wrong type, an unknown name, a missing required argument, 200,000-character strings, NUL
   bytes, lone surrogates, BOMs, nesting as deep as a JSON-RPC transport lets through, random JSON.
 
-Every call is judged by ``FuzzTarget.judge``: a result (never an exception or protocol error through the
-client, never a hang), an error in our words (never the SDK's bare "Error executing tool <name>"), no key
-in any result, nothing sent upstream for schema-invalid input that was refused, no credits spent on a
-call that ended in an error, and every upstream request within the HeyGen contract.
+Every call is judged by ``problems``: a result (never an exception or protocol error through the client,
+never a hang), never the SDK's bare "Error executing tool <name>", no key in any result, nothing sent
+upstream for schema-invalid input that was refused (the script model's stand-in is the sandbox too, so
+that counts model calls), no credits spent on a call that ended in an error, and every upstream request
+and answer within the HeyGen contract. Schema-valid input that is refused may have made look-ups (an id
+checked at HeyGen); those are counted, not failed. Input is schema-invalid when it fails the listed
+schema (closed to unknown names) even as pydantic's lax mode would take it (``as_taken``).
 """
 
 from __future__ import annotations
@@ -242,6 +245,49 @@ def problems(o: Outcome) -> list[str]:
     if o.contract_violations:
         found.append(f"outside the HeyGen contract: {o.contract_violations[:3]}")
     return found
+
+
+# -- known failures (bugs in tools/, pinned by strict xfails in test_fuzz.py) ----------------------------
+
+# (tool, argument): a free query string with no length limit in its schema. 200,000 characters pass
+# validation, then httpx refuses to build the URL ("URL component 'query' too long", InvalidURL) inside the
+# tool, and the model sees only the SDK's hidden "Error executing tool <name>" (issue #8: "200,000-character
+# `next_token` or `language` values"). Fix: a maxLength on each, so the SDK refuses them before any request.
+URL_TOO_LONG = "a 200,000-character query string ends in httpx InvalidURL behind the hidden generic error"
+KNOWN: dict[tuple[str, str], str] = {
+    ("list_videos", "next_token"): URL_TOO_LONG,
+    ("list_videos", "title"): URL_TOO_LONG,
+    ("list_assets", "next_token"): URL_TOO_LONG,
+    ("list_voices", "language"): URL_TOO_LONG,
+    ("list_voices", "engine"): URL_TOO_LONG,
+    ("list_webhooks", "next_token"): URL_TOO_LONG,
+}
+QUERY_LIMIT = 60_000  # httpx2 refuses a URL component over 65,536 characters
+
+# create_template_video(api="v2") sends ``variables`` to POST /v2/template/{id}/generate as given, so a value
+# keyed by name as its description invites ({"first_name": "Ann"}), or any value that is not a v2 variable
+# object ({"name", "type", "properties"}), goes upstream outside the contract (generateFromTemplateV2) and
+# comes back as HeyGen's 400 "'type' must be one of …". Fix: wrap plain values as text variables for v2, or
+# refuse them with the v2 shape before any request. (Found by bench/fuzz.py, not by the 200-example CI run.)
+V2_VARIABLES = ("create_template_video(api='v2') forwards variables that are not v2 variable objects to "
+                "POST /v2/template/{id}/generate, outside the contract")
+V2_VIOLATION = "request generateFromTemplateV2: body variables/"
+
+
+def known(outcome: Outcome) -> set[str]:
+    """The problems of one outcome that are known failures (tolerated by the fuzz, pinned by strict xfails)."""
+    tolerated = set()
+    if outcome.hidden and any(tool == outcome.tool and len(str(outcome.arguments.get(arg, ""))) > QUERY_LIMIT
+                              for tool, arg in KNOWN):
+        tolerated.add("the SDK's hidden generic error")
+    if outcome.tool == "create_template_video" and outcome.contract_violations and all(
+            v.startswith(V2_VIOLATION) for v in outcome.contract_violations):
+        tolerated.update(p for p in problems(outcome) if p.startswith("outside the HeyGen contract"))
+    return tolerated
+
+
+def unexpected(outcome: Outcome) -> list[str]:
+    return [p for p in problems(outcome) if p not in known(outcome)]
 
 
 # -- the target -------------------------------------------------------------------------------------------
