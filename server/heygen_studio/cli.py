@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         sys.exit(f"heygen-studio: {exc}")
     if args.command == "serve":
-        from .server import create_server
+        from .server import create_server, serve_stdio
 
         server = create_server(settings)
         if args.http:
@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
             except HTTPConfigError as exc:
                 sys.exit(f"heygen-studio: {exc}")
         else:
-            server.run()
+            import anyio
+
+            anyio.run(serve_stdio, server)
     elif args.command == "demo":
         from .demo import run_demo
 

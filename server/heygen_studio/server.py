@@ -10,6 +10,8 @@ Design contract (after the 2.3-era reference servers):
 * Both protocol eras are served (2025-11-25 sessions and stateless 2026-07-28).
 * Without HEYGEN_API_KEY the server still starts; HeyGen tools answer with how to set the key or
   how to use the offline sandbox (HEYGEN_SANDBOX=1, which embeds it in process).
+* Over stdio every line gets an answer: the SDK's reader drops a line it cannot read, so the
+  client would wait forever; ``serve_stdio`` answers it with the JSON-RPC error the spec asks for.
 """
 
 from __future__ import annotations
@@ -20,12 +22,23 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS
+from mcp.shared.message import SessionMessage
+from mcp.types import (
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    ErrorData,
+    JSONRPCError,
+    jsonrpc_message_adapter,
+)
+from pydantic import ValidationError
 
 from . import __version__
 from .core.store import SQLiteJobStore
@@ -148,3 +161,101 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         return schema
 
     return server
+
+
+# -- stdio: an answer for every line ------------------------------------------------------------------------
+
+def unreadable_line(exc: Exception) -> tuple[SessionMessage | None, JSONRPCError | None]:
+    """What a line the SDK's stdio reader could not read deserves: the message, when a byte order mark
+    was all that was in the way (RFC 8259 §8.1 lets a parser ignore it), or the error to answer (JSON-RPC
+    2.0 §5.1: -32700 with id null for text that is not JSON, -32600 for JSON that is no request object,
+    with its id when one can be read), or neither (a blank line; a response, which is never answered)."""
+    errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else []
+    if not errors:
+        return None, JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message="Parse error"))
+    line = errors[0].get("input")
+    if errors[0]["type"] == "json_invalid":
+        if isinstance(line, str) and line.startswith("\ufeff"):
+            try:
+                return SessionMessage(jsonrpc_message_adapter.validate_json(line[1:], by_name=False)), None
+            except ValidationError as again:
+                return unreadable_line(again)
+        if isinstance(line, str) and not line.strip():
+            return None, None
+        message = f"Parse error: {errors[0]['msg']}"[:200]
+        return None, JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message=message))
+    found = next((e["input"] for e in errors if isinstance(e.get("input"), dict)
+                  and {"jsonrpc", "id", "method"} & e["input"].keys()), None)
+    if isinstance(found, dict) and "method" not in found and ({"result", "error"} & found.keys()):
+        return None, None
+    ident = found.get("id") if isinstance(found, dict) else None
+    if isinstance(ident, bool) or not isinstance(ident, str | int):
+        ident = None
+    return None, JSONRPCError(jsonrpc="2.0", id=ident, error=ErrorData(
+        code=INVALID_REQUEST, message="Invalid Request: not a JSON-RPC 2.0 request object"))
+
+
+class AnswerUnreadable:
+    """The stdio read stream, less the exceptions the SDK's reader puts on it for lines it cannot parse
+    (mcp 2.3 ``server/stdio.py`` ``stdin_reader``); each is answered on the write stream instead of being
+    dropped with a debug log (``JSONRPCDispatcher._dispatch``, whose ``on_stream_exception`` observer the
+    server side cannot set)."""
+
+    def __init__(self, inner: Any, write: Any) -> None:  # the SDK's (private) context stream types
+        self._inner = inner
+        self._write = write
+
+    @property
+    def last_context(self) -> Any:  # the sender's contextvars, read by the SDK's serving loop
+        return getattr(self._inner, "last_context", None)
+
+    async def _readable(self, item: SessionMessage | Exception) -> SessionMessage | None:
+        if not isinstance(item, Exception):
+            return item
+        message, error = unreadable_line(item)
+        if error is not None:
+            logger.info("answered an unreadable stdin line with JSON-RPC error %s", error.error.code)
+            try:
+                await self._write.send(SessionMessage(error))
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                pass
+        return message
+
+    async def receive(self) -> SessionMessage:
+        while True:
+            message = await self._readable(await self._inner.receive())
+            if message is not None:
+                return message
+
+    def __aiter__(self) -> AnswerUnreadable:
+        return self
+
+    async def __anext__(self) -> SessionMessage:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> AnswerUnreadable:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def serve_stdio(server: MCPServer[Any]) -> None:
+    """``server.run()`` over stdio (``MCPServer.run_stdio_async`` in mcp 2.3, line for line), with every
+    line answered. The SDK offers no public way to run a server on streams of one's own, hence
+    ``_lowlevel_server`` (the SDK's in-memory ``Client`` reaches it the same way); under an SDK without it
+    the server runs the SDK's own loop, where an unreadable line goes unanswered again.
+    Upstream reproduction: ``bench/repro_stdio_malformed.py``."""
+    lowlevel = getattr(server, "_lowlevel_server", None)
+    if lowlevel is None:
+        await server.run_stdio_async()
+        return
+    async with stdio_server() as (read_stream, write_stream):
+        await lowlevel.run(AnswerUnreadable(read_stream, write_stream), write_stream,
+                           lowlevel.create_initialization_options())
