@@ -254,25 +254,10 @@ def problems(o: Outcome) -> list[str]:
 # tool, and the model sees only the SDK's hidden "Error executing tool <name>" (issue #8: "200,000-character
 # `next_token` or `language` values"). Fix: a maxLength on each, so the SDK refuses them before any request.
 URL_TOO_LONG = "a 200,000-character query string ends in httpx InvalidURL behind the hidden generic error"
-KNOWN: dict[tuple[str, str], str] = {
-    ("list_videos", "next_token"): URL_TOO_LONG,
-    ("list_videos", "title"): URL_TOO_LONG,
-    ("list_assets", "next_token"): URL_TOO_LONG,
-    ("list_voices", "language"): URL_TOO_LONG,
-    ("list_voices", "engine"): URL_TOO_LONG,
-    ("list_webhooks", "next_token"): URL_TOO_LONG,
-}
+KNOWN: dict[tuple[str, str], str] = {}  # all fixed: every string argument now has a maxLength in its schema
+FIXED_URL_TOO_LONG = [("list_videos", "next_token"), ("list_videos", "title"), ("list_assets", "next_token"),
+                      ("list_voices", "language"), ("list_voices", "engine"), ("list_webhooks", "next_token")]
 QUERY_LIMIT = 60_000  # httpx2 refuses a URL component over 65,536 characters
-
-# create_template_video(api="v2") sends ``variables`` to POST /v2/template/{id}/generate as given, so a value
-# keyed by name as its description invites ({"first_name": "Ann"}), or any value that is not a v2 variable
-# object ({"name", "type", "properties"}), goes upstream outside the contract (generateFromTemplateV2) and
-# comes back as HeyGen's 400 "'type' must be one of …". Fix: wrap plain values as text variables for v2, or
-# refuse them with the v2 shape before any request. (Found by bench/fuzz.py, not by the 200-example CI run.)
-V2_VARIABLES = ("create_template_video(api='v2') forwards variables that are not v2 variable objects to "
-                "POST /v2/template/{id}/generate, outside the contract")
-V2_VIOLATION = "request generateFromTemplateV2: body variables/"
-
 
 def known(outcome: Outcome) -> set[str]:
     """The problems of one outcome that are known failures (tolerated by the fuzz, pinned by strict xfails)."""
@@ -280,9 +265,6 @@ def known(outcome: Outcome) -> set[str]:
     if outcome.hidden and any(tool == outcome.tool and len(str(outcome.arguments.get(arg, ""))) > QUERY_LIMIT
                               for tool, arg in KNOWN):
         tolerated.add("the SDK's hidden generic error")
-    if outcome.tool == "create_template_video" and outcome.contract_violations and all(
-            v.startswith(V2_VIOLATION) for v in outcome.contract_violations):
-        tolerated.update(p for p in problems(outcome) if p.startswith("outside the HeyGen contract"))
     return tolerated
 
 

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from mcp import Client
 
-from fuzzing import HUGE, KNOWN, SDK_WORDED, V2_VARIABLES, Figures, FuzzTarget, Repeated, unexpected
+from fuzzing import FIXED_URL_TOO_LONG, HUGE, SDK_WORDED, Figures, FuzzTarget, Repeated, unexpected
 
 EXAMPLES = 200
 settings.register_profile("heygen-ci", max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
@@ -89,15 +89,13 @@ def test_sweep_tool(target: FuzzTarget, listed_tool: str) -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("tool,arg", [pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=reason))
-                                      for key, reason in KNOWN.items()])
-def test_known_failure(target: FuzzTarget, tool: str, arg: str) -> None:
+@pytest.mark.parametrize("tool,arg", FIXED_URL_TOO_LONG)
+def test_huge_query_strings_are_refused_before_any_request(target: FuzzTarget, tool: str, arg: str) -> None:
     outcome = target.call(tool, {arg: Repeated("x", HUGE)})
     assert outcome.is_error and not outcome.hidden, outcome.short()
     assert outcome.upstream == [], outcome.short()
 
 
-@pytest.mark.xfail(strict=True, reason=V2_VARIABLES)
 def test_v2_template_variables_keyed_by_name(target: FuzzTarget) -> None:
     v2_template = next(iter(target.sandbox.v2_templates))
     outcome = target.call("create_template_video", {"template_id": v2_template, "api": "v2",
@@ -106,10 +104,6 @@ def test_v2_template_variables_keyed_by_name(target: FuzzTarget) -> None:
     assert not outcome.is_error or outcome.upstream == [], outcome.short()
 
 
-@pytest.mark.xfail(strict=True, reason="arguments of the wrong type are refused by the SDK's argument check in "
-                                      "pydantic's words ('1 validation error for list_voicesArguments … "
-                                      "https://errors.pydantic.dev/…'), with no next step and no word on what was "
-                                      "sent; tools/registry.py screens names and characters but not types")
 def test_wrong_type_is_refused_in_our_words(target: FuzzTarget) -> None:
     outcome = target.call("list_voices", {"limit": "ten"})
     assert outcome.is_error and outcome.upstream == []

@@ -33,9 +33,10 @@ from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
+from pydantic import ValidationError
 
 from .schema import compact
 
@@ -140,7 +141,16 @@ class ToolServer(MCPServer[Any]):
         entry = self._pending.pop(name, None)
         if entry is not None:
             await self._materialize(entry)
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            # The SDK's own argument check raises from a ValidationError and words it as pydantic does
+            # ("1 validation error for <tool>Arguments … errors.pydantic.dev"): say it as every other refusal.
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(f"Error executing tool {name}: {arguments_refused(exc.__cause__)}") from None
+            raise
 
     async def _materialize(self, entry: dict[str, Any]) -> None:
         module, _, qualname = entry["target"].partition(":")
@@ -215,6 +225,15 @@ def _too_long(value: Any, schema: Any, defs: dict[str, Any], where: str) -> tupl
             if found:
                 return found
     return None
+
+
+def arguments_refused(exc: ValidationError) -> str:
+    """A refused argument list in one line per problem (at most five), with the next step."""
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
+        parts.append(f"{where}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
+    return f"Invalid arguments: {'; '.join(parts)}. Fix them and call again. {NOTHING_SENT}"
 
 
 def screen_arguments(tool: MCPTool, arguments: dict[str, Any]) -> None:

@@ -38,11 +38,34 @@ async def list_templates(
     return TemplateList(items=items, next_token=nxt)
 
 
+V2_VARIABLE_TYPES = ("text", "image", "video", "voice", "audio", "character")
+
+
+def v2_variables(variables: dict[str, Any]) -> dict[str, Any]:
+    """v2 variables as generateFromTemplateV2 takes them (``V2TemplateVariable``: ``{name, type, properties}``).
+
+    A plain string is the common case (a text variable) and is wrapped; a typed object passes through; anything
+    else is refused here, before the paid request, instead of coming back as HeyGen's 400."""
+    out: dict[str, Any] = {}
+    for name, value in variables.items():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            out[name] = {"name": name, "type": "text", "properties": {"content": str(value)}}
+        elif isinstance(value, dict) and value.get("type") in V2_VARIABLE_TYPES and isinstance(
+                value.get("properties"), dict):
+            out[name] = {"name": name, **value}
+        else:
+            raise ToolError(f"v2 template variable '{name[:60]}' must be a text value or an object "
+                            f"{{\"type\": one of {', '.join(V2_VARIABLE_TYPES)}, \"properties\": {{…}}}} (see "
+                            "read_reference('templates')). Nothing was sent or charged.")
+    return out
+
+
 @reports_errors
 async def create_template_video(
     ctx: Context[AppState],
     template_id: Annotated[Id, Field(description="From list_templates.")],
-    variables: Annotated[dict[str, Any], Field(description="Template variables to replace, keyed by name.")],
+    variables: Annotated[dict[str, Any], Field(description="Template variables to replace, keyed by name (v2: a "
+                                                           "text value, or a {type, properties} object).")],
     api: Literal["v3", "v2"] = "v3",
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: Annotated[str | None, Field(max_length=64)] = None,
@@ -50,7 +73,7 @@ async def create_template_video(
     """Render a template with your variables. Paid (per output minute)."""
     state = app(ctx)
     tid = check_id(template_id, "template_id")
-    req = GenerateFromTemplate(variables=variables, title=title)
+    req = GenerateFromTemplate(variables=v2_variables(variables) if api == "v2" else variables, title=title)
     try:
         if api == "v2":
             created = await state.client.templates.generate_v2(tid, req, request_key=request_key)
