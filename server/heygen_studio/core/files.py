@@ -272,3 +272,23 @@ def _neighbours(path: Path, root: Path) -> str:
     except OSError:
         names = []
     return f"Files there: {', '.join(names)}." if names else "Check the path."
+
+
+def sqlite_file_problem(path: Path) -> str | None:
+    """Why a SQLite file (or its -wal/-shm beside it) is not plainly this user's own, or None.
+
+    A link could send writes anywhere, and another user's file is not ours to trust: both the job
+    store and the sandbox's state refuse such a file rather than follow it.
+    """
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = candidate.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            return f"{candidate} is a symbolic link; refusing to follow it"
+        if not stat.S_ISREG(info.st_mode):
+            return f"{candidate} is not a regular file"
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            return f"{candidate} belongs to another user (uid {info.st_uid})"
+    return None

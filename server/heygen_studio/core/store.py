@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from .errors import HeyGenError
+from .files import sqlite_file_problem
 
 logger = logging.getLogger(__name__)
 
@@ -180,18 +181,9 @@ def _owner_is_dead(owner: str | None) -> bool:
 
 
 def _check_file(path: Path) -> None:
-    """Refuse a store that is not plainly ours: a link (it could write anywhere) or a foreign file."""
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = candidate.lstat()
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            raise StoreError(f"The job store {candidate} is a symbolic link; refusing to follow it")
-        if not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"The job store {candidate} is not a regular file")
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-            raise StoreError(f"The job store {candidate} belongs to another user (uid {info.st_uid})")
+    problem = sqlite_file_problem(path)
+    if problem is not None:
+        raise StoreError(f"The job store {problem}")
 
 
 class SQLiteJobStore:

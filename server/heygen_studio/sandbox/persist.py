@@ -41,7 +41,6 @@ import logging
 import math
 import os
 import sqlite3
-import stat
 import time
 import types
 from collections.abc import Callable, MutableMapping
@@ -49,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
+from ..core.files import sqlite_file_problem
 from .records import (
     AgentSession,
     Asset,
@@ -230,16 +230,9 @@ def decode(kind: Kind, data: str) -> Any:
 
 # -- the file --------------------------------------------------------------------------------------
 def _check_file(path: Path) -> None:
-    """Refuse a file that is not plainly ours: a link (it could write anywhere) or a foreign file."""
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = candidate.lstat()
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{candidate} is a symbolic link or not a regular file")
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-            raise OSError(f"{candidate} belongs to another user (uid {info.st_uid})")
+    problem = sqlite_file_problem(path)
+    if problem is not None:
+        raise OSError(problem)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

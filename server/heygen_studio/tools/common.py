@@ -9,10 +9,8 @@ Anything else is a bug and stays a crash (the SDK hides its text and logs the tr
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 import re
-import socket
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
@@ -25,7 +23,6 @@ from mcp.types import ListRootsResult, ToolAnnotations
 from pydantic import ValidationError
 
 from ..core.errors import HeyGenError, NotFoundError
-from ..core.fetch import is_public
 from ..core.files import LocalFile, open_inside, resolve, root_of
 from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
@@ -152,22 +149,6 @@ def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
         raise ToolError(f"{what} must be {need}; got {url[:80]!r}.")
     return url.strip()
 
-
-def is_private_host(host: str) -> bool:
-    """A host that names this machine or a private network by itself (no DNS lookup): local names and
-    IP literals in any spelling (``127.1``, ``2130706433``, ``0x7f000001``, ``[::ffff:127.0.0.1]``).
-    URLs this server fetches are checked address by address in ``core.fetch``; this is for quick refusals."""
-    host = host.strip("[]").lower()
-    if host in ("localhost", "") or host.endswith((".localhost", ".local")):
-        return True
-    try:
-        address = str(ipaddress.ip_address(host))
-    except ValueError:
-        try:
-            address = socket.inet_ntoa(socket.inet_aton(host))  # the short, decimal and hex IPv4 spellings
-        except OSError:
-            return False
-    return not is_public(address)
 
 
 # -- local files: the output folder, HEYGEN_ALLOWED_DIRS and the client's roots -------------------
