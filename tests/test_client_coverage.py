@@ -15,10 +15,12 @@ import pytest
 from contract import load_contract
 from heygen_studio.core.models import (
     AssetUrl,
+    CloneVoice,
     CreateAgentSession,
     CreateAvatarVideo,
     CreateDigitalTwin,
     CreateImageVideo,
+    CreateLipsync,
     CreatePhotoAvatar,
     CreatePromptAvatar,
     CreateSpeech,
@@ -48,7 +50,8 @@ OPERATIONS = {
     "uploadAsset", "createAssetUpload", "completeAssetUpload", "getAsset", "listAssets", "deleteAsset",
     "listAvatarGroups", "getAvatarGroup", "deleteAvatarGroup", "listAvatarLooks", "getAvatarLook",
     "updateAvatarLook", "deleteAvatarLook", "createAvatar", "createAvatarConsent",
-    "listVoices", "getVoice", "designVoice", "createSpeech", "getCurrentUser",
+    "listVoices", "getVoice", "designVoice", "createSpeech", "cloneVoice", "deleteVoice", "getCurrentUser",
+    "createLipsync", "getLipsync", "listLipsyncs", "deleteLipsync",
     "listTemplates", "getTemplate", "generateFromTemplate", "listTemplatesV2", "getTemplateV2",
     "generateFromTemplateV2",
     "createVideoTranslation", "getVideoTranslation", "listVideoTranslations", "listVideoTranslationLanguages",
@@ -136,6 +139,14 @@ async def test_every_client_method_and_operation(hg: Any, wire: Any, clock: Any,
     v2 = (await use("templates.list_v2")())[0]
     await use("templates.get_v2")(v2.template_id)
     await use("templates.generate_v2")(v2.template_id, GenerateFromTemplate(variables={}))
+
+    clone = await use("voices.clone")(CloneVoice(audio=AssetUrl(url="https://example.com/me.mp3"), voice_name="Me"))
+    await use("voices.delete")(clone.voice_clone_id)
+    lipsync = await use("lipsyncs.create")(CreateLipsync(video=AssetUrl(url="https://example.com/v.mp4"),
+                                                         audio=AssetUrl(url="https://example.com/a.mp3")))
+    await use("lipsyncs.get")(lipsync.lipsync_id)
+    await use("lipsyncs.list")()
+    await use("lipsyncs.delete")(lipsync.lipsync_id)
 
     language = (await use("translations.languages")())[0]
     translation = await use("translations.create")(CreateTranslation(video=AssetUrl(url="https://example.com/v.mp4"),

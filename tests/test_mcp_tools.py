@@ -22,11 +22,12 @@ pytestmark = pytest.mark.anyio
 MEDIA = Path(__file__).resolve().parents[1] / "server" / "heygen_studio" / "sandbox" / "media"
 
 PAID = {"create_agent_video", "create_avatar_video", "create_studio_video", "create_photo_avatar",
-        "create_avatar_look", "create_template_video", "translate_video", "produce_video"}
+        "create_avatar_look", "create_template_video", "translate_video", "produce_video", "create_speech",
+        "clone_voice", "create_lipsync"}
 DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook"}
 READ_ONLY = {"get_agent_session", "list_agent_styles", "get_video", "wait_for_job", "list_videos", "list_assets",
              "list_avatars", "get_avatar", "list_voices", "get_account", "list_templates", "get_translation",
-             "list_webhooks", "write_script", "read_reference", "list_jobs"}
+             "list_webhooks", "write_script", "read_reference", "list_jobs", "design_voice"}
 OTHER = {"reply_to_agent", "stop_agent_session", "download_video", "upload_asset", "add_webhook"}
 
 
@@ -202,6 +203,43 @@ REFUSED = [
         "ambiguous", "French (France)", reads=True),
     bad("translate_video", {"video": "/etc/hostname", "languages": ["German"]}, "not a local path", "upload_asset"),
     bad("get_translation", {"translation_id": BAD_ID}, f"translation_id '{BAD_ID}' {NOT_AN_ID}"),
+    # Voices: speech, design, clone (POST /v3/voices/speech, POST /v3/voices, POST /v3/voices/clone)
+    bad("design_voice", {"prompt": "  "}, "prompt is blank"),
+    bad("design_voice", {"prompt": "p" * 1001}, "at most 1000 characters"),
+    bad("create_speech", {"text": "Hi", "voice_id": BAD_ID}, f"voice_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_speech", {"text": "  ", "voice_id": VOICE}, "text is blank"),
+    bad("create_speech", {"text": "x" * 5001, "voice_id": VOICE}, "5000"),
+    bad("create_speech", {"text": "Hi", "voice_id": VOICE, "speed": 3}, "speed"),
+    bad("create_speech", {"text": "Hi", "voice_id": "ghost"}, "voice 'ghost' not found", reads=True),
+    bad("clone_voice", {"audio": "https://example.com/me.mp3", "name": "Me", "speaker_consent": False},
+        "speaker's permission"),
+    bad("clone_voice", {"audio": "/etc/hostname", "name": "Me", "speaker_consent": True}, OUTSIDE),
+    bad("clone_voice", {"audio": "ftp://example.com/me.mp3", "name": "Me", "speaker_consent": True},
+        "ftp:// URL"),
+    bad("clone_voice", {"audio": "https://example.com/me.mp3", "name": " ", "speaker_consent": True},
+        "name is blank"),
+    bad("clone_voice", {"audio": "ghost_asset", "name": "Me", "speaker_consent": True},
+        "no asset 'ghost_asset'", reads=True),
+    # Lipsync (POST /v3/lipsyncs): refused before anything is paid, speech included
+    bad("create_lipsync", {"video": "https://example.com/v.mp4"}, "Give exactly one of audio"),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "audio": "https://example.com/a.mp3",
+                           "script": "Hi"}, "Give exactly one of audio"),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "script": "Hi"}, "script needs voice_id"),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "script": "Hi", "voice_id": BAD_ID},
+        f"voice_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "audio": "https://example.com/a.mp3",
+                           "start_s": 5, "end_s": 2}, "end_s must be after start_s"),
+    bad("create_lipsync", {"video": "ftp://example.com/v.mp4", "audio": "https://example.com/a.mp3"},
+        "ftp:// URL"),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "audio": "/etc/hostname"}, OUTSIDE),
+    bad("create_lipsync", {"video": "voice:abc", "audio": "https://example.com/a.mp3"},
+        "is a voice job, not a video"),
+    bad("create_lipsync", {"video": "video:ghost", "audio": "https://example.com/a.mp3"},
+        "video:ghost was not found", reads=True),
+    bad("create_lipsync", {"video": "ghost_asset", "audio": "https://example.com/a.mp3"},
+        "no asset or job 'ghost_asset'", reads=True),
+    bad("create_lipsync", {"video": "https://example.com/v.mp4", "script": "Hi", "voice_id": "ghost"},
+        "voice 'ghost' not found", reads=True),
     bad("list_webhooks", {"next_token": "forged"}, "next_token is not one this server issued"),
     bad("add_webhook", {"url": "http://hooks.example.com/h"}, "https://"),
     bad("add_webhook", {"url": "not a url"}, "url must be an https:// URL"),

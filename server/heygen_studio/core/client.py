@@ -35,6 +35,7 @@ from .resources import (
     Account,
     Assets,
     Avatars,
+    Lipsyncs,
     Templates,
     Translations,
     VideoAgents,
@@ -89,6 +90,7 @@ class HeyGenClient:
         self.account = Account(self)
         self.templates = Templates(self)
         self.translations = Translations(self)
+        self.lipsyncs = Lipsyncs(self)
         self.webhooks = Webhooks(self)
 
     async def aclose(self) -> None:

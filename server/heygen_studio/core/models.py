@@ -390,6 +390,36 @@ class CreateSpeech(RequestModel):
     locale: str | None = None
 
 
+class CloneVoice(RequestModel):
+    """POST /v3/voices/clone: a private voice from one audio sample (polled at GET /v3/voices/{id})."""
+
+    audio: AssetInput
+    voice_name: Annotated[str, Field(min_length=1, max_length=200)]
+    language: str | None = None
+    remove_background_noise: bool | None = None
+
+
+# -- lipsync -------------------------------------------------------------------------------------
+class CreateLipsync(RequestModel):
+    """POST /v3/lipsyncs: new audio on an existing video, the speaker's lips re-animated to match."""
+
+    video: UrlOrAsset
+    audio: UrlOrAsset
+    title: Annotated[str | None, Field(max_length=200)] = None
+    mode: Literal["speed", "precision"] | None = None
+    enable_caption: bool | None = None
+    start_time: Annotated[float | None, Field(ge=0)] = None
+    end_time: Annotated[float | None, Field(gt=0)] = None
+    callback_url: Annotated[str | None, Field(pattern=r"^https?://")] = None
+    callback_id: str | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> CreateLipsync:
+        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
+            raise ValueError("end_time must be after start_time")
+        return self
+
+
 # -- templates -----------------------------------------------------------------------------------
 class GenerateFromTemplate(RequestModel):
     variables: dict[str, Any]
@@ -591,6 +621,8 @@ class Voice(APIModel):
     support_locale: bool | None = None
     preview_audio_url: str | None = None
     status: str | None = None
+    created_at: int | None = None
+    failure_message: str | None = None
 
 
 class DesignedVoices(APIModel):
@@ -602,6 +634,29 @@ class Speech(APIModel):
     audio_url: str
     duration: float
     request_id: str | None = None
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
+
+
+class VoiceCloneCreated(APIModel):
+    voice_clone_id: str
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
+
+
+class Lipsync(APIModel):
+    id: str
+    status: str
+    title: str | None = None
+    created_at: int | None = None
+    duration: float | None = None
+    video_url: str | None = None
+    caption_url: str | None = None
+    failure_message: str | None = None
+    callback_id: str | None = None
+
+
+class CreatedLipsync(APIModel):
+    lipsync_id: str
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
 
 
 class CurrentUser(APIModel):

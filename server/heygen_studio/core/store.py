@@ -48,11 +48,12 @@ REPLAY_WINDOW_S = 24 * 3600  # HeyGen replays an Idempotency-Key for 24 h (contr
 DEFAULT_LEASE_S = 180.0
 STORE_FILE = "jobs.sqlite3"
 ClaimState = Literal["new", "submitted", "in_flight", "unknown"]
-JobKind = Literal["video", "agent", "translation", "look"]
+JobKind = Literal["video", "agent", "translation", "look", "lipsync", "voice"]
 """The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>``."""
 JOB_KINDS: frozenset[str] = frozenset(get_args(JobKind))
-RecordKind = JobKind | Literal["asset", "produce", "produce_plan"]
-"""What the store records: jobs, plus uploads and produce_video plans that stand in for keys."""
+RecordKind = JobKind | Literal["asset", "produce", "produce_plan", "speech"]
+"""What the store records: jobs, plus uploads, produce_video plans that stand in for keys, and speech made
+(a paid create HeyGen answers at once: no job to poll)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -106,7 +107,7 @@ class Scope:
 class Job:
     """What a paid create is, for the job store: its kind, its title, and fields to keep with it."""
 
-    kind: JobKind
+    kind: RecordKind
     title: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
 

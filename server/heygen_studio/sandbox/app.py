@@ -26,6 +26,7 @@ from .routes import (
     assets,
     avatars,
     chat,
+    lipsyncs,
     media,
     templates,
     translations,
@@ -39,7 +40,8 @@ from .state import SandboxState
 logger = logging.getLogger(__name__)
 
 # One module per API area, in the order their routes are matched.
-AREAS = (videos, templates, video_agents, assets, avatars, voices, account, translations, webhooks, media, chat)
+AREAS = (videos, templates, video_agents, assets, avatars, voices, account, translations, lipsyncs, webhooks, media,
+         chat)
 
 
 async def unknown_route(request: Request) -> Response:

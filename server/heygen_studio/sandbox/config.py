@@ -20,6 +20,9 @@ class SandboxConfig:
     * ``avatar_seconds``: avatar training time (``processing``), after which photo and digital-twin
       avatars wait in ``pending_consent`` when ``photo_consent_required``.
     * ``translation_seconds``: a translation is ``pending`` for the first 15 %, then ``running``.
+    * ``lipsync_seconds``: a lipsync is ``pending`` for the first 15 %, then ``running`` (twice as long in
+      ``precision`` mode).
+    * ``voice_clone_seconds``: a voice clone is ``processing``, then ``complete``.
     * ``media_url_ttl``: lifetime of presigned media URLs (minted fresh on every GET).
     * ``webhook_transport``: used for outbound callback/webhook deliveries (``None`` = real HTTP).
     * ``api_keys``: ``None`` accepts any non-empty key except ones starting with ``bad``;
@@ -35,6 +38,8 @@ class SandboxConfig:
     agent_generating_seconds: float = 6.0
     avatar_seconds: float = 3.0
     translation_seconds: float = 6.0
+    lipsync_seconds: float = 6.0
+    voice_clone_seconds: float = 3.0
     media_url_ttl: float = 7 * 24 * 3600
     upload_url_ttl: float = 3600.0
     photo_consent_required: bool = True

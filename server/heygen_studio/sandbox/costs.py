@@ -18,6 +18,10 @@ Prices (``state.credits`` is in HeyGen API credits: 1 credit = 1 minute of avata
       doubled in ``precision`` mode;
     * text to speech (``POST /v3/voices/speech``): ``0.02 × ceil(seconds / 30)`` where
       ``seconds = words / 2.5 / speed``;
+    * lipsync (``POST /v3/lipsyncs``): ``0.5 × ceil(seconds / 30)`` of the output (the source video's
+      length when it is one of the sandbox's own media URLs or a speech/lipsync file, else 60 s; a
+      ``start_time``/``end_time`` window counts only its length), doubled in ``precision`` mode;
+    * voice clone (``POST /v3/voices/clone``): 1.0 credit per call;
     * everything else (uploads, voice design, consent, webhooks, reads): free.
 
 A create whose price exceeds ``state.credits`` is refused with 402 ``insufficient_credit``
@@ -36,6 +40,7 @@ VIDEO_SCENE_SECONDS = 10.0
 AGENT_RUN_SECONDS = 60.0
 AGENT_RUN_COST = 1.0
 AVATAR_COST = 1.0
+VOICE_CLONE_COST = 1.0
 DEFAULT_SOURCE_SECONDS = 60.0
 
 _BREAK = re.compile(r"<break\s+time\s*=\s*[\"']?([0-9.]+)\s*(ms|s)?[\"']?\s*/>", re.IGNORECASE)
@@ -67,3 +72,7 @@ def translation_cost(source_seconds: float, languages: int, mode: str = "speed")
 
 def speech_cost(seconds: float) -> float:
     return round(0.02 * math.ceil(max(seconds, 1.0) / 30.0), 4)
+
+
+def lipsync_cost(seconds: float, mode: str = "speed") -> float:
+    return 0.5 * math.ceil(max(seconds, 1.0) / 30.0) * (2 if mode == "precision" else 1)

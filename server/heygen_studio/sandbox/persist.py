@@ -20,9 +20,9 @@ processes create, and SQLite's locking and WAL make a killed process harmless. T
 changing the *same* resource at the same moment keep the last write (a status flag or a rename);
 at worst a finished job's webhook is delivered by both (HeyGen's delivery is at-least-once too).
 
-What is kept: videos, Video Agent sessions, translations, created avatars and looks, assets (their
-metadata and first bytes; media served for them comes from the packaged samples), speech, webhook
-endpoints and events, finished ``Idempotency-Key`` records, and credits. Not kept: the request and
+What is kept: videos, Video Agent sessions, translations, lipsyncs, created avatars and looks, cloned
+voices, assets (their metadata and first bytes; media served for them comes from the packaged samples),
+speech, webhook endpoints and events, finished ``Idempotency-Key`` records, and credits. Not kept: the request and
 delivery logs, injected faults, rotated media keys (tests' tools), in-flight idempotency records (a
 crash must not leave a key "in progress" for 24 h).
 
@@ -55,8 +55,10 @@ from .records import (
     AvatarGroup,
     AvatarLook,
     IdempotencyEntry,
+    Lipsync,
     Translation,
     Video,
+    Voice,
     WebhookEndpoint,
     WebhookEvent,
 )
@@ -104,10 +106,16 @@ def _not_public(item: Any) -> bool:
     return not item.public  # the seeded public catalog is rebuilt on every start
 
 
+def _private(voice: Any) -> bool:
+    return bool(voice.type == "private")  # cloned voices; the public library is rebuilt on every start
+
+
 KINDS = (
     Kind("video", "videos", Video),
     Kind("session", "sessions", AgentSession),
     Kind("translation", "translations", Translation),
+    Kind("lipsync", "lipsyncs", Lipsync),
+    Kind("voice", "voices", Voice, _private),
     Kind("group", "groups", AvatarGroup, _not_public),
     Kind("look", "looks", AvatarLook, _not_public),
     Kind("asset", "assets", Asset),

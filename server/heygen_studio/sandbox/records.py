@@ -9,6 +9,18 @@ from typing import Any
 PENDING_FRACTION = 0.15  # share of a job's processing time spent "pending" before "processing"
 
 
+def running_status(now: float, created_at: float, seconds: float, failed_at: float | None) -> str:
+    """``pending`` (the first 15 %), ``running``, then ``completed``; ``failed`` from ``failed_at`` on."""
+    if failed_at is not None and now >= failed_at:
+        return "failed"
+    elapsed = now - created_at
+    if elapsed >= seconds:
+        return "completed"
+    if elapsed < seconds * PENDING_FRACTION:
+        return "pending"
+    return "running"
+
+
 @dataclass
 class RecordedRequest:
     """One request as the sandbox saw it (the API key value is masked as ``***``)."""
@@ -55,12 +67,24 @@ class Voice:
     support_locale: bool = False
     support_interactive_avatar: bool = False
     type: str = "public"
+    # a clone (type "private"): made at created_at, "processing" until ready_at, then "complete" (or failed)
+    created_at: float | None = None
+    ready_at: float | None = None
+    failure_message: str | None = None
 
     def matches_language(self, wanted: str) -> bool:
         wanted = wanted.strip().lower()
         return wanted in (self.language.lower(), self.language_code.lower(), self.locale.lower()) or (
             self.locale.lower().startswith(wanted + "-")
         )
+
+    def status(self, now: float) -> str | None:
+        """A clone's status: ``processing``, ``complete`` (sic) or ``failed``; None for library voices."""
+        if self.type != "private":
+            return None
+        if self.failure_message is not None:
+            return "failed"
+        return "complete" if self.ready_at is None or now >= self.ready_at else "processing"
 
 
 @dataclass
@@ -251,17 +275,28 @@ class Translation:
     notified: bool = False
 
     def status(self, now: float) -> str:
-        if self.failed_at is not None and now >= self.failed_at:
-            return "failed"
-        elapsed = now - self.created_at
-        if elapsed >= self.seconds:
-            return "completed"
-        if elapsed < self.seconds * PENDING_FRACTION:
-            return "pending"
-        return "running"
+        return running_status(now, self.created_at, self.seconds, self.failed_at)
 
     def terminal_at(self) -> float:
         return self.failed_at if self.failed_at is not None else self.created_at + self.seconds
+
+
+@dataclass
+class Lipsync:
+    id: str
+    title: str | None
+    created_at: float
+    seconds: float  # processing time
+    duration: float  # of the output video
+    base_url: str
+    mode: str = "speed"
+    callback_id: str | None = None
+    enable_caption: bool = False
+    failed_at: float | None = None
+    failure_message: str | None = None
+
+    def status(self, now: float) -> str:
+        return running_status(now, self.created_at, self.seconds, self.failed_at)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from .records import (
     AvatarLook,
     Delivery,
     IdempotencyEntry,
+    Lipsync,
     RecordedRequest,
     Translation,
     Video,
@@ -65,6 +66,7 @@ class SandboxStore:
         self.videos: dict[str, Video] = {}
         self.sessions: dict[str, AgentSession] = {}
         self.translations: dict[str, Translation] = {}
+        self.lipsyncs: dict[str, Lipsync] = {}
         self.assets: dict[str, Asset] = {}
         self.endpoints: dict[str, WebhookEndpoint] = {}
         self.speech: dict[str, dict[str, Any]] = {}
@@ -200,7 +202,8 @@ class SandboxStore:
         return video
 
     def fail_job(self, job_id: str, code: str = "internal_error", message: str = "Rendering failed") -> None:
-        """Test helper: make a video or translation fail now (its fail event fires on the next tick)."""
+        """Test helper: make a video, translation, lipsync, voice clone or look fail now (a video's, translation's
+        or look's fail event fires on the next tick)."""
         now = self.now()
         if job_id in self.videos:
             video = self.videos[job_id]
@@ -208,6 +211,11 @@ class SandboxStore:
         elif job_id in self.translations:
             translation = self.translations[job_id]
             translation.failed_at, translation.failure_message = now, message
+        elif job_id in self.lipsyncs:
+            lipsync = self.lipsyncs[job_id]
+            lipsync.failed_at, lipsync.failure_message = now, message
+        elif job_id in self.voices and self.voices[job_id].type == "private":
+            self.voices[job_id].failure_message = message
         elif job_id in self.looks:
             self.looks[job_id].failure = (code, message)
         else:

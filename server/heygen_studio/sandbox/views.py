@@ -7,10 +7,11 @@ from typing import Any
 
 from .media import EXTENSIONS
 from .records import (
-        AgentSession,
+    AgentSession,
     Asset,
     AvatarGroup,
     AvatarLook,
+    Lipsync,
     Translation,
     Video,
     Voice,
@@ -199,18 +200,20 @@ def voice_item(state: SandboxStore, voice: Voice, base: str) -> dict[str, Any]:
     }
 
 
-def voice_detail(state: SandboxStore, voice: Voice, base: str) -> dict[str, Any]:
+def voice_detail(state: SandboxStore, voice: Voice, base: str, now: float) -> dict[str, Any]:
+    status = voice.status(now)  # None for library voices: "Clone status. Only present for cloned voices."
+    ready = status in (None, "complete")
     return {
         "voice_id": voice.voice_id,
         "name": voice.name,
         "language": voice.language,
         "gender": voice.gender,
-        "preview_audio_url": state.media_url(base, f"/_media/voices/{voice.voice_id}/preview.mp3"),
+        "preview_audio_url": state.media_url(base, f"/_media/voices/{voice.voice_id}/preview.mp3") if ready else None,
         "support_pause": voice.support_pause,
         "support_interactive_avatar": voice.support_interactive_avatar,
-        "status": None,
-        "created_at": None,
-        "failure_message": None,
+        "status": status,
+        "created_at": int(voice.created_at) if voice.created_at is not None else None,
+        "failure_message": voice.failure_message if status == "failed" else None,
     }
 
 
@@ -256,6 +259,24 @@ def translation_detail(state: SandboxStore, item: Translation, base: str, now: f
         "vtt_caption_url": state.media_url(base, f"{root}/captions.vtt")
         if done and item.enable_caption
         else None,
+        "failure_message": item.failure_message if status == "failed" else None,
+    }
+
+
+# -- lipsyncs --------------------------------------------------------------------------------------
+def lipsync_detail(state: SandboxStore, item: Lipsync, base: str, now: float) -> dict[str, Any]:
+    status = item.status(now)
+    done = status == "completed"
+    root = f"/_media/lipsyncs/{item.id}"
+    return {
+        "id": item.id,
+        "title": item.title,
+        "status": status,
+        "created_at": int(item.created_at),
+        "duration": item.duration if done else None,
+        "callback_id": item.callback_id,
+        "video_url": state.media_url(base, f"{root}/video.mp4") if done else None,
+        "caption_url": state.media_url(base, f"{root}/captions.srt") if done and item.enable_caption else None,
         "failure_message": item.failure_message if status == "failed" else None,
     }
 

@@ -144,5 +144,10 @@ async def require_voice(state: AppState, voice_id: str, *, where: str | None = N
             prefix = f"{where}: " if where else ""
             raise ToolError(f"{prefix}voice '{voice_id}' not found; try list_voices(language='en'). "
                             "Nothing was charged.") from None
-        state.cache.put(("voice", voice_id), voice)
+        if voice.status in (None, "complete"):  # a clone still processing is asked about again
+            state.cache.put(("voice", voice_id), voice)
+    if voice.status not in (None, "complete"):
+        prefix = f"{where}: " if where else ""
+        raise ToolError(f"{prefix}voice '{voice_id}' is a clone that is {voice.status}, not ready: "
+                        f"wait_for_job('voice:{voice_id}') first. Nothing was charged.")
     return voice

@@ -194,11 +194,21 @@ def roots_for_files(ctx: Context[AppState], files: list[str] | None = None) -> L
     return _needs_roots(ctx, files or [])
 
 
+def roots_for_audio(ctx: Context[AppState], audio: str | None = None) -> ListRoots | None:
+    return _needs_roots(ctx, [audio])
+
+
+def roots_for_media(ctx: Context[AppState], video: str | None = None, audio: str | None = None) -> ListRoots | None:
+    return _needs_roots(ctx, [video, audio])
+
+
 # The client's roots, when a path argument needs them (hidden from the tool's input schema).
 PathRoots = Annotated[ListRootsResult | None, Resolve(roots_for_path)]
 PhotoRoots = Annotated[ListRootsResult | None, Resolve(roots_for_photo)]
 ImageRoots = Annotated[ListRootsResult | None, Resolve(roots_for_image)]
 FilesRoots = Annotated[ListRootsResult | None, Resolve(roots_for_files)]
+AudioRoots = Annotated[ListRootsResult | None, Resolve(roots_for_audio)]
+MediaRoots = Annotated[ListRootsResult | None, Resolve(roots_for_media)]
 
 
 def client_roots(result: ListRootsResult | None) -> list[Path]:

@@ -1,6 +1,6 @@
 """Jobs: ids that say what they are, the next step for each state, one poll per kind, the bounded wait.
 
-A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look). A raw id is
+A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look, lipsync, voice). A raw id is
 looked up in the job store, and otherwise treated as a HeyGen video id. Waiting only ever
 polls: it never resubmits anything.
 """
@@ -96,7 +96,14 @@ FAILED_STEP: dict[JobKind, str] = {
     "agent": "The session failed; read get_agent_session for the agent's messages, then start a new session.",
     "translation": "Translation failed; check the source video and language, then translate again.",
     "look": "Avatar creation failed; try a clearer, front-facing photo (a new photo is charged again).",
+    "lipsync": "Lipsync failed (see failure); check that the video shows one speaking face, then create it again.",
+    "voice": "Cloning failed (see failure); record a cleaner sample (one speaker, no music) and clone again.",
 }
+
+
+def clone_status(status: str | None) -> str:
+    """A voice clone's status in the words of every other job: HeyGen says ``complete`` (not ``completed``)."""
+    return "completed" if status in (None, "complete") else status
 
 
 def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None = None,
@@ -109,7 +116,9 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     if status == "completed":
         if kind == "look":
             return f"Ready: create_avatar_video(avatar_id='{raw}', ...)."
-        what = "the translated video" if kind == "translation" else "the MP4"
+        if kind == "voice":
+            return f"Ready: use voice_id='{raw}' in create_speech or a video."
+        what = {"translation": "the translated video", "lipsync": "the lip-synced video"}.get(kind, "the MP4")
         return f"Done: download_video('{job_id}') saves {what}."
     if status == "failed":
         return FAILED_STEP[kind]
@@ -123,7 +132,7 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     if waited_s is not None:
         return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
                 "the job keeps running. Do not create it again.")
-    then = f"use avatar_id='{raw}'" if kind == "look" else f"download_video('{job_id}')"
+    then = {"look": f"use avatar_id='{raw}'", "voice": f"use voice_id='{raw}'"}.get(kind, f"download_video('{job_id}')")
     return f"Call wait_for_job('{job_id}'), then {then}. Do not create it again."
 
 
@@ -158,8 +167,8 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
                              video_id=s.video_id,
                              failure=(error or "the agent session failed") if s.status == "failed" else None,
                              next_step=next_step(kind, s.status, job_id))
-        if kind == "translation":
-            t = await hg.translations.get(raw_id)
+        if kind in ("translation", "lipsync"):  # pending → running → completed | failed, a file when done
+            t = await (hg.translations.get(raw_id) if kind == "translation" else hg.lipsyncs.get(raw_id))
             done = t.status in TERMINAL
             return JobStatus(
                 job_id=job_id, kind=kind, status=t.status, done=done,
@@ -167,6 +176,14 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
                 video_url=t.video_url, failure=t.failure_message if t.status == "failed" else None,
                 next_step=next_step(kind, t.status, job_id),
             )
+        if kind == "voice":
+            voice = await hg.voices.get(raw_id)
+            status_text = clone_status(voice.status)
+            done = status_text in TERMINAL
+            return JobStatus(job_id=job_id, kind=kind, status=status_text, done=done,
+                             progress=100.0 if done else 50.0,
+                             failure=(voice.failure_message or "cloning failed") if status_text == "failed" else None,
+                             next_step=next_step(kind, status_text, job_id))
         look = await hg.avatars.get_look(raw_id)
         status_text = look.status or "completed"
         failure = (look.error or {}).get("message") if status_text == "failed" else None
@@ -286,7 +303,7 @@ async def wait_for_job(
     job_id: Annotated[JobRef, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
 ) -> JobStatus:
-    """Wait (bounded) for a video, agent session, translation or avatar look; reports progress.
+    """Wait (bounded) for any job_id (video, agent, translation, look, lipsync, voice); reports progress.
     Returns the current state; if not done, call again. Never resubmits."""
 
     async def report(progress: float, message: str) -> None:

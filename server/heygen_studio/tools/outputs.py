@@ -183,6 +183,40 @@ class VoiceList(BaseModel):
     next_token: str | None = None
 
 
+class SpeechOut(BaseModel):
+    path: str
+    uri: str
+    size_bytes: int
+    duration_s: float
+    voice_id: str
+    asset_id: str | None = Field(None, description="Pass as audio to create_avatar_video or create_lipsync.")
+    replayed: bool = Field(False, description="True: made before with the same text and voice; not paid again.")
+    next_step: str
+
+
+class DesignedVoices(BaseModel):
+    items: list[VoiceRow]
+    seed: int
+    next_step: str
+
+
+class VoiceJob(BaseModel):
+    job_id: str
+    voice_id: str
+    status: str
+    replayed: bool = False
+    next_step: str
+
+
+class LipsyncJob(BaseModel):
+    job_id: str
+    lipsync_id: str
+    status: str
+    speech: SpeechOut | None = Field(None, description="The speech made from script, when one was given.")
+    replayed: bool = False
+    next_step: str
+
+
 class AssetOut(BaseModel):
     asset_id: str
     mime_type: str

@@ -43,7 +43,7 @@ from .schema import compact
 logger = logging.getLogger(__name__)
 
 TOOL_MODULES = ("video_agents", "videos", "jobs", "assets", "avatars", "voices", "account", "templates", "translations",
-                "webhooks", "scripts", "docs")
+                "lipsync", "webhooks", "scripts", "docs")
 MANIFEST = Path(__file__).with_name("manifest.json")
 FORMAT = 2
 

@@ -237,7 +237,7 @@ async def get_video(
 
 async def save_video(state: AppState, job_id: str, progress: Progress, *, filename: str | None = None,
                      captioned: bool = False, keep_existing: bool = False) -> tuple[Downloaded, str]:
-    """Download a finished video, agent video or translation into the output folder: (what was saved, MIME type).
+    """Save a finished video, agent video, translation or lipsync in the output folder: (what was saved, MIME type).
 
     Partial files resume; an expired presigned URL is refreshed once. ``keep_existing``: a file already
     saved under that name is the answer (a resumed produce_video call), with no upstream call.
@@ -252,6 +252,14 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
         async def refresh() -> str:
             return (await state.client.translations.get(raw)).video_url or ""
+    elif kind == "lipsync":
+        lipsync = await state.client.lipsyncs.get(raw)
+        if lipsync.status != "completed":
+            raise ToolError(f"Lipsync {raw} is {lipsync.status}, not completed; call wait_for_job('{job_id}') first.")
+        url, video_id = lipsync.video_url, raw
+
+        async def refresh() -> str:
+            return (await state.client.lipsyncs.get(raw)).video_url or ""
     else:
         video_id = await video_id_for(state, job_id)
         video = await state.client.videos.get(video_id)
@@ -301,7 +309,7 @@ def _saved(path: Path) -> tuple[Path, int, str] | None:
 @reports_errors
 async def download_video(
     ctx: Context[AppState],
-    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent session or translation.")],
+    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent, translation or lipsync.")],
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:

@@ -1,18 +1,52 @@
-"""Voice tools: find voices for create_avatar_video, create_studio_video and produce_video."""
+"""Voice tools: find voices, design one from a description, clone one from a sample, and text to speech.
+
+``create_speech`` saves the audio in the output folder and uploads it as an asset, so its ``asset_id`` is
+the ``audio`` the video tools and ``create_lipsync`` take. Speech and clones are paid creates, claimed in
+the job store before they are sent: the same text and voice again returns the file already made (nothing
+sent), and the same sample again returns the same clone (HeyGen replays the Idempotency-Key).
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
-from ..core.models import Page
+from ..core.errors import HeyGenError, NotFoundError
+from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVoice, Page
+from ..core.resources.voices import speech_key
+from ..core.transfer import download, upload_file
 from ..languages import language_name
 from . import catalog
-from .common import READ_ONLY, AppState, Context, app, reports_errors
-from .fields import LanguageName
-from .outputs import VoiceList, VoiceRow
+from .common import (
+    PAID,
+    READ_ONLY,
+    AppState,
+    AudioRoots,
+    Context,
+    app,
+    check_id,
+    check_url,
+    classify_source,
+    confine_input,
+    confine_output,
+    not_blank,
+    reports_errors,
+)
+from .fields import Id, LanguageName, Source
+from .jobs import clone_status, make_job_id, next_step
+from .outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
+
+logger = logging.getLogger(__name__)
+
+RequestKey = Annotated[str | None, Field(max_length=64, description="Set only to repeat it on purpose.")]
+Locale = Annotated[str | None, Field(max_length=16, description="e.g. 'en-GB'.")]
+AUDIO_TYPES = ("audio/", "video/")
 
 
 @reports_errors
@@ -30,16 +64,177 @@ async def list_voices(
     state = app(ctx)
     lang = language_name(language)
     matches = catalog.name_matcher(name)
+    key = ("voices", lang, gender, type, engine)
+    if type == "private" and not next_token:
+        state.cache.put(key, catalog.CachedCatalog())  # your own voices change (clones): a first page is fresh
 
     async def fetch(token: str | None) -> Page[Any]:
         return await state.client.voices.list(type=type, engine=engine, language=lang, gender=gender, limit=100,
                                               token=token)
 
-    rows, nxt = await catalog.window(state, ("voices", lang, gender, type, engine), fetch, next_token=next_token,
-                                     limit=limit, keep=lambda v: matches(v.name))
+    rows, nxt = await catalog.window(state, key, fetch, next_token=next_token, limit=limit,
+                                     keep=lambda v: matches(v.name))
     items = [VoiceRow(voice_id=v.voice_id, name=v.name, language=v.language, gender=v.gender) for v in rows]
     return VoiceList(items=items, next_token=nxt)
 
 
+@reports_errors
+async def design_voice(
+    ctx: Context[AppState],
+    prompt: Annotated[str, Field(min_length=1, max_length=1000, description="e.g. 'warm, calm female narrator'.")],
+    gender: Literal["female", "male"] | None = None,
+    locale: Locale = None,
+    seed: Annotated[int, Field(ge=0, le=1000, description="0 = best matches; 1, 2… = the next ones.")] = 0,
+) -> DesignedVoices:
+    """Up to 3 voices that match a description (HeyGen's voice design)."""
+    not_blank(prompt, "prompt")
+    designed = await app(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
+                                                               seed=seed or None))
+    rows = [VoiceRow(voice_id=v.voice_id, name=v.name, language=v.language, gender=v.gender)
+            for v in designed.voices]
+    step = (f"Use a voice_id; hear it with create_speech, or call again with seed={designed.seed + 1} for others."
+            if rows else "No match: describe the voice differently, or drop gender/locale.")
+    return DesignedVoices(items=rows, seed=designed.seed, next_step=step)
+
+
+# -- speech -----------------------------------------------------------------------------------------------------
+def _speech_step(out_asset: str | None, path: str) -> str:
+    if out_asset:
+        return (f"Use audio='{out_asset}' in create_avatar_video, create_studio_video scenes or create_lipsync "
+                "(the asset id, not the path).")
+    return f"Saved to {path}; upload_asset(path=...) to use it as audio."
+
+
+async def _previous_speech(state: AppState, key: str) -> SpeechOut | None:
+    """The speech made before with this fingerprint, if its file is still in the output folder."""
+    record = state.jobs.find(key)
+    path_text = record.get("path") if record is not None else None
+    if record is None or not isinstance(path_text, str):
+        return None
+    dest = confine_output(state.settings, Path(path_text).name)
+    if str(dest) != path_text or not dest.is_file() or dest.is_symlink():
+        return None  # moved, deleted, or the output folder changed: make the file again (a replay, not paid)
+    uploaded = await upload_file(state.client, dest)  # the same content: the asset already made, checked
+    return SpeechOut(path=path_text, uri=dest.as_uri(), size_bytes=dest.stat().st_size,
+                     duration_s=float(record.get("duration") or 0), voice_id=str(record.get("voice_id") or ""),
+                     asset_id=uploaded.asset_id, replayed=True, next_step=_speech_step(uploaded.asset_id, path_text))
+
+
+async def make_speech(state: AppState, text: str, voice_id: str, *, speed: float | None = None,
+                      locale: str | None = None, filename: str | None = None,
+                      request_key: str | None = None) -> SpeechOut:
+    """Speech as a file in the output folder and an asset: made once per text, voice and settings."""
+    not_blank(text, "text")
+    await catalog.require_voice(state, voice_id)  # a clone still processing is refused here
+    ssml = text.lstrip().startswith("<speak")
+    req = CreateSpeech(text=text, voice_id=voice_id, input_type="ssml" if ssml else None, speed=speed, locale=locale)
+    key = speech_key(req, request_key)
+    previous = await _previous_speech(state, key)
+    if previous is not None:
+        return previous
+    speech = await state.client.voices.speech(req, request_key=request_key)
+    job_id = speech.request_id or key
+    name = filename or f"speech-{job_id[-16:]}.mp3"
+    if not Path(name).suffix:
+        name += ".mp3"
+    result = await download(state.client.http.client, speech.audio_url, confine_output(state.settings, name))
+    asset_id: str | None = None
+    try:
+        asset_id = (await upload_file(state.client, result.path)).asset_id
+    except HeyGenError as exc:  # the speech is paid and saved: say so rather than fail the call
+        logger.warning("speech %s saved but not uploaded: %s", job_id, exc.describe())
+    try:
+        state.jobs.update(job_id, path=str(result.path), asset_id=asset_id, duration=speech.duration,
+                          voice_id=voice_id)
+    except HeyGenError as exc:
+        logger.error("speech %s could not be recorded: %s", job_id, exc.describe())
+    return SpeechOut(path=str(result.path), uri=result.path.as_uri(), size_bytes=result.size,
+                     duration_s=speech.duration, voice_id=voice_id, asset_id=asset_id, replayed=speech.replayed,
+                     next_step=_speech_step(asset_id, str(result.path)))
+
+
+def speech_result(out: SpeechOut) -> CallToolResult:
+    """The file as a resource link, and the structured answer."""
+    path = Path(out.path)
+    mime = "audio/wav" if path.suffix.lower() == ".wav" else "audio/mpeg"
+    link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
+    text = TextContent(type="text", text=f"Saved {out.duration_s:g} s of speech to {path}. {out.next_step}")
+    return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
+
+
+@reports_errors
+async def create_speech(
+    ctx: Context[AppState],
+    text: Annotated[str, Field(min_length=1, max_length=MAX_SCRIPT_CHARS, description="Words to speak, or SSML.")],
+    voice_id: Annotated[Id, Field(description="From list_voices(engine='starfish'), or a clone.")],
+    speed: Annotated[float | None, Field(ge=0.5, le=2.0)] = None,
+    locale: Locale = None,
+    filename: Annotated[str | None, Field(max_length=120)] = None,
+    request_key: RequestKey = None,
+) -> Annotated[CallToolResult, SpeechOut]:
+    """Text to speech: saves an audio file; its asset_id is the audio for videos and create_lipsync.
+    Paid (small)."""
+    return speech_result(await make_speech(app(ctx), text, voice_id, speed=speed, locale=locale, filename=filename,
+                                           request_key=request_key))
+
+
+# -- cloning ----------------------------------------------------------------------------------------------------
+async def audio_source(state: AppState, value: str, what: str, roots: Any = None) -> AssetUrl | AssetRef:
+    """An audio (or video) argument as HeyGen takes it, checked before anything is paid: a URL as is, a local
+    file (inside the allowed folders) uploaded, an asset id looked up."""
+    source = classify_source(value, what)
+    if source == "url":
+        return AssetUrl(url=check_url(value, what))
+    if source == "path":
+        with confine_input(state.settings, value, roots) as local:
+            uploaded = await upload_file(state.client, local)
+        if not uploaded.mime_type.startswith(AUDIO_TYPES):
+            raise ToolError(f"{what}: {local.name} is {uploaded.mime_type}; give an MP3, WAV or MP4 file. "
+                            "Nothing was charged.")
+        return AssetRef(asset_id=uploaded.asset_id)
+    asset_id = check_id(value, f"{what} asset id")
+    try:
+        detail = await state.client.assets.get(asset_id)
+    except NotFoundError:
+        raise ToolError(f"{what}: no asset '{asset_id}'; upload the file with upload_asset, or pass its path or "
+                        "URL. Nothing was charged.") from None
+    if detail.type not in ("audio", "video"):
+        raise ToolError(f"{what}: asset '{asset_id}' is {detail.type}, not audio or video. Nothing was charged.")
+    return AssetRef(asset_id=asset_id)
+
+
+@reports_errors
+async def clone_voice(
+    ctx: Context[AppState],
+    audio: Annotated[Source, Field(description="The speaker's voice: a local file, an http(s) URL or an asset id.")],
+    name: Annotated[str, Field(min_length=1, max_length=100)],
+    speaker_consent: Annotated[bool, Field(description="true only if the speaker agreed to be cloned.")],
+    language: Annotated[LanguageName | None, Field(description="e.g. 'en'; detected if omitted.")] = None,
+    request_key: RequestKey = None,
+    roots: AudioRoots = None,
+) -> VoiceJob:
+    """Clone a voice from an audio sample (yours, or a speaker who agreed). Paid.
+    Returns a voice: job id; wait_for_job, then use its voice_id."""
+    state = app(ctx)
+    not_blank(name, "name")
+    if not speaker_consent:
+        raise ToolError("Cloning a voice needs the speaker's permission: ask them, then call again with "
+                        "speaker_consent=true. Nothing was sent.")
+    source = await audio_source(state, audio, "audio", roots)
+    created = await state.client.voices.clone(CloneVoice(audio=source, voice_name=name, language=language),
+                                              request_key=request_key)
+    voice_id = created.voice_clone_id
+    job_id = make_job_id("voice", voice_id)
+    try:
+        status = clone_status((await state.client.voices.get(voice_id)).status)
+    except HeyGenError:
+        status = "processing"  # the clone is paid and running; wait_for_job reads its status
+    return VoiceJob(job_id=job_id, voice_id=voice_id, status=status, replayed=created.replayed,
+                    next_step=next_step("voice", status, job_id))
+
+
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=READ_ONLY)(list_voices)
+    mcp.tool(annotations=READ_ONLY)(design_voice)
+    mcp.tool(annotations=PAID)(create_speech)
+    mcp.tool(annotations=PAID)(clone_voice)

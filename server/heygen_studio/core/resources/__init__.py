@@ -7,6 +7,7 @@ client's shared plumbing; the paths are the contract's (``shared/heygen-api/cont
 from .account import Account
 from .assets import Assets
 from .avatars import Avatars
+from .lipsyncs import Lipsyncs
 from .templates import Templates
 from .translations import Translations
 from .video_agents import VideoAgents
@@ -18,6 +19,7 @@ __all__ = [
     "Account",
     "Assets",
     "Avatars",
+    "Lipsyncs",
     "Templates",
     "Translations",
     "VideoAgents",

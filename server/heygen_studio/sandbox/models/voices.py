@@ -1,4 +1,4 @@
-"""Request bodies of the voices area (design, speech)."""
+"""Request bodies of the voices area (design, clone, speech)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated
 from pydantic import Field
 
 from .base import (
+    AssetInput,
     Closed,
+    Open,
 )
 
 
@@ -17,6 +19,15 @@ class DesignVoice(Closed):
     gender: str | None = None
     locale: str | None = None
     seed: Annotated[int, Field(ge=0)] = 0
+
+
+class CloneVoice(Open):
+    """CloneVoiceRequest is not a closed object in the contract (no additionalProperties: false)."""
+
+    audio: AssetInput
+    voice_name: str
+    language: str | None = None
+    remove_background_noise: bool = True
 
 
 class CreateSpeech(Closed):

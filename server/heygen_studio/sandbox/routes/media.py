@@ -69,6 +69,11 @@ def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float
         if item is None or item.status(now) != "completed":
             return None
         return _text_track(f"Translated into {item.output_language}.", item.duration, ext)
+    if collection == "lipsyncs":
+        lipsync = state.lipsyncs.get(ident)
+        if lipsync is None or lipsync.status(now) != "completed":
+            return None
+        return _text_track(lipsync.title or "New speech, lips in sync.", lipsync.duration, ext)
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":
