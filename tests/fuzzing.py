@@ -300,7 +300,8 @@ class FuzzTarget:
             delivered: list[httpx2.Request] = []
             self.app = create_app(config=SandboxConfig(
                 initial_credits=1e9, render_seconds=0.2, agent_thinking_seconds=0.05, agent_generating_seconds=0.2,
-                avatar_seconds=0.1, translation_seconds=0.2, photo_consent_required=False,
+                avatar_seconds=0.1, translation_seconds=0.2, lipsync_seconds=0.2, voice_clone_seconds=0.1,
+                photo_consent_required=False,
                 webhook_transport=httpx2.MockTransport(lambda r: delivered.append(r) or httpx2.Response(200))))
             self.sandbox = self.app.state.sandbox
             self.wire = ContractTransport(httpx2.ASGITransport(app=self.app), load_contract())

@@ -39,7 +39,7 @@ SKILL = ROOT / "SKILL.md"
 TOPICS = (
     "authentication", "quota", "video-status", "assets", "avatars", "voices", "scripts", "video-generation",
     "video-agent", "prompt-optimizer", "dimensions", "backgrounds", "text-overlays", "captions", "templates",
-    "video-translation", "streaming-avatars", "photo-avatars", "webhooks", "remotion-integration",
+    "video-translation", "streaming-avatars", "photo-avatars", "webhooks", "remotion-integration", "lipsync",
 )  # fmt: skip
 PROMPT_NAMES = ("optimize_video_prompt", "write_video_script", "plan_studio_video", "create_photo_avatar_guide")
 

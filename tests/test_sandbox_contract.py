@@ -54,6 +54,8 @@ SERVED_OPERATIONS = {
     "getVoice",
     "designVoice",
     "createSpeech",
+    "cloneVoice",
+    "deleteVoice",
     "getCurrentUser",
     # templates
     "listTemplates",
@@ -67,6 +69,12 @@ SERVED_OPERATIONS = {
     "getVideoTranslation",
     "listVideoTranslations",
     "listVideoTranslationLanguages",
+    # lipsyncs
+    "createLipsync",
+    "listLipsyncs",
+    "getLipsync",
+    "updateLipsync",
+    "deleteLipsync",
     # webhooks
     "listWebhookEndpoints",
     "createWebhookEndpoint",
@@ -594,6 +602,68 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
     await walk("GET", f"/v3/video-translations/{ids[0]}", 200)
     await walk("GET", "/v3/video-translations", 200)
     await walk("GET", "/v3/video-translations/nope", 404)
+
+    # -- voice clones and lipsyncs --------------------------------------------------------------
+    clone = await walk("POST", "/v3/voices/clone", 200, json={
+        "audio": {"type": "url", "url": "https://example.com/me.mp3"}, "voice_name": "Me", "language": "de"})
+    clone_id = clone["data"]["voice_clone_id"]
+    cloning = await walk("GET", f"/v3/voices/{clone_id}", 200)
+    assert cloning["data"]["status"] == "processing" and cloning["data"]["language"] == "German"
+    await walk("POST", "/v3/voices/speech", 400, json={"text": "Too soon.", "voice_id": clone_id})
+    await walk("POST", "/v3/voices/clone", 400, json={"audio": {"type": "url", "url": "https://a/b.mp3"}},
+               valid=False)
+    await walk("POST", "/v3/voices/clone", 400, json={
+        "audio": {"type": "base64", "media_type": "image/png", "data": "aGVsbG8="}, "voice_name": "X"})
+    await walk("POST", "/v3/voices/clone", 400, json={
+        "audio": {"type": "asset_id", "asset_id": "nope"}, "voice_name": "X"})
+    clock.advance(state.config.voice_clone_seconds)
+    cloned = await walk("GET", f"/v3/voices/{clone_id}", 200)
+    assert cloned["data"]["status"] == "complete" and cloned["data"]["preview_audio_url"]
+    private = await walk("GET", "/v3/voices", 200, params={"type": "private"})
+    assert [v["voice_id"] for v in private["data"]] == [clone_id] and private["data"][0]["type"] == "private"
+    spoken = await walk("POST", "/v3/voices/speech", 200, json={"text": "In my own voice.", "voice_id": clone_id})
+    await walk("DELETE", f"/v3/voices/{voice_id}", 403)
+    await walk("DELETE", f"/v3/voices/{clone_id}", 200)
+    await walk("DELETE", f"/v3/voices/{clone_id}", 404)
+    doomed_clone = await walk("POST", "/v3/voices/clone", 200, json={
+        "audio": {"type": "url", "url": "https://example.com/noise.mp3"}, "voice_name": "Noise"})
+    state.fail_job(doomed_clone["data"]["voice_clone_id"], message="Too noisy")
+    failed_clone = await walk("GET", f"/v3/voices/{doomed_clone['data']['voice_clone_id']}", 200)
+    assert failed_clone["data"]["status"] == "failed" and failed_clone["data"]["failure_message"] == "Too noisy"
+
+    lipsync = await walk("POST", "/v3/lipsyncs", 200, json={
+        "video": {"type": "url", "url": done["data"]["video_url"]},
+        "audio": {"type": "url", "url": spoken["data"]["audio_url"]},
+        "title": "Redub", "mode": "precision", "enable_caption": True})
+    lipsync_id = lipsync["data"]["lipsync_id"]
+    pending = await walk("GET", f"/v3/lipsyncs/{lipsync_id}", 200)
+    assert pending["data"]["status"] == "pending" and pending["data"]["video_url"] is None
+    await walk("POST", "/v3/lipsyncs", 400, json={"video": {"type": "url", "url": "https://a/b.mp4"}}, valid=False)
+    await walk("POST", "/v3/lipsyncs", 400, json={
+        "video": {"type": "url", "url": "https://a/b.mp4"}, "audio": {"type": "url", "url": "https://a/b.mp3"},
+        "start_time": 5, "end_time": 2})
+    await walk("POST", "/v3/lipsyncs", 400, json={
+        "video": {"type": "base64", "media_type": "video/mp4", "data": "AAAA"},
+        "audio": {"type": "url", "url": "https://a/b.mp3"}}, valid=False)
+    await walk("POST", "/v3/lipsyncs", 400, json={
+        "video": {"type": "url", "url": "https://a/b.mp4"}, "audio": {"type": "url", "url": "https://a/b.mp3"},
+        "speaker_num": 2}, valid=False)
+    clock.advance(2 * state.config.lipsync_seconds)
+    synced = await walk("GET", f"/v3/lipsyncs/{lipsync_id}", 200)
+    assert synced["data"]["status"] == "completed" and synced["data"]["video_url"] and synced["data"]["caption_url"]
+    assert synced["data"]["duration"] == spoken["data"]["duration"]  # the new speech sets the length
+    renamed = await walk("PATCH", f"/v3/lipsyncs/{lipsync_id}", 200, json={"title": "Renamed"})
+    assert renamed["data"]["title"] == "Renamed"
+    listed_lipsyncs = await walk("GET", "/v3/lipsyncs", 200, params={"limit": 5})
+    assert [item["id"] for item in listed_lipsyncs["data"]] == [lipsync_id]
+    await walk("GET", "/v3/lipsyncs/nope", 404)
+    await walk("DELETE", f"/v3/lipsyncs/{lipsync_id}", 200)
+    await walk("DELETE", f"/v3/lipsyncs/{lipsync_id}", 404)
+    doomed_lipsync = await walk("POST", "/v3/lipsyncs", 200, json={
+        "video": {"type": "url", "url": "https://a/b.mp4"}, "audio": {"type": "url", "url": "https://a/b.mp3"}})
+    state.fail_job(doomed_lipsync["data"]["lipsync_id"], message="No face found")
+    failed_lipsync = await walk("GET", f"/v3/lipsyncs/{doomed_lipsync['data']['lipsync_id']}", 200)
+    assert failed_lipsync["data"]["status"] == "failed" and failed_lipsync["data"]["failure_message"]
 
     # -- webhooks --------------------------------------------------------------------------------
     endpoint = await walk(
