@@ -302,3 +302,28 @@ async def test_speech_made_before_a_server_restart_is_not_paid_again(tmp_path: P
         again = await call(second, "create_speech", {"text": "Kept across restarts.", "voice_id": voice})
     assert again["replayed"] and again["path"] == made["path"]
     assert len(upstream(sandbox, "POST", "/v3/voices/speech")) == 1
+
+
+# -- a create whose answer is lost is not paid twice -------------------------------------------------------------
+@pytest.mark.parametrize("tool", ["create_speech", "clone_voice", "create_lipsync"])
+async def test_a_create_cut_off_mid_answer_is_not_paid_twice(tool: str, tmp_path: Path, wire: Any,
+                                                             sandbox: Any) -> None:
+    settings = make_settings(tmp_path, heygen_max_retries=0)
+    async with Client(create_server(settings, transport=wire)) as client:
+        args: dict[str, Any] = {
+            "create_speech": {"text": "Cut off.", "voice_id": await starfish_voice(client)},
+            "clone_voice": {"audio": str(sample(tmp_path, "me.mp3")), "name": "Me",
+                            "speaker_consent": True},
+            "create_lipsync": {"video": "https://example.com/talk.mp4", "audio": "https://example.com/a.mp3"},
+        }[tool]
+        path = {"create_speech": "/v3/voices/speech", "clone_voice": "/v3/voices/clone",
+                "create_lipsync": "/v3/lipsyncs"}[tool]
+        credits = sandbox.credits
+        sandbox.faults.inject("POST", path, "drop_after")  # HeyGen makes it and charges; the answer is lost
+        assert (await client.call_tool(tool, args)).is_error
+        paid = credits - sandbox.credits
+        assert paid > 0
+        again = await call(client, tool, args)
+    posts = upstream(sandbox, "POST", path)
+    assert len(posts) == 2 and posts[0].headers["idempotency-key"] == posts[1].headers["idempotency-key"]
+    assert again["replayed"] and credits - sandbox.credits == paid  # the second answer is the first, replayed
