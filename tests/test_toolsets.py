@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from heygen_studio.settings import SettingsError, load_settings
 from heygen_studio.tools import registry, text, toolsets
 
 pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[1]
 TABLE = Path(toolsets.__file__)
 DEFAULT_TOOLS = {tool for tool, group in toolsets.TOOLSETS.items() if group == toolsets.DEFAULT}
 ADD_A_ROW = f"add one row per tool (name → set) to TOOLSETS in {TABLE.name}"
@@ -58,6 +60,30 @@ async def test_every_tool_is_in_exactly_one_toolset() -> None:
     assert twice == [], f"tools in more than one row of TOOLSETS: {twice}; keep one row per tool"
     manifest = json.loads(registry.MANIFEST.read_text())
     assert sorted(t["name"] for t in manifest["tools"]) == tools
+
+
+def documented_sets(path: Path, heading: str) -> dict[str, set[str]]:
+    """set → tools, from the Markdown table under ``heading`` ("| `set` … | `tool`, `tool` … |")."""
+    section = path.read_text(encoding="utf-8").split(heading, 1)[1].split("\n## ", 1)[0]
+    found: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = line.split("|")
+        if len(cells) > 3 and (name := re.match(r"\s*`(\w+)`", cells[1])):
+            found[name.group(1)] = set(re.findall(r"`(\w+)`", cells[2])) & toolsets.TOOLSETS.keys()
+    return found
+
+
+def test_the_docs_list_each_set_as_the_table_does() -> None:
+    by_set: dict[str, set[str]] = {}
+    for tool, group in toolsets.TOOLSETS.items():
+        by_set.setdefault(group, set()).add(tool)
+    readme = documented_sets(ROOT / "README.md", "## The tools")
+    assert readme == by_set, "README.md's toolset table differs from TOOLSETS"
+    reference = documented_sets(ROOT / "references" / "authentication.md", "## Toolsets")
+    assert reference == {k: v for k, v in by_set.items() if k != toolsets.DEFAULT}, \
+        "references/authentication.md's toolset table differs from TOOLSETS"
+    section = (ROOT / "references" / "authentication.md").read_text(encoding="utf-8").split("## Toolsets", 1)[1]
+    assert set(re.findall(r"`(\w+)`", section.split("|", 1)[0])) >= DEFAULT_TOOLS, "the default set's paragraph"
 
 
 def test_the_settings_name_sets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,6 +125,22 @@ async def test_a_set_adds_its_tools_and_listing_imports_nothing(tmp_path: Path) 
     assert names == DEFAULT_TOOLS | {"list_templates", "create_template_video", "list_webhooks", "add_webhook",
                                      "delete_webhook"}
     assert server.pending_tools == set(await registered())  # listed from the manifest; no tool imported yet
+
+
+@pytest.mark.slow
+async def test_heygen_toolsets_over_stdio(tmp_path: Path) -> None:
+    """What a host starting ``heygen-studio serve`` gets: the default set, or what HEYGEN_TOOLSETS adds."""
+    from test_transports import child_env, stdio_server
+
+    async with stdio_server(child_env(tmp_path, HEYGEN_TOOLSETS="default"), tmp_path) as client:
+        assert {t.name for t in (await client.list_tools()).tools} == DEFAULT_TOOLS
+        refused = await client.call_tool("get_avatar", {"avatar_id": "Abigail_expressive_2024112501"})
+        assert refused.is_error and "HEYGEN_TOOLSETS=default,avatars" in refused.content[0].text
+    async with stdio_server(child_env(tmp_path, HEYGEN_TOOLSETS="avatars"), tmp_path) as client:
+        assert {t.name for t in (await client.list_tools()).tools} == DEFAULT_TOOLS | {
+            "get_avatar", "create_photo_avatar", "create_avatar_look"}
+        found = await client.call_tool("get_avatar", {"avatar_id": "Abigail_expressive_2024112501"})
+        assert not found.is_error and found.structured_content["default_voice_id"]
 
 
 # -- calling -------------------------------------------------------------------------------------------------

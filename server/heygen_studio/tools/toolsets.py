@@ -88,13 +88,11 @@ def parse(value: str | Iterable[str] | None) -> frozenset[str]:
     """The sets a ``HEYGEN_TOOLSETS`` value enables: always ``default``; every set for ``all``."""
     names = value.split(",") if isinstance(value, str) else list(value or ())
     wanted = {name.strip().lower() for name in names if name and name.strip()}
-    if ALL in wanted:
-        return frozenset(SETS)
-    unknown = sorted(wanted - SETS.keys())
+    unknown = sorted(wanted - SETS.keys() - {ALL})
     if unknown:
         raise UnknownToolset(f"unknown toolset {', '.join(map(repr, unknown))}; "
                              f"choose from {', '.join(SETS)} (comma-separated), or all")
-    return frozenset(wanted | {DEFAULT})
+    return frozenset(SETS) if ALL in wanted else frozenset(wanted | {DEFAULT})
 
 
 def set_of(tool: str) -> str | None:
