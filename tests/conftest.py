@@ -99,6 +99,7 @@ def make_settings(tmp_path: Any, **overrides: Any) -> Any:
         "heygen_allowed_dirs": [tmp_path],
         "heygen_poll_interval": 0.05,
         "heygen_state_dir": tmp_path / "state",
+        "heygen_toolsets": "all",  # tests call every tool; tests/test_toolsets.py covers the default set
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

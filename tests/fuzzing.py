@@ -307,7 +307,8 @@ class FuzzTarget:
             self.wire = ContractTransport(httpx2.ASGITransport(app=self.app), load_contract())
             settings = Settings(
                 _env_file=None, heygen_sandbox=True, heygen_api_key=HEYGEN_KEY, deepseek_api_key=DEEPSEEK_KEY,
-                heygen_output_dir=self.folder / "out", heygen_allowed_dirs=[self.folder], heygen_poll_interval=0.05)
+                heygen_output_dir=self.folder / "out", heygen_allowed_dirs=[self.folder], heygen_poll_interval=0.05,
+                heygen_toolsets="all")
             self._portal = self._stack.enter_context(start_blocking_portal("asyncio"))
             client = Client(create_server(settings, transport=self.wire))
             self._client = self._stack.enter_context(self._portal.wrap_async_context_manager(client))

@@ -44,7 +44,8 @@ def uploads(sandbox: Any) -> list[Any]:
 # -- which folders ---------------------------------------------------------------------------------------------
 async def test_the_working_folder_is_not_allowed_by_default(tmp_path: Path, wire: Any, sandbox: Any) -> None:
     # conftest's clean_environ has moved into tmp_path: the working folder. Only the output folder is allowed.
-    settings = Settings(_env_file=None, heygen_sandbox=True, heygen_output_dir=tmp_path / "out")
+    settings = Settings(_env_file=None, heygen_sandbox=True, heygen_output_dir=tmp_path / "out",
+                        heygen_toolsets="all")
     assert settings.heygen_allowed_dirs == [tmp_path / "out"]
     (tmp_path / "face.jpg").write_bytes(JPEG)
     (tmp_path / "out").mkdir()

@@ -141,7 +141,7 @@ def tool_schemas() -> dict[str, dict[str, Any]]:
     from heygen_studio.server import create_server
     from heygen_studio.settings import Settings
 
-    server = create_server(Settings(_env_file=None))
+    server = create_server(Settings(_env_file=None, heygen_toolsets="all"))
 
     async def listing() -> dict[str, dict[str, Any]]:
         return {tool.name: tool.input_schema for tool in await server.list_tools()}

@@ -37,7 +37,7 @@ async def _listed_tools() -> list[str]:
     from heygen_studio.server import create_server
     from heygen_studio.settings import Settings
 
-    async with Client(create_server(Settings(_env_file=None, heygen_sandbox=True))) as client:
+    async with Client(create_server(Settings(_env_file=None, heygen_sandbox=True, heygen_toolsets="all"))) as client:
         return [tool.name for tool in (await client.list_tools()).tools]
 
 

@@ -29,8 +29,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "server" / "heygen_studio" / "san
 def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
     env.update(HEYGEN_SANDBOX="1", HEYGEN_OUTPUT_DIR=str(tmp_path / "out"), HEYGEN_STATE_DIR=str(tmp_path / "state"),
-               HEYGEN_SANDBOX_RENDER_S="0.6",
-               HEYGEN_POLL_INTERVAL="0.1", **extra)
+               HEYGEN_SANDBOX_RENDER_S="0.6", HEYGEN_POLL_INTERVAL="0.1", HEYGEN_TOOLSETS="all")
+    env.update(extra)
     return env
 
 

@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from . import __version__
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, registry
+from .tools import docs, registry, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
@@ -57,20 +57,34 @@ Every create returns a job_id at once; renders take minutes. Then call wait_for_
 ~45 s; call again until done: never create the same video twice), then download_video(job_id).
 Lost a job_id? list_jobs lists every job this server submitted.
 Creates spend credits (get_account shows them); repeating an identical create is not charged twice.
-Photo avatars: create_photo_avatar (returns a consent link when needed), then use the look id as avatar_id."""
+Photo avatars: create_photo_avatar (avatars toolset; returns a consent link when needed), then use the look id
+as avatar_id."""
+
+
+def instructions(enabled: tuple[str, ...] | frozenset[str]) -> str:
+    """INSTRUCTIONS, plus which toolset holds each tool this server does not list, and how to add it."""
+    missing = toolsets.others(enabled, toolsets.TOOLSETS)
+    if not missing:
+        return INSTRUCTIONS
+    sets = "; ".join(f"{group}: {', '.join(tools)}" for group, tools in missing.items())
+    return (f"{INSTRUCTIONS}\nNot enabled here (the user adds a set with HEYGEN_TOOLSETS=default,<set> or all, "
+            f"then restarts the server): {sets}.")
 
 
 def reject_unknown_tools(server: MCPServer[Any]) -> ServerMiddleware[Any]:
     """Spec conformance: an unknown tool is a -32602 protocol error, not a tool result.
 
     The SDK answers an unknown name with a tool result (``isError``); the 2.3-era ``mcp-server-git``
-    adds this same middleware, on the public ``list_tools``.
+    adds this same middleware, on the public ``list_tools``. A tool of a toolset that is not enabled is
+    known: its call answers (a tool error) which set holds it.
     """
 
     async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/call" and ctx.params is not None:
             name = ctx.params.get("name")
-            if isinstance(name, str) and name not in {tool.name for tool in await server.list_tools()}:
+            known = await server.known_tools() if isinstance(server, registry.ToolServer) else {
+                tool.name for tool in await server.list_tools()}
+            if isinstance(name, str) and name not in known:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         return await call_next(ctx)
 
@@ -143,7 +157,8 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         "heygen-studio",
         title="HeyGen Studio",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=instructions(settings.heygen_toolsets),
+        toolsets=settings.heygen_toolsets,
         lifespan=make_lifespan(settings, transport, live),
         subscriptions=False,
     )

@@ -3,7 +3,7 @@
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
-HEYGEN_HTTP_IDLE_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
+HEYGEN_HTTP_IDLE_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET, HEYGEN_TOOLSETS, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
 DEEPSEEK_MODEL. Secrets are ``SecretStr``:
 their repr is masked, so a settings dump or a traceback never shows them.
 """
@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .core.http import DEFAULT_BASE_URL
+from .tools import toolsets
 
 DEFAULT_DEEPSEEK_BASE_URL = "https://api.deepseek.com"
 DEFAULT_DEEPSEEK_MODEL = "deepseek-chat"
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
         default=None, description="Where HeyGen reaches this server's HTTP mode (https://…); add_webhook(url='self').")
     heygen_webhook_secret: SecretStr | None = Field(
         default=None, description="whsec_ secret of the endpoint that posts to /webhooks/heygen.")
+    heygen_toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(toolsets.DEFAULT,), description="Toolsets to list (comma-separated set names, or all); "
+        "default is always included.")
     deepseek_api_key: SecretStr | None = Field(default=None, description="DeepSeek (OpenAI-compatible) key.")
     deepseek_base_url: str = Field(default=DEFAULT_DEEPSEEK_BASE_URL)
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
@@ -119,6 +123,15 @@ class Settings(BaseSettings):
     def _split_dirs(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @field_validator("heygen_toolsets", mode="before")
+    @classmethod
+    def _toolsets(cls, value: Any) -> Any:
+        """Set names in the docs' order, ``default`` among them; an unknown name is refused with the valid ones."""
+        if isinstance(value, str | list | tuple | set | frozenset):
+            enabled = toolsets.parse(value if isinstance(value, str) else [str(v) for v in value])
+            return tuple(name for name in toolsets.SETS if name in enabled)
         return value
 
     @field_validator("heygen_http_allowed_hosts", "heygen_allowed_url_hosts", mode="before")

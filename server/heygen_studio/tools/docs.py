@@ -32,7 +32,8 @@ from pydantic import BaseModel, Field
 
 from ..docs import docs_root
 from ..languages import LANGUAGES
-from .common import LOCAL_READ
+from . import toolsets
+from .common import LOCAL_READ, Context
 
 T = TypeVar("T")
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n?", re.S)
@@ -133,6 +134,23 @@ class ReferenceOut(BaseModel):
     topics: list[str] = Field(description="All topics, for a follow-up read.")
     sections: list[Section]
     truncated: bool = False
+    not_enabled: str | None = Field(default=None, description="Tools named here that this server does not list: "
+                                    "their toolsets, and how to enable them.")
+
+
+def _not_enabled(ctx: Context[Any] | None, texts: list[str]) -> str | None:
+    """Which toolset holds each tool the texts name that this server does not enable, and how to add it."""
+    enabled = getattr(ctx.mcp_server, "toolsets", None) if ctx is not None else None
+    if enabled is None:
+        return None
+    blob = "\n".join(texts)
+    named = [tool for tool in toolsets.TOOLSETS if re.search(rf"\b{tool}\b", blob)]
+    missing = toolsets.others(enabled, named)
+    if not missing:
+        return None
+    tools = "; ".join(f"{', '.join(names)} ({group} toolset)" for group, names in missing.items())
+    return (f"Not enabled on this server: {tools}. The user adds them with "
+            f"{toolsets.enable_hint(missing, enabled)} (or all), then restarts the server.")
 
 
 def _sections(doc: Doc) -> list[Section]:
@@ -168,6 +186,7 @@ def search(query: str, limit: int = 3) -> list[Section]:
 
 
 async def read_reference(
+    ctx: Context[Any],
     topic: Annotated[str | None, Field(max_length=64,
                                        description="A reference topic, e.g. 'scripts' or 'video-status'.")] = None,
     query: Annotated[str | None, Field(max_length=200, description="Or a question: returns the best sections.")] = None,
@@ -201,7 +220,8 @@ async def read_reference(
             truncated = True
         out.append(section)
         used += len(section.text)
-    return ReferenceOut(topics=topics, sections=out, truncated=truncated)
+    note = _not_enabled(ctx, [query or "", *(section.text for section in out)])
+    return ReferenceOut(topics=topics, sections=out, truncated=truncated, not_enabled=note)
 
 
 def _found(table: dict[str, T], key: str, what: str, plural: str) -> T:

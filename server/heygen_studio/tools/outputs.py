@@ -1,7 +1,8 @@
 """Structured outputs of the MCP tools (module level: the SDK reads them as output schemas).
 
 Rows are compact on purpose: ids, names and the few fields a model needs to choose. Long
-presigned URLs appear only where the model asked for one thing (get_video, get_avatar).
+presigned URLs appear only where the model asked for one thing (get_video, get_avatar). A field marked
+``TEXT_OMITS`` is in the structured content but not in the text a model reads (``text.py``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 
 from ..core.store import JobKind
+
+TEXT_OMITS: JsonDict = {"x-text": False}  # structured content only: ids of related things, shown by a detail tool
 
 
 class VideoJob(BaseModel):
@@ -131,10 +135,10 @@ class AvatarRow(BaseModel):
     kind: Literal["look", "group"]
     type: str | None = None
     gender: str | None = None
-    group_id: str | None = None
+    group_id: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     engines: list[str] | None = None
     orientation: str | None = Field(default=None, description="The look's preferred orientation.")
-    default_voice_id: str | None = None
+    default_voice_id: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     status: str | None = None
     looks: int | None = None
 

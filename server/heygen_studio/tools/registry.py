@@ -16,6 +16,12 @@ manifest) and ``call_tool`` (which imports a tool's module and registers it with
   ``python -m heygen_studio.tools.registry``). A tool whose real input schema differs from its
   listing when it is first called logs a warning saying so; its arguments are always validated
   against the real signature.
+
+Toolsets (``toolsets.py``): ``list_tools`` lists the tools of the enabled sets only (filtering the
+manifest; nothing is imported), ``known_tools`` names every tool, and calling a known tool of a set
+that is not enabled answers which set holds it and how to enable it. Results: ``call_tool`` rewrites a
+result's JSON text from its structured content, compactly (``text.py``); the structured content is
+left as the tool made it.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
@@ -34,10 +40,12 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
+from . import text
+from . import toolsets as toolsets_module
 from .schema import compact
 
 logger = logging.getLogger(__name__)
@@ -81,10 +89,13 @@ def load_manifest(path: Path | None = None) -> Manifest | None:
 
 
 class ToolServer(MCPServer[Any]):
-    """An ``MCPServer`` whose tools are listed from the manifest and registered on their first call."""
+    """An ``MCPServer`` whose tools are listed from the manifest and registered on their first call.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    ``toolsets``: the sets whose tools are listed and callable (default: every set)."""
+
+    def __init__(self, *args: Any, toolsets: Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.toolsets = frozenset(toolsets_module.SETS if toolsets is None else toolsets)
         self._targets: dict[str, str] = {}  # tool name -> "module:qualname", as registered
         self._pending: dict[str, dict[str, Any]] = {}  # listed, not yet registered: manifest entries
         self._listing: list[MCPTool] | None = None
@@ -123,8 +134,17 @@ class ToolServer(MCPServer[Any]):
             self._result_schemas = {tool.name: schema for tool, schema in pairs}
         return self._listing
 
+    def enabled(self, name: str) -> bool:
+        """Whether a tool's set is enabled (a tool in no set is listed: the table's test names it)."""
+        group = toolsets_module.set_of(name)
+        return group is None or group in self.toolsets
+
     async def list_tools(self) -> list[MCPTool]:
-        return await self._eager_listing()
+        return [tool for tool in await self._eager_listing() if self.enabled(tool.name)]
+
+    async def known_tools(self) -> frozenset[str]:
+        """Every tool's name, enabled or not."""
+        return frozenset(tool.name for tool in await self._eager_listing())
 
     async def result_schema(self, name: str) -> dict[str, Any] | None:
         await self._eager_listing()
@@ -132,7 +152,9 @@ class ToolServer(MCPServer[Any]):
 
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
-        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        tool = next((t for t in await self._eager_listing() if t.name == name), None)
+        if tool is not None and not self.enabled(name):
+            raise ToolError(f"Error executing tool {name}: {toolsets_module.not_enabled_message(name, self.toolsets)}")
         if tool is not None:
             try:
                 screen_arguments(tool, arguments)
@@ -142,7 +164,7 @@ class ToolServer(MCPServer[Any]):
         if entry is not None:
             await self._materialize(entry)
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
             raise
         except ToolError as exc:
@@ -151,6 +173,24 @@ class ToolServer(MCPServer[Any]):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(f"Error executing tool {name}: {arguments_refused(exc.__cause__)}") from None
             raise
+        return self._compact(name, result)
+
+    def _compact(self, name: str, result: CallToolResult | InputRequiredResult) -> CallToolResult | InputRequiredResult:
+        """The result with its JSON text written compactly from its structured content (errors untouched)."""
+        if not isinstance(result, CallToolResult) or result.is_error or result.structured_content is None:
+            return result
+        structured = result.structured_content
+        content = list(result.content)
+        for i, item in enumerate(content):
+            if isinstance(item, TextContent) and item.text.lstrip().startswith(("{", "[")):
+                try:
+                    same = json.loads(item.text) == structured
+                except ValueError:
+                    same = False
+                if same:
+                    content[i] = item.model_copy(update={"text": text.render(structured,
+                                                                              self._result_schemas.get(name))})
+        return result.model_copy(update={"content": content})
 
     async def _materialize(self, entry: dict[str, Any]) -> None:
         module, _, qualname = entry["target"].partition(":")
