@@ -357,9 +357,40 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
                     "duration": 3,
                 },
                 {"type": "video", "source": {"type": "asset_id", "asset_id": video_asset}},
+                {  # a narrated clip (2026-07-23 contract): the voiceover sets the scene's length
+                    "type": "video",
+                    "source": {"type": "asset_id", "asset_id": video_asset},
+                    "script": "Over the clip.",
+                    "voice_id": voice_id,
+                    "voice_settings": {"speed": 1.1},
+                    "playback": {"volume": 0.2},
+                },
             ],
         },
     )
+    # Contract 2026-07-23: the image-animating avatar_video input is gone; a video scene takes one voiceover.
+    image_input = await walk(
+        "POST", "/v3/videos", 400, valid=False,
+        json={"type": "studio", "scenes": [{"type": "avatar_video", "input": {
+            "type": "image", "image": {"type": "asset_id", "asset_id": image_asset},
+            "script": "Hi", "voice_id": voice_id,
+        }}]},
+    )
+    assert image_input["error"]["code"] == "validation_error"
+    assert image_input["error"]["param"] == "scenes[0].input.type"
+    two_voiceovers = await walk(
+        "POST", "/v3/videos", 400,
+        json={"type": "studio", "scenes": [{"type": "video", "source": {"type": "asset_id", "asset_id": video_asset},
+                                            "script": "Hi", "voice_id": voice_id,
+                                            "audio_url": "https://example.com/a.mp3"}]},
+    )
+    assert two_voiceovers["error"]["param"] == "scenes[0].script"
+    unvoiced = await walk(
+        "POST", "/v3/videos", 400,
+        json={"type": "studio", "scenes": [{"type": "video", "source": {"type": "asset_id", "asset_id": video_asset},
+                                            "script": "Hi"}]},
+    )
+    assert unvoiced["error"]["param"] == "scenes[0].voice_id"
     await walk(
         "POST",
         "/v3/videos",
