@@ -581,6 +581,7 @@ class AvatarLook(APIModel):
 class CreatedAvatar(APIModel):
     avatar_group: dict[str, Any] | None = None
     avatar_item: dict[str, Any] | None = None
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
 
 
 class AvatarConsent(APIModel):

@@ -95,7 +95,8 @@ FAILED_STEP: dict[JobKind, str] = {
     "video": "The render failed; fix the cause (see failure) and create the video again (that is charged again).",
     "agent": "The session failed; read get_agent_session for the agent's messages, then start a new session.",
     "translation": "Translation failed; check the source video and language, then translate again.",
-    "look": "Avatar creation failed; try a clearer, front-facing photo (a new photo is charged again).",
+    "look": "Avatar creation failed (see failure); try a clearer, front-facing photo or footage, or another "
+            "prompt (a new create is charged again).",
 }
 
 
@@ -116,7 +117,7 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     if consent_url:
         return f"Ask the person in the photo to open consent_url and approve, then wait_for_job('{job_id}')."
     if status == "pending_consent":
-        return ("Waiting for consent: call create_photo_avatar again with the same photo for the consent_url, "
+        return ("Waiting for consent: repeat the create with the same file (free) for the consent_url, "
                 f"have the person approve, then wait_for_job('{job_id}').")
     if status == "waiting_for_input":
         return "The agent asks something: read get_agent_session, then answer with reply_to_agent."

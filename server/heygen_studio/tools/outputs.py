@@ -161,6 +161,14 @@ class AvatarInfo(BaseModel):
     next_step: str | None = None
 
 
+class AvatarChange(BaseModel):
+    id: str
+    kind: Literal["look", "group"]
+    action: Literal["renamed", "deleted"]
+    name: str | None = None
+    next_step: str
+
+
 class PhotoAvatarJob(BaseModel):
     job_id: str
     look_id: str
