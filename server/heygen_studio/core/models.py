@@ -488,6 +488,7 @@ class AgentMessage(APIModel):
     content: str
     type: str
     created_at: int | None = None
+    resource_ids: list[str] | None = None
 
 
 class AgentSession(APIModel):

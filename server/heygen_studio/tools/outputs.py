@@ -60,6 +60,9 @@ class JobStatus(BaseModel):
     failure: str | None = None
     waited_s: float = 0.0
     note: str | None = Field(default=None, description="Transient HeyGen failures met while waiting, if any.")
+    needs: Literal["answer", "approval", "consent"] | None = Field(
+        default=None, description="Set when the job waits on a person; nothing happens until they act.")
+    message: str | None = Field(default=None, description="The agent's question or draft, when it waits.")
     next_step: str
 
 
@@ -95,6 +98,7 @@ class AgentMessageOut(BaseModel):
     role: str
     type: str
     content: str
+    resource_ids: list[str] | None = Field(default=None, description="A draft_* id: a draft to approve.")
 
 
 class AgentSessionInfo(BaseModel):
