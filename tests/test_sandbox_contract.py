@@ -589,6 +589,17 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
     resource = next(m for m in finished["data"]["messages"] if m["type"] == "resource")["resource_ids"][0]
     await walk("GET", f"/v3/video-agents/{session_id}/resources/{resource}", 200)
     await walk("GET", f"/v3/video-agents/{session_id}/resources/nope", 404)
+    # A chat session asked for a draft pauses in `reviewing` with a draft_* resource, and renders nothing.
+    drafted = await walk("POST", "/v3/video-agents", 200, json={"prompt": "Show me a draft first", "mode": "chat"})
+    draft_session = drafted["data"]["session_id"]
+    clock.advance(state.config.agent_thinking_seconds + 1)
+    paused = await walk("GET", f"/v3/video-agents/{draft_session}", 200)
+    assert paused["data"]["status"] == "reviewing" and paused["data"]["video_id"] is None
+    draft = paused["data"]["messages"][0]["resource_ids"][0]
+    shown = await walk("GET", f"/v3/video-agents/{draft_session}/resources/{draft}", 200)
+    assert shown["data"]["resource_type"] == "draft"
+    await walk("GET", f"/v3/video-agents/{draft_session}/videos", 200)
+    await walk("POST", f"/v3/video-agents/{draft_session}", 200, json={"message": "Approved, render it."})
 
     # -- translations ----------------------------------------------------------------------------
     languages = await walk("GET", "/v3/video-translations/languages", 200)
