@@ -148,7 +148,7 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     ``needs``: what a person must do (``agent_needs``); by default read from the status.
     """
     raw = job_id.removeprefix(f"{kind}:")
-    if needs is None and waits_on_person(status):
+    if needs is None and kind in ("agent", "look") and waits_on_person(status):  # renders never wait on a person
         needs = "consent" if kind == "look" else "approval" if _APPROVAL_WORDS.search(status) else "answer"
     if status == "completed":
         if kind == "look":
