@@ -22,9 +22,9 @@ pytestmark = pytest.mark.anyio
 MEDIA = Path(__file__).resolve().parents[1] / "server" / "heygen_studio" / "sandbox" / "media"
 
 PAID = {"create_agent_video", "create_avatar_video", "create_studio_video", "create_photo_avatar",
-        "create_avatar_look", "create_template_video", "translate_video", "produce_video", "create_speech",
-        "clone_voice", "create_lipsync"}
-DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook"}
+        "create_avatar", "create_avatar_look", "create_template_video", "translate_video", "produce_video",
+        "create_speech", "clone_voice", "create_lipsync"}
+DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook", "manage_avatar"}
 READ_ONLY = {"get_agent_session", "list_agent_styles", "get_video", "wait_for_job", "list_videos", "list_assets",
              "list_avatars", "get_avatar", "list_voices", "get_account", "list_templates", "get_translation",
              "list_webhooks", "write_script", "read_reference", "list_jobs", "design_voice"}
@@ -192,6 +192,19 @@ REFUSED = [
     bad("create_photo_avatar", {"photo": "https://example.com/me.jpg", "name": "n" * 101}, "at most 100 characters"),
     bad("create_avatar_look", {"avatar_id": BAD_ID, "prompt": "in a navy suit"}, f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
     bad("create_avatar_look", {"avatar_id": LOOK, "prompt": ""}, "at least 1 character"),
+    bad("create_avatar", {"kind": "digital_twin", "name": "Me", "file": "/etc/hostname"}, OUTSIDE),
+    bad("create_avatar", {"kind": "photo", "name": "Me"}, "takes file"),
+    bad("create_avatar", {"kind": "digital_twin", "name": "Me", "file": "https://example.com/me.mp4",
+                          "prompt": "smiling"}, "no prompt"),
+    bad("create_avatar", {"kind": "prompt", "name": "Ada"}, "takes prompt"),
+    bad("create_avatar", {"kind": "prompt", "name": "Ada", "prompt": "p" * 1001}, "at most 1000 characters"),
+    bad("create_avatar", {"kind": "prompt", "name": "Ada", "prompt": "A chemist", "reference_images": ["ftp://x/a.jpg"]},
+        "ftp:// URL"),
+    bad("create_avatar", {"kind": "prompt", "name": "Ada", "prompt": "A chemist", "group_id": BAD_ID},
+        f"group_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("manage_avatar", {"avatar_id": BAD_ID, "action": "delete"}, f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),
+    bad("manage_avatar", {"avatar_id": "abc", "action": "rename"}, "rename needs name"),
+    bad("manage_avatar", {"avatar_id": "abc", "action": "delete", "name": "x"}, "delete takes no name"),
     # Templates, translation, webhooks
     bad("list_templates", {"next_token": "forged"}, "next_token is not one this server issued"),
     bad("create_template_video", {"template_id": BAD_ID, "variables": {}}, f"template_id '{BAD_ID}' {NOT_AN_ID}"),

@@ -365,9 +365,40 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
                     "duration": 3,
                 },
                 {"type": "video", "source": {"type": "asset_id", "asset_id": video_asset}},
+                {  # a narrated clip (2026-07-23 contract): the voiceover sets the scene's length
+                    "type": "video",
+                    "source": {"type": "asset_id", "asset_id": video_asset},
+                    "script": "Over the clip.",
+                    "voice_id": voice_id,
+                    "voice_settings": {"speed": 1.1},
+                    "playback": {"volume": 0.2},
+                },
             ],
         },
     )
+    # Contract 2026-07-23: the image-animating avatar_video input is gone; a video scene takes one voiceover.
+    image_input = await walk(
+        "POST", "/v3/videos", 400, valid=False,
+        json={"type": "studio", "scenes": [{"type": "avatar_video", "input": {
+            "type": "image", "image": {"type": "asset_id", "asset_id": image_asset},
+            "script": "Hi", "voice_id": voice_id,
+        }}]},
+    )
+    assert image_input["error"]["code"] == "validation_error"
+    assert image_input["error"]["param"] == "scenes[0].input.type"
+    two_voiceovers = await walk(
+        "POST", "/v3/videos", 400,
+        json={"type": "studio", "scenes": [{"type": "video", "source": {"type": "asset_id", "asset_id": video_asset},
+                                            "script": "Hi", "voice_id": voice_id,
+                                            "audio_url": "https://example.com/a.mp3"}]},
+    )
+    assert two_voiceovers["error"]["param"] == "scenes[0].script"
+    unvoiced = await walk(
+        "POST", "/v3/videos", 400,
+        json={"type": "studio", "scenes": [{"type": "video", "source": {"type": "asset_id", "asset_id": video_asset},
+                                            "script": "Hi"}]},
+    )
+    assert unvoiced["error"]["param"] == "scenes[0].voice_id"
     await walk(
         "POST",
         "/v3/videos",
@@ -566,6 +597,17 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
     resource = next(m for m in finished["data"]["messages"] if m["type"] == "resource")["resource_ids"][0]
     await walk("GET", f"/v3/video-agents/{session_id}/resources/{resource}", 200)
     await walk("GET", f"/v3/video-agents/{session_id}/resources/nope", 404)
+    # A chat session asked for a draft pauses in `reviewing` with a draft_* resource, and renders nothing.
+    drafted = await walk("POST", "/v3/video-agents", 200, json={"prompt": "Show me a draft first", "mode": "chat"})
+    draft_session = drafted["data"]["session_id"]
+    clock.advance(state.config.agent_thinking_seconds + 1)
+    paused = await walk("GET", f"/v3/video-agents/{draft_session}", 200)
+    assert paused["data"]["status"] == "reviewing" and paused["data"]["video_id"] is None
+    draft = paused["data"]["messages"][0]["resource_ids"][0]
+    shown = await walk("GET", f"/v3/video-agents/{draft_session}/resources/{draft}", 200)
+    assert shown["data"]["resource_type"] == "draft"
+    await walk("GET", f"/v3/video-agents/{draft_session}/videos", 200)
+    await walk("POST", f"/v3/video-agents/{draft_session}", 200, json={"message": "Approved, render it."})
 
     # -- translations ----------------------------------------------------------------------------
     languages = await walk("GET", "/v3/video-translations/languages", 200)

@@ -52,6 +52,8 @@ async def test_everything_a_restart_needs_is_there_after_it(tmp_path: Path) -> N
             "character": {"type": "avatar", "avatar_id": LOOK},
             "voice": {"type": "text", "voice_id": VOICE, "input_text": "Hello."}}]}))["video_id"]
         session = data(await client.post("/v3/video-agents", json={"prompt": "Bees."}))["session_id"]
+        chat = data(await client.post("/v3/video-agents", json={  # pauses for a question, then for a draft
+            "prompt": "Wasps. Ask me questions, then show me a draft.", "mode": "chat"}))["session_id"]
         translation = data(await client.post("/v3/video-translations", json={
             "video": {"type": "url", "url": "https://example.com/in.mp4"},
             "output_languages": ["french (france)"]}))["video_translation_ids"][0]
@@ -73,6 +75,7 @@ async def test_everything_a_restart_needs_is_there_after_it(tmp_path: Path) -> N
         assert media.status_code == 200 and media.content[4:8] == b"ftyp"
         assert data(await client.get(f"/v3/videos/{v2}"))["status"] == "completed"
         assert data(await client.get(f"/v3/video-agents/{session}"))["status"] == "completed"
+        assert data(await client.get(f"/v3/video-agents/{chat}"))["status"] == "waiting_for_input"
         assert data(await client.get(f"/v3/video-translations/{translation}"))["status"] == "completed"
         look = data(await client.get(f"/v3/avatars/looks/{avatar['avatar_item']['id']}"))
         assert look["status"] == "completed" and look["name"] == "Bot"
@@ -88,6 +91,11 @@ async def test_everything_a_restart_needs_is_there_after_it(tmp_path: Path) -> N
         assert state.credits == credits
         # the events of the jobs that finished while it was down are emitted once, and kept
         assert {"avatar_video.success", "video_agent.success"} <= {e.event_type for e in state.events}
+        # a paused chat session carries on after the restart: the answer leads to the draft it promised
+        assert data(await client.post(f"/v3/video-agents/{chat}", json={"message": "Kids; 30 s."}))["run_id"]
+        clock.advance(60)
+        asks = data(await client.get(f"/v3/video-agents/{chat}"))
+        assert asks["status"] == "reviewing" and asks["messages"][0]["resource_ids"][0].startswith("draft_")
     third = sandbox(path, clock)
     assert {e.event_id for e in third.state.sandbox.events} == {e.event_id for e in state.events}
 

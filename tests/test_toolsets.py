@@ -138,7 +138,7 @@ async def test_heygen_toolsets_over_stdio(tmp_path: Path) -> None:
         assert refused.is_error and "HEYGEN_TOOLSETS=default,avatars" in refused.content[0].text
     async with stdio_server(child_env(tmp_path, HEYGEN_TOOLSETS="avatars"), tmp_path) as client:
         assert {t.name for t in (await client.list_tools()).tools} == DEFAULT_TOOLS | {
-            "get_avatar", "create_photo_avatar", "create_avatar_look"}
+            "get_avatar", "create_photo_avatar", "create_avatar_look", "create_avatar", "manage_avatar"}
         found = await client.call_tool("get_avatar", {"avatar_id": "Abigail_expressive_2024112501"})
         assert not found.is_error and found.structured_content["default_voice_id"]
 

@@ -171,16 +171,12 @@ class StudioAvatarInput(_SpeechFields):
     motion_prompt: str | None = None
 
 
-class StudioImageInput(_SpeechFields):
-    type: Literal["image"] = "image"
-    image: AssetInput
-    expressiveness: Expressiveness | None = None
-    motion_prompt: str | None = None
-
-
 class StudioAvatarScene(RequestModel):
+    """A whole-frame presenter scene. Since the 2026-07-23 contract its input is an avatar look only (a
+    photo-avatar look id makes a talking photo); the image-animating input is gone."""
+
     type: Literal["avatar_video"] = "avatar_video"
-    input: Annotated[StudioAvatarInput | StudioImageInput, Field(discriminator="type")]
+    input: StudioAvatarInput
 
 
 class StudioImageScene(_SpeechFields):
@@ -194,10 +190,21 @@ class StudioPlayback(RequestModel):
     volume: Annotated[float | None, Field(ge=0, le=1)] = None
 
 
-class StudioVideoScene(RequestModel):
+class StudioVideoScene(_SpeechFields):
+    """A whole-frame clip, optionally narrated: at most one audio source (script + voice_id, audio_url or
+    audio_asset_id); the narration then sets the scene's length and the clip is held behind it."""
+
     type: Literal["video"] = "video"
     source: AssetInput
     playback: StudioPlayback | None = None
+
+    @model_validator(mode="after")
+    def _one_voiceover(self) -> StudioVideoScene:
+        if len([x for x in (self.script, self.audio_url, self.audio_asset_id) if x]) > 1:
+            raise ValueError("a video scene takes at most one of script, audio_url or audio_asset_id")
+        if self.script and not self.voice_id:
+            raise ValueError("a video scene's script needs voice_id")
+        return self
 
 
 StudioScene = Annotated[StudioAvatarScene | StudioImageScene | StudioVideoScene, Field(discriminator="type")]
@@ -511,6 +518,7 @@ class AgentMessage(APIModel):
     content: str
     type: str
     created_at: int | None = None
+    resource_ids: list[str] | None = None
 
 
 class AgentSession(APIModel):
@@ -604,6 +612,7 @@ class AvatarLook(APIModel):
 class CreatedAvatar(APIModel):
     avatar_group: dict[str, Any] | None = None
     avatar_item: dict[str, Any] | None = None
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
 
 
 class AvatarConsent(APIModel):

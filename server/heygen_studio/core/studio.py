@@ -4,6 +4,10 @@ HeyGen keeps the v2 Studio endpoint (``POST /v2/video/generate``) live until v3'
 ``type: studio`` reaches parity. ``build_v2`` and ``build_v3`` turn the same scenes into either
 body; ``v3_gaps`` names, per scene, what v3 cannot express, so a fallback from v2 to v3 happens
 only when nothing would be lost, and is refused with the reasons otherwise.
+
+Per the 2026-07-23 contract a v3 ``avatar_video`` scene takes an avatar look only (a photo-avatar
+look id is how a photo talks; the image-animating input is gone), and a ``video`` scene may carry
+a voiceover (script + voice, or audio), so speech over a background video is expressible in v3.
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ ID_MAX = 128  # HeyGen ids (tools/fields.py says the same)
 SOURCE_MAX = 2048  # a URL or an asset id
 URL = r"^https?://"
 
+# A scene that asks for an image to be animated as its presenter: HeyGen's Studio no longer takes one.
+IMAGE_PRESENTER_KEYS = ("image", "photo", "talking_image")
+IMAGE_PRESENTER_STEP = (
+    "Studio scenes no longer animate an image. Make the photo an avatar first (create_photo_avatar, then "
+    "wait_for_job), and pass its look id as avatar_id; to only show a picture, use background_image")
+
 _LONG_EDGE = {"720p": 1280, "1080p": 1920, "4k": 3840}
 _RATIOS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:5": (4, 5), "5:4": (5, 4)}
 
@@ -67,6 +77,13 @@ class Scene(BaseModel):
     background_color: Annotated[str | None, Field(max_length=7, pattern=HEX, description="#RRGGBB")] = None
     background_image: Annotated[str | None, Field(max_length=SOURCE_MAX, description="URL or asset id.")] = None
     background_video: Annotated[str | None, Field(max_length=SOURCE_MAX, description="URL or asset id.")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_image_presenter(cls, data: object) -> object:
+        if isinstance(data, dict) and any(k in data for k in IMAGE_PRESENTER_KEYS):
+            raise ValueError(IMAGE_PRESENTER_STEP)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scene:
@@ -155,8 +172,6 @@ def v3_gaps(scenes: list[Scene]) -> list[str]:
                             "are colour only)")
             if s.silence_s:
                 gaps.append(f"scene {n}: a silent presenter scene (v3 presenters need a script or audio)")
-        elif video_bg and not s.silence_s:
-            gaps.append(f"scene {n}: speech over a background video (v3 video scenes play the clip's own audio)")
         elif not (image_bg or video_bg):
             gaps.append(f"scene {n}: no presenter and no image or video to show")
     return gaps
@@ -182,7 +197,9 @@ def build_v3(scenes: list[Scene], *, title: str | None, resolution: Resolution, 
             out.append(StudioImageScene(
                 source=_source(s.background_image), script=s.script, voice_id=s.voice_id, audio_url=audio_url,
                 audio_asset_id=audio_asset_id, voice_settings=settings, duration=s.silence_s))
-        else:
-            out.append(StudioVideoScene(source=_source(s.background_video)))
+        else:  # a clip, narrated when the scene has a script or audio (held behind the narration)
+            out.append(StudioVideoScene(
+                source=_source(s.background_video), script=s.script, voice_id=s.voice_id, audio_url=audio_url,
+                audio_asset_id=audio_asset_id, voice_settings=settings))
     return CreateStudioVideoV3(scenes=out, title=title, resolution=resolution, aspect_ratio=aspect_ratio,
                                caption=Caption(style="default") if captions else None, callback_url=callback_url)

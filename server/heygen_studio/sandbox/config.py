@@ -17,6 +17,9 @@ class SandboxConfig:
       then ``completed``.
     * ``agent_thinking_seconds`` / ``agent_generating_seconds``: a Video Agent run is ``thinking``,
       then ``generating`` (its video renders during this phase), then ``completed``.
+    * ``agent_draft_status``: the session status while a chat-mode agent waits for its draft to be
+      approved: the contract's ``reviewing`` (default), or ``generating`` as HeyGen was seen to keep it
+      (its newest message then carries a ``draft_*`` resource; nothing renders until a reply).
     * ``avatar_seconds``: avatar training time (``processing``), after which photo and digital-twin
       avatars wait in ``pending_consent`` when ``photo_consent_required``.
     * ``translation_seconds``: a translation is ``pending`` for the first 15 %, then ``running``.
@@ -36,6 +39,7 @@ class SandboxConfig:
     render_seconds: float = 6.0
     agent_thinking_seconds: float = 2.0
     agent_generating_seconds: float = 6.0
+    agent_draft_status: str = "reviewing"
     avatar_seconds: float = 3.0
     translation_seconds: float = 6.0
     lipsync_seconds: float = 6.0

@@ -66,7 +66,8 @@ def agent_event_data(store: SandboxStore, session: AgentSession, run: AgentRun) 
     data: dict[str, Any] = {
         "session_id": session.session_id,
         "run_id": run.run_id,
-        "video_id": run.video_id if run.stopped_at is None or run.stopped_at > run.generating_at else None,
+        "video_id": run.video_id
+        if run.renders and (run.stopped_at is None or run.stopped_at > run.generating_at) else None,
         "callback_id": session.callback_id,
     }
     if run.stopped_at is not None:

@@ -190,6 +190,9 @@ class Video:
 
 @dataclass
 class AgentRun:
+    """One turn of a session. A run with a ``pause`` ("question" or "draft") thinks, then waits for the
+    person's reply (session status ``pause_status``) and renders nothing; the reply starts the next run."""
+
     run_id: str
     message: str
     started_at: float
@@ -198,6 +201,8 @@ class AgentRun:
     video_id: str
     stopped_at: float | None = None
     notified: bool = False
+    pause: str | None = None
+    pause_status: str = "waiting_for_input"
 
     @property
     def generating_at(self) -> float:
@@ -205,13 +210,21 @@ class AgentRun:
 
     @property
     def done_at(self) -> float:
+        if self.pause is not None:
+            return float("inf")  # waits for a reply: never finishes on its own
         return self.started_at + self.thinking + self.generating
+
+    @property
+    def renders(self) -> bool:
+        return self.pause is None
 
     def phase(self, now: float) -> str:
         if self.stopped_at is not None and now >= self.stopped_at:
             return "stopped"
         if now < self.generating_at:
             return "thinking"
+        if self.pause is not None:
+            return "paused"
         if now < self.done_at:
             return "generating"
         return "completed"
@@ -221,6 +234,8 @@ class AgentRun:
         at = min(now, self.stopped_at) if self.stopped_at is not None else now
         if phase == "completed":
             return 100
+        if phase == "paused":
+            return 10 if self.pause == "question" else 50
         if at < self.generating_at:
             return int(10 * max(0.0, at - self.started_at) / max(self.thinking, 1e-9))
         return min(99, 10 + int(89 * (at - self.generating_at) / max(self.generating, 1e-9)))
@@ -240,6 +255,7 @@ class AgentSession:
     style_id: str | None = None
     orientation: str | None = None
     runs: list[AgentRun] = field(default_factory=list)
+    pauses: list[str] = field(default_factory=list)  # what the next runs stop to ask: "question", "draft"
 
     @property
     def current(self) -> AgentRun:
@@ -249,6 +265,8 @@ class AgentSession:
         phase = self.current.phase(now)
         if phase == "stopped":
             return "waiting_for_input" if self.mode == "chat" else "failed"
+        if phase == "paused":
+            return self.current.pause_status
         return phase
 
     def active(self, now: float) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .media import EXTENSIONS
 from .records import (
+    AgentRun,
     AgentSession,
     Asset,
     AvatarGroup,
@@ -109,7 +110,11 @@ def session_messages(session: AgentSession, now: float) -> list[dict[str, Any]]:
         add(run.started_at, "user", "text", run.message)
         if run.started_at < stop:
             add(run.started_at, "model", "text", f"Planning a video for: {run.message[:120]}")
-        if run.generating_at < stop:
+        if run.pause == "question" and run.generating_at < stop:
+            add(run.generating_at, "model", "text", AGENT_QUESTION)
+        elif run.pause == "draft" and run.generating_at < stop:
+            add(run.generating_at, "model", "resource", AGENT_DRAFT, [draft_id(run)])
+        elif run.generating_at < stop:
             add(run.generating_at, "model", "text", "Script and scenes are ready. Rendering the video now.")
         if run.done_at < stop:
             add(run.done_at, "model", "resource", "Your video is ready.", [resource_id(run.video_id)])
@@ -119,9 +124,17 @@ def session_messages(session: AgentSession, now: float) -> list[dict[str, Any]]:
     return [m for _, _, m in messages[:40]]
 
 
+AGENT_QUESTION = "Before I start: who is the video for, and how long should it be?"
+AGENT_DRAFT = "Here is a draft of the script and scenes. Ready to go? Reply to approve, or tell me what to change."
+
+
+def draft_id(run: AgentRun) -> str:
+    return f"draft_{run.run_id.removeprefix('run_')}"
+
+
 def session_video_id(session: AgentSession, now: float) -> str | None:
     for run in reversed(session.runs):
-        if now >= run.generating_at and (run.stopped_at is None or run.stopped_at > run.generating_at):
+        if run.renders and now >= run.generating_at and (run.stopped_at is None or run.stopped_at > run.generating_at):
             return run.video_id
     return None
 

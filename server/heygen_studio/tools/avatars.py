@@ -1,9 +1,11 @@
-"""Avatar tools: find avatars (looks and groups), photo avatars and prompt looks (v3), with consent.
+"""Avatar tools: find avatars (looks and groups); create every kind v3 offers (photo, digital twin,
+prompt) with consent; rename and delete your looks.
 
-v3 creates a photo avatar (group + first look) in one call; there is no separate training or
+v3 creates an avatar (group + first look) in one call; there is no separate training or
 "add motion" step any more (motion is ``motion_prompt`` / ``expressiveness`` on each video).
-The same photo is never paid for twice: the photo's content hash keys the job journal, and a
-repeated call returns the recorded look (with a fresh consent link if one is needed).
+The same photo or footage is never paid for twice: the file's content hash keys the job journal, and a
+repeated call returns the recorded look (with a fresh consent link if one is needed). A prompt avatar is
+replayed by HeyGen's Idempotency-Key (same body, same key), so it is paid once too.
 """
 
 from __future__ import annotations
@@ -12,23 +14,29 @@ import hashlib
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ListRootsResult
 from pydantic import Field
 
 from ..core.errors import APIStatusError, NotFoundError
 from ..core.models import (
     MAX_PROMPT_AVATAR_CHARS,
+    AssetInput,
     AssetRef,
     AssetUrl,
     AvatarGroup,
     AvatarLook,
+    CreateDigitalTwin,
     CreatePhotoAvatar,
     CreatePromptAvatar,
     Page,
 )
 from ..core.transfer import upload_file
 from . import catalog
+from .assets import resolve_asset
 from .common import (
+    DESTRUCTIVE,
     PAID,
     READ_ONLY,
     AppState,
@@ -39,12 +47,13 @@ from .common import (
     check_id,
     classify_source,
     confine_input,
+    needs_roots,
     not_blank,
     reports_errors,
 )
 from .fields import Id, Source
 from .jobs import make_job_id, next_step
-from .outputs import AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
+from .outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
 
 async def _consent_url(state: AppState, group_id: str | None) -> str | None:
@@ -160,44 +169,108 @@ async def create_photo_avatar(
     not_blank(name, "name")
     if group_id:
         check_id(group_id, "group_id")
-    if classify_source(photo, "photo") != "path":
-        return await _photo_avatar(state, photo, name, group_id, None)
-    # One descriptor from the check to the upload; hashed in a worker thread (a big photo never blocks
+    return await _file_avatar(state, "photo", photo, name, group_id, roots, arg="photo")
+
+
+# What each file-made kind is made from: the MIME family its file must have, and what to call it.
+_FILE_KINDS: dict[str, tuple[str, str]] = {"photo": ("image/", "a JPEG or PNG photo"),
+                                           "digital_twin": ("video/", "an MP4 or MOV video of the person")}
+
+
+async def _file_avatar(state: AppState, kind: Literal["photo", "digital_twin"], file: str, name: str,
+                       group_id: str | None, roots: ListRootsResult | None, *, arg: str = "file") -> PhotoAvatarJob:
+    """A photo avatar or a digital twin from one file. The file's content hash (or its URL or asset id) keys
+    the job journal, so the same file again returns the recorded look and pays nothing."""
+    if classify_source(file, arg) != "path":
+        return await _made_from(state, kind, file, name, group_id, None)
+    # One descriptor from the check to the upload; hashed in a worker thread (a big file never blocks
     # the server), once: the upload reuses the digest.
-    with confine_input(state.settings, photo, roots) as local:
-        return await _photo_avatar(state, photo, name, group_id, local)
+    with confine_input(state.settings, file, roots) as local:
+        return await _made_from(state, kind, file, name, group_id, local)
 
 
-async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | None,
-                        local: LocalFile | None) -> PhotoAvatarJob:
-    given = classify_source(photo, "photo")
-    if given == "url":
-        fingerprint = hashlib.sha256(photo.encode()).hexdigest()
-        source: AssetUrl | AssetRef = AssetUrl(url=photo)
+async def _made_from(state: AppState, kind: Literal["photo", "digital_twin"], file: str, name: str,
+                     group_id: str | None, local: LocalFile | None) -> PhotoAvatarJob:
+    if classify_source(file) == "url":
+        fingerprint = hashlib.sha256(file.encode()).hexdigest()
+        source: AssetUrl | AssetRef = AssetUrl(url=file)
     elif local is not None:
         fingerprint = await local.sha256()
         source = AssetRef(asset_id="pending")
     else:
-        fingerprint = check_id(photo, "asset id")
+        fingerprint = check_id(file, "asset id")
         source = AssetRef(asset_id=fingerprint)
-    key = f"photo-avatar:{fingerprint}:{group_id or ''}"
+    key = f"{kind.replace('_', '-')}-avatar:{fingerprint}:{group_id or ''}"
     previous = state.jobs.find(key)
     if previous is not None and previous.job_id:
         return await _job(state, previous.job_id, previous.get("group_id"), replayed=True)
     if local is not None:
         uploaded = await upload_file(state.client, local)
-        if not uploaded.mime_type.startswith("image/"):
-            raise ToolError(f"{local.name} is {uploaded.mime_type}, not an image; give a JPEG or PNG photo.")
+        family, wanted = _FILE_KINDS[kind]
+        if not uploaded.mime_type.startswith(family):
+            raise ToolError(f"{local.name} is {uploaded.mime_type}; a {kind} avatar needs {wanted}.")
         source = AssetRef(asset_id=uploaded.asset_id)
-    created = await state.client.avatars.create(
-        CreatePhotoAvatar(name=name, file=source, avatar_group_id=group_id), request_key=key)
+    req = (CreatePhotoAvatar(name=name, file=source, avatar_group_id=group_id) if kind == "photo"
+           else CreateDigitalTwin(name=name, file=source, avatar_group_id=group_id))
+    created = await state.client.avatars.create(req, request_key=key)
     look_id = (created.avatar_item or {}).get("id")
     new_group = (created.avatar_group or {}).get("id") or group_id
     if not look_id:
-        raise ToolError("HeyGen accepted the photo but returned no look id; check get_avatar on the group "
+        raise ToolError(f"HeyGen accepted the {kind} but returned no look id; check get_avatar on the group "
                         f"{new_group} before trying again.")
     state.jobs.record(kind="look", job_id=look_id, key=key, title=name, group_id=new_group)
-    return await _job(state, look_id, new_group, replayed=False)
+    state.cache.forget("looks", "groups")
+    return await _job(state, look_id, new_group, replayed=created.replayed)
+
+
+async def _prompt_avatar(state: AppState, req: CreatePromptAvatar, group_id: str | None) -> PhotoAvatarJob:
+    """A prompt look; an identical request again is replayed by HeyGen (Idempotency-Key) and paid once."""
+    created = await state.client.avatars.create(req)
+    look_id = (created.avatar_item or {}).get("id")
+    group_id = (created.avatar_group or {}).get("id") or group_id
+    if not look_id:
+        raise ToolError(f"HeyGen returned no look id; check get_avatar('{group_id}') before trying again.")
+    state.cache.forget("looks", "groups")
+    return await _job(state, look_id, group_id, replayed=created.replayed)
+
+
+def _avatar_roots(ctx: Context[AppState], file: str | None = None,
+                  reference_images: list[str] | None = None) -> ListRoots | None:
+    return needs_roots(ctx, [file, *(reference_images or [])])
+
+
+@reports_errors
+async def create_avatar(
+    ctx: Context[AppState],
+    kind: Annotated[Literal["photo", "digital_twin", "prompt"],
+                    Field(description="digital_twin: from video footage; prompt: from a description.")],
+    name: Annotated[str, Field(min_length=1, max_length=100)],
+    file: Annotated[Source | None, Field(description="photo/digital_twin: local path, URL or asset id.")] = None,
+    prompt: Annotated[str | None, Field(min_length=1, max_length=MAX_PROMPT_AVATAR_CHARS,
+                                        description="prompt: how the avatar looks.")] = None,
+    reference_images: Annotated[list[Source] | None, Field(max_length=3, description="prompt: ≤3 images.")] = None,
+    group_id: Annotated[Id | None, Field(description="Add as a new look of this group.")] = None,
+    roots: Annotated[ListRootsResult | None, Resolve(_avatar_roots)] = None,
+) -> PhotoAvatarJob:
+    """Avatar of any kind; returns a look job_id (+ consent_url if needed).
+    Paid (~$1); the same inputs again are free."""
+    state = app(ctx)
+    not_blank(name, "name")
+    not_blank(prompt, "prompt")
+    if group_id:
+        check_id(group_id, "group_id")
+    if kind != "prompt":
+        if not file or prompt or reference_images:
+            raise ToolError(f"A {kind} avatar takes file (the {'photo' if kind == 'photo' else 'video footage'}) "
+                            "and no prompt or reference_images.")
+        return await _file_avatar(state, kind, file, name, group_id, roots)
+    if not prompt or file:
+        raise ToolError("A prompt avatar takes prompt (and optional reference_images), not file.")
+    for item in reference_images or ():
+        classify_source(item, "reference_images item")  # refuses ftp:// and the like before any request
+    images: list[AssetInput] = [await resolve_asset(state, item, roots) for item in reference_images or ()]
+    req = CreatePromptAvatar(name=name, prompt=prompt, avatar_group_id=group_id, reference_images=images or None)
+    return await _prompt_avatar(state, req, group_id)
 
 
 @reports_errors
@@ -213,12 +286,49 @@ async def create_avatar_look(
     not_blank(prompt, "prompt")
     not_blank(name, "name")
     base = await catalog.require_look(state, avatar_id)
-    created = await state.client.avatars.create(
-        CreatePromptAvatar(name=name, prompt=prompt, avatar_id=base.id, avatar_group_id=base.group_id))
-    look_id = (created.avatar_item or {}).get("id")
-    if not look_id:
-        raise ToolError(f"HeyGen returned no look id; check get_avatar('{base.group_id or base.id}').")
-    return await _job(state, look_id, base.group_id, replayed=False)
+    return await _prompt_avatar(
+        state, CreatePromptAvatar(name=name, prompt=prompt, avatar_id=base.id, avatar_group_id=base.group_id),
+        base.group_id)
+
+
+@reports_errors
+async def manage_avatar(
+    ctx: Context[AppState],
+    avatar_id: Annotated[Id, Field(description="One of your looks (or, to delete, a group).")],
+    action: Literal["rename", "delete"],
+    name: Annotated[str | None, Field(min_length=1, max_length=100, description="The new name (rename).")] = None,
+) -> AvatarChange:
+    """Rename or delete one of your avatar looks, or delete a whole group."""
+    state = app(ctx)
+    check_id(avatar_id, "avatar_id")
+    hg = state.client
+    if action == "rename":
+        if not name:
+            raise ToolError("rename needs name (the look's new name).")
+        not_blank(name, "name")
+        try:
+            look = await hg.avatars.rename_look(avatar_id, name)
+        except NotFoundError:
+            raise ToolError(f"No look '{avatar_id}' of yours (groups cannot be renamed); "
+                            "list_avatars(ownership='private') shows yours.") from None
+        state.cache.forget("looks", "look")
+        return AvatarChange(id=look.id, kind="look", action="renamed", name=look.name,
+                            next_step=f"Use avatar_id='{look.id}' as before; only its name changed.")
+    if name:
+        raise ToolError("delete takes no name; drop it (or use action='rename').")
+    kind: Literal["look", "group"] = "look"
+    try:
+        await hg.avatars.delete_look(avatar_id)
+    except NotFoundError:
+        kind = "group"
+        try:
+            await hg.avatars.delete_group(avatar_id)
+        except NotFoundError:
+            raise ToolError(f"No look or group '{avatar_id}' (already deleted?); "
+                            "list_avatars(ownership='private') shows yours.") from None
+    state.cache.forget("looks", "groups", "look")
+    return AvatarChange(id=avatar_id, kind=kind, action="deleted",
+                        next_step="Deleted at HeyGen; videos already made with it are kept.")
 
 
 def register(mcp: MCPServer) -> None:
@@ -226,3 +336,5 @@ def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=READ_ONLY)(get_avatar)
     mcp.tool(annotations=PAID)(create_photo_avatar)
     mcp.tool(annotations=PAID)(create_avatar_look)
+    mcp.tool(annotations=PAID)(create_avatar)
+    mcp.tool(annotations=DESTRUCTIVE)(manage_avatar)

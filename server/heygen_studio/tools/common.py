@@ -136,7 +136,7 @@ def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 def check_id(value: str, what: str) -> str:
     value = value.strip()
-    if not ID_RE.match(value):
+    if not ID_RE.match(value) or not value.strip("."):  # "." and ".." are path steps in a URL, not ids
         raise ToolError(f"{what} {value[:60]!r} is not a valid HeyGen id (letters, digits, _ - . : only).")
     return value
 
@@ -153,7 +153,7 @@ def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
 
 # -- local files: the output folder, HEYGEN_ALLOWED_DIRS and the client's roots -------------------
 
-def _needs_roots(ctx: Context[AppState], values: Iterable[str | None]) -> ListRoots | None:
+def needs_roots(ctx: Context[AppState], values: Iterable[str | None]) -> ListRoots | None:
     """Ask the client for its roots (``roots/list``) only when a path argument lies outside the folders
     this server already allows, and only if the client declared the roots capability.
 
@@ -179,27 +179,27 @@ def _needs_roots(ctx: Context[AppState], values: Iterable[str | None]) -> ListRo
 
 
 def roots_for_path(ctx: Context[AppState], path: str | None = None) -> ListRoots | None:
-    return _needs_roots(ctx, [path])
+    return needs_roots(ctx, [path])
 
 
 def roots_for_photo(ctx: Context[AppState], photo: str) -> ListRoots | None:
-    return _needs_roots(ctx, [photo])
+    return needs_roots(ctx, [photo])
 
 
 def roots_for_image(ctx: Context[AppState], image: str | None = None) -> ListRoots | None:
-    return _needs_roots(ctx, [image])
+    return needs_roots(ctx, [image])
 
 
 def roots_for_files(ctx: Context[AppState], files: list[str] | None = None) -> ListRoots | None:
-    return _needs_roots(ctx, files or [])
+    return needs_roots(ctx, files or [])
 
 
 def roots_for_audio(ctx: Context[AppState], audio: str | None = None) -> ListRoots | None:
-    return _needs_roots(ctx, [audio])
+    return needs_roots(ctx, [audio])
 
 
 def roots_for_media(ctx: Context[AppState], video: str | None = None, audio: str | None = None) -> ListRoots | None:
-    return _needs_roots(ctx, [video, audio])
+    return needs_roots(ctx, [video, audio])
 
 
 # The client's roots, when a path argument needs them (hidden from the tool's input schema).

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Annotated, cast
+from typing import Annotated, Literal, cast
 
 import anyio
 from mcp.server import MCPServer
@@ -28,7 +29,7 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from ..core.models import Video
+from ..core.models import AgentSession, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
 from .fields import JobRef
@@ -37,9 +38,48 @@ from .outputs import JobList, JobRow, JobStatus
 logger = logging.getLogger(__name__)
 
 TERMINAL = {"completed", "failed"}
-STALLED = {"pending_consent", "waiting_for_input"}  # waiting on a person, not on HeyGen
+STALLED = {"pending_consent", "waiting_for_input", "reviewing"}  # waiting on a person, not on HeyGen
+# Statuses that mean HeyGen is at work (or has the job queued): never a person's turn.
+WORKING = {"pending", "waiting", "queued", "processing", "running", "thinking", "generating", "rendering"}
+# An unknown status that names a person's turn ("awaiting_approval", "needs_review", "input_required"…).
+_PERSON_WORDS = re.compile(r"wait|review|approv|input|confirm|question|consent|feedback|draft", re.IGNORECASE)
+_APPROVAL_WORDS = re.compile(r"review|approv|confirm|draft", re.IGNORECASE)
+Needs = Literal["answer", "approval", "consent"]
 
 Progress = Callable[[float, str], Awaitable[None]]
+
+
+def waits_on_person(status: str) -> bool:
+    """True when ``status`` means a person must act: a known one (``STALLED``), or any status HeyGen may add
+    that is neither finished nor plainly at work and whose name says waiting, review, approval or input."""
+    if status in STALLED:
+        return True
+    return status not in TERMINAL and status not in WORKING and bool(_PERSON_WORDS.search(status))
+
+
+def agent_needs(session: AgentSession) -> Needs | None:
+    """What a Video Agent session waits for from a person, whatever status string HeyGen shows for it.
+
+    * a draft to approve: the newest message is the agent's and carries a ``draft_*`` resource (HeyGen may
+      keep the status ``generating`` meanwhile, with its video pending: nothing renders until someone
+      replies), or the status names a review or an approval (``reviewing``);
+    * an answer: ``waiting_for_input``, or another status naming a person's turn.
+    """
+    if session.status in TERMINAL:
+        return None
+    newest = session.messages[0] if session.messages else None  # the API lists messages newest-first
+    if newest is not None and newest.role != "user" and any(
+            r.startswith("draft") for r in newest.resource_ids or ()):
+        return "approval"
+    if not waits_on_person(session.status):
+        return None
+    return "approval" if _APPROVAL_WORDS.search(session.status) else "answer"
+
+
+def _agent_message(session: AgentSession) -> str | None:
+    """The agent's newest words (its question, or what the draft is), shortened."""
+    said = next((m.content for m in session.messages if m.role != "user" and m.type != "error"), None)
+    return said[:400] if said else None
 
 
 def make_job_id(kind: JobKind, raw_id: str) -> str:
@@ -95,7 +135,8 @@ FAILED_STEP: dict[JobKind, str] = {
     "video": "The render failed; fix the cause (see failure) and create the video again (that is charged again).",
     "agent": "The session failed; read get_agent_session for the agent's messages, then start a new session.",
     "translation": "Translation failed; check the source video and language, then translate again.",
-    "look": "Avatar creation failed; try a clearer, front-facing photo (a new photo is charged again).",
+    "look": "Avatar creation failed (see failure); try a clearer, front-facing photo or footage, or another "
+            "prompt (a new create is charged again).",
     "lipsync": "Lipsync failed (see failure); check that the video shows one speaking face, then create it again.",
     "voice": "Cloning failed (see failure); record a cleaner sample (one speaker, no music) and clone again.",
 }
@@ -107,12 +148,15 @@ def clone_status(status: str | None) -> str:
 
 
 def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None = None,
-              consent_url: bool = False) -> str:
+              consent_url: bool = False, needs: Needs | None = None) -> str:
     """What the model should do next about a job in ``status``: the one wording every tool returns.
 
     ``waited_s``: a bounded wait ran out after that long. ``consent_url``: the answer carries a consent link.
+    ``needs``: what a person must do (``agent_needs``); by default read from the status.
     """
     raw = job_id.removeprefix(f"{kind}:")
+    if needs is None and kind in ("agent", "look") and waits_on_person(status):  # renders never wait on a person
+        needs = "consent" if kind == "look" else "approval" if _APPROVAL_WORDS.search(status) else "answer"
     if status == "completed":
         if kind == "look":
             return f"Ready: create_avatar_video(avatar_id='{raw}', ...)."
@@ -124,11 +168,16 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
         return FAILED_STEP[kind]
     if consent_url:
         return f"Ask the person in the photo to open consent_url and approve, then wait_for_job('{job_id}')."
-    if status == "pending_consent":
-        return ("Waiting for consent: call create_photo_avatar again with the same photo for the consent_url, "
+    if needs == "consent":
+        return ("Waiting for consent: repeat the create with the same file (free) for the consent_url, "
                 f"have the person approve, then wait_for_job('{job_id}').")
-    if status == "waiting_for_input":
-        return "The agent asks something: read get_agent_session, then answer with reply_to_agent."
+    if needs == "approval":
+        return (f"The agent waits for its draft to be approved (see message; get_agent_session('{raw}') shows "
+                f"more). Ask the user, then reply_to_agent('{raw}', message='Approved, render it.') or send the "
+                f"changes they want; then wait_for_job('{job_id}'). Nothing renders until then.")
+    if needs == "answer":
+        return (f"The agent asks something (see message; get_agent_session('{raw}') shows more). Ask the user, "
+                f"answer with reply_to_agent('{raw}', message=...), then wait_for_job('{job_id}').")
     if waited_s is not None:
         return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
                 "the job keeps running. Do not create it again.")
@@ -157,6 +206,11 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
             return _video_status(job_id, kind, await hg.videos.get(raw_id), expected)
         if kind == "agent":
             s = await hg.video_agents.get(raw_id)
+            needs = agent_needs(s)
+            if needs is not None:  # a person's turn: say so at once, whatever the status string is
+                return JobStatus(job_id=job_id, kind=kind, status=s.status, done=False,
+                                 progress=float(s.progress or 0), video_id=s.video_id, needs=needs,
+                                 message=_agent_message(s), next_step=next_step(kind, s.status, job_id, needs=needs))
             if s.video_id and s.status in ("generating", "completed"):
                 status = _video_status(job_id, kind, await hg.videos.get(s.video_id))
                 status.progress = max(status.progress, float(s.progress or 0)) if not status.done else 100.0
@@ -189,6 +243,7 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
         failure = (look.error or {}).get("message") if status_text == "failed" else None
         return JobStatus(job_id=job_id, kind=kind, status=status_text, done=status_text in TERMINAL,
                          progress=100.0 if status_text in TERMINAL else 50.0, failure=failure,
+                         needs="consent" if waits_on_person(status_text) else None,
                          next_step=next_step(kind, status_text, job_id))
     except NotFoundError:
         raise ToolError(
@@ -270,7 +325,7 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
             else:
                 last_progress = 100.0 if status.done else min(max(status.progress, last_progress + 0.1), 99.9)
                 await progress(last_progress, f"{status.kind} {status.status}")
-                if status.done or status.status in STALLED:
+                if status.done or status.needs:  # finished, or a person's turn: waiting longer cannot help
                     break
             remaining = deadline - time.monotonic()
             if remaining <= 0.05:
@@ -292,7 +347,7 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
     if failures:
         status.note = (f"{len(failures)} of {tries} polls met a transient HeyGen failure ({_tally(failures)}); "
                        "polling went on.")
-    if not status.done and status.status not in STALLED:
+    if not status.done and not status.needs:
         status.next_step = next_step(kind, status.status, status.job_id, waited_s=status.waited_s)
     return status
 

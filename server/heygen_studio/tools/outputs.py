@@ -64,6 +64,9 @@ class JobStatus(BaseModel):
     failure: str | None = None
     waited_s: float = 0.0
     note: str | None = Field(default=None, description="Transient HeyGen failures met while waiting, if any.")
+    needs: Literal["answer", "approval", "consent"] | None = Field(
+        default=None, description="Set when the job waits on a person; nothing happens until they act.")
+    message: str | None = Field(default=None, description="The agent's question or draft, when it waits.")
     next_step: str
 
 
@@ -99,6 +102,7 @@ class AgentMessageOut(BaseModel):
     role: str
     type: str
     content: str
+    resource_ids: list[str] | None = Field(default=None, description="A draft_* id: a draft to approve.")
 
 
 class AgentSessionInfo(BaseModel):
@@ -163,6 +167,14 @@ class AvatarInfo(BaseModel):
     looks: list[AvatarRow] | None = None
     failure: str | None = None
     next_step: str | None = None
+
+
+class AvatarChange(BaseModel):
+    id: str
+    kind: Literal["look", "group"]
+    action: Literal["renamed", "deleted"]
+    name: str | None = None
+    next_step: str
 
 
 class PhotoAvatarJob(BaseModel):

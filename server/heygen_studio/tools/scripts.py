@@ -295,10 +295,11 @@ async def produce_video(
 
     if status.status == "failed":
         return answer("failed", status.next_step, failure=status.failure)
+    if status.needs:  # the Video Agent asks something or shows a draft: nothing renders until a person acts
+        return answer("waiting_for_input", status.next_step)
     if not status.done:
-        stage: Stage = "waiting_for_input" if status.status == "waiting_for_input" else "rendering"
-        return answer(stage, "Still rendering. Call produce_video again with the same arguments to resume (nothing "
-                      f"is paid again), or wait_for_job('{job_id}') then download_video('{job_id}').")
+        return answer("rendering", "Still rendering. Call produce_video again with the same arguments to resume "
+                      f"(nothing is paid again), or wait_for_job('{job_id}') then download_video('{job_id}').")
 
     async def downloading(progress: float, message: str) -> None:
         await ctx.report_progress(96 + progress * 0.03, total=100, message=message)

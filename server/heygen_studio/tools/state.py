@@ -44,6 +44,11 @@ class TTLCache:
         self._items[key] = (time.monotonic(), value)
         return value
 
+    def forget(self, *kinds: str) -> None:
+        """Drop every entry whose key is a tuple starting with one of ``kinds`` (a catalogue that changed)."""
+        for key in [k for k in self._items if isinstance(k, tuple) and k and k[0] in kinds]:
+            del self._items[key]
+
 
 @dataclass
 class Wiring:

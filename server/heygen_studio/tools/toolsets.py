@@ -60,6 +60,8 @@ TOOLSETS: dict[str, str] = {
     "get_avatar": "avatars",
     "create_photo_avatar": "avatars",
     "create_avatar_look": "avatars",
+    "create_avatar": "avatars",
+    "manage_avatar": "avatars",
     # voices
     "create_speech": "voices",
     "design_voice": "voices",

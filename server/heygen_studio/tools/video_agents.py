@@ -27,7 +27,7 @@ from .common import (
     reports_errors,
 )
 from .fields import Id, JobRef, Source
-from .jobs import id_of, make_job_id, next_step
+from .jobs import agent_needs, id_of, make_job_id, next_step
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
@@ -87,10 +87,12 @@ async def get_agent_session(
     """Status, progress, recent messages and the video id of a Video Agent session."""
     sid = id_of("agent", session_id, "session_id")
     session = await app(ctx).client.video_agents.get(sid)
-    recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400]) for m in session.messages[:messages]]
+    recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400], resource_ids=m.resource_ids or None)
+              for m in session.messages[:messages]]
     return AgentSessionInfo(session_id=sid, status=session.status, progress=session.progress, title=session.title,
                             video_id=session.video_id, messages=recent,
-                            next_step=next_step("agent", session.status, make_job_id("agent", sid)))
+                            next_step=next_step("agent", session.status, make_job_id("agent", sid),
+                                                needs=agent_needs(session)))
 
 
 @reports_errors
@@ -101,7 +103,7 @@ async def reply_to_agent(
     files: Files = None,
     roots: FilesRoots = None,
 ) -> AgentReplyOut:
-    """Answer or steer a chat-mode Video Agent session. May spend credits on a new render."""
+    """Answer, approve a draft of, or steer a chat-mode Video Agent session. May spend credits on a new render."""
     state = app(ctx)
     not_blank(message, "message")
     for item in files or ():

@@ -59,8 +59,9 @@ class Avatars(Resource):
 
     async def create(self, req: CreatePhotoAvatar | CreatePromptAvatar | CreateDigitalTwin, *,
                      request_key: str | None = None) -> CreatedAvatar:
-        created, _ = await self._c.create("/v3/avatars", CreatedAvatar, req, Job("look", req.name), _look_or_group,
-                                          request_key=request_key)
+        created, env = await self._c.create("/v3/avatars", CreatedAvatar, req, Job("look", req.name),
+                                            _look_or_group, request_key=request_key)
+        created.replayed = env.replayed
         return created
 
     async def consent(self, group_id: str, req: AvatarConsentRequest | None = None) -> AvatarConsent:

@@ -165,16 +165,11 @@ class StudioAvatarInput(_SpeechSource):
     motion_prompt: str | None = None
 
 
-class StudioImageInput(_SpeechSource):
-    type: Literal["image"]
-    image: AssetInput
-    expressiveness: Literal["high", "medium", "low"] | None = None
-    motion_prompt: str | None = None
-
-
 class AvatarVideoScene(Open):
+    """The 2026-07-23 contract: the input is an avatar look only (``StudioImageInput`` is gone)."""
+
     type: Literal["avatar_video"]
-    input: tagged(StudioAvatarInput, StudioImageInput)  # type: ignore[valid-type]
+    input: StudioAvatarInput
 
 
 class ImageScene(Open):
@@ -194,9 +189,16 @@ class VideoScenePlayback(Open):
 
 
 class VideoScene(Open):
+    """A clip, with an optional voiceover (at most one audio source; then the narration sets the length)."""
+
     type: Literal["video"]
     source: AssetInput
     playback: VideoScenePlayback | None = None
+    script: str | None = None
+    voice_id: str | None = None
+    audio_url: str | None = None
+    audio_asset_id: str | None = None
+    voice_settings: VoiceSettings | None = None
 
 
 class CreateVideoFromStudio(_VideoOutput):

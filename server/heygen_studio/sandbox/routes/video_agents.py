@@ -1,4 +1,12 @@
-"""Video Agent sessions (v3): thinking → generating → completed, one video per run."""
+"""Video Agent sessions (v3): thinking → generating → completed, one video per run.
+
+A chat-mode session may stop for a person, as HeyGen's agent does when asked to: a prompt that asks the
+agent to ask questions ("ask me…", "questions") makes the first run end in a question
+(``waiting_for_input``); one that asks for a draft first ("draft", "approve", "storyboard", "check with
+me") makes a run end with a draft to approve (``config.agent_draft_status``; the message carries a
+``draft_*`` resource). Both, in that order, when the prompt asks for both. Nothing renders in a paused
+run; the reply starts the next run.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +23,11 @@ from ..models.base import parse_body, parse_model
 from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
-from ..views import resource_id, session_detail, video_detail, video_urls
+from ..views import draft_id, resource_id, session_detail, video_detail, video_urls
 from ..web import base_url, ok, ok_list, or_404, paged, state_of
 
+_ASKS_QUESTIONS = re.compile(r"\bask me\b|\bquestions?\b", re.IGNORECASE)
+_ASKS_FOR_DRAFT = re.compile(r"\bdrafts?\b|\bapprov\w*|\bstoryboard\b|\bcheck with me\b", re.IGNORECASE)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?)", re.IGNORECASE)
 
 
@@ -54,9 +64,17 @@ def _check_overrides(
         checks.check_asset_input(state, item, f"files[{i}]")
 
 
+def _pauses(mode: str, prompt: str) -> list[str]:
+    """Where a chat-mode agent will stop for the person (see the module docstring)."""
+    if mode != "chat":
+        return []
+    return [p for p, asked in (("question", _ASKS_QUESTIONS), ("draft", _ASKS_FOR_DRAFT)) if asked.search(prompt)]
+
+
 def _start_run(state: SandboxState, request: Request, session: AgentSession, message: str) -> AgentRun:
     now = state.now()
     cfg = state.config
+    pause = session.pauses.pop(0) if session.pauses else None
     run = AgentRun(
         run_id=state.new_id("run", prefix="run_", length=24),
         message=message,
@@ -64,7 +82,12 @@ def _start_run(state: SandboxState, request: Request, session: AgentSession, mes
         thinking=cfg.agent_thinking_seconds,
         generating=cfg.agent_generating_seconds,
         video_id=state.new_id("video"),
+        pause=pause,
+        pause_status="waiting_for_input" if pause == "question" else cfg.agent_draft_status,
     )
+    if pause is not None:  # a question or a draft: nothing is rendered until the reply
+        session.runs.append(run)
+        return run
     video = Video(
         id=run.video_id,
         kind="agent",
@@ -102,6 +125,7 @@ async def create_session(request: Request) -> Response:
         voice_id=body.voice_id,
         style_id=body.style_id,
         orientation=body.orientation,
+        pauses=_pauses(body.mode, body.prompt),
     )
     _start_run(state, request, session, body.prompt)
     state.sessions[session.session_id] = session
@@ -199,6 +223,16 @@ async def get_resource(request: Request) -> Response:
     wanted = request.path_params["resource_id"]
     base = base_url(request)
     for run in session.runs:
+        if run.pause == "draft" and draft_id(run) == wanted and now >= run.generating_at:
+            return ok(
+                {
+                    "resource_id": wanted,
+                    "resource_type": "draft",
+                    "source_type": "generated",
+                    "created_at": int(run.generating_at),
+                    "metadata": {"run_id": run.run_id, "scenes": 3, "script": run.message[:200]},
+                }
+            )
         video = state.video(run.video_id, now)
         if resource_id(run.video_id) == wanted and video is not None and video.status(now) == "completed":
             urls = video_urls(state, video, base)

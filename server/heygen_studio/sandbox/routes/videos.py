@@ -16,7 +16,6 @@ from ..models.videos import (
     CreateVideoFromImage,
     CreateVideoFromStudio,
     ImageScene,
-    StudioAvatarInput,
     V2AudioVoice,
     V2AvatarCharacter,
     V2ColorBackground,
@@ -74,7 +73,12 @@ def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float
         prefix = f"scenes[{i}]"
         if isinstance(scene, VideoScene):
             checks.check_asset_input(state, scene.source, f"{prefix}.source", ("video",))
-            seconds += costs.VIDEO_SCENE_SECONDS
+            if scene.script is not None or scene.audio_url or scene.audio_asset_id:  # a narrated clip
+                scene_seconds, script = checks.speech_source(state, scene, prefix)
+                seconds += scene_seconds
+                scripts.append(script)
+            else:
+                seconds += costs.VIDEO_SCENE_SECONDS
         elif isinstance(scene, ImageScene):
             checks.check_asset_input(state, scene.source, f"{prefix}.source", ("image",))
             narrated = scene.script is not None or scene.audio_url or scene.audio_asset_id
@@ -94,15 +98,11 @@ def _studio_seconds(state: SandboxState, body: CreateVideoFromStudio, now: float
         else:
             source = scene.input
             input_prefix = f"{prefix}.input"
-            default_voice = None
-            if isinstance(source, StudioAvatarInput):
-                look = checks.require_look(state, source.avatar_id, f"{input_prefix}.avatar_id", now)
-                checks.check_engine(look, source.engine, f"{input_prefix}.engine")
-                if source.background is not None:
-                    checks.check_color(source.background.color, f"{input_prefix}.background.color")
-                default_voice = look.default_voice_id
-            else:
-                checks.check_asset_input(state, source.image, f"{input_prefix}.image", ("image",))
+            look = checks.require_look(state, source.avatar_id, f"{input_prefix}.avatar_id", now)
+            checks.check_engine(look, source.engine, f"{input_prefix}.engine")
+            if source.background is not None:
+                checks.check_color(source.background.color, f"{input_prefix}.background.color")
+            default_voice = look.default_voice_id
             scene_seconds, script = checks.speech_source(state, source, input_prefix, default_voice)
             seconds += scene_seconds
             scripts.append(script)
