@@ -40,6 +40,7 @@ from .common import (
     classify_source,
     confine_input,
     not_blank,
+    paid,
     reports_errors,
 )
 from .fields import Id, Source
@@ -146,6 +147,7 @@ async def get_avatar(
                       next_step="Use one of the looks' ids as avatar_id.")
 
 
+@paid
 @reports_errors
 async def create_photo_avatar(
     ctx: Context[AppState],
@@ -155,7 +157,7 @@ async def create_photo_avatar(
     roots: PhotoRoots = None,
 ) -> PhotoAvatarJob:
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
-    Paid (~$1); the same photo again costs nothing and returns the same avatar."""
+    Paid; the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
     not_blank(name, "name")
     if group_id:
@@ -200,6 +202,7 @@ async def _photo_avatar(state: AppState, photo: str, name: str, group_id: str | 
     return await _job(state, look_id, new_group, replayed=False)
 
 
+@paid
 @reports_errors
 async def create_avatar_look(
     ctx: Context[AppState],
@@ -208,7 +211,7 @@ async def create_avatar_look(
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",
 ) -> PhotoAvatarJob:
-    """New look of an existing avatar from a text prompt (same group). Paid (~$1)."""
+    """New look of an existing avatar from a text prompt (same group). Paid."""
     state = app(ctx)
     not_blank(prompt, "prompt")
     not_blank(name, "name")
