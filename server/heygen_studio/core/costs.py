@@ -325,8 +325,8 @@ class PaidRequest:
 
 def subject(body: dict[str, Any]) -> str:
     """What a request makes, in a few words: its title, name, or the start of its script or brief."""
-    for key in ("title", "name", "voice_name"):
-        if isinstance(body.get(key), str) and body[key].strip():
+    for key in ("title", "name", "voice_name"):  # a title the client made up to find a v2 job again is no name
+        if isinstance(body.get(key), str) and body[key].strip() and not body[key].startswith("heygen-studio hs-"):
             return f"'{body[key].strip()[:80]}'"
     texts = [body.get(k) for k in ("script", "prompt", "text")]
     texts += [((s.get("input") or s).get("script") if isinstance(s, dict) else None) for s in body.get("scenes") or []]

@@ -15,6 +15,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from ..core import costs
 from ..core.errors import APIStatusError, NotFoundError
 from ..core.models import (
     MAX_PROMPT_AVATAR_CHARS,
@@ -63,7 +64,7 @@ async def _job(state: AppState, look_id: str, group_id: str | None, *, replayed:
     status = look.status or "completed"
     job_id = make_job_id("look", look_id)
     consent = None
-    if status in ("pending_consent", "processing"):
+    if status in ("pending_consent", "processing") and not costs.previewing():  # a dry run asks for nothing
         consent = await _consent_url(state, group_id)
     return PhotoAvatarJob(job_id=job_id, look_id=look_id, group_id=group_id, status=status, consent_url=consent,
                           replayed=replayed, next_step=next_step("look", status, job_id, consent_url=bool(consent)))

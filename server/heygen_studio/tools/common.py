@@ -334,7 +334,8 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
       uploaded, claimed, journaled or charged. A tool that writes its own journal rows before paying checks
       ``costs.previewing()`` first;
     * ``max_credits`` (and the HEYGEN_MAX_CREDITS setting; the tighter wins): a larger estimate is refused
-      before anything is sent, with the estimate and what to raise;
+      before anything is sent (a dry run runs first, so not even an upload goes), with the estimate and what
+      to raise;
     * a confirmation: when the client takes form elicitations and the estimate is over HEYGEN_CONFIRM_ABOVE,
       the person is asked (what will be made, its cost) before anything is paid; a decline or cancel sends
       nothing. It is a ``Resolve`` dependency, so it works on both protocol eras. Clients without elicitation
@@ -362,9 +363,13 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     tool_names = [p.name for p in params]
 
     async def preview(**kwargs: Any) -> costs.Preview | None:
+        """A dry run first, when the call may ask the person or has a limit: so that nothing at all (not even
+        an upload) is sent for a call that is declined or over its limit."""
         ctx = kwargs[ctx_name]
-        if kwargs["dry_run"] or app(ctx).settings.heygen_confirm_above is None or not _can_ask(ctx):
-            return None  # only a call that may ask is previewed first
+        settings = app(ctx).settings
+        asks = settings.heygen_confirm_above is not None and _can_ask(ctx)
+        if kwargs["dry_run"] or not (asks or _limit(kwargs["max_credits"], settings)[0] is not None):
+            return None
         return await _preview(tool, {n: kwargs[n] for n in tool_names})
 
     resolver(preview, "preview", [], costs.Preview | None)
@@ -374,7 +379,7 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         previewed: costs.Preview | None = kwargs["previewed"]
         ctx = kwargs[ctx_name]
         threshold = app(ctx).settings.heygen_confirm_above
-        if previewed is None or previewed.request is None or threshold is None:
+        if previewed is None or previewed.request is None or threshold is None or not _can_ask(ctx):
             return None
         credits = previewed.request.credits
         limit, _ = _limit(kwargs["max_credits"], app(ctx).settings)
@@ -401,6 +406,11 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             if isinstance(answer, Confirm) and previewed is not None and previewed.request is not None:
                 agreed = previewed.request.credits
         limit, limit_from = _limit(max_credits, app(ctx).settings)
+        if previewed is not None and previewed.request is not None:
+            try:  # over the limit: refused before anything, uploads included, is sent
+                costs.Spend(limit=limit, limit_from=limit_from).check(previewed.request)
+            except costs.SpendLimitError as exc:
+                raise ToolError(exc.describe()) from None
         spend = costs.Spend(dry_run=dry_run, limit=limit, limit_from=limit_from, confirmed=agreed)
         try:
             with costs.spending(spend):

@@ -136,6 +136,9 @@ async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voi
     previous = state.jobs.find(key)
     if previous is not None and previous.get("script"):
         return Drafted(source="journal", script=previous.get("script"))
+    drafted = state.cache.get(("produce-script", key))  # a dry run's (or the last round's) script, not journaled
+    if drafted is not None:
+        return Drafted(source="journal", script=drafted)
     # Everything that can refuse this call is checked before the script model is paid for (a fuzz run once spent
     # 89 model calls on ids and languages that were refused afterwards); the tool body reuses the answer.
     await _cast(state, key, avatar_id, voice_id, language)
@@ -265,6 +268,7 @@ async def produce_video(
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     await ctx.report_progress(2, total=100, message="script")
     script, _, _, _ = _unpack(draft, req)
+    state.cache.put(("produce-script", key), script.model_dump(mode="json"))  # a dry run shows what is then sent
     previous = state.jobs.find(key)
     note = None
     if previous is not None and previous.job_id:
