@@ -352,3 +352,12 @@ def test_a_confirmed_estimate_may_not_grow() -> None:
     spend = costs.Spend(confirmed=2.0)
     spend.check(request)
     assert spend.credits == 2.0
+
+
+def test_the_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heygen_studio.settings import load_settings
+
+    assert load_settings().heygen_confirm_above == 10 and load_settings().heygen_max_credits is None
+    monkeypatch.setenv("HEYGEN_CONFIRM_ABOVE", "")  # empty: never ask
+    monkeypatch.setenv("HEYGEN_MAX_CREDITS", "25")
+    assert load_settings().heygen_confirm_above is None and load_settings().heygen_max_credits == 25

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import HeyGenError
-from .scripts import estimate_seconds
 
 LIMITS = "docs.heygen.com/reference/limits"
 PRICING = "developers.heygen.com/docs/pricing"
@@ -114,6 +113,8 @@ _CJK = (("ja", re.compile(r"[\u3040-\u30ff]")), ("ko", re.compile(r"[\uac00-\ud7
 
 def spoken_seconds(text: str, *, speed: float | None = None, language: str | None = None) -> float:
     """Seconds ``text`` takes to say: the script's language rate (guessed from its characters when not given)."""
+    from .scripts import estimate_seconds  # here: the script module is not start-up work (this one is imported then)
+
     if language is None:
         language = next((code for code, chars in _CJK if chars.search(text)), "en")
     _, seconds = estimate_seconds(text, language)

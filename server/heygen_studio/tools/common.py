@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
@@ -24,13 +24,15 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
-from ..core import costs
 from ..core.errors import HeyGenError, NotFoundError
 from ..core.files import LocalFile, open_inside, resolve, root_of
 from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
 from .outputs import Deleted, DryRun, PaidRequestOut, priced
 from .state import AppState
+
+if TYPE_CHECKING:
+    from ..core import costs  # imported where used: the price table is not start-up work (tools.docs imports us)
 
 __all__ = ["AppState", "Context", "LocalFile"]
 
@@ -280,6 +282,8 @@ def _limit(max_credits: float | None, settings: Settings) -> tuple[float | None,
 
 def _question(name: str, preview: costs.Preview) -> str:
     """What will be made and what it costs, for the person to confirm (deterministic: it may be asked again)."""
+    from ..core import costs
+
     request = preview.request
     assert request is not None
     est = request.estimate
@@ -310,6 +314,8 @@ def _dry_run_answer(model: type[BaseModel], stop: costs.Preview, limit: float | 
 
 async def _preview(tool: Callable[..., Awaitable[Any]], arguments: dict[str, Any]) -> costs.Preview | None:
     """Run the tool as a dry run: the paid request it would send, or None if it would send none."""
+    from ..core import costs
+
     try:
         with costs.spending(costs.Spend(dry_run=True)):
             await tool(**arguments)
@@ -343,6 +349,8 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
 
     The result model gains ``estimated_credits`` (``outputs.priced``): what this call spent, 0 for a repeat.
     """
+    from ..core import costs
+
     signature = inspect.signature(tool, eval_str=True)
     params = list(signature.parameters.values())
     ctx_name = next(p.name for p in params  # Context[AppState] is a subclass of Context (a generic pydantic model)
