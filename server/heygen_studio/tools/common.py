@@ -251,7 +251,6 @@ def confine_output(settings: Settings, filename: str) -> Path:
     return settings.heygen_output_dir / name
 
 
-
 # -- cost before credits (issue 9 §2): one guard for every paid tool ----------------------------------------
 
 # No descriptions: the names say it, the instructions explain them once, and tools/list is a budget.
@@ -353,6 +352,8 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
 
     signature = inspect.signature(tool, eval_str=True)
     params = list(signature.parameters.values())
+    taken = {"dry_run", "max_credits", "previewed", "confirmed"} & set(signature.parameters)
+    assert not taken, f"{tool.__name__} already has parameters named {sorted(taken)}"
     ctx_name = next(p.name for p in params  # Context[AppState] is a subclass of Context (a generic pydantic model)
                     if isinstance(p.annotation, type) and issubclass(p.annotation, Context))
     model = priced(signature.return_annotation)
