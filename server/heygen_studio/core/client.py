@@ -10,6 +10,8 @@ plumbing they share, including the one path every paid create takes (``create``)
 
 1. its fingerprint is the ``Idempotency-Key`` (derived from the body, or the caller's ``identity``,
    plus an optional ``request_key``), computed once here;
+   it is priced and held to the call's budget (``costs.before_paid``): over the limit it is refused, in
+   a dry run it is returned unsent (nothing claimed), and a repeat of a job made already costs nothing;
 2. it is *claimed* in the job store before anything is sent (``core/store.py``); a store that
    cannot be written refuses the create, so nothing is paid that could be lost;
 3. an identical create already settled answers with that job; one in flight elsewhere is waited
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import anyio
 
+from . import costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, idempotency_key_for
 from .models import CreatedVideo, Deleted, Page, RequestModel, Video
@@ -135,18 +138,25 @@ class HeyGenClient:
         payload = body.body() if isinstance(body, RequestModel) else body
         key = idempotency_key_for(method, path, payload if identity is None else identity, request_key) \
             if idempotent else None
+        if costs.estimate(method, path, payload) is not None:  # a paid write (a Video Agent reply, say)
+            costs.before_paid(method, path, payload or {}, replay_of=self._replay_of(key))
         env = await self.http.request(method, path, json_body=payload, idempotency_key=key)
         return parse(model, env.data, f"{method} {path}"), env
 
     async def create(self, path: str, model: type[M], req: RequestModel, job: Job, job_id_of: Callable[[M], str],
-                     *, request_key: str | None = None, identity: Any = None) -> tuple[M, Envelope]:
-        """A paid v3 create, claimed in the job store before it is sent (see the module docstring).
+                     *, request_key: str | None = None, identity: Any = None,
+                     seconds: float | None = None) -> tuple[M, Envelope]:
+        """A paid v3 create, priced, then claimed in the job store before it is sent (see the module docstring).
 
         A repeat resends the same Idempotency-Key, so HeyGen answers with the original job and charges
         nothing (``Envelope.replayed``); the claim only makes the repeat wait for one in flight, and keeps
-        a create whose answer was lost in ``list_jobs``."""
+        a create whose answer was lost in ``list_jobs``. ``seconds``: a length the body does not state, for
+        the estimate (a translation's source video)."""
         payload = req.body()
         key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
+        paid = costs.before_paid("POST", path, payload, seconds=seconds, replay_of=self._replay_of(key))
+        if paid is not None:
+            job.data.setdefault("estimated_credits", paid.estimate.credits)
         claim = await self._claim(key, job, reconcile=None)
         if isinstance(claim, str):  # cannot happen without a reconciler; keeps the types honest
             raise ResponseFormatError(f"POST {path}: unexpected replay")
@@ -169,6 +179,9 @@ class HeyGenClient:
         if not body.get("title"):
             body["title"] = f"heygen-studio {marker}"
         job.title = str(body["title"])
+        paid = costs.before_paid("POST", path, body, replay_of=self._replay_of(key))
+        if paid is not None:
+            job.data.setdefault("estimated_credits", paid.estimate.credits)
         claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec))
         if isinstance(claim, str):
             return CreatedVideo(video_id=claim, status="submitted", replayed=True)
@@ -176,6 +189,13 @@ class HeyGenClient:
         created = parse(CreatedVideo, env.data, f"POST {path}")
         self._settle(claim, created.video_id, job, api="v2")
         return created
+
+    def _replay_of(self, key: str | None) -> str | None:
+        """The job an identical create already made within the replay window (repeating it costs nothing)."""
+        if key is None or self.jobs is None:
+            return None
+        record = self.jobs.find(key, max_age_s=REPLAY_WINDOW_S)
+        return record.job_id if record is not None and record.job_id else None
 
     async def _find_v2(self, title: str, rec: JobRecord) -> str | None:
         """The video a lost v2 create made, if HeyGen lists one with its title made after the claim."""

@@ -244,6 +244,11 @@ class HeyGenHTTP:
             raise ConfigError("The HeyGen API key contains whitespace or control characters (a stray newline?)",
                               hint="Remove them from HEYGEN_API_KEY, then restart the server.")
         method = method.upper()
+        if method not in _SAFE_METHODS:  # a dry run writes nothing, whatever the path
+            from . import costs  # here, not at start-up: the price table is not start-up work
+
+            if costs.previewing():
+                costs.nothing_to_send(f"A dry run stops before {method} {path}; nothing was sent.")
         headers = {"x-api-key": self._api_key}
         if idempotency_key is not None:
             headers[IDEMPOTENCY_HEADER] = idempotency_key

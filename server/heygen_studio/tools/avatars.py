@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult
 from pydantic import Field
 
+from ..core import costs
 from ..core.errors import APIStatusError, NotFoundError
 from ..core.models import (
     MAX_PROMPT_AVATAR_CHARS,
@@ -49,6 +50,7 @@ from .common import (
     confine_input,
     needs_roots,
     not_blank,
+    paid,
     reports_errors,
 )
 from .fields import Id, Source
@@ -71,7 +73,7 @@ async def _job(state: AppState, look_id: str, group_id: str | None, *, replayed:
     status = look.status or "completed"
     job_id = make_job_id("look", look_id)
     consent = None
-    if status in ("pending_consent", "processing"):
+    if status in ("pending_consent", "processing") and not costs.previewing():  # a dry run asks for nothing
         consent = await _consent_url(state, group_id)
     return PhotoAvatarJob(job_id=job_id, look_id=look_id, group_id=group_id, status=status, consent_url=consent,
                           replayed=replayed, next_step=next_step("look", status, job_id, consent_url=bool(consent)))
@@ -155,6 +157,7 @@ async def get_avatar(
                       next_step="Use one of the looks' ids as avatar_id.")
 
 
+@paid
 @reports_errors
 async def create_photo_avatar(
     ctx: Context[AppState],
@@ -164,7 +167,7 @@ async def create_photo_avatar(
     roots: PhotoRoots = None,
 ) -> PhotoAvatarJob:
     """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
-    Paid (~$1); the same photo again costs nothing and returns the same avatar."""
+    Paid; the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
     not_blank(name, "name")
     if group_id:
@@ -239,6 +242,7 @@ def _avatar_roots(ctx: Context[AppState], file: str | None = None,
     return needs_roots(ctx, [file, *(reference_images or [])])
 
 
+@paid
 @reports_errors
 async def create_avatar(
     ctx: Context[AppState],
@@ -273,6 +277,7 @@ async def create_avatar(
     return await _prompt_avatar(state, req, group_id)
 
 
+@paid
 @reports_errors
 async def create_avatar_look(
     ctx: Context[AppState],
@@ -281,7 +286,7 @@ async def create_avatar_look(
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",
 ) -> PhotoAvatarJob:
-    """New look of an existing avatar from a text prompt (same group). Paid (~$1)."""
+    """New look of an existing avatar from a text prompt (same group). Paid."""
     state = app(ctx)
     not_blank(prompt, "prompt")
     not_blank(name, "name")

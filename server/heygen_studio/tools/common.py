@@ -9,25 +9,30 @@ Anything else is a bug and stays a crash (the SDK hides its text and logs the tr
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
-from mcp.server.mcpserver import Context, ListRoots, Resolve
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
+from mcp.server.mcpserver import Context, Elicit, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult, ToolAnnotations
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ..core.errors import HeyGenError, NotFoundError
 from ..core.files import LocalFile, open_inside, resolve, root_of
 from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
-from .outputs import Deleted
+from .outputs import Deleted, DryRun, PaidRequestOut, priced
 from .state import AppState
+
+if TYPE_CHECKING:
+    from ..core import costs  # imported where used: the price table is not start-up work (tools.docs imports us)
 
 __all__ = ["AppState", "Context", "LocalFile"]
 
@@ -254,3 +259,195 @@ def confine_output(settings: Settings, filename: str) -> Path:
     name = Path(filename).name
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
     return settings.heygen_output_dir / name
+
+
+# -- cost before credits (issue 9 §2): one guard for every paid tool ----------------------------------------
+
+# No descriptions: the names say it, the instructions explain them once, and tools/list is a budget.
+DryRunArg = bool
+MaxCredits = Annotated[float | None, Field(ge=0)]  # 0: only what costs nothing (a repeat)
+
+
+class Confirm(BaseModel):
+    """The one question a paid call over HEYGEN_CONFIRM_ABOVE asks (a flat form, as elicitation requires)."""
+
+    pay: bool = Field(description="Yes: create it and spend the credits shown.")
+
+
+def _can_ask(ctx: Context[AppState]) -> bool:
+    """The client takes form elicitations (a bare ``elicitation: {}`` is form support, as the SDK reads it)."""
+    capabilities = ctx.client_capabilities
+    asks = capabilities.elicitation if capabilities is not None else None
+    return asks is not None and (asks.form is not None or asks.url is None)
+
+
+def _limit(max_credits: float | None, settings: Settings) -> tuple[float | None, str]:
+    """The tighter of the argument and the setting, and what to raise to go higher."""
+    setting = settings.heygen_max_credits
+    if max_credits is not None and (setting is None or max_credits <= setting):
+        return max_credits, "max_credits"
+    return setting, "HEYGEN_MAX_CREDITS (a server setting)"
+
+
+def _question(name: str, preview: costs.Preview) -> str:
+    """What will be made and what it costs, for the person to confirm (deterministic: it may be asked again)."""
+    from ..core import costs
+
+    request = preview.request
+    assert request is not None
+    est = request.estimate
+    what = costs.subject(request.body)
+    uploads = f" First uploads {', '.join(preview.spend.uploads)}." if preview.spend.uploads else ""
+    assumed = f" Assumes {'; '.join(est.assumed)}." if est.assumed else ""
+    return (f"{name} will {request.method} {request.path}{' for ' + what if what else ''}: "
+            f"{'; '.join(est.lines)}. Estimated cost: about {est.credits:g} credits (≈ ${est.credits:g} "
+            f"pay-as-you-go).{assumed}{uploads} Create it and pay?")
+
+
+def _dry_run_answer(model: type[BaseModel], stop: costs.Preview, limit: float | None, limit_from: str) -> BaseModel:
+    request, note = stop.request, stop.note
+    if request is None:
+        return model.model_validate({"estimated_credits": 0.0, "next_step": note or "Nothing would be sent.",
+                                     "dry_run": DryRun(request=None, uploads=stop.spend.uploads, note=note)})
+    credits = request.credits
+    if request.replay_of:
+        note = f"A repeat of job {request.replay_of}: HeyGen returns that job, nothing is charged."
+    elif limit is not None and credits > limit:
+        note = f"Over the limit of {limit:g} credits ({limit_from}): the real call would be refused."
+    step = f"Nothing was sent. Call again without dry_run to send it (about {credits:g} credits)."
+    out = DryRun(request=PaidRequestOut(method=request.method, path=request.path, body=request.body),
+                 uploads=stop.spend.uploads, estimate=request.estimate.lines, assumed=request.estimate.assumed,
+                 note=note)
+    return model.model_validate({"estimated_credits": credits, "dry_run": out, "next_step": step})
+
+
+async def _preview(tool: Callable[..., Awaitable[Any]], arguments: dict[str, Any]) -> costs.Preview | None:
+    """Run the tool as a dry run: the paid request it would send, or None if it would send none."""
+    from ..core import costs
+
+    try:
+        with costs.spending(costs.Spend(dry_run=True)):
+            await tool(**arguments)
+    except costs.Preview as stop:
+        return stop if stop.request is not None else None
+    return None
+
+
+def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Cost before credits, for a paid tool: put it above ``@reports_errors``; nothing else changes.
+
+        @paid
+        @reports_errors
+        async def create_speech(ctx: Context[AppState], text: ..., ...) -> SpeechOut:
+
+    The tool's paid request must go through the client (``HeyGenClient.create``, ``send_v2_create`` or
+    ``send``), which prices it with ``core.costs.estimate`` (a new endpoint needs its rule and price row there)
+    and holds it to the call's ``costs.Spend`` before claiming or sending it. The tool gains:
+
+    * ``dry_run``: the call runs as usual (checks, catalogue reads) up to the paid request, which is returned
+      (method, path, exact body, never a header) with its estimate instead of being sent; nothing is
+      uploaded, claimed, journaled or charged. A tool that writes its own journal rows before paying checks
+      ``costs.previewing()`` first;
+    * ``max_credits`` (and the HEYGEN_MAX_CREDITS setting; the tighter wins): a larger estimate is refused
+      before anything is sent (a dry run runs first, so not even an upload goes), with the estimate and what
+      to raise;
+    * a confirmation: when the client takes form elicitations and the estimate is over HEYGEN_CONFIRM_ABOVE,
+      the person is asked (what will be made, its cost) before anything is paid; a decline or cancel sends
+      nothing. It is a ``Resolve`` dependency, so it works on both protocol eras. Clients without elicitation
+      get the call as before.
+
+    The result model gains ``estimated_credits`` (``outputs.priced``): what this call spent, 0 for a repeat.
+    """
+    from ..core import costs
+
+    signature = inspect.signature(tool, eval_str=True)
+    params = list(signature.parameters.values())
+    taken = {"dry_run", "max_credits", "previewed", "confirmed"} & set(signature.parameters)
+    assert not taken, f"{tool.__name__} already has parameters named {sorted(taken)}"
+    ctx_name = next(p.name for p in params  # Context[AppState] is a subclass of Context (a generic pydantic model)
+                    if isinstance(p.annotation, type) and issubclass(p.annotation, Context))
+    model = priced(signature.return_annotation)
+    name = tool.__name__
+    keyword = inspect.Parameter.KEYWORD_ONLY
+
+    def resolver(fn: Callable[..., Any], suffix: str, extra: list[inspect.Parameter], returns: Any) -> None:
+        """Give a resolver the tool's own parameters (its arguments by name, its context, its resolved inputs)."""
+        own = [p.replace(kind=keyword) for p in params] + [
+            inspect.Parameter("dry_run", keyword, default=False, annotation=DryRunArg),
+            inspect.Parameter("max_credits", keyword, default=None, annotation=MaxCredits), *extra]
+        fn.__signature__ = inspect.Signature(own, return_annotation=returns)  # type: ignore[attr-defined]
+        fn.__annotations__ = {p.name: p.annotation for p in own} | {"return": returns}
+        fn.__module__, fn.__qualname__, fn.__name__ = tool.__module__, f"{tool.__qualname__}.{suffix}", suffix
+
+    tool_names = [p.name for p in params]
+
+    async def preview(**kwargs: Any) -> costs.Preview | None:
+        """A dry run first, when the call may ask the person or has a limit: so that nothing at all (not even
+        an upload) is sent for a call that is declined or over its limit."""
+        ctx = kwargs[ctx_name]
+        settings = app(ctx).settings
+        asks = settings.heygen_confirm_above is not None and _can_ask(ctx)
+        if kwargs["dry_run"] or not (asks or _limit(kwargs["max_credits"], settings)[0] is not None):
+            return None
+        return await _preview(tool, {n: kwargs[n] for n in tool_names})
+
+    resolver(preview, "preview", [], costs.Preview | None)
+    Previewed = Annotated[Any, Resolve(preview)]
+
+    async def confirm(**kwargs: Any) -> Confirm | Elicit[Confirm] | None:
+        previewed: costs.Preview | None = kwargs["previewed"]
+        ctx = kwargs[ctx_name]
+        threshold = app(ctx).settings.heygen_confirm_above
+        if previewed is None or previewed.request is None or threshold is None or not _can_ask(ctx):
+            return None
+        credits = previewed.request.credits
+        limit, _ = _limit(kwargs["max_credits"], app(ctx).settings)
+        if credits <= threshold or (limit is not None and credits > limit):
+            return None  # cheap enough, or refused anyway before anything is sent
+        return Elicit(_question(name, previewed), Confirm)
+
+    resolver(confirm, "confirm", [inspect.Parameter("previewed", keyword, default=None, annotation=Previewed)],
+             Confirm | Elicit[Confirm] | None)
+    Confirmed = Annotated[ElicitationResult[Confirm], Resolve(confirm)]
+
+    @functools.wraps(tool)
+    async def wrapper(*, dry_run: bool = False, max_credits: float | None = None,
+                      previewed: costs.Preview | None = None, confirmed: Any = None, **kwargs: Any) -> BaseModel:
+        ctx = kwargs[ctx_name]
+        agreed: float | None = None
+        if confirmed is not None:
+            answer = confirmed.data if isinstance(confirmed, AcceptedElicitation) else None
+            if not isinstance(confirmed, AcceptedElicitation) or (isinstance(answer, Confirm) and not answer.pay):
+                action = "cancelled" if getattr(confirmed, "action", "") == "cancel" else "declined"
+                cost = f" (about {previewed.request.credits:g} credits)" if previewed and previewed.request else ""
+                raise ToolError(f"The person {action} the cost{cost}, so nothing was created: nothing was sent or "
+                                "charged. Ask them before calling again; dry_run=true shows the request and its cost.")
+            if isinstance(answer, Confirm) and previewed is not None and previewed.request is not None:
+                agreed = previewed.request.credits
+        limit, limit_from = _limit(max_credits, app(ctx).settings)
+        if previewed is not None and previewed.request is not None:
+            try:  # over the limit: refused before anything, uploads included, is sent
+                costs.Spend(limit=limit, limit_from=limit_from).check(previewed.request)
+            except costs.SpendLimitError as exc:
+                raise ToolError(exc.describe()) from None
+        spend = costs.Spend(dry_run=dry_run, limit=limit, limit_from=limit_from, confirmed=agreed)
+        try:
+            with costs.spending(spend):
+                result = await tool(**kwargs)
+        except costs.Preview as stop:
+            return _dry_run_answer(model, stop, limit, limit_from)
+        fields = result.model_dump() if isinstance(result, BaseModel) else dict(result)
+        if dry_run:  # it finished without a paid request: a repeat answered from the journal, say
+            note = "Nothing would be sent or charged: " + str(fields.get("next_step") or "nothing to pay.")
+            return model.model_validate({**fields, "estimated_credits": 0.0, "dry_run": DryRun(request=None,
+                                                                                              note=note)})
+        return model.model_validate({**fields, "estimated_credits": spend.credits})
+
+    added = [inspect.Parameter("dry_run", keyword, default=False, annotation=DryRunArg),
+             inspect.Parameter("max_credits", keyword, default=None, annotation=MaxCredits),
+             inspect.Parameter("previewed", keyword, default=None, annotation=Previewed),
+             inspect.Parameter("confirmed", keyword, default=None, annotation=Confirmed)]
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(kind=keyword) for p in params] + added, return_annotation=model)
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*params, *added]} | {"return": model}
+    return wrapper

@@ -29,6 +29,7 @@ from .common import (
     classify_source,
     confine_input,
     not_blank,
+    paid,
     reports_errors,
 )
 from .fields import Id, Source
@@ -96,6 +97,7 @@ async def _video_source(state: AppState, value: str, roots: Any) -> tuple[AssetU
     return AssetRef(asset_id=asset_id), None
 
 
+@paid
 @reports_errors
 async def create_lipsync(
     ctx: Context[AppState],

@@ -7,9 +7,9 @@ presigned URLs appear only where the model asked for one thing (get_video, get_a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from pydantic.config import JsonDict
 
 from ..core.store import JobKind
@@ -314,3 +314,37 @@ class WebhookList(BaseModel):
 class WebhookCreated(WebhookRow):
     secret: str | None = Field(None, description="Signing secret (whsec_…); store it to verify deliveries.")
     next_step: str | None = None
+
+
+class PaidRequestOut(BaseModel):
+    method: str
+    path: str
+    body: dict[str, Any] = Field(description="The JSON body exactly as it would be sent (headers, and so the key, "
+                                             "are never shown).")
+
+
+class DryRun(BaseModel):
+    request: PaidRequestOut | None = Field(description="What would be sent; null: nothing would (a repeat).")
+    uploads: list[str] = Field(default_factory=list, description="Local files uploaded first; the body names each "
+                                                                  "by a placeholder asset id.")
+    estimate: list[str] = Field(default_factory=list, description="How the estimate adds up.")
+    assumed: list[str] = Field(default_factory=list, description="Prices and lengths the estimate assumes.")
+    note: str | None = None
+
+
+_PRICED: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def priced(model: type[BaseModel]) -> type[BaseModel]:
+    """A paid tool's result model with ``estimated_credits`` and ``dry_run`` (issue 9 §2): the same name and
+    fields, where a dry run, which makes nothing, leaves the fields a made job fills in (job_id…) null."""
+    if model not in _PRICED:
+        fields: dict[str, Any] = {
+            name: (Optional[info.annotation], Field(None, description=info.description))  # noqa: UP045
+            for name, info in model.model_fields.items() if info.is_required()
+        }
+        fields["estimated_credits"] = (float | None, Field(None, description=(
+            "Estimated cost in credits (1 credit ≈ $1 pay-as-you-go); 0 for a repeat, which is not charged.")))
+        fields["dry_run"] = (DryRun | None, Field(None, description="Set by dry_run=true: nothing was sent."))
+        _PRICED[model] = create_model(model.__name__, __base__=model, __module__=__name__, **fields)
+    return _PRICED[model]

@@ -22,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 from pydantic import BaseModel, Field
 
+from ..core import costs
 from ..core.models import AspectRatio, CreateAgentSession, CreateAvatarVideo
 from ..core.scripts import (
     SYSTEM_PROMPT,
@@ -35,7 +36,7 @@ from ..core.scripts import (
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, paid, reports_errors
 from .fields import Id
 from .jobs import make_job_id, wait
 from .videos import save_video
@@ -135,6 +136,9 @@ async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voi
     previous = state.jobs.find(key)
     if previous is not None and previous.get("script"):
         return Drafted(source="journal", script=previous.get("script"))
+    drafted = state.cache.get(("produce-script", key))  # a dry run's (or the last round's) script, not journaled
+    if drafted is not None:
+        return Drafted(source="journal", script=drafted)
     # Everything that can refuse this call is checked before the script model is paid for (a fuzz run once spent
     # 89 model calls on ids and languages that were refused afterwards); the tool body reuses the answer.
     await _cast(state, key, avatar_id, voice_id, language)
@@ -223,12 +227,12 @@ async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None
 
 
 async def _submit(state: AppState, route: Route, script: Script, avatar_id: str, voice_id: str,
-                  orientation: Orientation) -> str:
+                  orientation: Orientation, duration_s: int) -> str:
     aspect: AspectRatio = "9:16" if orientation == "portrait" else "16:9"
     if route == "agent":
         session = await state.client.video_agents.create(CreateAgentSession(
             prompt=script.brief or script.scenes[0].text, avatar_id=avatar_id, voice_id=voice_id,
-            orientation=orientation))
+            orientation=orientation), seconds=max(float(duration_s), script.total_seconds))
         return make_job_id("agent", session.session_id)
     if route == "avatar":
         text = " ".join(s.text for s in script.scenes)
@@ -243,6 +247,7 @@ async def _submit(state: AppState, route: Route, script: Script, avatar_id: str,
     return make_job_id("video", created.video_id)
 
 
+@paid
 @reports_errors
 async def produce_video(
     ctx: Context[AppState],
@@ -263,9 +268,12 @@ async def produce_video(
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
     await ctx.report_progress(2, total=100, message="script")
     script, _, _, _ = _unpack(draft, req)
+    state.cache.put(("produce-script", key), script.model_dump(mode="json"))  # a dry run shows what is then sent
     previous = state.jobs.find(key)
     note = None
     if previous is not None and previous.job_id:
+        costs.nothing_to_send(f"This brief's video is already made or rendering ({previous.job_id}): calling "
+                              "without dry_run resumes it and pays for nothing.")
         job_id, resumed = previous.job_id, True
         avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
     else:
@@ -275,10 +283,12 @@ async def produce_video(
             avatar_id, voice_id, note = await _cast(state, key, avatar_id, voice_id, language)
             # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
-            state.jobs.record(kind="produce_plan", job_id="", key=key, title=script.title,
-                              script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+            # A dry run journals nothing.
+            if not costs.previewing():
+                state.jobs.record(kind="produce_plan", job_id="", key=key, title=script.title,
+                                  script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")
-        job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation), False
+        job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation, duration_s), False
         state.jobs.record(kind="produce", job_id=job_id, key=key, title=script.title,
                           script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
 

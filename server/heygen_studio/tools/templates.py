@@ -11,7 +11,7 @@ from pydantic import Field
 from ..core.errors import NotFoundError
 from ..core.models import GenerateFromTemplate, Page
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, app, check_id, paid, reports_errors
 from .fields import Id
 from .outputs import TemplateList, TemplateRow, VideoJob
 from .videos import video_job
@@ -60,6 +60,7 @@ def v2_variables(variables: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@paid
 @reports_errors
 async def create_template_video(
     ctx: Context[AppState],
@@ -70,7 +71,7 @@ async def create_template_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: Annotated[str | None, Field(max_length=64)] = None,
 ) -> VideoJob:
-    """Render a template with your variables. Paid (per output minute)."""
+    """Render a template with your variables. Paid."""
     state = app(ctx)
     tid = check_id(template_id, "template_id")
     req = GenerateFromTemplate(variables=v2_variables(variables) if api == "v2" else variables, title=title)

@@ -9,7 +9,18 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.models import AssetRef, AssetUrl, CreateTranslation
-from .common import PAID, READ_ONLY, AppState, Context, app, check_id, check_url, classify_source, reports_errors
+from .common import (
+    PAID,
+    READ_ONLY,
+    AppState,
+    Context,
+    app,
+    check_id,
+    check_url,
+    classify_source,
+    paid,
+    reports_errors,
+)
 from .fields import JobRef, LanguageName, Source
 from .jobs import id_of, is_job_id, make_job_id, next_step, video_id_for
 from .outputs import TranslationInfo, TranslationJobs
@@ -30,6 +41,7 @@ def _language(given: str, known: list[str]) -> str:
                     "GET /v3/video-translations/languages).")
 
 
+@paid
 @reports_errors
 async def translate_video(
     ctx: Context[AppState],
@@ -40,11 +52,12 @@ async def translate_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     captions: bool = False,
 ) -> TranslationJobs:
-    """Translate a video (voice clone + lip-sync). Paid (~$0.05/s speed, $0.10/s precision, per language)."""
+    """Translate a video (voice clone + lip-sync). Paid, per language."""
     state = app(ctx)
     hg = state.client
     source: AssetUrl | AssetRef | None = None
     identity: dict[str, Any] | None = None
+    seconds: float | None = None  # the source's length, when known: for the estimate
     given = classify_source(video, "video", paths=False)  # checked before any request, the language list included
     if given == "url":
         source = AssetUrl(url=check_url(video, "video"))
@@ -62,12 +75,13 @@ async def translate_video(
         if not detail.video_url:
             raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
         source = AssetUrl(url=detail.video_url)
+        seconds = detail.duration
         identity = {"video_id": detail.id}
     req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
                             enable_caption=captions or None)
     if identity is not None:
         identity = {**req.body(), "video": identity}
-    created = await hg.translations.create(req, identity=identity)
+    created = await hg.translations.create(req, identity=identity, seconds=seconds)
     ids = created.video_translation_ids
     jobs = [make_job_id("translation", i) for i in ids]
     step = "For each job id, as for the first: " + next_step("translation", "pending", jobs[0])

@@ -24,6 +24,7 @@ from .common import (
     check_id,
     classify_source,
     not_blank,
+    paid,
     reports_errors,
 )
 from .fields import Id, JobRef, Source
@@ -42,6 +43,7 @@ async def _files(state: AppState, files: list[str] | None, roots: ListRootsResul
     return [await resolve_asset(state, item, roots) for item in files]
 
 
+@paid
 @reports_errors
 async def create_agent_video(
     ctx: Context[AppState],
@@ -58,7 +60,7 @@ async def create_agent_video(
     roots: FilesRoots = None,
 ) -> AgentJob:
     """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
-    Paid (~$0.033/s of video). Returns a job_id at once."""
+    Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(prompt, "prompt")
     for item in files or ():

@@ -46,6 +46,7 @@ from .common import (
     confine_output,
     delete,
     not_blank,
+    paid,
     reports_errors,
     url_or_asset,
 )
@@ -89,6 +90,7 @@ class _SpeechAndLook(TypedDict):
     title: str | None
 
 
+@paid
 @reports_errors
 async def create_avatar_video(
     ctx: Context[AppState],
@@ -116,7 +118,7 @@ async def create_avatar_video(
     roots: ImageRoots = None,
 ) -> VideoJob:
     """One presenter (an avatar look, or any image) speaks a script or audio.
-    Paid (Avatar IV ~$0.10/s of video). Returns a job_id at once."""
+    Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(script, "script")
     if bool(avatar_id) == bool(image):
@@ -172,6 +174,7 @@ def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | Non
         raise ToolError("expressiveness applies to photo avatars (Avatar IV) only; drop it for this look.")
 
 
+@paid
 @reports_errors
 async def create_studio_video(
     ctx: Context[AppState],
@@ -184,7 +187,7 @@ async def create_studio_video(
     request_key: RequestKey = None,
 ) -> VideoJob:
     """Multi-scene video, an exact script per scene (presenter, voice, background).
-    Paid (per output minute). Returns a job_id at once."""
+    Paid. Returns a job_id at once."""
     state = app(ctx)
     for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
         for field in ("audio", "background_image", "background_video"):

@@ -36,6 +36,7 @@ from .common import (
     confine_input,
     confine_output,
     not_blank,
+    paid,
     reports_errors,
 )
 from .fields import Id, LanguageName, Source
@@ -203,6 +204,7 @@ async def audio_source(state: AppState, value: str, what: str, roots: Any = None
     return AssetRef(asset_id=asset_id)
 
 
+@paid
 @reports_errors
 async def clone_voice(
     ctx: Context[AppState],

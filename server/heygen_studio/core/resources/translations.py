@@ -13,11 +13,12 @@ from ._base import Resource
 
 class Translations(Resource):
     async def create(self, req: CreateTranslation, *, request_key: str | None = None,
-                     identity: Any = None) -> CreatedTranslations:
+                     identity: Any = None, seconds: float | None = None) -> CreatedTranslations:
+        """``seconds``: the source video's length when known (for the estimate; HeyGen does not need it)."""
         job = Job("translation", req.title, {"languages": list(req.output_languages)})
         created, env = await self._c.create("/v3/video-translations", CreatedTranslations, req, job,
                                             lambda c: c.video_translation_ids[0], request_key=request_key,
-                                            identity=identity)
+                                            identity=identity, seconds=seconds)
         # createVideoTranslation returns one id per output language, in the order they were asked for.
         for tid, lang in zip(created.video_translation_ids[1:], req.output_languages[1:], strict=False):
             self._c.remember("translation", tid, key=f"{env.idempotency_key}:{lang}", title=req.title, language=lang)

@@ -23,10 +23,12 @@ class _StoppedSession(BaseModel):
 
 
 class VideoAgents(Resource):
-    async def create(self, req: CreateAgentSession, *, request_key: str | None = None) -> AgentSession:
+    async def create(self, req: CreateAgentSession, *, request_key: str | None = None,
+                     seconds: float | None = None) -> AgentSession:
+        """``seconds``: the video's intended length when known (for the estimate; else read from the brief)."""
         job = Job("agent", req.prompt[:80])
         created, _ = await self._c.create("/v3/video-agents", AgentSession, req, job, lambda s: s.session_id,
-                                          request_key=request_key)
+                                          request_key=request_key, seconds=seconds)
         return created
 
     async def get(self, session_id: str) -> AgentSession:
