@@ -116,6 +116,11 @@ async def clone(w: World) -> dict[str, Any]:
     return {"audio": "https://example.com/sample.mp3", "name": "Me", "speaker_consent": True}
 
 
+async def speech(w: World) -> dict[str, Any]:
+    voice = (await _call(w.mcp, "list_voices", {"engine": "starfish", "limit": 1}))["items"][0]["voice_id"]
+    return {"text": SCRIPT, "voice_id": voice}
+
+
 async def lipsync(w: World) -> dict[str, Any]:
     return {"video": "https://example.com/v.mp4", "audio": "https://example.com/a.mp3"}
 
@@ -133,10 +138,9 @@ PAID_TOOLS: dict[str, tuple[Args, str, float]] = {
     "create_avatar": (prompt_avatar, "/v3/avatars", 1.0),
     "clone_voice": (clone, "/v3/voices/clone", 1.0),  # assumed (no published price)
     "create_lipsync": (lipsync, "/v3/lipsyncs", 3.0),  # assumed 60 s of audio, speed mode
+    "create_speech": (speech, "/v3/voices/speech", 0.02),  # 60 s of speech at $0.02 a minute
 }
-# create_speech returns its file as a CallToolResult (a resource link beside the structured result), which the
-# @paid guard cannot wrap yet: it is the one paid tool without dry_run/max_credits (issue #9, left open).
-NOT_YET_GUARDED = {"create_speech"}
+NOT_YET_GUARDED: set[str] = set()
 SCRIPT_MODEL = "POST /chat/completions"  # produce_video drafts its script (no HeyGen credits) even in a dry run
 
 
@@ -205,9 +209,11 @@ async def test_over_max_credits_is_refused_before_anything_is_sent(
     args = await build(world(mcp))
     before, balance = len(sandbox.requests), sandbox.credits
 
-    text = await _refused(mcp, tool, {**args, "max_credits": 0.5})
+    limit = 0.5 if credits > 0.5 else credits / 2  # speech costs cents
+    text = await _refused(mcp, tool, {**args, "max_credits": limit})
 
-    assert f"This would cost about {credits:g} credits" in text and "over the limit of 0.5 set by max_credits" in text
+    assert f"This would cost about {credits:g} credits" in text
+    assert f"over the limit of {limit:g} set by max_credits" in text
     assert f"raise max_credits to at least {credits:g}" in text and "Nothing was sent or charged" in text
     assert _writes(sandbox, before) == [] and sandbox.credits == balance  # not even an upload
     assert (await _call(mcp, tool, {**args, "max_credits": credits}))["estimated_credits"] == credits  # at the limit

@@ -21,7 +21,7 @@ from urllib.request import url2pathname
 from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context, Elicit, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ListRootsResult, ToolAnnotations
+from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
 from ..core.errors import HeyGenError, NotFoundError
@@ -333,7 +333,16 @@ async def _preview(tool: Callable[..., Awaitable[Any]], arguments: dict[str, Any
     return None
 
 
-def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def paid_presented(present: Callable[[Any], CallToolResult]) -> Callable[[Callable[..., Awaitable[Any]]],
+                                                                         Callable[..., Awaitable[Any]]]:
+    """``@paid`` for a tool whose answer is a ``CallToolResult`` made from its result model (a file as a
+    resource link beside the structured answer): the tool returns the model, ``present`` makes the result.
+    A dry run, which makes no file, answers with the priced model as structured content."""
+    return lambda tool: paid(tool, present=present)
+
+
+def paid(tool: Callable[..., Awaitable[Any]], *,
+         present: Callable[[Any], CallToolResult] | None = None) -> Callable[..., Awaitable[Any]]:
     """Cost before credits, for a paid tool: put it above ``@reports_errors``; nothing else changes.
 
         @paid
@@ -411,8 +420,17 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     Confirmed = Annotated[ElicitationResult[Confirm], Resolve(confirm)]
 
     @functools.wraps(tool)
-    async def wrapper(*, dry_run: bool = False, max_credits: float | None = None,
-                      previewed: costs.Preview | None = None, confirmed: Any = None, **kwargs: Any) -> BaseModel:
+    async def wrapper(**kwargs: Any) -> Any:
+        answer = await answered(**kwargs)
+        if present is None:
+            return answer
+        if getattr(answer, "dry_run", None) is not None:
+            return CallToolResult(content=[TextContent(type="text", text=answer.model_dump_json(exclude_none=True))],
+                              structured_content=answer.model_dump(mode="json"))
+        return present(answer)
+
+    async def answered(*, dry_run: bool = False, max_credits: float | None = None,
+                       previewed: costs.Preview | None = None, confirmed: Any = None, **kwargs: Any) -> BaseModel:
         ctx = kwargs[ctx_name]
         agreed: float | None = None
         if confirmed is not None:
@@ -447,7 +465,8 @@ def paid(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
              inspect.Parameter("max_credits", keyword, default=None, annotation=MaxCredits),
              inspect.Parameter("previewed", keyword, default=None, annotation=Previewed),
              inspect.Parameter("confirmed", keyword, default=None, annotation=Confirmed)]
+    returns: Any = model if present is None else Annotated[CallToolResult, model]
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p.replace(kind=keyword) for p in params] + added, return_annotation=model)
-    wrapper.__annotations__ = {p.name: p.annotation for p in [*params, *added]} | {"return": model}
+        parameters=[p.replace(kind=keyword) for p in params] + added, return_annotation=returns)
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*params, *added]} | {"return": returns}
     return wrapper

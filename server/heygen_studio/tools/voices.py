@@ -37,6 +37,7 @@ from .common import (
     confine_output,
     not_blank,
     paid,
+    paid_presented,
     reports_errors,
 )
 from .fields import Id, LanguageName, Source
@@ -163,6 +164,7 @@ def speech_result(out: SpeechOut) -> CallToolResult:
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 
 
+@paid_presented(speech_result)
 @reports_errors
 async def create_speech(
     ctx: Context[AppState],
@@ -172,11 +174,11 @@ async def create_speech(
     locale: Locale = None,
     filename: Annotated[str | None, Field(max_length=120)] = None,
     request_key: RequestKey = None,
-) -> Annotated[CallToolResult, SpeechOut]:
+) -> SpeechOut:
     """Text to speech: saves an audio file; its asset_id is the audio for videos and create_lipsync.
     Paid (small)."""
-    return speech_result(await make_speech(app(ctx), text, voice_id, speed=speed, locale=locale, filename=filename,
-                                           request_key=request_key))
+    return await make_speech(app(ctx), text, voice_id, speed=speed, locale=locale, filename=filename,
+                             request_key=request_key)
 
 
 # -- cloning ----------------------------------------------------------------------------------------------------
