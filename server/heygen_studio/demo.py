@@ -36,6 +36,8 @@ async def _demo(settings: Settings) -> str:
 
     env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG", "PYTHON", "VIRTUAL_ENV"))}
     env.update(HEYGEN_SANDBOX="1", HEYGEN_OUTPUT_DIR=str(settings.heygen_output_dir), HEYGEN_API_KEY="")
+    if settings.heygen_state_dir is not None:  # the demo's server keeps its jobs where the user said
+        env["HEYGEN_STATE_DIR"] = str(settings.heygen_state_dir)
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     _say("Starting heygen-studio (MCP over stdio) on the embedded HeyGen sandbox: no key, no credits.")
     with open(os.devnull, "w") as quiet:
