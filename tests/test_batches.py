@@ -143,3 +143,37 @@ async def test_a_batch_is_in_list_jobs_and_an_unknown_one_is_refused(mcp: Client
     assert out["job_id"] in [row["job_id"] for row in jobs["items"]]
     text = await error(mcp, "wait_for_job", {"job_id": "batch:0123456789abcdef01234567"})
     assert "not a batch made from this machine" in text
+
+
+# -- a real MCP client over stdio: a `heygen-studio serve` process with its embedded sandbox ----------------------
+async def test_stdio_three_forms_every_mp4_and_a_repeat_pays_nothing(tmp_path: Path) -> None:
+    from test_transports import child_env, ok, stdio_server
+    from test_transports import finish as finish_stdio
+
+    async def left(client: Any) -> float:
+        account = await ok(client, "get_account", {})
+        value = account["credits_remaining"] if account.get("credits_remaining") is not None else account["balance"]
+        return float(value)
+
+    async with stdio_server(child_env(tmp_path, HEYGEN_TOOLSETS="batch,videos"), tmp_path) as client:
+        start = await left(client)
+        batches = []
+        for args in (SERIES, LANGUAGES, ITEMS):
+            batch = await ok(client, "produce_videos", args)
+            assert batch["submitted"] == 3
+            status = await finish_stdio(client, batch["job_id"])
+            assert status["status"] == "completed" and status["message"].startswith("3 of 3 done"), status
+            saved = await ok(client, "download_video", {"job_id": batch["job_id"]})
+            assert len(saved["files"]) == 3 and Path(saved["path"]).parent == tmp_path / "out"
+            for path in mp4s(saved):
+                assert path.read_bytes()[4:8] == b"ftyp"
+            batches.append(batch)
+        spent = await left(client)
+        assert spent < start
+        videos = await ok(client, "list_videos", {"limit": 50})
+        assert len(videos["items"]) == 9
+        for args, batch in zip((SERIES, LANGUAGES, ITEMS), batches, strict=True):
+            again = await ok(client, "produce_videos", args)
+            assert again["job_id"] == batch["job_id"] and again["submitted"] == 0 and again["estimated_credits"] == 0
+        assert await left(client) == spent  # nothing paid again
+        assert len((await ok(client, "list_videos", {"limit": 50}))["items"]) == 9  # nothing created again

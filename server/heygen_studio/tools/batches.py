@@ -217,9 +217,11 @@ async def produce_videos(
             total.merge(request.estimate, prefix=f"item {i + 1}: ")
         first = priced[min(priced)]
         if costs.previewing():
+            assert spend is not None
+            if len(priced) == 1:  # one request: its body exactly as it would be sent
+                raise costs.Preview(costs.PaidRequest(first.method, first.path, first.body, total), spend)
             combined = costs.PaidRequest(first.method, first.path,
                                          {"items": [priced[i].body for i in sorted(priced)]}, total)
-            assert spend is not None
             raise costs.Preview(combined, spend, note=f"{len(priced)} requests of {first.method} {first.path}, one "
                                                       "per item, each with the body listed.")
         if spend is not None and spend.limit is not None and spend.credits + total.credits > spend.limit:
