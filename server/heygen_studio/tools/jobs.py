@@ -221,7 +221,8 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     job_id = make_job_id("batch", raw_id)
     completed = failed = 0
     progress = 0.0
-    reasons = []
+    reasons: list[str] = []
+    asks: list[str] = []
     items = batch_items(state, raw_id)
     for n, label, item_job, why in items:
         if item_job is None:
@@ -236,6 +237,8 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
             failed += 1
             reasons.append(f"item {n} ({label}): {exc}")
             continue
+        if status.needs:  # a Video Agent item asks something: it renders only once a person answers
+            asks.append(f"item {n} ({label}): {status.next_step}")
         if status.status == "failed":
             failed += 1
             reasons.append(f"item {n} ({label}, {item_job}): {status.failure or 'failed'}")
@@ -248,7 +251,8 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
         else "rendering"
     progress = 100.0 if done else round((progress + 100.0 * failed) / max(total, 1), 1)
     return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
-                     message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering",
+                     message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
+                     + "".join(f"; {ask}" for ask in asks),
                      failure="; ".join(reasons) or None, next_step=next_step("batch", text, job_id))
 
 
