@@ -108,6 +108,10 @@ async def produce(w: World) -> dict[str, Any]:
     return {"brief": "A short welcome to our bakery's new opening hours", "max_wait_s": 1}
 
 
+async def produce_many(w: World) -> dict[str, Any]:
+    return {"items": [{"brief": "A short welcome to our bakery's new opening hours"}]}
+
+
 async def prompt_avatar(w: World) -> dict[str, Any]:
     return {"kind": "prompt", "name": "Prompted", "prompt": "a friendly presenter in a bright studio"}
 
@@ -135,6 +139,7 @@ PAID_TOOLS: dict[str, tuple[Args, str, float]] = {
     "create_template_video": (template, r"/v3/templates/[^/]+", 6.0),  # assumed 60 s at Avatar IV's rate
     "translate_video": (translation, "/v3/video-translations", 12.0),  # 2 languages × assumed 60 s × 6
     "produce_video": (produce, "/v3/videos", 3.0),  # a 30-second script at Avatar IV's rate
+    "produce_videos": (produce_many, "/v3/videos", 3.0),  # one item: the same; more items list every body
     "create_avatar": (prompt_avatar, "/v3/avatars", 1.0),
     "clone_voice": (clone, "/v3/voices/clone", 1.0),  # assumed (no published price)
     "create_lipsync": (lipsync, "/v3/lipsyncs", 3.0),  # assumed 60 s of audio, speed mode

@@ -40,6 +40,7 @@ TOPICS = (
     "authentication", "quota", "video-status", "assets", "avatars", "voices", "scripts", "video-generation",
     "video-agent", "prompt-optimizer", "dimensions", "backgrounds", "text-overlays", "captions", "templates",
     "video-translation", "streaming-avatars", "photo-avatars", "webhooks", "remotion-integration", "lipsync",
+    "batches",
 )  # fmt: skip
 PROMPT_NAMES = ("optimize_video_prompt", "write_video_script", "plan_studio_video", "create_photo_avatar_guide")
 

@@ -23,7 +23,7 @@ MEDIA = Path(__file__).resolve().parents[1] / "server" / "heygen_studio" / "sand
 
 PAID = {"create_agent_video", "create_avatar_video", "create_studio_video", "create_photo_avatar",
         "create_avatar", "create_avatar_look", "create_template_video", "translate_video", "produce_video",
-        "create_speech", "clone_voice", "create_lipsync"}
+        "produce_videos", "create_speech", "clone_voice", "create_lipsync"}
 DESTRUCTIVE = {"delete_video", "delete_asset", "delete_webhook", "manage_avatar"}
 READ_ONLY = {"get_agent_session", "list_agent_styles", "get_video", "wait_for_job", "list_videos", "list_assets",
              "list_avatars", "get_avatar", "list_voices", "get_account", "list_templates", "get_translation",
@@ -264,6 +264,12 @@ REFUSED = [
     bad("write_script", {"topic": "Hydration", "language": "l" * 21}, "at most 20 characters"),
     bad("produce_video", {"brief": "  "}, "at least 3 characters"),
     bad("produce_video", {"brief": "A welcome", "language": "l" * 21}, "at most 20 characters"),
+    bad("produce_videos", {"topics": ["a"], "brief": "Hi there"}, "at least 2 characters"),
+    bad("produce_videos", {"topics": ["bread"], "brief_template": "No placeholder"}, "{topic}"),
+    bad("produce_videos", {"topics": ["bread"], "languages": ["de"], "brief_template": "On {topic}"}, "exactly one"),
+    bad("produce_videos", {"brief": "Hello all", "languages": ["de", "DE"]}, "a repeat"),
+    bad("produce_videos", {"items": [{"brief": "A welcome", "avatar_id": BAD_ID}]}, NOT_AN_ID),
+    bad("produce_videos", {"items": [{"brief": "   "}]}, "brief is blank"),
     bad("read_reference", {"topic": "../SKILL"}, "No reference '../SKILL'", "Topics:"),
     bad("read_reference", {"query": "  "}, "Nothing matches", "Topics:"),
     bad("read_reference", {}, "Give exactly one of topic or query"),

@@ -48,8 +48,9 @@ REPLAY_WINDOW_S = 24 * 3600  # HeyGen replays an Idempotency-Key for 24 h (contr
 DEFAULT_LEASE_S = 180.0
 STORE_FILE = "jobs.sqlite3"
 ClaimState = Literal["new", "submitted", "in_flight", "unknown"]
-JobKind = Literal["video", "agent", "translation", "look", "lipsync", "voice"]
-"""The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>``."""
+JobKind = Literal["video", "agent", "translation", "look", "lipsync", "voice", "batch"]
+"""The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>`` (``batch``: our own id for a
+produce_videos batch, whose items are jobs of the other kinds)."""
 JOB_KINDS: frozenset[str] = frozenset(get_args(JobKind))
 RecordKind = JobKind | Literal["asset", "produce", "produce_plan", "speech"]
 """What the store records: jobs, plus uploads, produce_video plans that stand in for keys, and speech made

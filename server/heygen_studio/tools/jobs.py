@@ -1,6 +1,6 @@
 """Jobs: ids that say what they are, the next step for each state, one poll per kind, the bounded wait.
 
-A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look, lipsync, voice). A raw id is
+A create tool returns ``job_id = "<kind>:<id>"`` (video, agent, translation, look, lipsync, voice, batch). A raw id is
 looked up in the job store, and otherwise treated as a HeyGen video id. Waiting only ever
 polls: it never resubmits anything.
 """
@@ -139,6 +139,7 @@ FAILED_STEP: dict[JobKind, str] = {
             "prompt (a new create is charged again).",
     "lipsync": "Lipsync failed (see failure); check that the video shows one speaking face, then create it again.",
     "voice": "Cloning failed (see failure); record a cleaner sample (one speaker, no music) and clone again.",
+    "batch": "Every item failed (see failure); fix the cause, then produce_videos again (a new batch is charged).",
 }
 
 
@@ -155,6 +156,8 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     ``needs``: what a person must do (``agent_needs``); by default read from the status.
     """
     raw = job_id.removeprefix(f"{kind}:")
+    if kind == "batch":
+        return _batch_step(status, job_id, waited_s)
     if needs is None and kind in ("agent", "look") and waits_on_person(status):  # renders never wait on a person
         needs = "consent" if kind == "look" else "approval" if _APPROVAL_WORDS.search(status) else "answer"
     if status == "completed":
@@ -185,6 +188,74 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     return f"Call wait_for_job('{job_id}'), then {then}. Do not create it again."
 
 
+def _batch_step(status: str, job_id: str, waited_s: float | None) -> str:
+    if status == "completed":
+        return f"Done: download_video('{job_id}') saves every MP4 in one folder."
+    if status == "completed_with_failures":
+        return (f"Done, some items failed (see failure): download_video('{job_id}') saves the finished ones; "
+                "remake the failed ones with produce_video (that is charged again).")
+    if status == "failed":
+        return FAILED_STEP["batch"]
+    if waited_s is not None:
+        return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
+                "the items keep rendering. Do not create them again.")
+    return f"Call wait_for_job('{job_id}'), then download_video('{job_id}'). Do not create it again."
+
+
+def batch_items(state: AppState, raw_id: str) -> list[tuple[int, str, str | None, str | None]]:
+    """A batch's items from the job store: (number, label, job id or None, why it was not submitted)."""
+    record = state.jobs.find(f"batch:{raw_id}")
+    if record is None or record.kind != "batch":
+        raise ToolError(f"batch:{raw_id} is not a batch made from this machine (list_jobs shows yours); "
+                        "nothing was sent.")
+    out = []
+    for n, item in enumerate(record.get("items") or [], start=1):
+        plan = state.jobs.find(str(item.get("key")))
+        out.append((n, str(item.get("label")), (plan.job_id or None) if plan else None,
+                    plan.get("failure") if plan else None))
+    return out
+
+
+async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
+    """Every item's state, summed up: n of m done, failures with reasons."""
+    job_id = make_job_id("batch", raw_id)
+    completed = failed = 0
+    progress = 0.0
+    reasons: list[str] = []
+    asks: list[str] = []
+    items = batch_items(state, raw_id)
+    for n, label, item_job, why in items:
+        if item_job is None:
+            failed += 1
+            reasons.append(f"item {n} ({label}): not submitted ({why or 'no script'}); call produce_videos again "
+                           "with the same arguments")
+            continue
+        kind, raw = parse_job_id(state, item_job)
+        try:
+            status = await poll_once(state, kind, raw)
+        except ToolError as exc:
+            failed += 1
+            reasons.append(f"item {n} ({label}): {exc}")
+            continue
+        if status.needs:  # a Video Agent item asks something: it renders only once a person answers
+            asks.append(f"item {n} ({label}): {status.next_step}")
+        if status.status == "failed":
+            failed += 1
+            reasons.append(f"item {n} ({label}, {item_job}): {status.failure or 'failed'}")
+        elif status.done:
+            completed += 1
+        progress += 100.0 if status.done else status.progress
+    total = len(items)
+    done = completed + failed == total
+    text = ("completed" if failed == 0 else "failed" if completed == 0 else "completed_with_failures") if done \
+        else "rendering"
+    progress = 100.0 if done else round((progress + 100.0 * failed) / max(total, 1), 1)
+    return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
+                     message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
+                     + "".join(f"; {ask}" for ask in asks),
+                     failure="; ".join(reasons) or None, next_step=next_step("batch", text, job_id))
+
+
 def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:
     """An estimate: HeyGen reports no progress for videos. It nears 95% as the expected time passes."""
     if status == "completed":
@@ -199,6 +270,8 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
     """One upstream look at a job; a 404 becomes a ToolError that ends any wait."""
     hg = state.client
     job_id = make_job_id(kind, raw_id)
+    if kind == "batch":
+        return await _batch_status(state, raw_id)
     try:
         if kind == "video":
             record = known_job(state, raw_id)
@@ -358,7 +431,7 @@ async def wait_for_job(
     job_id: Annotated[JobRef, Field(description="Any job_id a create tool returned, or a HeyGen video id.")],
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
 ) -> JobStatus:
-    """Wait (bounded) for any job_id (video, agent, translation, look, lipsync, voice); reports progress.
+    """Wait (bounded) for any job_id (video, agent, translation, look, lipsync, voice, batch); reports progress.
     Returns the current state; if not done, call again. Never resubmits."""
 
     async def report(progress: float, message: str) -> None:

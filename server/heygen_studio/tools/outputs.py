@@ -81,12 +81,21 @@ class JobList(BaseModel):
     items: list[JobRow]
 
 
+class SavedFile(BaseModel):
+    item: int
+    job_id: str
+    path: str
+    size_bytes: int
+
+
 class Downloaded(BaseModel):
     video_id: str
-    path: str
+    path: str = Field(description="The file; for a batch, its folder.")
     size_bytes: int
     resumed_from: int = 0
     uri: str
+    files: list[SavedFile] | None = Field(default=None, description="A batch's saved videos.")
+    missing: list[str] | None = Field(default=None, description="A batch's items not saved, and why.")
 
 
 class AgentJob(BaseModel):

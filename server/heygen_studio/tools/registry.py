@@ -51,7 +51,7 @@ from .schema import compact
 logger = logging.getLogger(__name__)
 
 TOOL_MODULES = ("video_agents", "videos", "jobs", "assets", "avatars", "voices", "account", "templates", "translations",
-                "lipsync", "webhooks", "scripts", "docs")
+                "lipsync", "webhooks", "scripts", "batches", "docs")
 MANIFEST = Path(__file__).with_name("manifest.json")
 FORMAT = 2
 

@@ -78,7 +78,8 @@ TOOLSETS: dict[str, str] = {
     "get_translation": "translation",
     # lipsync
     "create_lipsync": "lipsync",
-    # batch: produce_videos (issue 9 §1)
+    # batch
+    "produce_videos": "batch",
     # webhooks
     "list_webhooks": "webhooks",
     "add_webhook": "webhooks",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, TypedDict
 
@@ -51,8 +52,8 @@ from .common import (
     url_or_asset,
 )
 from .fields import Id, JobRef, Name, Source
-from .jobs import Progress, make_job_id, next_step, parse_job_id, video_failure, video_id_for
-from .outputs import Deleted, Downloaded, VideoInfo, VideoJob, VideoList, VideoRow
+from .jobs import Progress, batch_items, make_job_id, next_step, parse_job_id, poll_once, video_failure, video_id_for
+from .outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
     str | None,
@@ -239,14 +240,27 @@ async def get_video(
 
 
 async def save_video(state: AppState, job_id: str, progress: Progress, *, filename: str | None = None,
-                     captioned: bool = False, keep_existing: bool = False) -> tuple[Downloaded, str]:
+                     captioned: bool = False, keep_existing: bool = False,
+                     folder: str | None = None) -> tuple[Downloaded, str]:
     """Save a finished video, agent video, translation or lipsync in the output folder: (what was saved, MIME type).
 
     Partial files resume; an expired presigned URL is refreshed once. ``keep_existing``: a file already
-    saved under that name is the answer (a resumed produce_video call), with no upstream call.
+    saved under that name is the answer (a resumed produce_video call), with no upstream call. ``folder``: a
+    plain folder name inside the output folder (a batch's), made if missing.
     """
     kind, raw = parse_job_id(state, job_id)
-    if keep_existing and filename and (saved := _saved(confine_output(state.settings, filename))) is not None:
+
+    def place(name: str) -> Path:
+        dest = confine_output(state.settings, name)
+        if folder is None:
+            return dest
+        inside = dest.parent / confine_output(state.settings, folder).name
+        if inside.is_symlink() or (inside.exists() and not inside.is_dir()):
+            raise ToolError(f"{inside} is not a plain folder; move it away and download again.")
+        inside.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return inside / dest.name
+
+    if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri()), mime
     if kind == "translation":
@@ -281,7 +295,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     name = filename or f"{video_id}{'-captioned' if captioned else ''}.mp4"
     if not Path(name).suffix:
         name += ".mp4"
-    dest = confine_output(state.settings, name)
+    dest = place(name)
     await progress(0, f"downloading {dest.name}")
     result = await download(state.client.http.client, url, dest, refresh_url=refresh)
     mime = _sniff(result.path) or "application/octet-stream"
@@ -309,19 +323,60 @@ def _saved(path: Path) -> tuple[Path, int, str] | None:
         return None
 
 
+async def _save_batch(state: AppState, job_id: str, report: Progress, captioned: bool) -> CallToolResult:
+    """Every finished item of a batch, in one folder named after it; unfinished and failed items are listed."""
+    _, raw = parse_job_id(state, job_id)
+    folder = f"batch-{raw[:12]}"
+    files: list[SavedFile] = []
+    missing: list[str] = []
+    links: list[TextContent | ResourceLink] = []
+    items = batch_items(state, raw)
+    for n, label, item_job, why in items:
+        if item_job is None:
+            missing.append(f"item {n} ({label}): not submitted ({why or 'no script'})")
+            continue
+        status = await poll_once(state, *parse_job_id(state, item_job))
+        if status.status != "completed":
+            missing.append(f"item {n} ({label}, {item_job}): {status.failure or status.status}")
+            continue
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower()[:40] or "video"
+        await report(100 * (n - 1) / len(items), f"item {n} of {len(items)}")
+        out, mime = await save_video(state, item_job, report, filename=f"{n:02d}-{slug}.mp4", captioned=captioned,
+                                     keep_existing=True, folder=folder)
+        files.append(SavedFile(item=n, job_id=item_job, path=out.path, size_bytes=out.size_bytes))
+        path = Path(out.path)
+        links.append(ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime,
+                                  size=out.size_bytes))
+    if not files:
+        raise ToolError(f"No item of {job_id} has finished yet ({'; '.join(missing)}); call wait_for_job('{job_id}') "
+                        "first.")
+    await report(100, "downloaded")
+    where = confine_output(state.settings, folder)
+    total = sum(f.size_bytes for f in files)
+    out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,
+                     missing=missing or None)
+    text = TextContent(type="text", text=f"Saved {len(files)} of {len(items)} videos ({total} bytes) to {where}"
+                       + (f"; missing: {'; '.join(missing)}" if missing else ""))
+    return CallToolResult(content=[text, *links], structured_content=out.model_dump(mode="json", exclude_none=True))
+
+
 @reports_errors
 async def download_video(
     ctx: Context[AppState],
-    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent, translation or lipsync.")],
+    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent, translation, lipsync or batch.")],
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
-    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs)."""
+    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs); a batch:
+    every finished video, in one folder."""
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)
 
-    out, mime = await save_video(app(ctx), job_id, report, filename=filename, captioned=captioned)
+    state = app(ctx)
+    if parse_job_id(state, job_id)[0] == "batch":
+        return await _save_batch(state, job_id, report, captioned)
+    out, mime = await save_video(state, job_id, report, filename=filename, captioned=captioned)
     await report(100, "downloaded")
     path = Path(out.path)
     link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
