@@ -148,3 +148,23 @@ def parse_union(envelope: type[BaseModel], raw: bytes) -> Any:
         return envelope.model_validate_json(b'{"body":' + raw + b"}", strict=True).body  # type: ignore[attr-defined]
     except ValidationError as exc:
         raise error_from_validation(exc, skip=1) from None
+
+
+class DubbingOptions(Closed):
+    """The options createLipsync and createVideoTranslation share (CreateLipsyncRequest,
+    CreateVideoTranslationRequest); each adds its own fields, and its own ``fps_mode`` typing."""
+
+    video: AssetUrlOrId
+    title: str | None = None
+    mode: Literal["speed", "precision"] = "speed"
+    callback_id: str | None = None
+    callback_url: str | None = None
+    disable_music_track: bool = False
+    enable_caption: bool = False
+    enable_dynamic_duration: bool = True
+    enable_speech_enhancement: bool = False
+    enable_watermark: bool = False
+    start_time: float | None = None
+    end_time: float | None = None
+    folder_id: str | None = None
+    keep_the_same_format: bool | None = None
