@@ -154,9 +154,7 @@ class HeyGenClient:
         the estimate (a translation's source video)."""
         payload = req.body()
         key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
-        paid = costs.before_paid("POST", path, payload, seconds=seconds, replay_of=self._replay_of(key))
-        if paid is not None:
-            job.data.setdefault("estimated_credits", paid.estimate.credits)
+        self._price(path, payload, key, job, seconds=seconds)
         claim = await self._claim(key, job, reconcile=None)
         if isinstance(claim, str):  # cannot happen without a reconciler; keeps the types honest
             raise ResponseFormatError(f"POST {path}: unexpected replay")
@@ -179,9 +177,7 @@ class HeyGenClient:
         if not body.get("title"):
             body["title"] = f"heygen-studio {marker}"
         job.title = str(body["title"])
-        paid = costs.before_paid("POST", path, body, replay_of=self._replay_of(key))
-        if paid is not None:
-            job.data.setdefault("estimated_credits", paid.estimate.credits)
+        self._price(path, body, key, job)
         claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec))
         if isinstance(claim, str):
             return CreatedVideo(video_id=claim, status="submitted", replayed=True)
@@ -189,6 +185,13 @@ class HeyGenClient:
         created = parse(CreatedVideo, env.data, f"POST {path}")
         self._settle(claim, created.video_id, job, api="v2")
         return created
+
+    def _price(self, path: str, body: dict[str, Any], key: str, job: Job, *, seconds: float | None = None) -> None:
+        """Price a paid create and hold it to the call's spending rules (a dry run stops here, before any claim);
+        the estimate is kept with the job."""
+        paid = costs.before_paid("POST", path, body, seconds=seconds, replay_of=self._replay_of(key))
+        if paid is not None:
+            job.data.setdefault("estimated_credits", paid.estimate.credits)
 
     def _replay_of(self, key: str | None) -> str | None:
         """The job an identical create already made within the replay window (repeating it costs nothing)."""
