@@ -678,6 +678,23 @@ class CurrentUser(APIModel):
     subscription: dict[str, Any] | None = None
     usage_based: dict[str, Any] | None = None
 
+    def balance(self) -> tuple[str | None, float | None, float | None, str | None]:
+        """(plan, credits remaining, wallet balance, currency), from whichever billing object is set."""
+        plan = credits = balance = currency = None
+        sub: dict[str, Any] = self.subscription or {}
+        if sub:
+            plan = sub.get("plan")
+            pools = sub.get("credits") or {}
+            remaining = [(pools.get(p) or {}).get("remaining") for p in ("premium_credits", "add_on_credits")]
+            if any(r is not None for r in remaining):
+                credits = float(sum(r or 0 for r in remaining))
+        if self.wallet:
+            balance = self.wallet.get("remaining_balance")
+            currency = self.wallet.get("currency")
+        if self.usage_based and self.usage_based.get("remaining_credits") is not None:
+            credits = float(self.usage_based["remaining_credits"])
+        return plan, credits, balance, currency
+
 
 class Template(APIModel):
     id: str
