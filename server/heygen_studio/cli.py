@@ -1,4 +1,4 @@
-"""Command line: ``heygen-studio serve | sandbox | demo``.
+"""Command line: ``heygen-studio serve | sandbox | demo | config | doctor``.
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
 Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.
@@ -11,6 +11,7 @@ import logging
 import sys
 
 from . import __version__
+from .clients import CLIENTS
 from .settings import SettingsError, load_settings
 
 
@@ -31,6 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
 
     sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox")
+
+    config = sub.add_parser("config", help="print (or --write) this server's entry for an MCP client")
+    config.add_argument("client", choices=CLIENTS, help="the MCP client to configure")
+    config.add_argument("--sandbox", action="store_true", help="an entry for the offline sandbox (no key)")
+    config.add_argument("--write", action="store_true",
+                        help="merge the entry into the client's config file (backup first; other servers kept)")
+
+    sub.add_parser("doctor", help="check the key, credits, folders and job store; exit 1 if anything fails")
     return parser
 
 
@@ -67,3 +76,11 @@ def main(argv: list[str] | None = None) -> None:
         from .demo import run_demo
 
         sys.exit(run_demo(settings))
+    elif args.command == "config":
+        from .clients import run as run_config
+
+        sys.exit(run_config(args.client, settings, sandbox=args.sandbox, write=args.write))
+    elif args.command == "doctor":
+        from .doctor import run as run_doctor
+
+        sys.exit(run_doctor(settings))

@@ -1,0 +1,210 @@
+"""``heygen-studio doctor``: is this install ready? One line per check, ✓, ! (a warning) or ✗ with the fix.
+
+It goes through the same parts the server uses, without MCP: the HeyGen client (``users/me``; in sandbox mode
+against the embedded sandbox, as ``serve`` would), the output folder, the allowed folders, the job store, and
+DeepSeek when a key is set. The exit status is 1 when any check fails (✗), else 0. The key is never printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import httpx2
+
+from .clients import KEY_PAGE, KEY_PLACEHOLDER
+from .core.errors import AuthenticationError, HeyGenError, PermissionDeniedError
+from .core.store import Scope, SQLiteJobStore, StoreError
+from .settings import Settings
+
+Mark = Literal["✓", "!", "✗"]
+CHECK_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class Check:
+    mark: Mark
+    text: str
+
+    def line(self) -> str:
+        return f"{self.mark} {self.text}"
+
+
+def mode(settings: Settings) -> Check:
+    if settings.heygen_sandbox:
+        return Check("✓", "mode: sandbox (HEYGEN_SANDBOX=1): the embedded offline HeyGen, no credits spent")
+    return Check("✓", f"mode: real HeyGen API at {settings.heygen_base_url}")
+
+
+async def account(settings: Settings, wired: Any) -> list[Check]:
+    """Key present and accepted (``GET /v3/users/me``), and the credits it has."""
+    if settings.api_key is None:
+        return [Check("✗", "API key: HEYGEN_API_KEY is not set. Fix: set it to your key "
+                           f"({KEY_PAGE}), or set HEYGEN_SANDBOX=1 to try everything offline")]
+    if settings.api_key == KEY_PLACEHOLDER:
+        return [Check("✗", f"API key: HEYGEN_API_KEY is still the placeholder {KEY_PLACEHOLDER}. Fix: put your "
+                           f"key ({KEY_PAGE}) in its place in your client's config")]
+    from .core.client import HeyGenClient
+
+    where = "the sandbox" if settings.heygen_sandbox else "HeyGen"
+    try:
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            async with HeyGenClient(api_key=settings.api_key, base_url=wired.base_url, transport=wired.transport,
+                                    timeout=min(settings.heygen_timeout, CHECK_TIMEOUT_S), max_retries=0) as hg:
+                user = await hg.account.me()
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        return [Check("✗", f"API key: rejected by {where} (HTTP {exc.status_code}). Fix: copy the key again from "
+                           f"{KEY_PAGE} into HEYGEN_API_KEY (no spaces or quotes)")]
+    except TimeoutError:
+        return [Check("✗", f"API key: no answer from {wired.base_url} within {CHECK_TIMEOUT_S:.0f} s. Fix: check "
+                           "the network or proxy, or HEYGEN_BASE_URL")]
+    except HeyGenError as exc:
+        return [Check("✗", f"API key: could not check it with {where}: {exc.describe()}")]
+    checks = [Check("✓", f"API key: accepted by {where} (account {user.username})")]
+    plan, credits, balance, currency = user.balance()
+    plan_text = f" ({plan} plan)" if plan else ""
+    if credits is not None:
+        if credits <= 0:
+            checks.append(Check("✗", f"credits: none left{plan_text}. Fix: add credits at "
+                                     "https://app.heygen.com/settings?nav=Subscriptions (dry_run=true still works)"))
+        else:
+            checks.append(Check("✓", f"credits: {credits:g} remaining{plan_text}"))
+    elif balance is not None:
+        amount = f"{balance:g}" if isinstance(balance, int | float) else str(balance)
+        checks.append(Check("✓", f"credits: wallet balance {amount} {currency or ''}".rstrip()))
+    else:
+        checks.append(Check("✓", f"credits: not reported for this account{plan_text}"))
+    return checks
+
+
+def _writable_folder(folder: Path) -> str | None:
+    """Why files cannot be written in ``folder`` (None when one can be)."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".doctor-", suffix=".tmp")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return None
+
+
+def output_folder(settings: Settings) -> Check:
+    folder = settings.heygen_output_dir
+    created = ""
+    if not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            return Check("✗", f"output folder: {folder} is not a folder. Fix: set HEYGEN_OUTPUT_DIR to a folder "
+                              "you can write to")
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            return Check("✗", f"output folder: cannot create {folder} ({exc.strerror or exc}). Fix: set "
+                              "HEYGEN_OUTPUT_DIR to a folder you can write to")
+        created = " (created it now)"
+    problem = _writable_folder(folder)
+    if problem is not None:
+        return Check("✗", f"output folder: cannot write in {folder} ({problem}). Fix: set HEYGEN_OUTPUT_DIR to a "
+                          "folder you can write to, or change its permissions")
+    return Check("✓", f"output folder: {folder} is writable{created}")
+
+
+def allowed_folders(settings: Settings) -> list[Check]:
+    """The folders tools may read files from: the broad ones warned about, the missing ones named."""
+    broad = {Path(Path.home().anchor), Path.home().resolve()}
+    checks = []
+    for folder in settings.heygen_allowed_dirs:
+        if folder == settings.heygen_output_dir:
+            continue
+        if folder in broad:
+            checks.append(Check("!", f"allowed folder: {folder} lets tools read every file under it. Fix: list "
+                                     "only the folders with your media in HEYGEN_ALLOWED_DIRS"))
+        elif not folder.is_dir():
+            checks.append(Check("!", f"allowed folder: {folder} does not exist (or is not a folder). Fix: correct "
+                                     "HEYGEN_ALLOWED_DIRS"))
+        else:
+            checks.append(Check("✓", f"allowed folder: {folder}"))
+    if not checks:
+        checks.append(Check("✓", "allowed folders: the output folder, plus the roots your client declares "
+                                 "(HEYGEN_ALLOWED_DIRS adds more)"))
+    return checks
+
+
+def job_store(settings: Settings) -> Check:
+    path = settings.store_path
+    store = SQLiteJobStore(path)
+    try:
+        store.recent(Scope.of(settings.heygen_base_url, None), limit=1)
+    except StoreError as exc:
+        return Check("✗", f"state folder: {exc.describe()}. Fix: set HEYGEN_STATE_DIR to a folder you can write "
+                          "to (paid creates are refused until the job store can be written)")
+    finally:
+        store.close()
+    problem = _writable_folder(path.parent)
+    if problem is not None:
+        return Check("✗", f"state folder: cannot write in {path.parent} ({problem}). Fix: set HEYGEN_STATE_DIR "
+                          "to a folder you can write to")
+    return Check("✓", f"state folder: job store {path} is writable")
+
+
+async def deepseek(settings: Settings, wired: Any) -> Check:
+    if settings.deepseek_api_key is None:
+        return Check("✓", "scripts: DEEPSEEK_API_KEY is not set; write_script asks your client's own model "
+                          "(or write scripts yourself)")
+    if wired.deepseek_stand_in is not None:
+        return Check("✓", "scripts: DeepSeek is the sandbox's offline stand-in in sandbox mode")
+    base = settings.deepseek_base_url
+    try:
+        with anyio.fail_after(CHECK_TIMEOUT_S):
+            async with httpx2.AsyncClient(timeout=CHECK_TIMEOUT_S) as http:
+                answer = await http.get(f"{base}/models", headers={
+                    "Authorization": f"Bearer {settings.deepseek_api_key.get_secret_value()}"})
+    except (TimeoutError, httpx2.HTTPError) as exc:
+        return Check("✗", f"scripts: cannot reach DeepSeek at {base} ({exc.__class__.__name__}). Fix: check the "
+                          "network, or DEEPSEEK_BASE_URL")
+    if answer.status_code in (401, 403):
+        return Check("✗", f"scripts: DeepSeek at {base} rejected DEEPSEEK_API_KEY (HTTP {answer.status_code}). "
+                          "Fix: copy the key again")
+    if answer.status_code != 200:
+        return Check("✗", f"scripts: DeepSeek at {base} answered HTTP {answer.status_code} to GET /models. Fix: "
+                          "check DEEPSEEK_BASE_URL (an OpenAI-compatible API)")
+    try:
+        models = [m.get("id") for m in answer.json().get("data", []) if isinstance(m, dict)]
+    except (ValueError, AttributeError):
+        models = []
+    if models and settings.deepseek_model not in models:
+        return Check("✗", f"scripts: DeepSeek at {base} does not offer {settings.deepseek_model!r} (it offers "
+                          f"{', '.join(str(m) for m in models[:5])}). Fix: set DEEPSEEK_MODEL")
+    return Check("✓", f"scripts: DeepSeek reachable at {base} (model {settings.deepseek_model})")
+
+
+async def checks(settings: Settings) -> list[Check]:
+    from .server import make_wiring  # the same wiring ``serve`` uses (the embedded sandbox in sandbox mode)
+
+    found = [mode(settings)]
+    found.append(job_store(settings))
+    wired = make_wiring(settings, None)()
+    found += await account(settings, wired)
+    found.append(output_folder(settings))
+    found += allowed_folders(settings)
+    found.append(await deepseek(settings, wired))
+    return found
+
+
+def run(settings: Settings, out: Any = None) -> int:
+    out = out or sys.stdout
+    logging.getLogger().setLevel(logging.WARNING)  # the lines below are the report; request logs are noise here
+    results = anyio.run(checks, settings)
+    for check in results:
+        print(check.line(), file=out)
+    failed = sum(c.mark == "✗" for c in results)
+    if failed:
+        print(f"{failed} problem{'s' if failed > 1 else ''} to fix (✗ above).", file=out)
+        return 1
+    print("Ready.", file=out)
+    return 0
