@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -84,7 +85,8 @@ def test_settings_read_env_and_dotenv(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
     readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    try_it = readme.split("## Try it", 1)[1].split("\n## ", 1)[0]  # from a fresh clone: demo, then tests
+    blocks = re.findall(r"```bash\n(.*?)```", try_it, flags=re.S)
     commands = [line for block in blocks for line in block.strip().splitlines()]
     assert len(commands) == 2, commands
     demo, tests = commands
@@ -105,6 +107,7 @@ def test_wheel_ships_the_docs_and_reads_them_installed(tmp_path: Path) -> None:
     assert any(n.startswith("heygen_studio/_docs/references/") and n.endswith(".md") for n in names)
     assert "heygen_studio/sandbox/media/sample.mp4" in names
     assert "heygen_studio/tools/manifest.json" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)  # the MIT text the metadata promises
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
@@ -136,3 +139,21 @@ anyio.run(main)
     lines = out.stdout.splitlines()
     assert lines[0].startswith("--- name: heygen-studio") and lines[1] == lines[0]
     assert "optimize_video_prompt" in lines[2]
+
+    # The installed command itself, as pipx / uv tool would put it on PATH: version, doctor, a client entry.
+    command = env_dir / "bin" / "heygen-studio"
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
+    clean.update(HEYGEN_SANDBOX="1", HEYGEN_STATE_DIR=str(tmp_path / "state"), HEYGEN_OUTPUT_DIR=str(tmp_path / "out"))
+    version = run(str(command), "--version", cwd=tmp_path, env=clean)
+    assert version.returncode == 0 and version.stdout.strip() == f"heygen-studio {heygen_version()}", version.stderr
+    doctor = run(str(command), "doctor", cwd=tmp_path, env=clean)
+    assert doctor.returncode == 0 and doctor.stdout.splitlines()[-1] == "Ready.", doctor.stdout + doctor.stderr
+    config = run(str(command), "config", "cursor", "--sandbox", cwd=tmp_path, env=clean)
+    assert config.returncode == 0, config.stderr
+    assert json.loads(config.stdout)["mcpServers"]["heygen"]["command"] == str(command)
+
+
+def heygen_version() -> str:
+    import tomllib
+
+    return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
