@@ -94,6 +94,14 @@ async def test_a_printed_sandbox_entry_starts_a_server_a_client_can_use(tmp_path
     assert not account.is_error, account.content
 
 
+def test_a_uvx_run_is_told_its_path_may_not_last() -> None:
+    from heygen_studio.clients import temporary_install
+
+    assert temporary_install("/home/u/.cache/uv/archive-v0/AbC123/bin/heygen-studio")
+    assert not temporary_install("/home/u/.local/share/uv/tools/heygen-studio/bin/heygen-studio")
+    assert not temporary_install("/home/u/.local/pipx/venvs/heygen-studio/bin/heygen-studio")
+
+
 def test_claude_code_gets_a_claude_mcp_add_line_and_write_runs_it(tmp_path: Path) -> None:
     env = env_for(tmp_path, HEYGEN_API_KEY=SECRET, PATH=str(tmp_path / "bin") + os.pathsep + "/usr/bin:/bin")
     out = cli("config", "claude-code", env=env, cwd=tmp_path)

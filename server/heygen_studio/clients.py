@@ -60,6 +60,11 @@ def command_path() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "heygen_studio"]
 
 
+def temporary_install(command: str) -> bool:
+    """Whether ``command`` lives in uv's cache (``uvx`` runs from there; uv may clean it at any time)."""
+    return any(part.startswith("archive-v") for part in Path(command).parts)
+
+
 def launch(settings: Settings, *, sandbox: bool) -> Launch:
     command, *pre = command_path()
     env = {"HEYGEN_OUTPUT_DIR": str(settings.heygen_output_dir),
@@ -255,6 +260,9 @@ def run(client: str, settings: Settings, *, sandbox: bool, write: bool,
     err = err or sys.stderr
     spec = launch(settings, sandbox=sandbox)
     print(render(client, spec), file=out)
+    if temporary_install(spec.command):
+        print(f"Note: {spec.command} is in uv's cache (uvx), which uv may clean; for an entry that lasts, install "
+              "with `uv tool install` or `pipx install` and run this again from there.", file=err)
     if client == "claude-code":
         return _claude_code(spec, write=write, err=err)
     path = config_file(client)
