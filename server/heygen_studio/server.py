@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from . import __version__
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, registry, toolsets
+from .tools import docs, player, registry, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         toolsets=settings.heygen_toolsets,
         lifespan=make_lifespan(settings, transport, live),
         subscriptions=False,
+        extensions=[player.apps(settings.heygen_base_url)],  # MCP Apps: the inline video player
     )
     server.live = live
     server.middleware.append(reject_unknown_tools(server))

@@ -31,6 +31,7 @@ from ..core.errors import (
 )
 from ..core.models import AgentSession, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
+from . import player
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
 from .fields import JobRef
 from .outputs import JobList, JobRow, JobStatus
@@ -336,7 +337,7 @@ def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | 
     """A video's state, under the job id the model holds (a video job, or the agent session that made it)."""
     return JobStatus(job_id=job_id, kind=kind, status=video.status, done=video.status in TERMINAL,
                      progress=_video_progress(video.created_at, video.status, expected_s), video_id=video.id,
-                     video_url=video.video_url, failure=video_failure(video),
+                     video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
                      next_step=next_step("video", video.status, job_id))
 
 
@@ -475,5 +476,5 @@ UNSETTLED = {
 
 
 def register(mcp: MCPServer) -> None:
-    mcp.tool(annotations=READ_ONLY)(wait_for_job)
+    mcp.tool(annotations=READ_ONLY, meta=player.TOOL_META)(wait_for_job)
     mcp.tool(annotations=LOCAL_READ)(list_jobs)

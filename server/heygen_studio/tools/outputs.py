@@ -14,7 +14,8 @@ from pydantic.config import JsonDict
 
 from ..core.store import JobKind
 
-TEXT_OMITS: JsonDict = {"x-text": False}  # structured content only: ids of related things, shown by a detail tool
+TEXT_OMITS: JsonDict = {"x-text": False}  # structured content only: ids of related things, shown by a detail tool,
+# and the URLs the inline player (``player.py``) shows beside a saved file
 
 
 class VideoJob(BaseModel):
@@ -61,6 +62,7 @@ class JobStatus(BaseModel):
     progress: float = Field(description="0-100; an estimate where HeyGen reports none.")
     video_id: str | None = None
     video_url: str | None = None
+    thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     failure: str | None = None
     waited_s: float = 0.0
     note: str | None = Field(default=None, description="Transient HeyGen failures met while waiting, if any.")
@@ -94,6 +96,9 @@ class Downloaded(BaseModel):
     size_bytes: int
     resumed_from: int = 0
     uri: str
+    title: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
+    video_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
+    thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     files: list[SavedFile] | None = Field(default=None, description="A batch's saved videos.")
     missing: list[str] | None = Field(default=None, description="A batch's items not saved, and why.")
 

@@ -3,7 +3,8 @@
 Deriving 32 tools' schemas from their signatures costs the SDK ~85 ms, and importing the tool
 modules (and the domain core behind them) ~100 ms more: too much for a server that a host may
 start for every chat. ``manifest.json`` holds what ``tools/list`` needs (names, descriptions,
-compacted input schemas, annotations) and where each tool's function lives.
+compacted input schemas, annotations, ``_meta`` such as the inline player's link) and where each tool's
+function lives.
 
 ``ToolServer`` is an ``MCPServer`` that overrides the public ``list_tools`` (answered from the
 manifest) and ``call_tool`` (which imports a tool's module and registers it with the public
@@ -123,7 +124,8 @@ class ToolServer(MCPServer[Any]):
         self.from_manifest = True
         self._pending = {entry["name"]: entry for entry in manifest["tools"]}
         self._listing = [MCPTool(name=e["name"], description=e["description"], input_schema=e["input_schema"],
-                                 annotations=ToolAnnotations(**e["annotations"]) if e.get("annotations") else None)
+                                 annotations=ToolAnnotations(**e["annotations"]) if e.get("annotations") else None,
+                                 _meta=e.get("meta"))
                          for e in manifest["tools"]]
         self._result_schemas = {e["name"]: e.get("result_schema") for e in manifest["tools"]}
 
@@ -196,7 +198,8 @@ class ToolServer(MCPServer[Any]):
         module, _, qualname = entry["target"].partition(":")
         fn = getattr(import_module(module), qualname)
         annotations = ToolAnnotations(**entry["annotations"]) if entry.get("annotations") else None
-        self.add_tool(fn, name=entry["name"], description=entry["description"], annotations=annotations)
+        self.add_tool(fn, name=entry["name"], description=entry["description"], annotations=annotations,
+                      meta=entry.get("meta"))
         real = next(t for t in await super().list_tools() if t.name == entry["name"])
         if listed(real)[0].input_schema != entry["input_schema"]:
             logger.warning("tool %s: its listed schema is out of date; regenerate the manifest with "
@@ -214,6 +217,7 @@ class ToolServer(MCPServer[Any]):
                 "annotations": tool.annotations.model_dump(mode="json", exclude_none=True)
                 if tool.annotations else None,
                 "result_schema": self._result_schemas.get(tool.name),
+                **({"meta": tool.meta} if tool.meta else {}),
             })
         return {"format": FORMAT, "versions": library_versions(), "tools": tools}
 

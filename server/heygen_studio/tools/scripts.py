@@ -35,10 +35,11 @@ from ..core.scripts import (
 )
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
-from . import catalog
+from . import catalog, player
 from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, paid, reports_errors
 from .fields import Id
 from .jobs import make_job_id, wait
+from .outputs import TEXT_OMITS
 from .videos import save_video
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class Produced(BaseModel):
     note: str | None = None
     failure: str | None = None
     next_step: str
+    video_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
+    thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
 
 
 def _produce_key(brief: str, route: str, avatar_id: str | None, voice_id: str | None, duration_s: int,
@@ -301,7 +304,9 @@ async def produce_video(
     def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
         return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,
                         route=route, script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id,
-                        resumed=resumed, note=note, failure=failure, next_step=step)
+                        resumed=resumed, note=note, failure=failure, next_step=step,
+                        video_url=status.video_url if stage == "done" else None,
+                        thumbnail_url=status.thumbnail_url if stage == "done" else None)
 
     if status.status == "failed":
         return answer("failed", status.next_step, failure=status.failure)
@@ -323,4 +328,4 @@ async def produce_video(
 
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=READ_ONLY)(write_script)
-    mcp.tool(annotations=PAID)(produce_video)
+    mcp.tool(annotations=PAID, meta=player.TOOL_META)(produce_video)

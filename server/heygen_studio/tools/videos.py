@@ -31,7 +31,7 @@ from ..core.models import (
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import download
-from . import catalog
+from . import catalog, player
 from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
@@ -263,6 +263,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri()), mime
+    thumbnail = title = None
     if kind == "translation":
         translation = await state.client.translations.get(raw)
         url, video_id = translation.video_url, raw
@@ -283,6 +284,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
         if video.status != "completed":
             raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
         url = video.captioned_video_url if captioned else video.video_url
+        thumbnail, title = video.thumbnail_url, video.title
         if captioned and not url:
             raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
                             "download it without captioned, or use its subtitle_url from get_video.")
@@ -296,13 +298,20 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     if not Path(name).suffix:
         name += ".mp4"
     dest = place(name)
+    fresh: list[str] = []
+
+    async def refreshed() -> str:  # the link the inline player shows is the one that worked
+        fresh.append(await refresh())
+        return fresh[-1]
+
     await progress(0, f"downloading {dest.name}")
-    result = await download(state.client.http.client, url, dest, refresh_url=refresh)
+    result = await download(state.client.http.client, url, dest, refresh_url=refreshed)
     mime = _sniff(result.path) or "application/octet-stream"
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
         result.path = result.path.replace(result.path.with_suffix(".webm"))
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
-                      resumed_from=result.resumed_from, uri=result.path.as_uri()), mime
+                      resumed_from=result.resumed_from, uri=result.path.as_uri(),
+                      title=title, video_url=fresh[-1] if fresh else url, thumbnail_url=thumbnail), mime
 
 
 def _sniff(path: Path) -> str | None:
@@ -412,8 +421,8 @@ async def delete_video(
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=PAID)(create_avatar_video)
     mcp.tool(annotations=PAID)(create_studio_video)
-    mcp.tool(annotations=READ_ONLY)(get_video)
-    mcp.tool(annotations=LOCAL_WRITE)(download_video)
+    mcp.tool(annotations=READ_ONLY, meta=player.TOOL_META)(get_video)
+    mcp.tool(annotations=LOCAL_WRITE, meta=player.TOOL_META)(download_video)
     mcp.tool(annotations=READ_ONLY)(list_videos)
     mcp.tool(annotations=DESTRUCTIVE)(delete_video)
 

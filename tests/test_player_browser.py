@@ -1,0 +1,209 @@
+"""The inline player (issue 10 §5) rendered by headless Chromium, fed a real tool result.
+
+The sandbox runs as its own process on a port, so its MP4 and thumbnail are served over HTTP. The MCP server
+talks to it as to HeyGen; the test renders a video, downloads it, and reads the ``ui://`` player resource.
+A test-only host page (what an Apps host does, in small) puts the player's HTML in a sandboxed iframe under
+the CSP its ``_meta.ui.csp`` asks for (the spec's construction), answers ``ui/initialize`` and posts the
+``download_video`` result as ``ui/notifications/tool-result``. Chromium (Debian's package, over the DevTools
+protocol) must then show the video with its metadata loaded (readyState ≥ 1, its size and duration in the
+page), the saved path and the download button; the screenshot is kept in ``.artifacts/player.png`` and the
+video's area of it must hold a picture, not one flat colour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+import chromium
+from conftest import make_settings
+from heygen_studio.server import create_server
+from heygen_studio.tools import player
+from test_transports import free_port
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACT = ROOT / ".artifacts" / "player.png"
+BROWSER, WHY_NOT = chromium.find()
+
+
+def view_document(html: str, csp: dict[str, list[str]]) -> str:
+    """The player's HTML under the Content-Security-Policy a host builds from ``_meta.ui.csp`` (SEP-1865)."""
+    resources = " ".join(csp.get("resourceDomains", []))
+    connect = " ".join(csp.get("connectDomains", []))
+    policy = (f"default-src 'none'; script-src 'self' 'unsafe-inline' {resources}; "
+              f"style-src 'self' 'unsafe-inline' {resources}; connect-src 'self' {connect}; "
+              f"img-src 'self' data: {resources}; font-src 'self' {resources}; media-src 'self' data: {resources}; "
+              "frame-src 'none'; object-src 'none'; base-uri 'self'")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return html.replace("<head>", "<head>" + meta, 1)
+
+
+def host_page(document: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
+    """A minimal Apps host: one sandboxed frame, the ui/* handshake, then the tool's input and result."""
+
+    def js(value: Any) -> str:
+        return json.dumps(value).replace("</", "<\\/")
+
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>test host</title>
+<style>body{{margin:0;background:#eee}}
+iframe{{display:block;border:0;width:640px;height:200px;background:#fff}}</style>
+</head><body><iframe id="view" sandbox="allow-scripts"></iframe><script>
+const frame = document.getElementById("view");
+window.seen = [];
+const post = (message) => frame.contentWindow.postMessage(Object.assign({{jsonrpc: "2.0"}}, message), "*");
+window.addEventListener("message", (event) => {{
+  if (event.source !== frame.contentWindow) return;
+  const m = event.data;
+  window.seen.push(m.method || "response");
+  if (m.method === "ui/initialize") post({{id: m.id, result: {{protocolVersion: "2026-01-26",
+      hostInfo: {{name: "test-host", version: "1"}}, hostCapabilities: {{openLinks: {{}}}},
+      hostContext: {{theme: "light", displayMode: "inline", containerDimensions: {{width: 640, maxHeight: 680}}}}}}}});
+  if (m.method === "ui/notifications/initialized") {{
+    post({{method: "ui/notifications/tool-input", params: {{arguments: {js(arguments)}}}}});
+    post({{method: "ui/notifications/tool-result", params: {js(result)}}});
+  }}
+  if (m.method === "ui/notifications/size-changed") frame.style.height = Math.min(m.params.height, 680) + "px";
+}});
+frame.srcdoc = {js(document)};
+</script></body></html>"""
+
+
+@pytest.fixture
+def sandbox_on_a_port(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    code = ("from heygen_studio.sandbox import SandboxConfig, run_sandbox; "
+            f"run_sandbox('127.0.0.1', {port}, SandboxConfig(render_seconds=1.0))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def serve_page() -> Iterator[Any]:
+    pages: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def serve(path: str, html: str) -> str:
+        pages[path] = html.encode()
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    try:
+        yield serve
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def colours(png: bytes) -> set[bytes]:
+    _, _, rows = chromium.png_pixels(png)
+    return {row[i:i + 3] for row in rows for i in range(0, len(row), 3)}
+
+
+@pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
+async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
+        tmp_path: Path, sandbox_on_a_port: str, serve_page: Any) -> None:
+    settings = make_settings(tmp_path, heygen_sandbox=False, heygen_base_url=sandbox_on_a_port,
+                             heygen_api_key="test-key-0123456789")
+    async with Client(create_server(settings)) as mcp:
+        look = (await mcp.call_tool("list_avatars", {"limit": 1})).structured_content["items"][0]["id"]  # type: ignore[index]
+        job = (await mcp.call_tool("create_avatar_video", {"avatar_id": look, "script": "Hello from Chromium.",
+                                                           "title": "Player in Chromium"})).structured_content
+        assert job is not None
+        waited = (await mcp.call_tool("wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})).structured_content
+        assert waited is not None and waited["status"] == "completed", waited
+        arguments = {"job_id": job["job_id"]}
+        result = await mcp.call_tool("download_video", arguments)
+        assert not result.is_error, result.content[0].text
+        page = (await mcp.read_resource(player.URI)).contents[0]
+    saved = result.structured_content
+    assert saved is not None and saved["video_url"].startswith(sandbox_on_a_port)
+    csp = (page.meta or {})["ui"]["csp"]
+    assert sandbox_on_a_port in csp["resourceDomains"]  # the sandbox's origin is admitted, nothing else local
+    url = serve_page("/host.html", host_page(view_document(getattr(page, "text", ""), csp), arguments,
+                                             result.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+    assert BROWSER is not None
+    browser = chromium.Browser(BROWSER, tmp_path / "profile", tmp_path / "chromium.log")
+    try:
+        tab = chromium.Page(browser)
+        tab.navigate(url)
+        probe = """(() => { const v = document.querySelector("video"); if (!v) return null;
+          const r = v.getBoundingClientRect();
+          return {ready: v.readyState, error: v.error && v.error.code, width: v.videoWidth, height: v.videoHeight,
+                  duration: v.duration, poster: v.poster, src: v.currentSrc, hidden: v.hidden,
+                  rect: [r.x, r.y, r.width, r.height], title: document.getElementById("title").textContent,
+                  line: document.getElementById("status").textContent,
+                  saved: document.getElementById("path").textContent,
+                  button: !document.getElementById("open").hidden}; })()"""
+        state: dict[str, Any] = {}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = [value for value in tab.in_frames(probe) if value]
+            state = found[0] if found else {}
+            if state.get("ready", 0) >= 2 or state.get("error"):
+                break
+            time.sleep(0.1)
+        seen = tab.evaluate("window.seen")
+        frame = tab.evaluate("(() => { const r = document.getElementById('view').getBoundingClientRect();"
+                             " return [r.x, r.y]; })()")
+        time.sleep(0.3)  # let the first frame paint
+        ARTIFACT.parent.mkdir(exist_ok=True)
+        ARTIFACT.write_bytes(tab.screenshot())
+        x, y, width, height = state.get("rect") or (0, 0, 0, 0)
+        picture = tab.screenshot({"x": frame[0] + x, "y": frame[1] + y, "width": width, "height": height,
+                                  "scale": 0.25}) if width and height else b""
+        overview = tab.screenshot({"x": 0, "y": 0, "width": 800, "height": 700, "scale": 0.2})
+    finally:
+        browser.close()
+
+    assert state, f"no player frame with a <video> was found; the host saw {seen}"
+    assert not state["error"], f"the video failed to load (MediaError {state['error']}): {state}"
+    assert state["ready"] >= 1 and not state["hidden"], state  # HAVE_METADATA at least
+    assert state["width"] > 0 and state["height"] > 0 and state["duration"] > 0, state
+    assert state["src"] == saved["video_url"] and state["poster"] == saved["thumbnail_url"]
+    assert state["title"] == "Player in Chromium"
+    assert state["line"].endswith(f"{state['width']}×{state['height']}"), state["line"]  # drawn on loadedmetadata
+    assert state["saved"] == saved["path"] and state["button"]
+    assert seen[:2] == ["ui/initialize", "ui/notifications/initialized"] and "ui/notifications/size-changed" in seen
+    assert len(colours(overview)) > 2, f"the screenshot {ARTIFACT} is blank"
+    assert picture and len(colours(picture)) >= 8, f"the video's area in {ARTIFACT} is flat: nothing was drawn"
