@@ -176,6 +176,11 @@ async def test_portrait_720p_and_a_ranged_download(api: httpx2.AsyncClient, cloc
     info = probe(data)
     assert (info["width"], info["height"]) == (720, 1280)
     assert_close(info["duration"], speech_seconds(SHORT))
+    from PIL import Image
+
+    thumb = await api.get(detail["thumbnail_url"])
+    assert thumb.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(thumb.content)).size == (720, 1280)
     head = await api.head(detail["video_url"])
     assert int(head.headers["content-length"]) == len(data)
     part = await api.get(detail["video_url"], headers={"Range": "bytes=100-199"})

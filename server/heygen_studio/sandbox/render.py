@@ -126,9 +126,10 @@ class Phrase:
     end: float
 
 
-def phrases(script: str, seconds: float) -> list[Phrase]:
+def phrases(script: str, seconds: float, limit: float = MAX_SECONDS) -> list[Phrase]:
     """The script cut into captions of at most ``PHRASE_WORDS`` words (sentence by sentence), each given
-    time in proportion to its words (150 a minute) and ``<break time=…/>`` pauses, scaled to ``seconds``."""
+    time in proportion to its words (150 a minute) and ``<break time=…/>`` pauses, spread over ``seconds``
+    (the video's length, which may include silent scenes), and cut at ``limit``."""
     pieces: list[tuple[str, float]] = []
     cursor = 0
     for match in _BREAK.finditer(script):
@@ -144,11 +145,11 @@ def phrases(script: str, seconds: float) -> list[Phrase]:
     pieces += _spoken(script[cursor:])
     total = sum(weight for _, weight in pieces)
     if not pieces or total <= 0:
-        return [Phrase("", 0.0, seconds)]
+        return [Phrase("", 0.0, min(seconds, limit))]
     scale = seconds / total
     out, at = [], 0.0
     for text, weight in pieces:
-        end = min(seconds, at + weight * scale)
+        end = min(seconds, limit, at + weight * scale)
         if end > at:
             out.append(Phrase(text, at, end))
         at = end
@@ -252,7 +253,9 @@ class Speaker:
             voice = language.lower()
             if lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 lib.espeak_SetVoiceByName(voice.split("-")[0].encode())
-            lib.espeak_SetParameter(_RATE, int(WORDS_PER_SECOND * 60), 0)
+            # a little faster than the 150 words a minute captions are timed for, so a phrase's sentence-end
+            # pause is not what gets cut at the end of its caption
+            lib.espeak_SetParameter(_RATE, int(WORDS_PER_SECOND * 60 * 1.08), 0)
             lib.espeak_SetParameter(3, 70 if female else 45, 0)  # espeakPITCH
             cls._chunks = []
             data = text.encode("utf-8", "replace")
@@ -348,12 +351,23 @@ def picture(spec: RenderSpec, caption: str) -> Any:
     return image
 
 
+def thumbnail(spec: RenderSpec) -> bytes:
+    """The first frame as a JPEG (the video's ``thumbnail_url``)."""
+    import io
+
+    timeline = phrases(spec.script, max(spec.duration, MIN_SECONDS), spec.seconds)
+    first = next((phrase.text for phrase in timeline if phrase.text), "")
+    out = io.BytesIO()
+    picture(spec, first).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
 # -- encoding (PyAV) ---------------------------------------------------------------------------------
 def render(spec: RenderSpec) -> bytes:
     """The MP4 for ``spec`` (H.264 + AAC, ``movflags=faststart``). CPU-bound: run it in a thread."""
     import av
 
-    timeline = phrases(spec.script, spec.seconds)
+    timeline = phrases(spec.script, max(spec.duration, MIN_SECONDS), spec.seconds)
     pcm, rate = soundtrack(spec, timeline)
     frames = max(1, math.ceil(spec.seconds * FPS))
     with tempfile.TemporaryDirectory(prefix="heygen-render-") as tmp:

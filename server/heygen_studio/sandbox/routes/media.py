@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import posixpath
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
 from ..records import Asset, Video
-from ..render import RenderSpec, colour, missing, warn_fallback
+from ..render import RenderSpec, colour, missing, thumbnail, warn_fallback
 from ..state import SandboxState
 from ..web import state_of
 
@@ -77,13 +78,16 @@ def video_spec(state: SandboxState, video: Video) -> RenderSpec:
 
 
 async def _rendered(state: SandboxState, spec: RenderSpec, text: str, ext: str) -> tuple[bytes, str] | None:
-    """The render for an ``.mp4`` (the sample clip without the render extra), else ``_text_track``."""
-    if ext != ".mp4":
+    """The render for an ``.mp4`` and its first frame for a ``.jpg`` (the sample files without the render
+    extra), else ``_text_track``."""
+    if ext not in (".mp4", ".jpg"):
         return _text_track(text, spec.duration, ext)
     reason = missing()
     if reason is not None:
         warn_fallback(reason)
-        return sample("sample.mp4"), "video/mp4"
+        return _by_extension(ext)
+    if ext == ".jpg":
+        return await anyio.to_thread.run_sync(thumbnail, spec), "image/jpeg"
     return await state.renders.get(spec), "video/mp4"
 
 
