@@ -10,6 +10,7 @@ import struct
 import sys
 from array import array
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,8 @@ def probe(data: bytes) -> dict[str, Any]:
     return {"width": width, "height": height, "duration": duration / timescale, "tracks": sorted(tracks)}
 
 
-def loudness(data: bytes) -> tuple[float, float]:
-    """RMS of the audio track (16-bit scale) over the whole file and over its loudest second."""
+def pcm(data: bytes) -> array[int]:
+    """The audio track decoded to 16 kHz mono 16-bit samples."""
     import av
 
     with av.open(io.BytesIO(data)) as container:
@@ -82,10 +83,16 @@ def loudness(data: bytes) -> tuple[float, float]:
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
                 samples.frombytes(bytes(out.planes[0])[: out.samples * 2])
+    return samples
 
-    def rms(values: Any) -> float:
-        return math.sqrt(sum(v * v for v in values) / max(1, len(values)))
 
+def rms(values: Any) -> float:
+    return math.sqrt(sum(v * v for v in values) / max(1, len(values)))
+
+
+def loudness(data: bytes) -> tuple[float, float]:
+    """RMS of the audio track (16-bit scale) over the whole file and over its loudest second."""
+    samples = pcm(data)
     seconds = [samples[i : i + 16000] for i in range(0, len(samples), 16000)]
     return rms(samples), max(rms(s) for s in seconds)
 
@@ -151,7 +158,15 @@ async def test_landscape_1080p_avatar_video_has_the_size_length_captions_and_spe
     with av.open(io.BytesIO(data)) as container:
         video = container.streams.video[0]
         assert (video.codec_context.name, video.width, video.height) == ("h264", 1920, 1080)
-        first = next(container.decode(video)).to_image()
+        pictures = [frame.to_image() for frame in container.decode(video)]
+    first = pictures[0]
+    # the captions move on through the script, phrase by phrase: LONG is 8 sentences of 14 words, shown as
+    # 12 + 2 words each, so 16 captions and 15 changes (a repeated frame differs by coding noise only)
+    from PIL import ImageChops, ImageStat
+
+    strips = [picture.crop((0, 760, 1920, 1080)).convert("L") for picture in pictures]
+    changes = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in pairwise(strips)]
+    assert sum(change > 5 for change in changes) == 15
     # the requested background colour fills the corner, and the caption box (black behind white text) is there
     r, g, b = first.getpixel((1900, 500))
     assert abs(r - 0x20) < 12 and abs(g - 0x40) < 12 and abs(b - 0x60) < 12
@@ -166,6 +181,19 @@ async def test_landscape_1080p_avatar_video_has_the_size_length_captions_and_spe
     # the same request's render is served again, byte for byte (rendered once, then cached)
     again = await api.get(f"/v3/videos/{detail['id']}")
     assert await download(api, again.json()["data"]["video_url"]) == data
+
+
+async def test_speech_follows_the_script_and_its_pauses(api: httpx2.AsyncClient, clock: ManualClock) -> None:
+    script = 'First part here. <break time="3s"/> Second part here.'
+    detail = await finished(api, clock, "/v3/videos", {
+        "type": "avatar", "avatar_id": LOOK, "script": script, "resolution": "720p",
+    })
+    data = await download(api, detail["video_url"])
+    assert_close(probe(data)["duration"], 1.2 + 3 + 1.2)  # 3 words (1.2 s), the pause, 3 words
+    samples = pcm(data)
+    said, pause, again = samples[: 16000], samples[int(1.6 * 16000) : int(3.8 * 16000)], samples[int(4.3 * 16000) :]
+    assert rms(said) > 500 and rms(again) > 500, "both parts are spoken"
+    assert rms(pause) < 50, "the pause is silent"
 
 
 async def test_portrait_720p_and_a_ranged_download(api: httpx2.AsyncClient, clock: ManualClock) -> None:

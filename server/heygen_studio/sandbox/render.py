@@ -6,8 +6,9 @@ captions, phrase by phrase, under a placeholder portrait of the avatar (a silhou
 name) on the requested background colour, and speaking it.
 
 * Pictures: Pillow draws one frame per phrase; PyAV (``av``, whose wheels bundle FFmpeg with libx264 and
-  its AAC encoder) encodes them at ``FPS`` frames a second. A caption holds still for its phrase, so
-  the repeated frames cost x264 next to nothing.
+  its AAC encoder) encodes it when its caption starts (variable frame rate, millisecond timestamps) and
+  repeats it every ``HOLD_MS`` (cheap: nothing changed) so players can seek; a last frame makes the track
+  last exactly the video's length.
 * Speech: eSpeak NG through ``espeakng-loader`` (a wheel that ships ``libespeak-ng`` and its voice
   data; no system package, no network), driven with ``ctypes``. It is formant synthesis — robotic but
   real, intelligible speech in the voice's language, ~20 MB installed, and it synthesises a minute of
@@ -27,7 +28,6 @@ import ctypes
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import tempfile
@@ -35,6 +35,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,11 @@ from .costs import WORDS_PER_SECOND
 
 logger = logging.getLogger(__name__)
 
-RENDER_VERSION = 1  # bump when the pictures or the sound change, so old cached renders are not served
-FPS = 5
+RENDER_VERSION = 2  # bump when the pictures or the sound change, so old cached renders are not served
+FRAME_RATE = 25  # nominal: a frame is sent only when the caption changes, and repeated every HOLD_MS
+HOLD_MS = 2000
+MAX_PICTURES = 150
+MILLISECOND = Fraction(1, 1000)
 MAX_SECONDS = 300.0  # longest render (5 minutes); longer scripts are cut there
 MIN_SECONDS = 1.0
 SAMPLE_RATE = 22050
@@ -109,7 +113,7 @@ class RenderSpec:
 
     @property
     def key(self) -> str:
-        data = json.dumps([RENDER_VERSION, FPS, asdict(self)], sort_keys=True)
+        data = json.dumps([RENDER_VERSION, asdict(self)], sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
@@ -363,33 +367,49 @@ def thumbnail(spec: RenderSpec) -> bytes:
 
 
 # -- encoding (PyAV) ---------------------------------------------------------------------------------
+def _pictures(timeline: list[Phrase], seconds: float) -> list[tuple[int, int, str]]:
+    """``(start ms, end ms, caption)`` of each distinct picture: one per phrase, but none sooner than
+    ``seconds / MAX_PICTURES`` after the previous one (only a script of many one-word sentences is
+    affected: its captions then skip some words), so a render draws at most ``MAX_PICTURES`` pictures."""
+    gap = max(0.25, seconds / MAX_PICTURES)
+    chosen: list[tuple[float, str]] = []
+    for phrase in timeline:
+        if not chosen or phrase.start >= chosen[-1][0] + gap:
+            chosen.append((phrase.start, phrase.text))
+    chosen = chosen or [(0.0, "")]
+    ends = [start for start, _ in chosen[1:]] + [seconds]
+    return [(round(start * 1000), round(until * 1000), text) for (start, text), until in zip(chosen, ends, strict=True)]
+
+
 def render(spec: RenderSpec) -> bytes:
     """The MP4 for ``spec`` (H.264 + AAC, ``movflags=faststart``). CPU-bound: run it in a thread."""
     import av
 
     timeline = phrases(spec.script, max(spec.duration, MIN_SECONDS), spec.seconds)
     pcm, rate = soundtrack(spec, timeline)
-    frames = max(1, math.ceil(spec.seconds * FPS))
+    end = round(spec.seconds * 1000)
     with tempfile.TemporaryDirectory(prefix="heygen-render-") as tmp:
         path = os.path.join(tmp, "video.mp4")
         with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as out:
-            video = out.add_stream("libx264", rate=FPS)
+            video = out.add_stream("libx264", rate=FRAME_RATE)
             video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
-            video.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "30", "g": str(FPS * 10)}
+            video.codec_context.time_base = video.time_base = MILLISECOND
+            video.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "30", "g": "5"}
             audio = out.add_stream("aac", rate=rate, layout="mono")
             audio.bit_rate = 48_000
             audio.options = {"aac_coder": "fast"}  # FFmpeg's default coder takes ~6x as long on speech
-            index = 0
-            for phrase in timeline:
-                last = frames if phrase is timeline[-1] else min(frames, round(phrase.end * FPS))
-                if last <= index:
-                    continue
-                image = picture(spec, phrase.text)
+            last = -1
+            for start, until, text in _pictures(timeline, spec.seconds):
+                image = picture(spec, text)
                 frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]
-                while index < last:
-                    frame.pts = index
+                frame.time_base = MILLISECOND
+                for at in range(start, until, HOLD_MS):
+                    frame.pts = last = at
                     out.mux(video.encode(frame))
-                    index += 1
+            closing = end - 1000 // FRAME_RATE  # the last frame lasts 1/FRAME_RATE: the track ends at ``end``
+            if closing > last:
+                frame.pts = closing
+                out.mux(video.encode(frame))
             out.mux(video.encode(None))
             chunk = rate  # one second of samples per frame
             for start in range(0, len(pcm) // 2, chunk):
