@@ -62,8 +62,8 @@ async def test_media_download_and_range_resume(client: httpx2.AsyncClient, clock
         parse_qs(urlsplit(url).query)
     )
     whole = await client.get(url, headers={"x-api-key": ""})  # presigned: no API key needed
-    mp4 = sample("sample.mp4")
-    assert whole.status_code == 200 and whole.content == mp4
+    mp4 = whole.content  # the video's render (tests/test_sandbox_render.py checks what it shows)
+    assert whole.status_code == 200 and mp4[4:8] == b"ftyp" and len(mp4) > 1000
     assert whole.headers["content-type"] == "video/mp4" and whole.headers["content-length"] == str(len(mp4))
     assert whole.headers["accept-ranges"] == "bytes"
     head = await client.head(url)

@@ -166,6 +166,12 @@ class Video:
     failure_code: str | None = None
     failure_message: str | None = None
     notified: bool = False
+    # what the render shows (render.py): the output size, the background colour, the presenter, the voice
+    width: int = 1920
+    height: int = 1080
+    background: str | None = None
+    look_id: str | None = None
+    voice_id: str | None = None
 
     @property
     def finishes_at(self) -> float:

@@ -33,6 +33,7 @@ from .records import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from .render import RENDERS_FOLDER, Renders
 
 IDEMPOTENCY_WINDOW = 24 * 3600.0
 
@@ -72,6 +73,7 @@ class SandboxStore:
         self.speech: dict[str, dict[str, Any]] = {}
         self._seed()
         self.disk: SandboxDisk | None = None
+        self.renders = Renders(None if config.state_path is None else config.state_path.parent / RENDERS_FOLDER)
         self._id_salt = ""
         if config.state_path is not None:
             self.disk = SandboxDisk.open(config.state_path, self)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import posixpath
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
-from ..records import Asset
+from ..records import Asset, Video
+from ..render import RenderSpec, colour, missing, thumbnail, warn_fallback
 from ..state import SandboxState
 from ..web import state_of
 
@@ -57,23 +59,57 @@ def _asset_file(asset: Asset) -> tuple[bytes, str]:
     return asset.head, asset.mime_type
 
 
-def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float) -> tuple[bytes, str] | None:
+def video_spec(state: SandboxState, video: Video) -> RenderSpec:
+    """What a video's render shows: its size, script and length, background, presenter and voice."""
+    look = state.looks.get(video.look_id) if video.look_id else None
+    voice = state.voices.get(video.voice_id) if video.voice_id else None
+    avatar = look.name if look is not None else ("Photo avatar" if video.kind == "image" else None)
+    gender = (voice.gender if voice is not None else None) or (look.gender if look is not None else None)
+    return RenderSpec(
+        width=video.width,
+        height=video.height,
+        duration=video.duration,
+        script=video.script,
+        background=colour(video.background),
+        avatar=avatar,
+        language=(voice.locale or voice.language_code) if voice is not None else "en",
+        female=(gender or "").lower() == "female",
+    )
+
+
+async def _rendered(state: SandboxState, spec: RenderSpec, text: str, ext: str) -> tuple[bytes, str] | None:
+    """The render for an ``.mp4`` and its first frame for a ``.jpg`` (the sample files without the render
+    extra), else ``_text_track``."""
+    if ext not in (".mp4", ".jpg"):
+        return _text_track(text, spec.duration, ext)
+    reason = missing()
+    if reason is not None:
+        warn_fallback(reason)
+        return _by_extension(ext)
+    if ext == ".jpg":
+        return await anyio.to_thread.run_sync(thumbnail, spec), "image/jpeg"
+    return await state.renders.get(spec), "video/mp4"
+
+
+async def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float) -> tuple[bytes, str] | None:
     """The bytes and content type behind a media URL, or ``None`` when the resource is gone or unfinished."""
     if collection == "videos":
         video = state.videos.get(ident)
         if video is None or video.status(now) != "completed":
             return None
-        return _text_track(video.script, video.duration, ext)
+        return await _rendered(state, video_spec(state, video), video.script, ext)
     if collection == "translations":
         item = state.translations.get(ident)
         if item is None or item.status(now) != "completed":
             return None
-        return _text_track(f"Translated into {item.output_language}.", item.duration, ext)
+        text = f"Translated into {item.output_language}."
+        return await _rendered(state, RenderSpec(1920, 1080, item.duration, text), text, ext)
     if collection == "lipsyncs":
         lipsync = state.lipsyncs.get(ident)
         if lipsync is None or lipsync.status(now) != "completed":
             return None
-        return _text_track(lipsync.title or "New speech, lips in sync.", lipsync.duration, ext)
+        text = lipsync.title or "New speech, lips in sync."
+        return await _rendered(state, RenderSpec(1920, 1080, lipsync.duration, text), text, ext)
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":
@@ -93,7 +129,7 @@ async def serve_media(request: Request) -> Response:
     if reason is not None:
         return forbidden(reason)
     ext = posixpath.splitext(request.path_params["filename"])[1].lower()
-    found = _find(state, request.path_params["collection"], request.path_params["ident"], ext, now)
+    found = await _find(state, request.path_params["collection"], request.path_params["ident"], ext, now)
     if found is None:
         return _missing()
     data, content_type = found

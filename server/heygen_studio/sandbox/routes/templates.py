@@ -13,6 +13,7 @@ from .. import checks, costs
 from ..errors import ApiError, validation_error
 from ..models.base import parse_body
 from ..models.templates import GenerateFromTemplate, V2TemplateGenerate
+from ..render import dimensions
 from ..seed import SEED_TIME
 from ..state import SandboxState
 from ..views import video_detail
@@ -145,17 +146,26 @@ async def generate_from_template(request: Request) -> Response:
         raise validation_error("dimension width and height must be even", "dimension")
     script = " ".join(_render(scenes[s], values) for s in order)
     video = _template_video(state, request, body, kind="template", title=body.title or template["name"],
-                            script=script, captioned=body.caption or body.subtitles is not None, charge=True)
+                            script=script, captioned=body.caption or body.subtitles is not None, charge=True,
+                            aspect_ratio=template.get("aspect_ratio"))
     return ok(video_detail(state, video, base_url(request), now))
 
 
+_ORIENTATIONS = {"landscape": "16:9", "portrait": "9:16", "square": "1:1"}
+
+
 def _template_video(state: SandboxState, request: Request, body: Any, *, kind: str, title: str, script: str,
-                    captioned: bool, charge: bool) -> Any:
-    """Render a template's script as a video: store it and (unless a free test render) charge it."""
+                    captioned: bool, charge: bool, aspect_ratio: str | None) -> Any:
+    """Render a template's script as a video: store it and (unless a free test render) charge it. Its size is
+    the request's ``dimension``, else 1080p in the template's aspect ratio."""
     seconds = max(5.0, costs.speech_seconds(script))
+    if body.dimension is not None:
+        size = (body.dimension.width, body.dimension.height)
+    else:
+        size = dimensions(_ORIENTATIONS.get(aspect_ratio or "", aspect_ratio), "1080p")
     video = new_video(state, request, kind=kind, title=title, duration=seconds, script=script,
                       callback_url=body.callback_url, callback_id=body.callback_id, folder_id=body.folder_id,
-                      captioned=captioned)
+                      captioned=captioned, size=size)
     if charge:
         state.charge(costs.video_cost(seconds), "video")
     state.videos[video.id] = video
@@ -212,7 +222,8 @@ async def v2_generate_from_template(request: Request) -> Response:
     values = _variable_values(state, template["variables"], given, "variables", now)
     script = _render(template["script"], values)
     video = _template_video(state, request, body, kind="v2_template", title=body.title or template["name"],
-                            script=script, captioned=bool(body.caption), charge=not body.test)
+                            script=script, captioned=bool(body.caption), charge=not body.test,
+                            aspect_ratio=template.get("aspect_ratio"))
     return v2_ok({"video_id": video.id})
 
 

@@ -98,6 +98,10 @@ def _start_run(state: SandboxState, request: Request, session: AgentSession, mes
         base_url=base_url(request),
         script=message,
         session_id=session.session_id,
+        width=1080 if session.orientation == "portrait" else 1920,
+        height=1920 if session.orientation == "portrait" else 1080,
+        look_id=session.avatar_id,
+        voice_id=session.voice_id,
     )
     state.videos[video.id] = video
     session.runs.append(run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,6 +12,7 @@ from .. import checks, costs
 from ..errors import invalid_parameter, not_found, validation_error
 from ..models.base import parse_body, parse_union
 from ..models.videos import (
+    AvatarVideoScene,
     CreateVideoEnvelope,
     CreateVideoFromAvatar,
     CreateVideoFromCinematic,
@@ -19,6 +22,7 @@ from ..models.videos import (
     V2AudioVoice,
     V2AvatarCharacter,
     V2ColorBackground,
+    V2Dimension,
     V2ImageBackground,
     V2SilenceVoice,
     V2TextVoice,
@@ -28,6 +32,7 @@ from ..models.videos import (
     VideoScene,
 )
 from ..records import Video
+from ..render import dimensions
 from ..state import SandboxState
 from ..views import bulk_status, video_detail
 from ..web import base_url, ok, ok_list, or_404, paged, split_ids, state_of, v2_ok
@@ -46,6 +51,10 @@ def new_video(
     folder_id: str | None = None,
     output_format: str = "mp4",
     captioned: bool = False,
+    size: tuple[int, int] = (1920, 1080),
+    background: str | None = None,
+    look_id: str | None = None,
+    voice_id: str | None = None,
 ) -> Video:
     checks.check_url(callback_url, "callback_url")
     video = Video(
@@ -62,6 +71,11 @@ def new_video(
         folder_id=folder_id,
         output_format=output_format,
         captioned=captioned,
+        width=size[0],
+        height=size[1],
+        background=background,
+        look_id=look_id,
+        voice_id=voice_id,
     )
     return video
 
@@ -147,6 +161,33 @@ def _check_background(state: SandboxState, body: CreateVideoFromAvatar | CreateV
         checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
 
 
+def _presentation(state: SandboxState, body: VideoBody) -> dict[str, Any]:
+    """What the render shows: its size, background colour, presenter (a look) and voice."""
+    look_id = voice_id = background = None
+    if isinstance(body, CreateVideoFromAvatar):
+        look_id, voice_id = body.avatar_id, body.voice_id
+    elif isinstance(body, CreateVideoFromImage):
+        voice_id = body.voice_id
+    elif isinstance(body, CreateVideoFromCinematic):
+        look_id = body.avatar_id[0]
+    else:
+        for scene in body.scenes:
+            if isinstance(scene, AvatarVideoScene):
+                look_id, voice_id = scene.input.avatar_id, scene.input.voice_id
+                background = scene.input.background.color if scene.input.background is not None else None
+                break
+    if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage) and body.background is not None:
+        background = body.background.value if body.background.type == "color" else None
+    look = state.look(look_id) if look_id else None
+    source = (look.image_width, look.image_height) if look and look.image_width and look.image_height else None
+    return {
+        "size": dimensions(body.aspect_ratio, body.resolution, source),
+        "background": background,
+        "look_id": look_id,
+        "voice_id": voice_id or (look.default_voice_id if look else None),
+    }
+
+
 async def create_video(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
@@ -172,6 +213,7 @@ async def create_video(request: Request) -> Response:
         callback_id=getattr(body, "callback_id", None),
         output_format=output_format,
         captioned=caption is not None and caption.style is not None,
+        **_presentation(state, body),
     )
     state.charge(costs.video_cost(seconds), "video")
     state.videos[video.id] = video
@@ -282,6 +324,26 @@ def _v2_scene(state: SandboxState, scene: V2VideoInput, prefix: str, now: float)
     return seconds, script
 
 
+def _v2_presentation(body: V2VideoGenerate) -> dict[str, Any]:
+    """What the render shows: ``dimension`` (HeyGen's default 1920×1080), the first presenter, voice and colour."""
+    dimension = body.dimension or V2Dimension()
+    look_id = voice_id = background = None
+    for scene in body.video_inputs:
+        character = scene.character
+        if look_id is None and character is not None:
+            look_id = character.avatar_id if isinstance(character, V2AvatarCharacter) else character.talking_photo_id
+        if voice_id is None and isinstance(scene.voice, V2TextVoice):
+            voice_id = scene.voice.voice_id
+        if background is None and isinstance(scene.background, V2ColorBackground):
+            background = scene.background.value
+    return {
+        "size": (dimension.width, dimension.height),
+        "background": background,
+        "look_id": look_id,
+        "voice_id": voice_id,
+    }
+
+
 async def v2_generate(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
@@ -297,6 +359,7 @@ async def v2_generate(request: Request) -> Response:
     video = new_video(
         state,
         request,
+        **_v2_presentation(body),
         kind="v2_studio",
         title=body.title,
         duration=seconds,

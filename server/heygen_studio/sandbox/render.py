@@ -1,0 +1,488 @@
+"""Sandbox renders: an MP4 that shows what was asked for.
+
+A finished sandbox video is an H.264/AAC MP4 at the requested width and height, as long as the script
+implies (``costs.speech_seconds``: 150 words a minute, capped at ``MAX_SECONDS``), showing the script as
+captions, phrase by phrase, under a placeholder portrait of the avatar (a silhouette with the look's
+name) on the requested background colour, and speaking it.
+
+* Pictures: Pillow draws one frame per phrase; PyAV (``av``, whose wheels bundle FFmpeg with libx264 and
+  its AAC encoder) encodes it when its caption starts (variable frame rate, millisecond timestamps) and
+  repeats it every ``HOLD_MS`` (cheap: nothing changed) so players can seek; a last frame makes the track
+  last exactly the video's length.
+* Speech: eSpeak NG through ``espeakng-loader`` (a wheel that ships ``libespeak-ng`` and its voice
+  data; no system package, no network), driven with ``ctypes``. It is formant synthesis — robotic but
+  real, intelligible speech in the voice's language, ~20 MB installed, and it synthesises a minute of
+  speech in well under a second. Each phrase is spoken at the start of its caption and cut at its end,
+  so captions and speech stay together. Without it the audio track is silence.
+* All three come with the ``render`` extra (``pip install -e ".[render]"``). Without ``av`` or Pillow the
+  sandbox serves its bundled 2-second 320×180 sample clip instead, and logs once how to get renders.
+
+Renders happen lazily, on the first download of a finished video, in a worker thread, once per
+distinct request (``RenderSpec.key``): kept in memory (a few recent ones) and, when the sandbox keeps
+its state on disk, in ``renders/`` beside its state file.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from .costs import WORDS_PER_SECOND
+
+logger = logging.getLogger(__name__)
+
+RENDER_VERSION = 2  # bump when the pictures or the sound change, so old cached renders are not served
+FRAME_RATE = 25  # nominal: a frame is sent only when the caption changes, and repeated every HOLD_MS
+HOLD_MS = 2000
+MAX_PICTURES = 150
+MILLISECOND = Fraction(1, 1000)
+MAX_SECONDS = 300.0  # longest render (5 minutes); longer scripts are cut there
+MIN_SECONDS = 1.0
+SAMPLE_RATE = 22050
+DEFAULT_BACKGROUND = "#1f2a3c"
+PHRASE_WORDS = 12  # at most this many words on screen at once
+MEMORY_RENDERS = 8  # renders kept in memory (tests and the in-memory sandbox)
+RENDERS_FOLDER = "renders"
+DISK_RENDERS = 64  # renders kept in ``renders/`` beside the state file; the oldest go first
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_BREAK = re.compile(r"<break\s+time\s*=\s*[\"']?([0-9.]+)\s*(ms|s)?[\"']?\s*/>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
+
+# -- what a video looks like -------------------------------------------------------------------------
+# Output sizes by resolution tier and aspect ratio (HeyGen's v3 ``resolution`` × ``aspect_ratio``).
+_SHORT_EDGE = {"720p": 720, "1080p": 1080, "4k": 2160}
+_RATIOS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:5": (4, 5), "5:4": (5, 4)}
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def dimensions(
+    aspect_ratio: str | None, resolution: str | None, source: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """Width and height of a v3 video: the short edge is the resolution tier (default 1080p), the ratio is
+    ``aspect_ratio`` (default 16:9); ``auto`` keeps ``source``'s ratio (an avatar look's image), its long
+    edge capped at the tier's 16:9 long edge, and falls back to 16:9 without a source (as HeyGen documents)."""
+    short = _SHORT_EDGE.get(resolution or "1080p", 1080)
+    ratio = _RATIOS.get(aspect_ratio or "16:9")
+    if ratio is None:  # "auto"
+        ratio = source if source is not None and min(source) > 0 else _RATIOS["16:9"]
+    a, b = ratio
+    width: float
+    height: float
+    if a >= b:
+        width, height = min(short * a / b, short * 16 / 9), short
+    else:
+        width, height = short, min(short * b / a, short * 16 / 9)
+    return _even(width), _even(height)
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Everything a render depends on (its ``key`` names the cached file)."""
+
+    width: int
+    height: int
+    duration: float
+    script: str
+    background: str = DEFAULT_BACKGROUND
+    avatar: str | None = None  # the look's name, drawn as a placeholder portrait; None: no presenter
+    language: str = "en"  # eSpeak NG voice (a language code)
+    female: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return min(max(self.duration, MIN_SECONDS), MAX_SECONDS)
+
+    @property
+    def key(self) -> str:
+        data = json.dumps([RENDER_VERSION, asdict(self)], sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def colour(value: str | None) -> str:
+    match = _HEX.match(value or "")
+    return f"#{match.group(1).lower()}" if match else DEFAULT_BACKGROUND
+
+
+# -- the script as timed phrases ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phrase:
+    text: str  # "" for a pause
+    start: float
+    end: float
+
+
+def phrases(script: str, seconds: float, limit: float = MAX_SECONDS) -> list[Phrase]:
+    """The script cut into captions of at most ``PHRASE_WORDS`` words (sentence by sentence), each given
+    time in proportion to its words (150 a minute) and ``<break time=…/>`` pauses, spread over ``seconds``
+    (the video's length, which may include silent scenes), and cut at ``limit``."""
+    pieces: list[tuple[str, float]] = []
+    cursor = 0
+    for match in _BREAK.finditer(script):
+        pieces += _spoken(script[cursor : match.start()])
+        try:
+            pause = float(match.group(1))
+        except ValueError:
+            pause = 0.0
+        pause = pause / 1000 if (match.group(2) or "").lower() == "ms" else pause
+        if pause > 0:
+            pieces.append(("", min(pause, MAX_SECONDS)))
+        cursor = match.end()
+    pieces += _spoken(script[cursor:])
+    total = sum(weight for _, weight in pieces)
+    if not pieces or total <= 0:
+        return [Phrase("", 0.0, min(seconds, limit))]
+    scale = seconds / total
+    out, at = [], 0.0
+    for text, weight in pieces:
+        end = min(seconds, limit, at + weight * scale)
+        if end > at:
+            out.append(Phrase(text, at, end))
+        at = end
+    return out
+
+
+def _spoken(text: str) -> list[tuple[str, float]]:
+    words_by_sentence = [s.split() for s in _SENTENCE.split(_TAG.sub(" ", text)) if s.strip()]
+    pieces = []
+    for words in words_by_sentence:
+        for i in range(0, len(words), PHRASE_WORDS):
+            chunk = words[i : i + PHRASE_WORDS]
+            pieces.append((" ".join(chunk), len(chunk) / WORDS_PER_SECOND))
+    return pieces
+
+
+# -- availability ------------------------------------------------------------------------------------
+def missing() -> str | None:
+    """``None`` when renders work here, else what to install."""
+    try:
+        import av  # noqa: F401
+        import PIL  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} is not installed"
+    return None
+
+
+_warned = False
+
+
+def warn_fallback(reason: str) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        logger.warning(
+            "sandbox videos are a 2-second 320x180 sample clip (%s); install the render extra "
+            "(pip install 'heygen-studio[render]') for videos at the requested size, with captions and speech",
+            reason,
+        )
+
+
+# -- speech (eSpeak NG from the espeakng-loader wheel) ------------------------------------------------
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_RATE = 1
+
+
+class Speaker:
+    """eSpeak NG loaded once per process; ``speak`` is serialised (the library keeps global state)."""
+
+    _lock = threading.Lock()
+    _lib: Any = None
+    _failed: str | None = None
+    _rate = SAMPLE_RATE
+    _chunks: list[bytes] = []  # noqa: RUF012 - filled by the callback while the lock is held
+    _callback: Any = None
+
+    @classmethod
+    def _load(cls) -> Any:
+        if cls._lib is not None or cls._failed is not None:
+            return cls._lib
+        try:
+            import espeakng_loader  # type: ignore[import-untyped]
+
+            lib = ctypes.CDLL(espeakng_loader.get_library_path())
+            lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+            lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+            lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+            lib.espeak_Synth.argtypes = [
+                ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+                ctypes.c_void_p, ctypes.c_void_p,
+            ]
+            rate = lib.espeak_Initialize(
+                _AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0
+            )
+            if rate <= 0:
+                raise OSError(f"espeak_Initialize returned {rate}")
+
+            def collect(wav: Any, count: int, _events: Any) -> int:
+                if count > 0 and wav:
+                    cls._chunks.append(ctypes.string_at(wav, count * 2))
+                return 0
+
+            cls._callback = _SynthCallback(collect)
+            lib.espeak_SetSynthCallback(cls._callback)
+            cls._lib, cls._rate = lib, rate
+        except (ImportError, OSError, AttributeError, RuntimeError) as exc:
+            cls._failed = str(exc) or type(exc).__name__
+            logger.warning("sandbox videos are silent: eSpeak NG is unavailable (%s)", cls._failed)
+        return cls._lib
+
+    @classmethod
+    def speak(cls, text: str, language: str, female: bool) -> tuple[bytes, int] | None:
+        """16-bit mono PCM of ``text`` and its sample rate; ``None`` when eSpeak NG is unavailable."""
+        with cls._lock:
+            lib = cls._load()
+            if lib is None:
+                return None
+            voice = language.lower()
+            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                lib.espeak_SetVoiceByName(voice.split("-")[0].encode())
+            # a little faster than the 150 words a minute captions are timed for, so a phrase's sentence-end
+            # pause is not what gets cut at the end of its caption
+            lib.espeak_SetParameter(_RATE, int(WORDS_PER_SECOND * 60 * 1.08), 0)
+            lib.espeak_SetParameter(3, 70 if female else 45, 0)  # espeakPITCH
+            cls._chunks = []
+            data = text.encode("utf-8", "replace")
+            lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            pcm, cls._chunks = b"".join(cls._chunks), []
+            return pcm, cls._rate
+
+
+def soundtrack(spec: RenderSpec, timeline: list[Phrase]) -> tuple[bytes, int]:
+    """The whole audio track: each phrase spoken from the start of its caption, cut at its end."""
+    rate = SAMPLE_RATE
+    spoken: list[tuple[Phrase, bytes]] = []
+    for phrase in timeline:
+        if not phrase.text:
+            continue
+        said = Speaker.speak(phrase.text, spec.language, spec.female)
+        if said is None:
+            break
+        pcm, rate = said
+        spoken.append((phrase, pcm))
+    total = int(spec.seconds * rate)
+    track = bytearray(total * 2)
+    for phrase, pcm in spoken:
+        start = int(phrase.start * rate) * 2
+        room = int(phrase.end * rate) * 2 - start
+        piece = pcm[: max(0, min(len(pcm), room, len(track) - start))]
+        track[start : start + len(piece)] = piece
+    return bytes(track), rate
+
+
+# -- pictures (Pillow) -------------------------------------------------------------------------------
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def _wrap(draw: Any, text: str, font: Any, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and draw.textlength(trial, font=font) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
+
+
+def _portrait(draw: Any, spec: RenderSpec, box: tuple[int, int, int, int]) -> None:
+    """A placeholder presenter: head and shoulders in a tint derived from the look's name, and the name."""
+    left, top, right, bottom = box
+    digest = hashlib.sha256((spec.avatar or "").encode()).digest()
+    tint = (90 + digest[0] % 120, 90 + digest[1] % 120, 90 + digest[2] % 120)
+    cx, size = (left + right) // 2, min(right - left, bottom - top)
+    head = size // 5
+    head_top = top + size // 8
+    draw.ellipse((cx - head, head_top, cx + head, head_top + 2 * head), fill=tint)
+    shoulders_top = head_top + 2 * head + size // 40
+    draw.pieslice(
+        (cx - int(head * 2.2), shoulders_top, cx + int(head * 2.2), shoulders_top + int(head * 3.6)),
+        180, 360, fill=tint,
+    )
+    font = _font(max(12, size // 22))
+    draw.text((cx, shoulders_top + int(head * 1.9)), spec.avatar or "", font=font, fill="#ffffff", anchor="mm")
+
+
+def picture(spec: RenderSpec, caption: str) -> Any:
+    """One frame: background, presenter, a ``SANDBOX`` label and the caption."""
+    from PIL import Image, ImageDraw
+
+    w, h = spec.width, spec.height
+    image = Image.new("RGB", (w, h), spec.background)
+    draw = ImageDraw.Draw(image)
+    short = min(w, h)
+    caption_top = int(h * 0.72)
+    if spec.avatar is not None:
+        _portrait(draw, spec, (0, int(h * 0.04), w, caption_top))
+    label = _font(max(10, short // 36))
+    draw.text((short // 40, short // 40), f"HeyGen sandbox - {w}x{h}", font=label, fill="#d0d4dc")
+    if caption:
+        size = max(12, short // 16)
+        for _ in range(6):
+            font = _font(size)
+            lines = _wrap(draw, caption, font, int(w * 0.9))
+            if len(lines) * size * 1.25 <= h - caption_top - short // 30 or size <= 12:
+                break
+            size = max(12, int(size * 0.8))
+        height = int(len(lines) * size * 1.25)
+        top = caption_top + max(0, (h - caption_top - height) // 2)
+        draw.rectangle((int(w * 0.03), top - size // 4, int(w * 0.97), top + height + size // 8), fill="#000000")
+        for i, line in enumerate(lines):
+            draw.text((w // 2, top + int(i * size * 1.25)), line, font=font, fill="#ffffff", anchor="ma")
+    return image
+
+
+def thumbnail(spec: RenderSpec) -> bytes:
+    """The first frame as a JPEG (the video's ``thumbnail_url``)."""
+    import io
+
+    timeline = phrases(spec.script, max(spec.duration, MIN_SECONDS), spec.seconds)
+    first = next((phrase.text for phrase in timeline if phrase.text), "")
+    out = io.BytesIO()
+    picture(spec, first).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+# -- encoding (PyAV) ---------------------------------------------------------------------------------
+def _pictures(timeline: list[Phrase], seconds: float) -> list[tuple[int, int, str]]:
+    """``(start ms, end ms, caption)`` of each distinct picture: one per phrase, but none sooner than
+    ``seconds / MAX_PICTURES`` after the previous one (only a script of many one-word sentences is
+    affected: its captions then skip some words), so a render draws at most ``MAX_PICTURES`` pictures."""
+    gap = max(0.25, seconds / MAX_PICTURES)
+    chosen: list[tuple[float, str]] = []
+    for phrase in timeline:
+        if not chosen or phrase.start >= chosen[-1][0] + gap:
+            chosen.append((phrase.start, phrase.text))
+    chosen = chosen or [(0.0, "")]
+    ends = [start for start, _ in chosen[1:]] + [seconds]
+    return [(round(start * 1000), round(until * 1000), text) for (start, text), until in zip(chosen, ends, strict=True)]
+
+
+def render(spec: RenderSpec) -> bytes:
+    """The MP4 for ``spec`` (H.264 + AAC, ``movflags=faststart``). CPU-bound: run it in a thread."""
+    import av
+
+    timeline = phrases(spec.script, max(spec.duration, MIN_SECONDS), spec.seconds)
+    pcm, rate = soundtrack(spec, timeline)
+    end = round(spec.seconds * 1000)
+    with tempfile.TemporaryDirectory(prefix="heygen-render-") as tmp:
+        path = os.path.join(tmp, "video.mp4")
+        with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            video = out.add_stream("libx264", rate=FRAME_RATE)
+            video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
+            video.codec_context.time_base = video.time_base = MILLISECOND
+            video.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "30", "g": "5"}
+            audio = out.add_stream("aac", rate=rate, layout="mono")
+            audio.bit_rate = 48_000
+            audio.options = {"aac_coder": "fast"}  # FFmpeg's default coder takes ~6x as long on speech
+            last = -1
+            for start, until, text in _pictures(timeline, spec.seconds):
+                image = picture(spec, text)
+                frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")  # type: ignore[no-untyped-call]
+                frame.time_base = MILLISECOND
+                for at in range(start, until, HOLD_MS):
+                    frame.pts = last = at
+                    out.mux(video.encode(frame))
+            closing = end - 1000 // FRAME_RATE  # the last frame lasts 1/FRAME_RATE: the track ends at ``end``
+            if closing > last:
+                frame.pts = closing
+                out.mux(video.encode(frame))
+            out.mux(video.encode(None))
+            chunk = rate  # one second of samples per frame
+            for start in range(0, len(pcm) // 2, chunk):
+                piece = pcm[start * 2 : (start + chunk) * 2]
+                samples = av.AudioFrame(format="s16", layout="mono", samples=len(piece) // 2)
+                samples.planes[0].update(piece)
+                samples.sample_rate, samples.pts = rate, start
+                out.mux(audio.encode(samples))
+            out.mux(audio.encode(None))
+        return Path(path).read_bytes()
+
+
+# -- the cache ---------------------------------------------------------------------------------------
+class Renders:
+    """Renders by ``RenderSpec.key``: a few in memory, more in ``folder`` (when given); one render of a
+    key at a time (a second request for it waits for the first)."""
+
+    # shared by every sandbox in the process (a key names its content, so sharing is safe; tests reuse renders)
+    _memory: OrderedDict[str, bytes] = OrderedDict()  # noqa: RUF012
+
+    def __init__(self, folder: Path | None, renderer: Callable[[RenderSpec], bytes] = render) -> None:
+        self.folder = folder
+        self.renderer = renderer
+        self._locks: dict[str, anyio.Lock] = {}
+
+    async def get(self, spec: RenderSpec) -> bytes:
+        key = spec.key
+        lock = self._locks.setdefault(key, anyio.Lock())
+        async with lock:
+            data = self._memory.get(key) or self._read(key)
+            if data is None:
+                data = await anyio.to_thread.run_sync(self.renderer, spec)
+                self._write(key, data)
+            self._remember(key, data)
+        if not lock.locked():
+            self._locks.pop(key, None)
+        return data
+
+    def _remember(self, key: str, data: bytes) -> None:
+        self._memory[key] = data
+        self._memory.move_to_end(key)
+        while len(self._memory) > MEMORY_RENDERS:
+            self._memory.popitem(last=False)
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"{key}.mp4"
+
+    def _read(self, key: str) -> bytes | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read()
+        return data if data[4:8] == b"ftyp" else None
+
+    def _write(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        if path is None or self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if self.folder.is_symlink():
+                raise OSError(f"{self.folder} is a symbolic link")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".render-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+            kept = sorted(self.folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime)
+            for old in kept[:-DISK_RENDERS]:
+                old.unlink(missing_ok=True)
+        except OSError as exc:
+            logger.warning("sandbox render not kept on disk (%s): %s", self.folder, exc)
