@@ -1,4 +1,4 @@
-"""Command line: ``heygen-studio serve | sandbox | demo``.
+"""Command line: ``heygen-studio serve | sandbox | demo``, and the shell workflow (``shell``).
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
 Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.
@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from . import __version__
+from . import __version__, shell
 from .settings import SettingsError, load_settings
 
 
@@ -31,10 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
 
     sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox")
+    shell.add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
+        sys.exit(shell.main(argv))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "sandbox":
