@@ -83,8 +83,10 @@ def test_create_wait_download_ends_with_the_mp4(tmp_path: Path) -> None:
 
 
 def test_a_short_wait_exits_4_with_the_job_id_and_the_job_downloads_after_another_wait(tmp_path: Path) -> None:
-    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="10")
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="15")
     job = create(tmp_path, "A render that outlasts the first wait.", env)
+    early = shell(tmp_path, "video", "download", job, env=env)
+    assert early.returncode == 1 and "`heygen-studio video wait <job id>`" in one_line(early.stderr)
 
     short = shell(tmp_path, "video", "wait", job, "--timeout", "1", env=env)
     assert short.returncode == 4
@@ -96,6 +98,8 @@ def test_a_short_wait_exits_4_with_the_job_id_and_the_job_downloads_after_anothe
 
     waited = shell(tmp_path, "video", "wait", job, env=env)
     assert waited.returncode == 0, waited.stderr
+    assert "\x1b" not in waited.stderr + waited.stdout  # no terminal: progress is plain lines
+    assert re.search(rf"^{re.escape(job)}: video \w+ \d+% \(\d+ s\)$", waited.stderr, flags=re.M)
     assert f"heygen-studio video download {job}" in waited.stdout  # the next step, in shell words
     saved = shell(tmp_path, "video", "download", job, "--json", env=env)
     assert saved.returncode == 0, saved.stderr
@@ -136,9 +140,6 @@ def test_errors_name_the_next_step_in_shell_words(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Video 'nope' not found" in one_line(done.stderr)
     assert "Video 'nope' not found" in as_json(done)["error"]  # scripts get the error as JSON too
-    job = create(tmp_path, "Not finished yet.", environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="30"))
-    early = shell(tmp_path, "video", "download", job)
-    assert early.returncode == 1 and "`heygen-studio video wait <job id>`" in one_line(early.stderr)
 
 
 def test_status_jobs_and_catalogue_tables(tmp_path: Path) -> None:
@@ -192,8 +193,9 @@ def test_a_short_produce_exits_4_and_resumes(tmp_path: Path) -> None:
     assert job and "do not create it again" in line and f"heygen-studio video wait {job.group(1)}" in line
 
 
-def read_pty(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    """Run with a terminal on stdin, stdout and stderr; everything it wrote, and its exit code."""
+def read_pty(args: list[str], env: dict[str, str], cwd: Path, answer: str | None = None) -> tuple[int, str]:
+    """Run with a terminal on stdin, stdout and stderr; everything it wrote, and its exit code. ``answer``: what
+    the person types when asked y/N."""
     import pty
 
     master, slave = pty.openpty()
@@ -211,6 +213,9 @@ def read_pty(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]
             if not data:
                 break
             chunks.append(data)
+            if answer is not None and b"[y/N]" in b"".join(chunks):
+                os.write(master, answer.encode() + b"\n")
+                answer = None
         elif child.poll() is not None:
             break
     os.close(master)
@@ -229,11 +234,13 @@ def test_bars_on_a_terminal_and_never_escape_codes_in_json(tmp_path: Path) -> No
     assert code == 0 and "\x1b" not in seen and json.loads(seen)["status"] == "completed"
 
 
-def test_without_a_terminal_progress_is_plain_lines(tmp_path: Path) -> None:
-    job = create(tmp_path, "Plain lines please.")
-    done = shell(tmp_path, "video", "wait", job)
-    assert done.returncode == 0 and "\x1b" not in done.stderr + done.stdout
-    assert re.search(rf"^{re.escape(job)}: video \w+ \d+% \(\d+ s\)$", done.stderr, flags=re.M)
+def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="1", TERM="xterm-256color", COLUMNS="200")
+    code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
+    assert code == 1 and "Estimated cost: about 3 credits" in seen and "declined the cost" in seen
+    assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
+    code, seen = read_pty(["produce", "A brief worth asking about", "--duration", "5"], env, tmp_path, "y")
+    assert code == 0 and "produce_video will POST" in seen and "Saved " in seen
 
 
 def test_the_sandbox_on_a_port(tmp_path: Path) -> None:

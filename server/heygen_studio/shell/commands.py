@@ -291,6 +291,7 @@ async def produce(session: Session, args: argparse.Namespace, out: Out) -> int:
     deadline = time.monotonic() + args.timeout
     result: dict[str, Any] = {}
     with out.progress("produce") as bar:
+        session.asker.live = bar  # a cost question pauses the bar
         while True:  # each call is bounded; the same arguments resume the same job (never paid twice)
             remaining = deadline - time.monotonic()
             result = await session.call("produce_video", {**arguments, "max_wait_s": max(1.0, min(PRODUCE_CALL_S,

@@ -100,6 +100,15 @@ class Bar:
         if self._rich is not None:
             self._rich.__exit__(kind, exc, tb)
 
+    def pause(self) -> None:
+        """Take the bar off the terminal (to ask the person something)."""
+        if self._rich is not None:
+            self._rich.stop()
+
+    def resume(self) -> None:
+        if self._rich is not None:
+            self._rich.start()
+
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started

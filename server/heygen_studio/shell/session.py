@@ -56,6 +56,7 @@ class Asker:
     def __init__(self, yes: bool) -> None:
         self.yes = yes
         self.unasked: str | None = None
+        self.live: Any = None  # a progress display on the terminal, paused while the person is asked
 
     async def __call__(self, context: Any, params: Any) -> Any:
         from mcp.types import ElicitResult
@@ -66,8 +67,14 @@ class Asker:
         if sys.stdin.isatty() and sys.stderr.isatty():
             import anyio
 
-            print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
-            answer = await anyio.to_thread.run_sync(sys.stdin.readline)
+            if self.live is not None:
+                self.live.pause()
+            try:
+                print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+                answer = await anyio.to_thread.run_sync(sys.stdin.readline)
+            finally:
+                if self.live is not None:
+                    self.live.resume()
             pay = answer.strip().lower() in ("y", "yes")
             return ElicitResult(action="accept", content={"pay": pay})
         self.unasked = question
