@@ -1,4 +1,4 @@
-"""Command line: ``heygen-studio serve | sandbox | demo``, and the shell workflow (``shell``).
+"""Command line: ``heygen-studio serve | sandbox | demo``.
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
 Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.

@@ -69,6 +69,11 @@ def _count(low: int, high: int) -> Any:
     return parse
 
 
+def _command(parent: Any, name: str, *, help: str, **kw: Any) -> Any:
+    """A subcommand whose --help starts with what it does (argparse shows ``help`` only in the list above)."""
+    return parent.add_parser(name, help=help, description=help, **kw)
+
+
 def add_commands(sub: Any) -> None:
     """Register the shell's commands on ``cli.py``'s subparsers (and on the shell's own parser)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -87,9 +92,9 @@ def add_commands(sub: Any) -> None:
                          help=f"stop waiting after S seconds, exit 4; the job keeps running (default "
                               f"{DEFAULT_TIMEOUT_S:g})")
 
-    video = sub.add_parser("video", help="create a video, see its status, wait for it, download it")
+    video = _command(sub, "video", help="create a video, see its status, wait for it, download it")
     actions = video.add_subparsers(dest="action", required=True, metavar="{create,status,wait,download}")
-    create = actions.add_parser("create", parents=[common, paid, timeout], help="create an avatar video (paid)")
+    create = _command(actions, "create", parents=[common, paid, timeout], help="create an avatar video (paid)")
     create.add_argument("--avatar", required=True, metavar="ID", help="avatar look id (see `heygen-studio avatars`)")
     create.add_argument("--voice", metavar="ID", help="voice id (see `heygen-studio voices`); default: the avatar's")
     words = create.add_mutually_exclusive_group(required=True)
@@ -103,25 +108,25 @@ def add_commands(sub: Any) -> None:
     create.add_argument("--filename", help="with --download: the file name in the output folder")
     create.set_defaults(run="video_create")
 
-    status = actions.add_parser("status", parents=[common], help="a video's status (one look, no waiting)")
+    status = _command(actions, "status", parents=[common], help="a video's status (one look, no waiting)")
     status.add_argument("job_id", help="the job id `video create` printed (video:…), or a HeyGen video id")
     status.set_defaults(run="video_status")
 
-    wait = actions.add_parser("wait", parents=[common, timeout], help="wait for a job with a progress bar")
+    wait = _command(actions, "wait", parents=[common, timeout], help="wait for a job with a progress bar")
     wait.add_argument("job_id", help="any job id (video:…, agent:…, translation:…, batch:…)")
     wait.set_defaults(run="video_wait")
 
-    download = actions.add_parser("download", parents=[common], help="save a finished video in the output folder")
+    download = _command(actions, "download", parents=[common], help="save a finished video in the output folder")
     download.add_argument("job_id", help="the job id of a finished video")
     download.add_argument("--filename", help="file name in the output folder (default: <video id>.mp4)")
     download.add_argument("--captioned", action="store_true", help="the copy with burned-in captions")
     download.set_defaults(run="video_download")
 
-    jobs = sub.add_parser("jobs", parents=[common], help="jobs made from this machine, newest first")
+    jobs = _command(sub, "jobs", parents=[common], help="jobs made from this machine, newest first")
     jobs.add_argument("--limit", type=_count(1, 50), default=10)
     jobs.set_defaults(run="jobs")
 
-    voices = sub.add_parser("voices", parents=[common], help="find voices (a compact table)")
+    voices = _command(sub, "voices", parents=[common], help="find voices (a compact table)")
     voices.add_argument("--language", help="language name or code, e.g. German or de")
     voices.add_argument("--gender", choices=("female", "male"))
     voices.add_argument("--type", choices=("public", "private"), help="HeyGen's, or your cloned ones")
@@ -131,7 +136,7 @@ def add_commands(sub: Any) -> None:
     voices.add_argument("--next", metavar="TOKEN", help="the next page (the token the previous page printed)")
     voices.set_defaults(run="voices")
 
-    avatars = sub.add_parser("avatars", parents=[common], help="find avatar looks or groups (a compact table)")
+    avatars = _command(sub, "avatars", parents=[common], help="find avatar looks or groups (a compact table)")
     avatars.add_argument("--groups", action="store_true", help="list groups instead of looks")
     avatars.add_argument("--ownership", choices=("public", "private"))
     avatars.add_argument("--type", choices=("studio_avatar", "digital_twin", "photo_avatar"))
@@ -141,7 +146,7 @@ def add_commands(sub: Any) -> None:
     avatars.add_argument("--next", metavar="TOKEN", help="the next page (the token the previous page printed)")
     avatars.set_defaults(run="avatars")
 
-    produce = sub.add_parser("produce", parents=[common, paid, timeout],
+    produce = _command(sub, "produce", parents=[common, paid, timeout],
                              help='brief → script → video → MP4 (paid): produce "a 30 s intro to our app"')
     produce.add_argument("brief", help="what the video is about")
     produce.add_argument("--route", choices=ROUTES, default="avatar",
