@@ -302,3 +302,19 @@ def test_tool_words_become_shell_commands() -> None:
     assert in_shell_words("see list_avatars(name='…'); dry_run=true shows it; raise max_credits, or "
                           "HEYGEN_MAX_CREDITS") == ("see `heygen-studio avatars`; --dry-run shows it; raise "
                                                     "--max-credits, or HEYGEN_MAX_CREDITS")
+
+
+def test_ctrl_c_stops_waiting_quietly_and_the_job_keeps_running(tmp_path: Path) -> None:
+    import signal
+
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="60")
+    job = create(tmp_path, "Interrupted, not cancelled.", env)
+    child = subprocess.Popen([str(COMMAND), "video", "wait", job], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env, cwd=tmp_path)
+    time.sleep(3)  # waiting by now (or still starting: either way Ctrl-C must end it quietly)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("heygen-studio: interrupted; a job already created keeps running "
+                                            "(`heygen-studio jobs` lists it).")
+    assert as_json(shell(tmp_path, "video", "status", job, "--json", env=env))["status"] != "failed"
