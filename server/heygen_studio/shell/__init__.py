@@ -168,6 +168,11 @@ def parser() -> ShellParser:
 def main(argv: list[str]) -> int:
     """Run one shell command; the exit code (0, 1, 4, 130)."""
     args = parser().parse_args(argv)
-    from .commands import run
+    try:
+        from .commands import run
 
-    return run(args)
+        return run(args)
+    except KeyboardInterrupt:  # Ctrl-C, even while the SDK is still being imported: one line, no traceback
+        print("heygen-studio: interrupted; a job already created keeps running (`heygen-studio jobs` lists it).",
+              file=sys.stderr)
+        return 130

@@ -34,12 +34,7 @@ def run(args: argparse.Namespace) -> int:
         out.error(str(exc))
         return EXIT_ERROR
     _quiet_logs()
-    command = COMMANDS[args.run]
-    try:
-        return anyio.run(_session, command, args, settings, out)
-    except KeyboardInterrupt:
-        out.error("interrupted; a job already created keeps running (`heygen-studio jobs` lists it).")
-        return 130
+    return anyio.run(_session, COMMANDS[args.run], args, settings, out)  # Ctrl-C: shell.main
 
 
 def _quiet_logs() -> None:
