@@ -87,9 +87,10 @@ def test_no_import_circles() -> None:
 
 def test_one_direction_between_layers() -> None:
     """core imports no other layer; the sandbox imports no adapter; the adapter never the sandbox."""
-    forbidden = {"core": {"tools", "sandbox", "server", "cli", "serving", "demo"},
-                 "sandbox": {"tools", "server", "cli", "serving", "demo"},
-                 "tools": {"sandbox", "server", "cli", "serving", "demo"}}
+    forbidden = {"core": {"tools", "sandbox", "server", "cli", "serving", "demo", "shell"},
+                 "sandbox": {"tools", "server", "cli", "serving", "demo", "shell"},
+                 "tools": {"sandbox", "server", "cli", "serving", "demo", "shell"},
+                 "shell": {"sandbox", "tools", "core"}}  # the shell reaches the tools through MCP only
     bad = [(m, t) for m, ts in imports().items() for t in ts
            if layer(t) in forbidden.get(layer(m), set())]
     assert bad == []

@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from . import __version__
+from . import __version__, shell
 from .clients import CLIENTS
 from .settings import SettingsError, load_settings
 
@@ -40,10 +40,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="merge the entry into the client's config file (backup first; other servers kept)")
 
     sub.add_parser("doctor", help="check the key, credits, folders and job store; exit 1 if anything fails")
+
+    shell.add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
+        sys.exit(shell.main(argv))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "sandbox":

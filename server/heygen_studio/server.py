@@ -41,6 +41,7 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from . import __version__
+from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
 from .tools import docs, player, registry, toolsets
@@ -99,6 +100,10 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     def wiring() -> Wiring:
         if not settings.heygen_sandbox:
             return Wiring(transport=transport, base_url=settings.heygen_base_url)
+        if transport is None and settings.heygen_base_url != DEFAULT_BASE_URL:
+            # HEYGEN_SANDBOX=1 with HEYGEN_BASE_URL: `heygen-studio sandbox` on a port (its DeepSeek stand-in too)
+            return Wiring(transport=None, base_url=settings.heygen_base_url,
+                          deepseek_stand_in=settings.heygen_base_url)
         from .sandbox import SANDBOX_BASE_URL, STATE_FILE, SandboxConfig, create_app
 
         if transport is not None:

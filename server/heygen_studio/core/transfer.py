@@ -125,6 +125,8 @@ class DownloadResult:
 
 
 UrlRefresher = Callable[[], Awaitable[str]]
+ByteProgress = Callable[[int, int | None], Awaitable[None]]
+"""Called after each chunk is written: (bytes in the file so far, the file's full size if known)."""
 
 
 async def download(
@@ -134,6 +136,7 @@ async def download(
     *,
     refresh_url: UrlRefresher | None = None,
     expected_size: int | None = None,
+    on_bytes: ByteProgress | None = None,
 ) -> DownloadResult:
     """Stream ``url`` to ``dest``; resume ``dest.part``; refresh an expired URL once.
 
@@ -163,9 +166,13 @@ async def download(
                 total = _total_size(resp, offset)
                 resumed_from = offset if resp.status_code == 206 else 0
                 fd = _open_part(part, resumed_from)
+                written = resumed_from
                 try:
                     async for chunk in resp.aiter_bytes(CHUNK):
                         await anyio.to_thread.run_sync(_write_all, fd, chunk)
+                        written += len(chunk)
+                        if on_bytes is not None:
+                            await on_bytes(written, expected_size or total)
                     return _finish(fd, part, dest, expected_size or total, resumed_from, refreshed)
                 finally:
                     os.close(fd)

@@ -30,7 +30,7 @@ from ..core.models import (
     VoiceSettings,
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
-from ..core.transfer import download
+from ..core.transfer import ByteProgress, download
 from . import catalog, player
 from .assets import resolve_asset
 from .common import (
@@ -241,12 +241,13 @@ async def get_video(
 
 async def save_video(state: AppState, job_id: str, progress: Progress, *, filename: str | None = None,
                      captioned: bool = False, keep_existing: bool = False,
-                     folder: str | None = None) -> tuple[Downloaded, str]:
+                     folder: str | None = None, on_bytes: ByteProgress | None = None) -> tuple[Downloaded, str]:
     """Save a finished video, agent video, translation or lipsync in the output folder: (what was saved, MIME type).
 
     Partial files resume; an expired presigned URL is refreshed once. ``keep_existing``: a file already
     saved under that name is the answer (a resumed produce_video call), with no upstream call. ``folder``: a
-    plain folder name inside the output folder (a batch's), made if missing.
+    plain folder name inside the output folder (a batch's), made if missing. ``on_bytes``: called after each
+    chunk with the bytes saved so far and the file's size.
     """
     kind, raw = parse_job_id(state, job_id)
 
@@ -305,7 +306,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
         return fresh[-1]
 
     await progress(0, f"downloading {dest.name}")
-    result = await download(state.client.http.client, url, dest, refresh_url=refreshed)
+    result = await download(state.client.http.client, url, dest, refresh_url=refreshed, on_bytes=on_bytes)
     mime = _sniff(result.path) or "application/octet-stream"
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
         result.path = result.path.replace(result.path.with_suffix(".webm"))
@@ -385,8 +386,20 @@ async def download_video(
     state = app(ctx)
     if parse_job_id(state, job_id)[0] == "batch":
         return await _save_batch(state, job_id, report, captioned)
-    out, mime = await save_video(state, job_id, report, filename=filename, captioned=captioned)
-    await report(100, "downloaded")
+    # One file: progress in bytes (total = the file's size), so a client can show bytes and speed.
+    name = ""
+
+    async def starting(_: float, message: str) -> None:
+        nonlocal name
+        name = message
+        await ctx.report_progress(0, message=message)
+
+    async def saved_bytes(done: int, total: int | None) -> None:
+        if total is None or done < total:  # the last chunk is reported below, once the file is in place
+            await ctx.report_progress(done, total=total, message=name)
+
+    out, mime = await save_video(state, job_id, starting, filename=filename, captioned=captioned, on_bytes=saved_bytes)
+    await ctx.report_progress(out.size_bytes, total=out.size_bytes, message="downloaded")
     path = Path(out.path)
     link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
     text = TextContent(type="text", text=f"Saved {out.size_bytes} bytes to {path}")

@@ -1,0 +1,320 @@
+"""The shell workflow (issue #10 §2), run as a person runs it: the real ``heygen-studio`` command in child
+processes, each one its own process on the embedded sandbox (HEYGEN_SANDBOX=1), sharing the job store and the
+sandbox's state through HEYGEN_STATE_DIR, downloading into HEYGEN_OUTPUT_DIR."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = Path(sys.executable).with_name("heygen-studio")  # the console script pip installed
+LOOK = "Abigail_expressive_2024112501"  # a public look the sandbox seeds
+
+pytestmark = pytest.mark.slow
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
+    env.update(HEYGEN_SANDBOX="1", HEYGEN_STATE_DIR=str(tmp_path / "state"), HEYGEN_OUTPUT_DIR=str(tmp_path / "out"),
+               HEYGEN_SANDBOX_RENDER_S="2", HEYGEN_POLL_INTERVAL="0.3")
+    env.update(extra)
+    return env
+
+
+def shell(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+          stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert COMMAND.exists(), f"{COMMAND} is missing: pip install -e . makes it"
+    return subprocess.run([str(COMMAND), *args], capture_output=True, text=True, timeout=240, cwd=tmp_path,
+                          env=env or environment(tmp_path), input=stdin if stdin is not None else "")
+
+
+def as_json(done: subprocess.CompletedProcess[str]) -> Any:
+    assert "\x1b" not in done.stdout, "escape codes in --json output"
+    return json.loads(done.stdout)
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in text, text
+    return lines[0]
+
+
+def create(tmp_path: Path, script: str, env: dict[str, str] | None = None, *more: str) -> str:
+    done = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", script, "--json", *more, env=env)
+    assert done.returncode == 0, done.stderr
+    created = as_json(done)
+    assert created["job_id"].startswith("video:") and created["estimated_credits"] > 0
+    return str(created["job_id"])
+
+
+def test_create_wait_download_ends_with_the_mp4(tmp_path: Path) -> None:
+    looks = as_json(shell(tmp_path, "avatars", "--limit", "1", "--json"))["items"]
+    voices = as_json(shell(tmp_path, "voices", "--language", "en", "--limit", "1", "--json"))["items"]
+    done = shell(tmp_path, "video", "create", "--avatar", looks[0]["id"], "--voice", voices[0]["voice_id"],
+                 "--script", "Hello from the shell.", "--title", "shell test", "--resolution", "720p", "--json")
+    assert done.returncode == 0, done.stderr
+    job = as_json(done)["job_id"]
+
+    waited = shell(tmp_path, "video", "wait", job, "--json")
+    assert waited.returncode == 0, waited.stderr
+    status = as_json(waited)
+    assert status["job_id"] == job and status["done"] and status["status"] == "completed"
+
+    saved = shell(tmp_path, "video", "download", job, "--json")
+    assert saved.returncode == 0, saved.stderr
+    out = as_json(saved)
+    path = Path(out["path"])
+    assert path.parent == tmp_path / "out" and path.stat().st_size == out["size_bytes"] > 0
+    assert path.read_bytes()[4:8] == b"ftyp"  # an MP4
+
+    human = shell(tmp_path, "video", "download", job, "--filename", "again.mp4")  # without --json: one line
+    assert human.returncode == 0 and re.fullmatch(r"Saved .*again\.mp4 \(.+/s\)\.\n", human.stdout), human.stdout
+
+
+def test_a_short_wait_exits_4_with_the_job_id_and_the_job_downloads_after_another_wait(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="15")
+    job = create(tmp_path, "A render that outlasts the first wait.", env)
+    early = shell(tmp_path, "video", "download", job, env=env)
+    assert early.returncode == 1 and "`heygen-studio video wait <job id>`" in one_line(early.stderr)
+
+    short = shell(tmp_path, "video", "wait", job, "--timeout", "1", env=env)
+    assert short.returncode == 4
+    line = short.stderr.strip().splitlines()[-1]
+    assert job in line and "do not create it again" in line and f"heygen-studio video wait {job}" in line
+
+    listed = as_json(shell(tmp_path, "jobs", "--json", env=env))["items"]  # another process sees the same job
+    assert [row["job_id"] for row in listed] == [job]
+
+    waited = shell(tmp_path, "video", "wait", job, env=env)
+    assert waited.returncode == 0, waited.stderr
+    assert "\x1b" not in waited.stderr + waited.stdout  # no terminal: progress is plain lines
+    assert re.search(rf"^{re.escape(job)}: video \w+ \d+% \(\d+ s\)$", waited.stderr, flags=re.M)
+    assert f"heygen-studio video download {job}" in waited.stdout  # the next step, in shell words
+    saved = shell(tmp_path, "video", "download", job, "--json", env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert Path(as_json(saved)["path"]).read_bytes()[4:8] == b"ftyp"
+
+
+def test_create_with_download_chains_the_three_steps(tmp_path: Path) -> None:
+    done = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "All in one go.", "--download",
+                 "--filename", "chained.mp4", "--json")
+    assert done.returncode == 0, done.stderr
+    result = as_json(done)
+    assert result["status"]["status"] == "completed" and result["created"]["job_id"] == result["status"]["job_id"]
+    assert Path(result["downloaded"]["path"]) == tmp_path / "out" / "chained.mp4"
+
+
+@pytest.mark.parametrize("args", [
+    ["video", "status", "bad/id"],
+    ["video", "wait", "video:nope"],
+    ["video", "download", "video:nope"],
+    ["video", "create", "--avatar", "no_such_look", "--script", "Hi."],
+    ["video", "create", "--avatar", LOOK],  # no script
+    ["video", "create", "--avatar", LOOK, "--script-file", "missing.txt"],
+    ["video", "wait", "video:x", "--timeout", "soon"],
+    ["voices", "--limit", "99"],
+    ["avatars", "--type", "cartoon"],
+    ["jobs", "--bogus"],
+    ["video"],
+])
+def test_a_bad_id_or_argument_exits_1_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    done = shell(tmp_path, *args)
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert one_line(done.stderr).startswith("heygen-studio")
+    assert done.stdout == ""
+
+
+def test_errors_name_the_next_step_in_shell_words(tmp_path: Path) -> None:
+    done = shell(tmp_path, "video", "download", "video:nope", "--json")
+    assert done.returncode == 1
+    assert "Video 'nope' not found" in one_line(done.stderr)
+    assert "Video 'nope' not found" in as_json(done)["error"]  # scripts get the error as JSON too
+
+
+def test_status_jobs_and_catalogue_tables(tmp_path: Path) -> None:
+    job = create(tmp_path, "Status check.")
+    status = shell(tmp_path, "video", "status", job)
+    assert status.returncode == 0 and status.stdout.startswith(job.removeprefix("video:") + ": ")
+    assert as_json(shell(tmp_path, "video", "status", job, "--json"))["video_id"] == job.removeprefix("video:")
+    jobs = shell(tmp_path, "jobs")
+    assert jobs.returncode == 0 and job in jobs.stdout and "\x1b" not in jobs.stdout
+    voices = shell(tmp_path, "voices", "--gender", "female", "--limit", "2")
+    lines = voices.stdout.strip().splitlines()
+    assert lines[0].split() == ["voice", "id", "name", "language", "gender"] and len(lines) == 3
+    assert "More: heygen-studio voices --next " in voices.stderr
+    token = voices.stderr.split("--next ")[1].split()[0]
+    page = as_json(shell(tmp_path, "voices", "--gender", "female", "--limit", "2", "--next", token, "--json"))
+    first = as_json(shell(tmp_path, "voices", "--gender", "female", "--limit", "2", "--json"))
+    assert {v["voice_id"] for v in page["items"]}.isdisjoint(v["voice_id"] for v in first["items"])
+    groups = shell(tmp_path, "avatars", "--groups", "--limit", "2")
+    assert groups.returncode == 0 and groups.stdout.split()[:2] == ["group", "id"]
+
+
+def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="1")
+    refused = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", env=env)
+    assert refused.returncode == 1
+    line = one_line(refused.stderr)
+    assert "about 3 credits" in line and "--yes" in line and "nothing was sent or charged" in line
+    assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
+    dry = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", "--dry-run", "--json", env=env)
+    assert as_json(dry)["dry_run"]["request"]["path"] == "/v3/videos"
+    assert create(tmp_path, "Costly.", env, "--yes").startswith("video:")
+    capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "1", env=env)
+    assert capped.returncode == 1 and "--max-credits" in one_line(capped.stderr)
+
+
+def test_produce_a_brief_to_an_mp4(tmp_path: Path) -> None:
+    done = shell(tmp_path, "produce", "A ten second hello from the sandbox", "--duration", "10", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    result = as_json(done)
+    assert result["stage"] == "done" and Path(result["path"]).read_bytes()[4:8] == b"ftyp"
+    again = shell(tmp_path, "produce", "A ten second hello from the sandbox", "--duration", "10", "--json")
+    assert as_json(again)["resumed"] is True and as_json(again)["path"] == result["path"]  # never paid twice
+
+
+def test_a_short_produce_exits_4_and_resumes(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="20")
+    done = shell(tmp_path, "produce", "A slow render", "--duration", "5", "--timeout", "2", env=env)
+    assert done.returncode == 4
+    line = done.stderr.strip().splitlines()[-1]
+    job = re.search(r"(video:\w+) is still rendering", line)
+    assert job and "do not create it again" in line and f"heygen-studio video wait {job.group(1)}" in line
+
+
+def read_pty(args: list[str], env: dict[str, str], cwd: Path, answer: str | None = None) -> tuple[int, str]:
+    """Run with a terminal on stdin, stdout and stderr; everything it wrote, and its exit code. ``answer``: what
+    the person types when asked y/N."""
+    import pty
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen([str(COMMAND), *args], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+            if answer is not None and b"[y/N]" in b"".join(chunks):
+                os.write(master, answer.encode() + b"\n")
+                answer = None
+        elif child.poll() is not None:
+            break
+    os.close(master)
+    return child.wait(timeout=30), b"".join(chunks).decode(errors="replace")
+
+
+def test_bars_on_a_terminal_and_never_escape_codes_in_json(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="8", TERM="xterm-256color", COLUMNS="120")
+    job = create(tmp_path, "Watched on a terminal.", env)
+    code, seen = read_pty(["video", "wait", job], env, tmp_path)
+    assert code == 0 and "\x1b[" in seen and "0:00:0" in seen  # a bar, with the elapsed time
+    assert re.search(r"video (waiting|pending|processing)", seen) and "video completed" in seen  # and the phase
+    code, seen = read_pty(["video", "download", job], env, tmp_path)
+    assert code == 0 and "\x1b[" in seen and re.search(r"\d+(\.\d)?/\d+(\.\d)? kB", seen)  # bytes done/total
+    code, seen = read_pty(["video", "wait", job, "--json"], env, tmp_path)
+    assert code == 0 and "\x1b" not in seen and json.loads(seen)["status"] == "completed"
+
+
+def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path) -> None:
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="1", TERM="xterm-256color", COLUMNS="200")
+    code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
+    assert code == 1 and "Estimated cost: about 3 credits" in seen and "declined the cost" in seen
+    assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
+    code, seen = read_pty(["produce", "A brief worth asking about", "--duration", "5"], env, tmp_path, "y")
+    assert code == 0 and "produce_video will POST" in seen and "Saved " in seen
+
+
+def test_the_sandbox_on_a_port(tmp_path: Path) -> None:
+    """HEYGEN_SANDBOX=1 with HEYGEN_BASE_URL: `heygen-studio sandbox` serving on a port, not the embedded one."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(COMMAND), "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=environment(tmp_path), cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        env = environment(tmp_path, HEYGEN_BASE_URL=f"http://127.0.0.1:{port}")
+        env.pop("HEYGEN_SANDBOX")
+        done = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Served on a port.", "--sandbox",
+                     "--download", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        assert Path(as_json(done)["downloaded"]["path"]).read_bytes()[4:8] == b"ftyp"
+        assert not (tmp_path / "state" / "sandbox.sqlite3").exists()  # the embedded sandbox was not used
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_the_readme_shell_section_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## From the shell", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```shell\n(.*?)```", section, flags=re.S)
+    assert shutil.which("jq"), "the README's example uses jq: install it (apt-get install jq; .ci/run does)"
+    env = environment(tmp_path)
+    env["PATH"] = f"{COMMAND.parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], capture_output=True, text=True, timeout=240,
+                          cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "out").glob("*.mp4"))
+
+
+def test_the_parser_offers_what_the_tools_take() -> None:
+    from heygen_studio import shell
+    from heygen_studio.core.models import AspectRatio, Resolution
+    from heygen_studio.tools.scripts import Orientation, Route
+
+    assert get_args(Resolution) == shell.RESOLUTIONS and get_args(AspectRatio) == shell.ASPECT_RATIOS
+    assert get_args(Route) == shell.ROUTES and get_args(Orientation) == shell.ORIENTATIONS
+
+
+def test_tool_words_become_shell_commands() -> None:
+    from heygen_studio.shell.session import in_shell_words
+
+    assert in_shell_words("Call wait_for_job('video:1') again.\n Do not create it again.") == (
+        "Call `heygen-studio video wait video:1` again. Do not create it again.")
+    assert in_shell_words("see list_avatars(name='…'); dry_run=true shows it; raise max_credits, or "
+                          "HEYGEN_MAX_CREDITS") == ("see `heygen-studio avatars`; --dry-run shows it; raise "
+                                                    "--max-credits, or HEYGEN_MAX_CREDITS")
+
+
+def test_ctrl_c_stops_waiting_quietly_and_the_job_keeps_running(tmp_path: Path) -> None:
+    import signal
+
+    env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="60")
+    job = create(tmp_path, "Interrupted, not cancelled.", env)
+    child = subprocess.Popen([str(COMMAND), "video", "wait", job], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env, cwd=tmp_path)
+    time.sleep(3)  # waiting by now (or still starting: either way Ctrl-C must end it quietly)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("heygen-studio: interrupted; a job already created keeps running "
+                                            "(`heygen-studio jobs` lists it).")
+    assert as_json(shell(tmp_path, "video", "status", job, "--json", env=env))["status"] != "failed"
