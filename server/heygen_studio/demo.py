@@ -2,14 +2,19 @@
 
 It starts ``heygen-studio serve`` as a child process with the embedded sandbox (no API key, no
 credits, no network), then: list an avatar and a voice → create a short avatar video → wait
-with visible progress → download the MP4 → print where it is.
+with visible progress → download the MP4 → print where it is and what to do next. A failure is one
+line naming its real cause (not the task group that carried it) and, where there is one, the fix.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -26,7 +31,8 @@ def _say(text: str) -> None:
 async def _call(client: Any, name: str, args: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     result = await client.call_tool(name, args, **kwargs)
     if result.is_error:
-        raise RuntimeError(f"{name} failed: {result.content[0].text if result.content else '?'}")
+        text = result.content[0].text if result.content else "no details"
+        raise RuntimeError(f"{name} failed: {text.removeprefix(f'Error executing tool {name}: ')}")
     return result.structured_content or {}
 
 
@@ -38,6 +44,7 @@ async def _demo(settings: Settings) -> str:
     env.update(HEYGEN_SANDBOX="1", HEYGEN_OUTPUT_DIR=str(settings.heygen_output_dir), HEYGEN_API_KEY="")
     if settings.heygen_state_dir is not None:  # the demo's server keeps its jobs where the user said
         env["HEYGEN_STATE_DIR"] = str(settings.heygen_state_dir)
+    env.update({k: v for k, v in os.environ.items() if k in ("HEYGEN_SANDBOX_RENDER_S", "HEYGEN_POLL_INTERVAL")})
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     _say("Starting heygen-studio (MCP over stdio) on the embedded HeyGen sandbox: no key, no credits.")
     with open(os.devnull, "w") as quiet:
@@ -74,14 +81,60 @@ async def _demo(settings: Settings) -> str:
             return str(saved["path"])
 
 
+class DemoError(Exception):
+    """A failure the demo can explain: ``str()`` is the cause and the fix."""
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The error that started it: through exception groups (a task group's wrapping) to their first real leaf."""
+    while isinstance(exc, BaseExceptionGroup):
+        leaves = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        exc = (leaves or list(exc.exceptions))[0]
+    return exc
+
+
+def describe(exc: BaseException) -> str:
+    """One line: the cause's own words, with its kind where the words alone do not say it."""
+    cause = root_cause(exc)
+    text = " ".join(str(cause).split()) or "no details"
+    return text if isinstance(cause, (DemoError, RuntimeError)) else f"{type(cause).__name__}: {text}"
+
+
+def check_output_folder(folder: Path) -> None:
+    """The video goes here: say now (not after the render) if it cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DemoError(f"the output folder {folder} cannot be written ({exc.strerror or exc}); set "
+                        "HEYGEN_OUTPUT_DIR to a folder you can write") from None
+
+
+def command() -> str:
+    """How this install's ``heygen-studio`` is started, for the next-step hint."""
+    beside = Path(sys.executable).with_name("heygen-studio")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("heygen-studio") or f"{sys.executable} -m heygen_studio"
+
+
+def next_steps(path: str) -> str:
+    return (f"Next: play {path}. To make videos from your assistant, add an MCP server that runs "
+            f"'{command()} serve' (README: 'Use it from an MCP client'), with HEYGEN_SANDBOX=1 in its "
+            "environment to stay offline or HEYGEN_API_KEY for real videos.")
+
+
 def run_demo(settings: Settings) -> int:
     try:
+        check_output_folder(settings.heygen_output_dir)
         path = anyio.run(_demo, settings)
     except Exception as exc:  # the demo is a command line: one clear line, no traceback
-        print(f"demo failed: {exc}", file=sys.stderr)
+        print(f"demo failed: {describe(exc)}", file=sys.stderr)
         return 1
     with open(path, "rb") as fh:
         head = fh.read(12)
     kind = "an MP4" if head[4:8] == b"ftyp" else "a file"
     _say(f"Done: {path} ({os.path.getsize(path)} bytes, {kind}).")
+    _say(next_steps(path))
     return 0
