@@ -57,3 +57,24 @@ def test_a_tool_failing_inside_the_session_is_named_not_its_task_group(tmp_path:
     assert "Submitted" not in done.stdout  # it stopped at the create, and says why
     assert line.startswith("demo failed: create_avatar_video failed: The job store ")
     assert "HEYGEN_STATE_DIR" in line and "Error executing tool" not in line
+
+
+def test_a_server_that_cannot_start_is_named_with_what_it_said(tmp_path: Path) -> None:
+    # Only the demo's server process runs with HEYGEN_SANDBOX=1 and an empty key (its env, not the demo's):
+    # this sitecustomize stops that process alone, as a broken install would, with its own last words.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "if os.environ.get('HEYGEN_API_KEY') == '' and os.environ.get('HEYGEN_SANDBOX') == '1':\n"
+        "    print('heygen-studio: the server could not start (a broken install, say)', file=sys.stderr)\n"
+        "    sys.stderr.flush()\n"
+        "    os._exit(1)\n")
+    env = child_env(tmp_path)
+    del env["HEYGEN_SANDBOX"]
+    env["PYTHONPATH"] = str(hook)
+    done = subprocess.run([sys.executable, "-m", "heygen_studio", "demo"], env=env, cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    line = failed_line(done)
+    said = "heygen-studio: the server could not start (a broken install, say)"
+    assert "Connection closed" in line and line.endswith(f"; the server said: {said}")

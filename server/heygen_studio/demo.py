@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 
@@ -36,7 +36,7 @@ async def _call(client: Any, name: str, args: dict[str, Any], **kwargs: Any) -> 
     return result.structured_content or {}
 
 
-async def _demo(settings: Settings) -> str:
+async def _demo(settings: Settings, errlog: TextIO) -> str:
     from mcp import Client, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
@@ -47,38 +47,38 @@ async def _demo(settings: Settings) -> str:
     env.update({k: v for k, v in os.environ.items() if k in ("HEYGEN_SANDBOX_RENDER_S", "HEYGEN_POLL_INTERVAL")})
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     _say("Starting heygen-studio (MCP over stdio) on the embedded HeyGen sandbox: no key, no credits.")
-    with open(os.devnull, "w") as quiet:
-        async with Client(stdio_client(params, errlog=quiet)) as client:
-            tools = await client.list_tools()
-            _say(f"Connected: {len(tools.tools)} tools.")
-            avatars = await _call(client, "list_avatars", {"kind": "looks", "limit": 1})
-            look = avatars["items"][0]
-            voices = await _call(client, "list_voices", {"language": "en", "limit": 1})
-            voice = voices["items"][0]
-            _say(f"Avatar: {look['name']} ({look['id']})   Voice: {voice['name']} ({voice['voice_id']})")
-            job = await _call(client, "create_avatar_video", {
-                "avatar_id": look["id"], "voice_id": voice["voice_id"], "script": SCRIPT,
-                "title": "heygen-studio demo", "resolution": "720p",
-            })
-            _say(f"Submitted {job['job_id']}; waiting for the render…")
-            started = time.monotonic()
+    # the server's stderr goes to ``errlog``: shown only when the demo fails
+    async with Client(stdio_client(params, errlog=errlog)) as client:
+        tools = await client.list_tools()
+        _say(f"Connected: {len(tools.tools)} tools.")
+        avatars = await _call(client, "list_avatars", {"kind": "looks", "limit": 1})
+        look = avatars["items"][0]
+        voices = await _call(client, "list_voices", {"language": "en", "limit": 1})
+        voice = voices["items"][0]
+        _say(f"Avatar: {look['name']} ({look['id']})   Voice: {voice['name']} ({voice['voice_id']})")
+        job = await _call(client, "create_avatar_video", {
+            "avatar_id": look["id"], "voice_id": voice["voice_id"], "script": SCRIPT,
+            "title": "heygen-studio demo", "resolution": "720p",
+        })
+        _say(f"Submitted {job['job_id']}; waiting for the render…")
+        started = time.monotonic()
 
-            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-                width = 30
-                filled = int(width * progress / (total or 100))
-                print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {progress:5.1f}%  {message or ''}   ",
-                      end="", flush=True)
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            width = 30
+            filled = int(width * progress / (total or 100))
+            print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {progress:5.1f}%  {message or ''}   ",
+                  end="", flush=True)
 
-            status: dict[str, Any] = {"done": False}
-            while not status.get("done"):
-                status = await _call(client, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 20},
-                                     progress_callback=on_progress)
-            print()
-            if status["status"] != "completed":
-                raise RuntimeError(f"render {status['status']}: {status.get('failure')}")
-            _say(f"Rendered in {time.monotonic() - started:.1f} s. Downloading…")
-            saved = await _call(client, "download_video", {"job_id": job["job_id"], "filename": "demo.mp4"})
-            return str(saved["path"])
+        status: dict[str, Any] = {"done": False}
+        while not status.get("done"):
+            status = await _call(client, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 20},
+                                 progress_callback=on_progress)
+        print()
+        if status["status"] != "completed":
+            raise RuntimeError(f"render {status['status']}: {status.get('failure')}")
+        _say(f"Rendered in {time.monotonic() - started:.1f} s. Downloading…")
+        saved = await _call(client, "download_video", {"job_id": job["job_id"], "filename": "demo.mp4"})
+        return str(saved["path"])
 
 
 class DemoError(Exception):
@@ -125,13 +125,25 @@ def next_steps(path: str) -> str:
             "environment to stay offline or HEYGEN_API_KEY for real videos.")
 
 
+def server_said(errlog: TextIO) -> str | None:
+    """The server's last words on stderr (not its start line): why it stopped, when it did."""
+    errlog.seek(0)
+    lines = [line.strip() for line in errlog.read().splitlines() if line.strip()]
+    last = [line for line in lines if not line.startswith("INFO ") and not line.endswith("Ctrl-C stops it.")]
+    return last[-1][:500] if last else None
+
+
 def run_demo(settings: Settings) -> int:
-    try:
-        check_output_folder(settings.heygen_output_dir)
-        path = anyio.run(_demo, settings)
-    except Exception as exc:  # the demo is a command line: one clear line, no traceback
-        print(f"demo failed: {describe(exc)}", file=sys.stderr)
-        return 1
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
+        try:
+            check_output_folder(settings.heygen_output_dir)
+            path = anyio.run(_demo, settings, errlog)
+        except Exception as exc:  # the demo is a command line: one clear line, no traceback
+            cause = describe(exc)
+            if not isinstance(root_cause(exc), (DemoError, RuntimeError)) and (said := server_said(errlog)):
+                cause += f"; the server said: {said}"
+            print(f"demo failed: {cause}", file=sys.stderr)
+            return 1
     with open(path, "rb") as fh:
         head = fh.read(12)
     kind = "an MP4" if head[4:8] == b"ftyp" else "a file"
