@@ -256,17 +256,3 @@ async def test_a_planted_part_file_is_never_written_through(
     assert path.parent == out and not path.is_symlink() and path.read_bytes()[4:8] == b"ftyp"
     assert saved["resumed_from"] == 0 and saved["size_bytes"] == path.stat().st_size
     assert not part.exists() and not part.is_symlink()
-
-
-async def test_a_link_planted_as_the_finished_file_is_replaced_not_followed(
-        tmp_path: Path, mcp: Client, clock: Any, settings: Any) -> None:
-    job_id = await finished_video(mcp, clock)
-    out: Path = settings.heygen_output_dir
-    out.mkdir(parents=True, exist_ok=True)
-    victim = tmp_path / "victim.txt"
-    victim.write_bytes(b"precious")
-    (out / "clip.mp4").symlink_to(victim)
-    failed, text, saved = await outcome(mcp, "download_video", {"job_id": job_id, "filename": "clip.mp4"})
-    assert not failed and saved is not None, text
-    assert victim.read_bytes() == b"precious"
-    assert not (out / "clip.mp4").is_symlink() and (out / "clip.mp4").read_bytes()[4:8] == b"ftyp"

@@ -52,6 +52,9 @@ async def test_a_job_made_before_a_restart_is_listed_waited_for_and_downloaded_a
         listed = {item["job_id"] for item in (await ok(second, "list_jobs", {}))["items"]}
         assert {avatar["job_id"], studio["job_id"]} <= listed
         for n, job in enumerate((avatar, studio)):
+            first_wait = await second.call_tool("wait_for_job", {"job_id": job["job_id"], "max_wait_s": 1})
+            said = " ".join(getattr(c, "text", "") for c in first_wait.content)
+            assert not first_wait.is_error and "not found" not in said.lower(), said  # the sandbox remembers it
             status = await finish(second, job["job_id"])
             assert status["status"] == "completed", status
             saved = await ok(second, "download_video", {"job_id": job["job_id"], "filename": f"after{n}.mp4"})

@@ -9,37 +9,68 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import NoReturn
 
 from . import __version__, shell
 from .clients import CLIENTS
-from .settings import SettingsError, load_settings
+from .settings import Settings, SettingsError, load_settings
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage mistake is one line with where to look, not the usage block and a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _port(text: str) -> int:
+    """A TCP port number, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: use 1-65535") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: use 1-65535")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="heygen-studio", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="heygen-studio", description="Make HeyGen avatar videos from an MCP client, or try it "
+                     "offline on the built-in sandbox.")
     parser.add_argument("--version", action="version", version=f"heygen-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)",
+                           description="Run the MCP server: over stdio for a client that starts it, or over "
+                           "streamable HTTP (--http) at http://HOST:PORT/mcp. Settings come from HEYGEN_* "
+                           "environment variables (README); HEYGEN_SANDBOX=1 uses the offline sandbox.")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="HTTP port (default 8000)")
     serve.add_argument("--token", help="bearer token HTTP clients must send (default: HEYGEN_HTTP_TOKEN; "
                                        "required when --host is not loopback)")
 
-    sandbox = sub.add_parser("sandbox", help="serve the offline HeyGen + DeepSeek simulator on a port")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox = sub.add_parser("sandbox", help="serve the offline HeyGen + DeepSeek simulator on a port",
+                             description="Serve the offline HeyGen + DeepSeek simulator on a port, for "
+                             "HEYGEN_BASE_URL=http://HOST:PORT (any API key works; keys starting 'bad' fail).")
+    sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
 
-    sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox")
+    sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox",
+                   description="Make a short avatar video end to end through a real MCP session on the embedded "
+                   "sandbox (no key, no credits) and save it in HEYGEN_OUTPUT_DIR.")
 
-    config = sub.add_parser("config", help="print (or --write) this server's entry for an MCP client")
+    config = sub.add_parser("config", help="print (or --write) this server's entry for an MCP client",
+                            description="Print this install's entry for an MCP client, or merge it into the "
+                            "client's config file with --write (backup first; other servers kept).")
     config.add_argument("client", choices=CLIENTS, help="the MCP client to configure")
     config.add_argument("--sandbox", action="store_true", help="an entry for the offline sandbox (no key)")
     config.add_argument("--write", action="store_true",
                         help="merge the entry into the client's config file (backup first; other servers kept)")
 
-    sub.add_parser("doctor", help="check the key, credits, folders and job store; exit 1 if anything fails")
+    sub.add_parser("doctor", help="check the key, credits, folders and job store; exit 1 if anything fails",
+                   description="Check the mode, key, credits, output and allowed folders, job store and DeepSeek: "
+                   "one line each, with the fix; exit 1 if anything fails.")
 
     shell.add_commands(sub)
     return parser
@@ -63,20 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         sys.exit(f"heygen-studio: {exc}")
     if args.command == "serve":
-        from .server import create_server, serve_stdio
-
-        server = create_server(settings)
-        if args.http:
-            from .serving import HTTPConfigError, run_http
-
-            try:
-                run_http(server, settings, host=args.host, port=args.port, token=args.token)
-            except HTTPConfigError as exc:
-                sys.exit(f"heygen-studio: {exc}")
-        else:
-            import anyio
-
-            anyio.run(serve_stdio, server)
+        sys.exit(_serve(args, settings))
     elif args.command == "demo":
         from .demo import run_demo
 
@@ -89,3 +107,27 @@ def main(argv: list[str] | None = None) -> None:
         from .doctor import run as run_doctor
 
         sys.exit(run_doctor(settings))
+
+
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """``serve``: one line on stderr saying what runs where, then the server until it ends or is stopped."""
+    from .server import create_server, serve_stdio
+    from .serving import HTTPConfigError, run_http, start_line, until_stopped
+
+    logging.getLogger("mcp").setLevel(logging.WARNING)  # no line per session: the start line says it all
+
+    def announce(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    server = create_server(settings)
+    if args.http:
+        try:
+            return run_http(server, settings, host=args.host, port=args.port, token=args.token, announce=announce)
+        except HTTPConfigError as exc:
+            sys.exit(f"heygen-studio: {exc}")
+    import anyio
+
+    line = start_line(settings)
+    return until_stopped(lambda: anyio.run(serve_stdio, server), lambda: announce(line))

@@ -2,15 +2,20 @@
 
 It starts ``heygen-studio serve`` as a child process with the embedded sandbox (no API key, no
 credits, no network), then: list an avatar and a voice → create a short avatar video → wait
-with visible progress → download the MP4 → print where it is.
+with visible progress → download the MP4 → print where it is and what to do next. A failure is one
+line naming its real cause (not the task group that carried it) and, where there is one, the fix.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import sys
+import tempfile
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import anyio
 
@@ -26,11 +31,12 @@ def _say(text: str) -> None:
 async def _call(client: Any, name: str, args: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     result = await client.call_tool(name, args, **kwargs)
     if result.is_error:
-        raise RuntimeError(f"{name} failed: {result.content[0].text if result.content else '?'}")
+        text = result.content[0].text if result.content else "no details"
+        raise RuntimeError(f"{name} failed: {text.removeprefix(f'Error executing tool {name}: ')}")
     return result.structured_content or {}
 
 
-async def _demo(settings: Settings) -> str:
+async def _demo(settings: Settings, errlog: TextIO) -> str:
     from mcp import Client, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
@@ -38,50 +44,109 @@ async def _demo(settings: Settings) -> str:
     env.update(HEYGEN_SANDBOX="1", HEYGEN_OUTPUT_DIR=str(settings.heygen_output_dir), HEYGEN_API_KEY="")
     if settings.heygen_state_dir is not None:  # the demo's server keeps its jobs where the user said
         env["HEYGEN_STATE_DIR"] = str(settings.heygen_state_dir)
+    env.update({k: v for k, v in os.environ.items() if k in ("HEYGEN_SANDBOX_RENDER_S", "HEYGEN_POLL_INTERVAL")})
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     _say("Starting heygen-studio (MCP over stdio) on the embedded HeyGen sandbox: no key, no credits.")
-    with open(os.devnull, "w") as quiet:
-        async with Client(stdio_client(params, errlog=quiet)) as client:
-            tools = await client.list_tools()
-            _say(f"Connected: {len(tools.tools)} tools.")
-            avatars = await _call(client, "list_avatars", {"kind": "looks", "limit": 1})
-            look = avatars["items"][0]
-            voices = await _call(client, "list_voices", {"language": "en", "limit": 1})
-            voice = voices["items"][0]
-            _say(f"Avatar: {look['name']} ({look['id']})   Voice: {voice['name']} ({voice['voice_id']})")
-            job = await _call(client, "create_avatar_video", {
-                "avatar_id": look["id"], "voice_id": voice["voice_id"], "script": SCRIPT,
-                "title": "heygen-studio demo", "resolution": "720p",
-            })
-            _say(f"Submitted {job['job_id']}; waiting for the render…")
-            started = time.monotonic()
+    # the server's stderr goes to ``errlog``: shown only when the demo fails
+    async with Client(stdio_client(params, errlog=errlog)) as client:
+        tools = await client.list_tools()
+        _say(f"Connected: {len(tools.tools)} tools.")
+        avatars = await _call(client, "list_avatars", {"kind": "looks", "limit": 1})
+        look = avatars["items"][0]
+        voices = await _call(client, "list_voices", {"language": "en", "limit": 1})
+        voice = voices["items"][0]
+        _say(f"Avatar: {look['name']} ({look['id']})   Voice: {voice['name']} ({voice['voice_id']})")
+        job = await _call(client, "create_avatar_video", {
+            "avatar_id": look["id"], "voice_id": voice["voice_id"], "script": SCRIPT,
+            "title": "heygen-studio demo", "resolution": "720p",
+        })
+        _say(f"Submitted {job['job_id']}; waiting for the render…")
+        started = time.monotonic()
 
-            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-                width = 30
-                filled = int(width * progress / (total or 100))
-                print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {progress:5.1f}%  {message or ''}   ",
-                      end="", flush=True)
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            width = 30
+            filled = int(width * progress / (total or 100))
+            print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {progress:5.1f}%  {message or ''}   ",
+                  end="", flush=True)
 
-            status: dict[str, Any] = {"done": False}
-            while not status.get("done"):
-                status = await _call(client, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 20},
-                                     progress_callback=on_progress)
-            print()
-            if status["status"] != "completed":
-                raise RuntimeError(f"render {status['status']}: {status.get('failure')}")
-            _say(f"Rendered in {time.monotonic() - started:.1f} s. Downloading…")
-            saved = await _call(client, "download_video", {"job_id": job["job_id"], "filename": "demo.mp4"})
-            return str(saved["path"])
+        status: dict[str, Any] = {"done": False}
+        while not status.get("done"):
+            status = await _call(client, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 20},
+                                 progress_callback=on_progress)
+        print()
+        if status["status"] != "completed":
+            raise RuntimeError(f"render {status['status']}: {status.get('failure')}")
+        _say(f"Rendered in {time.monotonic() - started:.1f} s. Downloading…")
+        saved = await _call(client, "download_video", {"job_id": job["job_id"], "filename": "demo.mp4"})
+        return str(saved["path"])
+
+
+class DemoError(Exception):
+    """A failure the demo can explain: ``str()`` is the cause and the fix."""
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The error that started it: through exception groups (a task group's wrapping) to their first real leaf."""
+    while isinstance(exc, BaseExceptionGroup):
+        leaves = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        exc = (leaves or list(exc.exceptions))[0]
+    return exc
+
+
+def describe(exc: BaseException) -> str:
+    """One line: the cause's own words, with its kind where the words alone do not say it."""
+    cause = root_cause(exc)
+    text = " ".join(str(cause).split()) or "no details"
+    return text if isinstance(cause, (DemoError, RuntimeError)) else f"{type(cause).__name__}: {text}"
+
+
+def check_output_folder(folder: Path) -> None:
+    """The video goes here: say now (not after the render) if it cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DemoError(f"the output folder {folder} cannot be written ({exc.strerror or exc}); set "
+                        "HEYGEN_OUTPUT_DIR to a folder you can write") from None
+
+
+def command() -> str:
+    """How this install's ``heygen-studio`` is started, for the next-step hint."""
+    beside = Path(sys.executable).with_name("heygen-studio")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("heygen-studio") or f"{sys.executable} -m heygen_studio"
+
+
+def next_steps(path: str) -> str:
+    return (f"Next: play {path}. To make videos from your assistant, add an MCP server that runs "
+            f"'{command()} serve' (README: 'Use it from an MCP client'), with HEYGEN_SANDBOX=1 in its "
+            "environment to stay offline or HEYGEN_API_KEY for real videos.")
+
+
+def server_said(errlog: TextIO) -> str | None:
+    """The server's last words on stderr (not its start line): why it stopped, when it did."""
+    errlog.seek(0)
+    lines = [line.strip() for line in errlog.read().splitlines() if line.strip()]
+    last = [line for line in lines if not line.startswith("INFO ") and not line.endswith("Ctrl-C stops it.")]
+    return last[-1][:500] if last else None
 
 
 def run_demo(settings: Settings) -> int:
-    try:
-        path = anyio.run(_demo, settings)
-    except Exception as exc:  # the demo is a command line: one clear line, no traceback
-        print(f"demo failed: {exc}", file=sys.stderr)
-        return 1
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
+        try:
+            check_output_folder(settings.heygen_output_dir)
+            path = anyio.run(_demo, settings, errlog)
+        except Exception as exc:  # the demo is a command line: one clear line, no traceback
+            cause = describe(exc)
+            if not isinstance(root_cause(exc), (DemoError, RuntimeError)) and (said := server_said(errlog)):
+                cause += f"; the server said: {said}"
+            print(f"demo failed: {cause}", file=sys.stderr)
+            return 1
     with open(path, "rb") as fh:
         head = fh.read(12)
     kind = "an MP4" if head[4:8] == b"ftyp" else "a file"
     _say(f"Done: {path} ({os.path.getsize(path)} bytes, {kind}).")
+    _say(next_steps(path))
     return 0

@@ -4,7 +4,10 @@
   one the server refuses to start and says why. Tokens are compared in constant time.
 * DNS-rebinding protection (Host and Origin checks, the SDK's ``TransportSecuritySettings``) is on for
   every bind: loopback names, the bind address, and ``HEYGEN_HTTP_ALLOWED_HOSTS``.
-* Idle sessions expire (``HEYGEN_HTTP_IDLE_S``). ``/health`` answers ``ok`` and nothing else.
+* Idle sessions expire (``HEYGEN_HTTP_IDLE_S``). ``/health`` answers ``ok`` and nothing else; the bare
+  address (``/``) says where the MCP endpoint is, instead of a bare 404 (clients given it get pointed on).
+* ``serve`` says on start, in one line on stderr, which HeyGen it talks to and where to connect; Ctrl-C
+  (SIGINT) and SIGTERM stop it quietly (exit 130 and 0); a port that cannot be bound is one line.
 * ``POST /webhooks/heygen`` receives HeyGen's webhook deliveries without the bearer token: the
   signature is the auth (``core.webhooks``). A verified event updates the job's row in the store and
   wakes every ``wait_for_job`` on that job at once; unsigned, wrongly signed, stale (5 min) and replayed
@@ -13,11 +16,15 @@
 
 from __future__ import annotations
 
+import errno
 import hmac
 import ipaddress
 import json
 import logging
+import signal
+import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from mcp.server import MCPServer
@@ -36,7 +43,7 @@ logger = logging.getLogger(__name__)
 MCP_PATH = "/mcp"
 WEBHOOK_PATH = "/webhooks/heygen"
 MAX_WEBHOOK_BODY = 256 * 1024  # HeyGen events are a few hundred bytes
-OPEN_PATHS = frozenset({"/health"})  # answered without a token: they say nothing secret
+OPEN_PATHS = frozenset({"/health", "/"})  # answered without a token: they say nothing secret
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -146,14 +153,19 @@ class Gate:
     """In front of the MCP app: ``/health`` answers ``ok``; ``/webhooks/heygen`` goes to the receiver (its
     signature is the auth); with a token, every other path needs ``Authorization: Bearer <token>`` (RFC 6750)."""
 
-    def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None, *,
+                 endpoint: str = MCP_PATH) -> None:
         self.app = app
         self._token = token.encode() if token else None
         self._receiver = receiver
+        self._endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/health":
             await JSONResponse({"status": "ok"})(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"] == "/":  # a client given the bare address: point it on
+            await self._signpost(scope["method"])(scope, receive, send)
             return
         if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and self._receiver is not None:
             await self._receiver(scope, receive, send)
@@ -167,6 +179,21 @@ class Gate:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    def _signpost(self, method: str) -> JSONResponse:
+        body = {"server": "heygen-studio", "mcp_endpoint": self._endpoint, "transport": "streamable HTTP",
+                "message": f"This is an MCP server; connect your MCP client to {self._endpoint}"}
+        if method in ("GET", "HEAD"):
+            return JSONResponse(body)
+        return JSONResponse({"error": f"not the MCP endpoint: use {self._endpoint}", **body}, status_code=404)
+
+
+def base_url(host: str, port: int) -> str:
+    """Where a client on this machine reaches a server bound to ``host``: a wildcard bind is reached on loopback."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int,
@@ -188,11 +215,105 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
     live = getattr(server, "live", None)
     receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
-    return Gate(app, token, receiver)
+    return Gate(app, token, receiver, endpoint=base_url(host, port) + MCP_PATH)
 
 
-def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None) -> None:
+# -- running: one line on start, a quiet stop ------------------------------------------------------------------
+
+
+def mode_line(settings: Settings) -> str:
+    """Which HeyGen this server talks to, for the start line."""
+    if settings.heygen_sandbox:
+        return f"sandbox (offline HeyGen simulator: no key, no credits; state in {settings.store_path.parent})"
+    key = "key set" if settings.heygen_api_key else "no HEYGEN_API_KEY yet: the tools say how to set it"
+    return f"real API at {settings.heygen_base_url} ({key})"
+
+
+def start_line(settings: Settings, *, host: str | None = None, port: int = 0) -> str:
+    """The one line ``serve`` prints on stderr: mode, transport, and over HTTP the endpoint to give clients."""
+    from . import __version__
+
+    if host is None:
+        where = "MCP over stdio"
+    else:
+        url = base_url(host, port)
+        listening = f", listening on {host}" if host in ("0.0.0.0", "::", "") else ""
+        where = f"MCP over streamable HTTP at {url}{MCP_PATH} (health: {url}/health{listening})"
+    return f"heygen-studio {__version__}: {where}; {mode_line(settings)}. Ctrl-C stops it."
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or an ``HTTPConfigError`` that says in one line what to change."""
+    if not 0 < port < 65536:
+        raise HTTPConfigError(f"--port {port} is out of range: use 1-65535")
+    name = host.strip("[]")
+    try:
+        family = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError):
+        raise HTTPConfigError(f"--host {host} is not a known host name or address; use 127.0.0.1") from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((name, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise HTTPConfigError(f"port {port} on {host} is already in use (another server?): stop it, or pass "
+                                  "--port with a free port") from None
+        if exc.errno == errno.EACCES:
+            raise HTTPConfigError(f"port {port} needs more privileges than this user has: use a port "
+                                  "from 1024 up") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise HTTPConfigError(f"--host {host} is not an address of this machine; use 127.0.0.1") from None
+        raise HTTPConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def until_stopped(run: Callable[[], None], announce: Callable[[], None] | None = None) -> int:
+    """Run ``run()`` until it returns (exit 0) or SIGINT/SIGTERM stops it: exit 130 or 0, with no traceback.
+
+    ``announce`` (the start line) runs once the handlers are in place, so a signal sent by whoever read that line
+    is always ours. A stop silences shutdown chatter (cancelled requests, closing sessions): it is expected, not an
+    error."""
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if not stopped:
+            logging.disable(logging.ERROR)
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if announce is not None:
+            announce()
+        run()
+    except KeyboardInterrupt:
+        if not stopped:  # raised by someone other than our handler: still an interrupt
+            stopped.append(signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 130 if stopped and stopped[0] == signal.SIGINT else 0
+
+
+def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None,
+             announce: Callable[[str], None] | None = None) -> int:
+    """Serve HTTP until stopped; the exit code. ``HTTPConfigError`` (one line) when it cannot start."""
     import uvicorn
 
     app = http_app(server, settings, host=host, port=port, token=token)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    sock = bind(host, port)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:  # uvicorn's own stop: shut down gracefully, quietly
+            logging.disable(logging.ERROR)
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, lifespan="on")
+    line = start_line(settings, host=host, port=port)
+    with sock:
+        return until_stopped(lambda: Server(config).run(sockets=[sock]),
+                             None if announce is None else lambda: announce(line))

@@ -9,6 +9,9 @@
   fresh URL once when the presigned one has expired, verifies the size, then renames into place.
   The ``.part`` file is opened without following links (``O_NOFOLLOW``; ``O_EXCL`` when new), so a
   link or hard link planted under its name is replaced, never written through (issue 8 §2 "Downloads").
+  With ``keep_others`` the finished file never replaces another: a file already under the name with the
+  same bytes is the answer, a different one (or a link) stays, and the download takes ``name-2.mp4``,
+  ``name-3.mp4``… (``place_beside``; issue 10 §4).
 
 Neither sends the API key: media and presigned upload URLs belong to other hosts.
 """
@@ -122,6 +125,7 @@ class DownloadResult:
     size: int
     resumed_from: int = 0
     refreshed_url: bool = False
+    already_there: bool = False  # ``path`` held these same bytes already: kept, nothing written over it
 
 
 UrlRefresher = Callable[[], Awaitable[str]]
@@ -137,12 +141,14 @@ async def download(
     refresh_url: UrlRefresher | None = None,
     expected_size: int | None = None,
     on_bytes: ByteProgress | None = None,
+    keep_others: bool = False,
 ) -> DownloadResult:
     """Stream ``url`` to ``dest``; resume ``dest.part``; refresh an expired URL once.
 
     ``dest`` is a plain name in a folder this server owns (``tools.common.confine_output``). Nothing under
     ``dest.part`` is followed: a link or a second hard link there is removed and the download starts over,
-    and the finished file is renamed over ``dest`` (replacing the name, never writing through it).
+    and the finished file is renamed over ``dest`` (replacing the name, never writing through it); with
+    ``keep_others``, beside anything already there that is not the same bytes (``place_beside``).
     """
     part = dest.with_name(dest.name + ".part")
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +179,8 @@ async def download(
                         written += len(chunk)
                         if on_bytes is not None:
                             await on_bytes(written, expected_size or total)
-                    return _finish(fd, part, dest, expected_size or total, resumed_from, refreshed)
+                    return await anyio.to_thread.run_sync(_finish, fd, part, dest, expected_size or total,
+                                                          resumed_from, refreshed, keep_others)
                 finally:
                     os.close(fd)
         except httpx2.TransportError as exc:
@@ -238,7 +245,8 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _finish(fd: int, part: Path, dest: Path, want: int | None, resumed_from: int, refreshed: bool) -> DownloadResult:
+def _finish(fd: int, part: Path, dest: Path, want: int | None, resumed_from: int, refreshed: bool,
+            keep_others: bool = False) -> DownloadResult:
     """Check the size, rename the partial file into place, and make sure the name now holds our file."""
     written = os.fstat(fd)
     if want is not None and written.st_size != want:
@@ -246,13 +254,67 @@ def _finish(fd: int, part: Path, dest: Path, want: int | None, resumed_from: int
             f"downloaded {written.st_size} bytes but expected {want}",
             hint="Call download_video again: it resumes from the partial file.",
         )
-    os.replace(part, dest)
+    if keep_others:
+        dest, same = _place_beside(part, dest, written)
+        if same:
+            return DownloadResult(path=dest, size=written.st_size, resumed_from=resumed_from,
+                                  refreshed_url=refreshed, already_there=True)
+    else:
+        os.replace(part, dest)
     placed = os.lstat(dest)
     if (placed.st_dev, placed.st_ino) != (written.st_dev, written.st_ino):  # swapped between write and rename
         dest.unlink()
         raise HeyGenError(f"{part.name} was replaced before it could be renamed; nothing was kept",
                           hint="Call download_video again.")
     return DownloadResult(path=dest, size=written.st_size, resumed_from=resumed_from, refreshed_url=refreshed)
+
+
+MAX_NUMBERED = 999  # name-2 … name-999: past that, the caller picks another name
+
+
+def numbered(dest: Path, n: int) -> Path:
+    """``dest`` itself for n = 1, else ``name-<n>.ext`` beside it."""
+    return dest if n == 1 else dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+
+
+async def place_beside(src: Path, dest: Path) -> tuple[Path, bool]:
+    """Move our finished file ``src`` to ``dest``, or to the first free ``name-<n>`` beside it: (where, same).
+
+    ``same``: a file already there holds exactly these bytes; it is kept and ``src`` is removed. A
+    different file, a link or anything else under a name is left alone. Hashing runs in a worker thread.
+    """
+    return await anyio.to_thread.run_sync(_place_beside, src, dest, os.lstat(src))
+
+
+def _place_beside(src: Path, dest: Path, ours: os.stat_result) -> tuple[Path, bool]:
+    for n in range(1, MAX_NUMBERED + 1):
+        candidate = numbered(dest, n)
+        try:  # claim the name atomically; our file then replaces only our own empty claim
+            os.close(os.open(candidate, _WRITE | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            if _same_bytes(candidate, src, ours.st_size):
+                src.unlink()
+                return candidate, True
+            continue
+        os.replace(src, candidate)
+        return candidate, False
+    raise HeyGenError(f"{dest.name} and {MAX_NUMBERED - 1} numbered names beside it are taken",
+                      hint="Pass another filename, or clear out the output folder.")
+
+
+def _same_bytes(path: Path, ours: Path, size: int) -> bool:
+    """``path`` is a regular file (not a link) with exactly the bytes of ``ours``: size first, then content."""
+    try:
+        with LocalFile.open(path) as theirs, LocalFile.open(ours) as mine:
+            if theirs.size != size or mine.size != size:
+                return False
+            for offset in range(0, size, CHUNK):
+                length = min(CHUNK, size - offset)
+                if theirs.read_at(offset, length) != mine.read_at(offset, length):
+                    return False
+            return True
+    except (OSError, HeyGenError):
+        return False
 
 
 def _total_size(resp: httpx2.Response, offset: int) -> int | None:

@@ -30,7 +30,7 @@ from ..core.models import (
     VoiceSettings,
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
-from ..core.transfer import ByteProgress, download
+from ..core.transfer import ByteProgress, download, place_beside
 from . import catalog, player
 from .assets import resolve_asset
 from .common import (
@@ -306,13 +306,26 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
         return fresh[-1]
 
     await progress(0, f"downloading {dest.name}")
-    result = await download(state.client.http.client, url, dest, refresh_url=refreshed, on_bytes=on_bytes)
+    result = await download(state.client.http.client, url, dest, refresh_url=refreshed, on_bytes=on_bytes,
+                            keep_others=True)
     mime = _sniff(result.path) or "application/octet-stream"
-    if mime == "video/webm" and result.path.suffix == ".mp4" and not filename:  # transparent (alpha) output
-        result.path = result.path.replace(result.path.with_suffix(".webm"))
+    if mime == "video/webm" and result.path.suffix == ".mp4" and not filename and not result.already_there:
+        wanted = dest = dest.with_suffix(".webm")  # transparent (alpha) output
+        result.path, result.already_there = await place_beside(result.path, wanted)
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
-                      title=title, video_url=fresh[-1] if fresh else url, thumbnail_url=thumbnail), mime
+                      title=title, video_url=fresh[-1] if fresh else url, thumbnail_url=thumbnail,
+                      note=_placement(dest, result.path, result.already_there)), mime
+
+
+def _placement(wanted: Path, path: Path, already_there: bool) -> str | None:
+    """What the result says when the file is not simply new under the name asked for (nothing is overwritten)."""
+    if already_there:
+        return f"{path.name} already held this same file (byte for byte); kept it, nothing was written."
+    if path != wanted:
+        return (f"{wanted.name} already holds a different file, left untouched; this one was saved as "
+                f"{path.name}.")
+    return None
 
 
 def _sniff(path: Path) -> str | None:
@@ -367,7 +380,7 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
                      missing=missing or None)
     text = TextContent(type="text", text=f"Saved {len(files)} of {len(items)} videos ({total} bytes) to {where}"
                        + (f"; missing: {'; '.join(missing)}" if missing else ""))
-    return CallToolResult(content=[text, *links], structured_content=out.model_dump(mode="json", exclude_none=True))
+    return CallToolResult(content=[text, *links], structured_content=out.model_dump(mode="json"))
 
 
 @reports_errors
@@ -377,8 +390,8 @@ async def download_video(
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
-    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs); a batch:
-    every finished video, in one folder."""
+    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs; never
+    overwrites a different file: that name gets -2); a batch: every finished video, in one folder."""
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)
@@ -402,7 +415,8 @@ async def download_video(
     await ctx.report_progress(out.size_bytes, total=out.size_bytes, message="downloaded")
     path = Path(out.path)
     link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
-    text = TextContent(type="text", text=f"Saved {out.size_bytes} bytes to {path}")
+    said = f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else "")
+    text = TextContent(type="text", text=said)
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 
 
