@@ -14,7 +14,6 @@ import pytest
 from mcp import Client
 
 from test_boundaries_files import finished_video, outcome
-from test_transports import SAMPLE
 
 pytestmark = pytest.mark.anyio
 
@@ -26,16 +25,26 @@ async def download(mcp: Client, job_id: str, filename: str | None = None) -> tup
     return text, saved
 
 
+async def video_bytes(mcp: Client, job_id: str) -> bytes:
+    """This video's bytes (the sandbox renders each request its own file): saved once as ref.mp4, then removed."""
+    _, ref = await download(mcp, job_id, "ref.mp4")
+    path = Path(ref["path"])
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
 async def test_a_different_file_under_the_name_is_kept_and_the_video_gets_a_new_name(
         mcp: Client, clock: Any, settings: Any) -> None:
     job_id = await finished_video(mcp, clock)
+    mine = await video_bytes(mcp, job_id)
     out: Path = settings.heygen_output_dir
     out.mkdir(parents=True, exist_ok=True)
     theirs = out / "clip.mp4"
     theirs.write_bytes(b"someone else's clip, not this video")
     text, saved = await download(mcp, job_id, "clip.mp4")
     assert saved["path"] == str(out / "clip-2.mp4")
-    assert Path(saved["path"]).read_bytes() == SAMPLE.read_bytes()
+    assert Path(saved["path"]).read_bytes() == mine
     assert theirs.read_bytes() == b"someone else's clip, not this video"
     assert saved["note"] == ("clip.mp4 already holds a different file, left untouched; this one was saved as "
                              "clip-2.mp4.")
@@ -65,27 +74,28 @@ async def test_the_same_video_again_under_its_name_is_kept_not_rewritten(
 async def test_a_look_alike_a_folder_or_a_link_under_the_name_is_left_alone(
         occupant: str, tmp_path: Path, mcp: Client, clock: Any, settings: Any) -> None:
     job_id = await finished_video(mcp, clock)
+    mine = await video_bytes(mcp, job_id)
     out: Path = settings.heygen_output_dir
     out.mkdir(parents=True, exist_ok=True)
     there = out / "clip.mp4"
     victim = tmp_path / "victim.mp4"  # outside the output folder: never followed, never replaced
-    victim.write_bytes(SAMPLE.read_bytes())  # even with this very video's bytes, a link is not our file
+    victim.write_bytes(mine)  # even with this very video's bytes, a link is not our file
     if occupant == "folder":
         there.mkdir()
     elif occupant == "link to an outside file":
         there.symlink_to(victim)
     else:
-        look_alike = bytearray(SAMPLE.read_bytes())
+        look_alike = bytearray(mine)
         look_alike[-1] ^= 0xFF  # the same size, one byte different: a size check alone would be fooled
         there.write_bytes(bytes(look_alike))
     _, saved = await download(mcp, job_id, "clip.mp4")
     path = Path(saved["path"])
     assert path == out / "clip-2.mp4" and "different file" in saved["note"]
-    assert not path.is_symlink() and path.read_bytes() == SAMPLE.read_bytes()
-    assert victim.read_bytes() == SAMPLE.read_bytes()
+    assert not path.is_symlink() and path.read_bytes() == mine
+    assert victim.read_bytes() == mine
     if occupant == "folder":
         assert there.is_dir()
     elif occupant == "link to an outside file":
         assert there.is_symlink() and there.resolve() == victim.resolve()
     else:
-        assert there.read_bytes() != SAMPLE.read_bytes()
+        assert there.read_bytes() != mine
