@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from ..core import costs
 from ..core.errors import HeyGenError
+from ..core.models import CreateVideoBatch, VideoRequest
 from ..core.scripts import Script, ScriptRequest
 from .common import PAID, AppState, Context, app, not_blank, paid, reports_errors
 from .fields import Id
@@ -35,6 +36,7 @@ from .jobs import make_job_id
 from .scripts import ROUTE_FORMAT, Drafted, Language, Orientation, Route, _cast, _draft, _submit, _titled, _unpack
 
 MAX_ITEMS = 20
+_VIDEO: TypeAdapter[Any] = TypeAdapter(VideoRequest)
 Topic = Annotated[str, Field(min_length=2, max_length=400)]
 
 
@@ -146,6 +148,32 @@ async def _price(state: AppState, route: Route, script: Script, avatar_id: str, 
     return None
 
 
+def _batch_request(bid: str, bodies: list[dict[str, Any]]) -> CreateVideoBatch:
+    """The one POST /v3/videos/batches body for these items (each exactly as its POST /v3/videos). Its title
+    is the local batch's id, so a repeat sends the same body (and the same Idempotency-Key)."""
+    return CreateVideoBatch(videos=[_VIDEO.validate_python(b) for b in bodies], title=f"heygen-studio {bid[:12]}")
+
+
+def _preview(priced: dict[int, costs.PaidRequest], grouped: list[int], batch_req: CreateVideoBatch | None,
+             total: costs.Estimate, spend: costs.Spend) -> NoReturn:
+    """A dry run's answer: the request(s) exactly as they would be sent, and the whole batch's estimate."""
+    singles = [i for i in sorted(priced) if i not in grouped]
+    if batch_req is not None:
+        request = costs.PaidRequest("POST", "/v3/videos/batches", batch_req.body(), total)
+        note = f"One request of POST /v3/videos/batches with {len(grouped)} videos (the body shown)."
+        if singles:
+            note += f" Besides, {len(singles)} single create(s): " + "; ".join(
+                f"item {i + 1}: {priced[i].method} {priced[i].path}" for i in singles)
+        raise costs.Preview(request, spend, note=note)
+    first = priced[min(priced)]
+    if len(priced) == 1:  # one request: its body exactly as it would be sent
+        raise costs.Preview(costs.PaidRequest(first.method, first.path, first.body, total), spend)
+    combined = costs.PaidRequest(first.method, first.path, {"items": [priced[i].body for i in sorted(priced)]}, total)
+    raise costs.Preview(combined, spend, note=f"{len(priced)} requests of {first.method} {first.path}, one per "
+                                              "item, each with the body listed (these items do not fit HeyGen's "
+                                              "video batch).")
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, HeyGenError):
         return exc.describe()
@@ -180,7 +208,8 @@ async def produce_videos(
     job_id = make_job_id("batch", bid)
     keys = [f"batchitem:{bid}:{i}" for i in range(len(plans))]
     earlier = state.jobs.find(f"batch:{bid}")
-    done = {i: rec.job_id for i, key in enumerate(keys) if (rec := state.jobs.find(key)) is not None and rec.job_id}
+    done = {i: rec.job_id or None for i, key in enumerate(keys)
+            if (rec := state.jobs.find(key)) is not None and (rec.job_id or rec.get("hg_batch"))}
     if len(done) == len(plans):
         costs.nothing_to_send(f"Every item of {job_id} is already made or rendering: calling without dry_run "
                               "pays for nothing.")
@@ -204,26 +233,24 @@ async def produce_videos(
         raise ToolError("No item could be prepared, so nothing was sent: "
                         + "; ".join(f"item {i + 1}: {why}" for i, why in sorted(failures.items())))
 
-    # Price the whole batch before the first item is sent (a dry run of each create).
+    # Price the whole batch before the first item is sent (a dry run of each create gives its exact body).
     priced: dict[int, costs.PaidRequest] = {}
     for i, (script, look, voice, _) in sorted(ready.items()):
         request = await _price(state, route, script, look, voice, orientation, duration_s)
         if request is not None:
             priced[i] = request
+    # Items whose create is a POST /v3/videos body go to HeyGen as one POST /v3/videos/batches (two or more).
+    grouped = [i for i in sorted(priced) if priced[i].path == "/v3/videos"]
+    grouped = grouped if len(grouped) >= 2 else []
+    batch_req = _batch_request(bid, [priced[i].body for i in grouped]) if grouped else None
     spend = costs.current()
     if priced:
         total = costs.Estimate()
         for i, request in sorted(priced.items()):
             total.merge(request.estimate, prefix=f"item {i + 1}: ")
-        first = priced[min(priced)]
         if costs.previewing():
             assert spend is not None
-            if len(priced) == 1:  # one request: its body exactly as it would be sent
-                raise costs.Preview(costs.PaidRequest(first.method, first.path, first.body, total), spend)
-            combined = costs.PaidRequest(first.method, first.path,
-                                         {"items": [priced[i].body for i in sorted(priced)]}, total)
-            raise costs.Preview(combined, spend, note=f"{len(priced)} requests of {first.method} {first.path}, one "
-                                                      "per item, each with the body listed.")
+            _preview(priced, grouped, batch_req, total, spend)
         if spend is not None and spend.limit is not None and spend.credits + total.credits > spend.limit:
             raise ToolError(f"This batch would cost about {total.credits:g} credits ({len(priced)} videos), over the "
                             f"limit of {spend.limit:g} set by {spend.limit_from}. Nothing was sent or charged; raise "
@@ -238,7 +265,14 @@ async def produce_videos(
             state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=script.title,
                               script=script.model_dump(mode="json"), avatar_id=look, voice_id=voice)
 
-    sent: dict[int, str] = {}
+    sent: dict[int, str | None] = {}
+    remote: str | None = None
+
+    def failed(i: int, why: str) -> None:
+        script, look, voice, _ = ready[i]
+        failures[i] = why
+        state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=script.title,
+                          script=script.model_dump(mode="json"), avatar_id=look, voice_id=voice, failure=why[:300])
 
     async def submit(i: int) -> None:
         script, look, voice, _ = ready[i]
@@ -246,19 +280,30 @@ async def produce_videos(
             try:
                 made = await _submit(state, route, script, look, voice, orientation, duration_s)
             except (ToolError, HeyGenError) as exc:
-                failures[i] = _reason(exc)
-                state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=script.title,
-                                  script=script.model_dump(mode="json"), avatar_id=look, voice_id=voice,
-                                  failure=failures[i][:300])
+                failed(i, _reason(exc))
                 return
         sent[i] = made
         state.jobs.record(kind="produce", job_id=made, key=keys[i], title=script.title,
                           script=script.model_dump(mode="json"), avatar_id=look, voice_id=voice, batch=bid)
 
     await ctx.report_progress(10, total=100, message="submitting")
+    if batch_req is not None:
+        try:
+            remote = (await state.client.videos.create_batch(batch_req, part_of=bid)).ident
+        except (ToolError, HeyGenError) as exc:  # the one request was refused: each of its items says why
+            for i in grouped:
+                failed(i, f"the batch request was refused: {_reason(exc)}")
+        else:
+            for n, i in enumerate(grouped):  # HeyGen names each video later, in the batch's detail
+                script, look, voice, _ = ready[i]
+                sent[i] = None
+                state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=script.title,
+                                  script=script.model_dump(mode="json"), avatar_id=look, voice_id=voice,
+                                  hg_batch=remote, hg_index=n, hg_api="videos", batch=bid)
     async with anyio.create_task_group() as tg:
         for i in sorted(ready):
-            tg.start_soon(submit, i)
+            if i not in grouped:
+                tg.start_soon(submit, i)
     await ctx.report_progress(100, total=100, message="submitted")
 
     out = []
@@ -269,6 +314,9 @@ async def produce_videos(
         out.append(ItemOut(index=i + 1, label=plan["label"], language=plan["language"], job_id=made,
                            state=state_name, failure=failures.get(i)))
     notes = sorted({n for (_, _, _, n) in ready.values() if n})
+    if remote is not None:
+        notes.append(f"{len(grouped)} videos were sent as one POST /v3/videos/batches (HeyGen batch {remote}); "
+                     "wait_for_job names each video once HeyGen has made it.")
     step = f"wait_for_job('{job_id}') until done, then download_video('{job_id}') saves every MP4."
     if failures:
         step = (f"{len(failures)} item(s) could not be submitted (see failure); the rest go on. Fix the cause and "

@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal, cast
 
 import anyio
@@ -29,7 +30,7 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from ..core.models import AgentSession, Video
+from ..core.models import AgentSession, BatchItem, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
 from .fields import JobRef
@@ -202,46 +203,112 @@ def _batch_step(status: str, job_id: str, waited_s: float | None) -> str:
     return f"Call wait_for_job('{job_id}'), then download_video('{job_id}'). Do not create it again."
 
 
-def batch_items(state: AppState, raw_id: str) -> list[tuple[int, str, str | None, str | None]]:
-    """A batch's items from the job store: (number, label, job id or None, why it was not submitted)."""
+@dataclass
+class BatchEntry:
+    """One item of a batch: its number and label, the job made for it (``video:…``, ``translation:…``, …; None
+    before HeyGen names it), why it was not submitted, and, for an item of a HeyGen batch, that batch's word
+    on it (``queued``, ``processing``, ``completed``, ``failed``) and the reason it failed."""
+
+    n: int
+    label: str
+    job_id: str | None = None
+    why: str | None = None
+    remote: str | None = None
+    failure: str | None = None
+
+
+async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
+    """A batch's items: a produce_videos batch from the job store (each item a single create's job, or an item
+    of a HeyGen batch), or a HeyGen batch made by a tool (a translation batch), read from HeyGen's detail."""
     record = state.jobs.find(f"batch:{raw_id}")
-    if record is None or record.kind != "batch":
+    details: dict[tuple[str, str], dict[int, BatchItem]] = {}
+
+    async def detail(api: str, batch_id: str) -> dict[int, BatchItem]:
+        if (api, batch_id) not in details:
+            res = state.client.translations if api == "translations" else state.client.videos
+            got = await res.get_batch(batch_id)
+            details[api, batch_id] = {item.item_index: item for item in got.items}
+        return details[api, batch_id]
+
+    def entry(n: int, label: str, api: str, item: BatchItem | None) -> BatchEntry:
+        if item is None:
+            return BatchEntry(n, label, remote="queued")
+        kind: JobKind = "translation" if api == "translations" else "video"
+        return BatchEntry(n, label, make_job_id(kind, item.video_id) if item.video_id else None,
+                          remote=item.status, failure=item.reason())
+
+    if record is not None and record.kind == "batch":
+        out = []
+        for n, item in enumerate(record.get("items") or [], start=1):
+            plan = state.jobs.find(str(item.get("key")))
+            label = str(item.get("label"))
+            if plan is not None and plan.get("hg_batch") and not plan.job_id:
+                api = str(plan.get("hg_api") or "videos")
+                remote = await detail(api, str(plan.get("hg_batch")))
+                out.append(entry(n, label, api, remote.get(int(plan.get("hg_index") or 0))))
+            else:
+                out.append(BatchEntry(n, label, (plan.job_id or None) if plan else None,
+                                      plan.get("failure") if plan else None))
+        return out
+    made = known_job(state, raw_id)
+    if made is None or made.kind != "batch" or not made.get("api"):
         raise ToolError(f"batch:{raw_id} is not a batch made from this machine (list_jobs shows yours); "
                         "nothing was sent.")
-    out = []
-    for n, item in enumerate(record.get("items") or [], start=1):
-        plan = state.jobs.find(str(item.get("key")))
-        out.append((n, str(item.get("label")), (plan.job_id or None) if plan else None,
-                    plan.get("failure") if plan else None))
-    return out
+    api = str(made.get("api"))
+    labels = [str(x) for x in made.get("labels") or []]
+    remote = await detail(api, raw_id)
+    count = max(int(made.get("items") or 0), len(labels), len(remote))
+    return [entry(i + 1, labels[i] if i < len(labels) else f"item {i + 1}", api, remote.get(i))
+            for i in range(count)]
+
+
+REMOTE_PROGRESS = {"queued": 5.0, "processing": 50.0}
 
 
 async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
-    """Every item's state, summed up: n of m done, failures with reasons."""
+    """Every item's state, summed up: n of m done, failures with reasons. An item of a HeyGen batch is read
+    from the batch's detail (one request for all of them); only one still rendering is polled for progress."""
     job_id = make_job_id("batch", raw_id)
     completed = failed = 0
     progress = 0.0
     reasons: list[str] = []
     asks: list[str] = []
-    items = batch_items(state, raw_id)
-    for n, label, item_job, why in items:
-        if item_job is None:
-            failed += 1
-            reasons.append(f"item {n} ({label}): not submitted ({why or 'no script'}); call produce_videos again "
-                           "with the same arguments")
+    needs: Needs | None = None
+    items = await batch_items(state, raw_id)
+    for item in items:
+        n, label = item.n, item.label
+        if item.remote in TERMINAL:
+            if item.remote == "completed":
+                completed += 1
+            else:
+                failed += 1
+                where = f", {item.job_id}" if item.job_id else ""
+                reasons.append(f"item {n} ({label}{where}): {item.failure or 'failed'}")
+            progress += 100.0
             continue
-        kind, raw = parse_job_id(state, item_job)
+        if item.job_id is None:
+            if item.remote is not None:  # queued at HeyGen: no job yet
+                progress += REMOTE_PROGRESS.get(item.remote, 5.0)
+                continue
+            failed += 1
+            progress += 100.0
+            reasons.append(f"item {n} ({label}): not submitted ({item.why or 'no script'}); call produce_videos "
+                           "again with the same arguments")
+            continue
+        kind, raw = parse_job_id(state, item.job_id)
         try:
             status = await poll_once(state, kind, raw)
         except ToolError as exc:
             failed += 1
+            progress += 100.0
             reasons.append(f"item {n} ({label}): {exc}")
             continue
         if status.needs:  # a Video Agent item asks something: it renders only once a person answers
+            needs = needs or status.needs
             asks.append(f"item {n} ({label}): {status.next_step}")
         if status.status == "failed":
             failed += 1
-            reasons.append(f"item {n} ({label}, {item_job}): {status.failure or 'failed'}")
+            reasons.append(f"item {n} ({label}, {item.job_id}): {status.failure or 'failed'}")
         elif status.done:
             completed += 1
         progress += 100.0 if status.done else status.progress
@@ -249,11 +316,13 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     done = completed + failed == total
     text = ("completed" if failed == 0 else "failed" if completed == 0 else "completed_with_failures") if done \
         else "rendering"
-    progress = 100.0 if done else round((progress + 100.0 * failed) / max(total, 1), 1)
+    progress = 100.0 if done else round(progress / max(total, 1), 1)
     return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
                      message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
                      + "".join(f"; {ask}" for ask in asks),
-                     failure="; ".join(reasons) or None, next_step=next_step("batch", text, job_id))
+                     failure="; ".join(reasons) or None, needs=needs,
+                     next_step=next_step("batch", text, job_id) if needs is None else
+                     f"{asks[0]} The other items go on meanwhile; then wait_for_job('{job_id}').")
 
 
 def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:
@@ -453,8 +522,8 @@ async def list_jobs(
     entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
     for entry in entries:
         kind = entry.kind
-        if kind not in (*JOB_KINDS, "produce"):
-            continue  # produce_video plans and uploads are not jobs
+        if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
+            continue  # produce_video plans and uploads are not jobs; a HeyGen batch inside a batch: listed as it
         if entry.state != "submitted":
             rows.append(JobRow(job_id="(no id yet)", title=entry.title, created_at=int(entry.created_at),
                                state=UNSETTLED[entry.state]))

@@ -147,17 +147,20 @@ def _check_background(state: SandboxState, body: CreateVideoFromAvatar | CreateV
         checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
 
 
-async def create_video(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    body = parse_union(CreateVideoEnvelope, await request.body())
-    output_format = getattr(body, "output_format", "mp4")
+def check_video(state: SandboxState, body: VideoBody, now: float) -> tuple[float, str]:
+    """Everything POST /v3/videos checks beyond the schema; the video's length and script."""
     seconds, script = _seconds_and_script(state, body, now)
     if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage):
         _check_background(state, body)
     watermark = getattr(body, "watermark", None)
     if watermark is not None:
         checks.check_asset_input(state, watermark.image, "watermark.image", ("image",))
+    checks.check_url(getattr(body, "callback_url", None), "callback_url")
+    return seconds, script
+
+
+def add_video(state: SandboxState, request: Request, body: VideoBody, seconds: float, script: str) -> Video:
+    """A checked video, created (and paid for by the caller)."""
     caption = getattr(body, "caption", None)
     video = new_video(
         state,
@@ -170,12 +173,20 @@ async def create_video(request: Request) -> Response:
         script=script,
         callback_url=getattr(body, "callback_url", None),
         callback_id=getattr(body, "callback_id", None),
-        output_format=output_format,
+        output_format=getattr(body, "output_format", "mp4"),
         captioned=caption is not None and caption.style is not None,
     )
-    state.charge(costs.video_cost(seconds), "video")
     state.videos[video.id] = video
-    return ok({"video_id": video.id, "status": "waiting", "output_format": output_format})
+    return video
+
+
+async def create_video(request: Request) -> Response:
+    state = state_of(request)
+    body = parse_union(CreateVideoEnvelope, await request.body())
+    seconds, script = check_video(state, body, state.now())
+    state.charge(costs.video_cost(seconds), "video")
+    video = add_video(state, request, body, seconds, script)
+    return ok({"video_id": video.id, "status": "waiting", "output_format": video.output_format})
 
 
 # -- reads -----------------------------------------------------------------------------------------
