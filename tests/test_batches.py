@@ -262,6 +262,43 @@ async def test_translate_several_videos_as_one_batch(mcp: Client, sandbox: Any, 
     assert "video (one) or videos" in text
 
 
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_client_that_samples_drafts_every_script(tmp_path: Path, wire: Any, sandbox: Any, clock: Any,
+                                                         mode: str) -> None:
+    """No DEEPSEEK_API_KEY, a client that samples: its model drafts each item's script (one sampling request per
+    item, inside the one tool call, on both protocol eras); the batch is made; a repeat asks nothing."""
+    import json
+
+    from mcp.types import CreateMessageResult, TextContent
+
+    from conftest import make_settings
+    from heygen_studio.server import create_server
+
+    asked: list[str] = []
+
+    async def sampler(context: Any, params: Any) -> CreateMessageResult:
+        asked.append(params.messages[0].content.text)
+        script = {"title": f"Tip {len(asked)}", "language": "en",
+                  "scenes": [{"text": f"Here is bakery tip number {len(asked)}.", "visual": "presenter"}]}
+        return CreateMessageResult(role="assistant", model="client-model",
+                                   content=TextContent(type="text", text=json.dumps(script)))
+
+    settings = make_settings(tmp_path)
+    async with Client(create_server(settings, transport=wire), sampling_callback=sampler, mode=mode) as client:
+        out = await call(client, "produce_videos", SERIES)
+        assert out["submitted"] == 3 and len(asked) == 3
+        assert {t for t in SERIES["topics"] if any(t in a for a in asked)} == set(SERIES["topics"])
+        assert not [r for r in sandbox.requests if r.path.endswith("/chat/completions")]
+        (post,) = batch_posts(sandbox)
+        assert sorted(v["script"] for v in post.json["videos"]) == [
+            f"Here is bakery tip number {n}." for n in (1, 2, 3)]
+        again = await call(client, "produce_videos", SERIES)
+        assert again["submitted"] == 0 and len(asked) == 3 and len(batch_posts(sandbox)) == 1
+        status = await finish(client, clock, out["job_id"])
+        assert status["status"] == "completed"
+    assert wire.violations == []
+
+
 # -- a real MCP client over stdio: a `heygen-studio serve` process with its embedded sandbox ----------------------
 async def test_stdio_three_forms_every_mp4_and_a_repeat_pays_nothing(tmp_path: Path) -> None:
     from test_transports import child_env, ok, stdio_server

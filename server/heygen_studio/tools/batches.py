@@ -17,13 +17,18 @@ Each item is a single create through the guarded client paths (``POST /v3/videos
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, NoReturn
 
 import anyio
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Resolve, Sample
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CreateMessageResult
 from pydantic import BaseModel, Field, TypeAdapter
 
 from ..core import costs
@@ -116,8 +121,9 @@ def batch_key(plans: list[dict[str, Any]], route: str, duration_s: int, orientat
 
 
 async def _prepare(state: AppState, ctx: Context[AppState], key: str, plan: dict[str, Any], route: Route,
-                   duration_s: int) -> tuple[Script, str, str, str | None]:
-    """One item's script, avatar and voice: from the journal, the cache (a dry run's), or made now."""
+                   duration_s: int, sampled: Any = None) -> tuple[Script, str, str, str | None]:
+    """One item's script, avatar and voice: from the journal, the cache (a dry run's), the client's model
+    (``sampled``: its answer, asked for before the call, see ``_sampled``), or made now."""
     previous = state.jobs.find(key)
     if previous is not None and previous.get("script"):
         return (Script.model_validate(previous.get("script")), previous.get("avatar_id"), previous.get("voice_id"),
@@ -128,10 +134,10 @@ async def _prepare(state: AppState, ctx: Context[AppState], key: str, plan: dict
     cached = state.cache.get(("produce-script", key))
     if cached is not None:
         return _titled(Script.model_validate(cached)), avatar_id, voice_id, note
-    drafted = await _draft(state, ctx, req, None)
-    if not isinstance(drafted, Drafted):  # sampling is one question per tool call: a batch needs a script model
-        raise ToolError("A batch drafts many scripts: set DEEPSEEK_API_KEY (or use produce_video per item, which "
-                        "can use your client's model).")
+    drafted = sampled if isinstance(sampled, CreateMessageResult) else await _draft(state, ctx, req, None)
+    if not isinstance(drafted, Drafted | CreateMessageResult):  # no answer was asked for this item (cannot be)
+        raise ToolError("This item's script could not be drafted with your client's model; set DEEPSEEK_API_KEY "
+                        "or call again.")
     script, _, _, _ = _unpack(drafted, req)
     state.cache.put(("produce-script", key), script.model_dump(mode="json"))
     return script, avatar_id, voice_id, note
@@ -180,8 +186,65 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _sampled(tool: Callable[..., Awaitable[BatchOut]]) -> Callable[..., Awaitable[BatchOut]]:
+    """Scripts from the client's own model, for a client that samples and a server without DEEPSEEK_API_KEY.
+
+    One ``Resolve`` dependency per possible item (``MAX_ITEMS``): each asks the client for its item's script
+    (``Sample``), or for nothing (no such item, a script model is set, the client does not sample, or the
+    script is journaled or cached already). The SDK gathers them (one ``InputRequiredResult`` on a 2026
+    connection, one request each on a legacy one) before the tool runs, and the tool takes the answers as
+    ``drafts``. Checked with the mcp 2.3 client in both modes (tests/test_batches.py)."""
+    signature = inspect.signature(tool, eval_str=True)
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()
+              if p.name != "drafts"]
+    names = [p.name for p in params]
+
+    def asker(index: int) -> Callable[..., Awaitable[Sample | None]]:
+        async def ask(**kwargs: Any) -> Sample | None:
+            ctx: Context[AppState] = kwargs["ctx"]
+            state = app(ctx)
+            caps = ctx.client_capabilities
+            if state.settings.deepseek_api_key is not None or caps is None or caps.sampling is None:
+                return None
+            try:
+                plans = _plans(*(kwargs[n] for n in ("items", "topics", "brief_template", "brief", "languages",
+                                                     "language", "avatar_id", "voice_id")))
+            except ToolError:
+                return None  # the tool says what is wrong, without asking anything first
+            if index >= len(plans):
+                return None
+            bid = batch_key(plans, kwargs["route"], kwargs["duration_s"], kwargs["orientation"])
+            key = f"batchitem:{bid}:{index}"
+            previous = state.jobs.find(key)
+            if (previous is not None and previous.get("script")) or state.cache.get(("produce-script", key)):
+                return None
+            req = ScriptRequest(topic=plans[index]["brief"], duration_s=kwargs["duration_s"],
+                                language=plans[index]["language"], format=ROUTE_FORMAT[kwargs["route"]])
+            asked = await _draft(state, ctx, req, None)
+            return asked if isinstance(asked, Sample) else None
+
+        ask.__signature__ = inspect.Signature(params, return_annotation=Sample | None)  # type: ignore[attr-defined]
+        ask.__annotations__ = {p.name: p.annotation for p in params} | {"return": Sample | None}
+        ask.__module__, ask.__qualname__ = tool.__module__, f"{tool.__qualname__}.draft_{index}"
+        ask.__name__ = f"draft_{index}"
+        return ask
+
+    drafts = [inspect.Parameter(f"draft_{i}", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                annotation=Annotated[Any, Resolve(asker(i))]) for i in range(MAX_ITEMS)]
+
+    @functools.wraps(tool)
+    async def wrapper(**kwargs: Any) -> BatchOut:
+        answers = [kwargs.pop(f"draft_{i}", None) for i in range(MAX_ITEMS)]
+        return await tool(**{n: kwargs[n] for n in names}, drafts=answers)
+
+    wrapper.__signature__ = signature.replace(parameters=params + drafts)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params + drafts} | {"return": signature.return_annotation}
+    return wrapper
+
+
 @paid
 @reports_errors
+@_sampled
 async def produce_videos(
     ctx: Context[AppState],
     items: Annotated[list[BatchItem] | None, Field(max_length=MAX_ITEMS, description="A list of videos.")] = None,
@@ -198,6 +261,7 @@ async def produce_videos(
     orientation: Orientation = "landscape",
     language: Language = "en",
     max_parallel: Annotated[int, Field(ge=1, le=10)] = 3,
+    drafts: list[Any] | None = None,
 ) -> BatchOut:
     """Many videos in one call: a series (topics + brief_template), one brief in many languages, or items.
     Paid (each render). Returns a batch: job id once all are submitted; then wait_for_job and download_video.
@@ -220,7 +284,8 @@ async def produce_videos(
     async def prepare(i: int) -> None:
         async with limiter:
             try:
-                ready[i] = await _prepare(state, ctx, keys[i], plans[i], route, duration_s)
+                ready[i] = await _prepare(state, ctx, keys[i], plans[i], route, duration_s,
+                                          drafts[i] if drafts and i < len(drafts) else None)
             except (ToolError, HeyGenError) as exc:
                 failures[i] = _reason(exc)
 
