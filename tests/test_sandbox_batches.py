@@ -80,6 +80,10 @@ async def test_a_video_batch_makes_real_videos_one_bad_item_fails_alone(tmp_path
         assert done["counts_by_status"] == {"queued": 0, "processing": 0, "completed": 1, "failed": 2}
         one = detail(await client.get(f"/v3/videos/{made[0]}"))  # a batch's video is a video like any other
         assert one["status"] == "completed" and one["video_url"]
+        bulk = (await client.get("/v3/videos/statuses", params={"batch_ids": f"{batch},nope"})).json()["data"]
+        assert [(e["item_index"], e["status"]) for e in bulk[:3]] == [(0, "completed"), (1, "failed"), (2, "failed")]
+        assert bulk[0]["video_id"] == made[0] and bulk[3] == {"batch_id": "nope", "video_id": None,
+                                                              "status": "not_found", "error": None}
 
         # paging inside data
         page = detail(await client.get(f"/v3/videos/batches/{batch}", params={"limit": 2}))

@@ -5,14 +5,24 @@ Three forms, one tool: a series (``topics`` + ``brief_template``), one message i
 (script, avatar and voice, create); the call returns once every item is submitted, with a ``batch:`` job id that
 ``wait_for_job`` (aggregate progress) and ``download_video`` (every finished file, one folder per batch) take.
 
+How the items are sent: the items whose create is a ``POST /v3/videos`` body (the ``avatar`` route), two or
+more, go to HeyGen as ONE ``POST /v3/videos/batches`` (``Videos.create_batch``: priced as the sum of its items,
+claimed in the job store with its Idempotency-Key before it is sent, like any paid create); HeyGen names each
+video later, in the batch's detail, which ``tools/jobs.py`` reads for progress, failures (each item's
+``error``) and downloads. The others (the ``studio`` route's ``/v2/video/generate``, the ``agent`` route's
+``/v3/video-agents``, or a lone item) are single guarded creates. Each item's body is taken from a dry run of
+its single create, so the batch carries exactly what ``POST /v3/videos`` would have.
+
 Never paid twice: the batch and each item are journaled in the job store, keyed by a hash of the batch's
 arguments and the item's place in it, *before* anything is paid (the item's script, avatar and voice), so a
-repeat call sends the same bodies (the client's claim replays them) or finds each item's job and sends nothing.
-The whole batch is priced (``core.costs.estimate`` per item, through a dry run of each create) and held to
-``max_credits`` before the first item is sent. One failed item never stops the others; its reason is kept.
+repeat call sends the same bodies (the client's claim and HeyGen's Idempotency-Key replay them) or finds each
+item's job (or its place in a HeyGen batch) and sends nothing. The whole batch is priced and held to
+``max_credits`` before anything is sent; ``dry_run`` shows the one batch request with its real body. One failed
+item never stops the others; its reason is kept (a refused batch request: every item in it says why, and a
+repeat sends it again).
 
-Each item is a single create through the guarded client paths (``POST /v3/videos``, ``/v2/video/generate`` or
-``/v3/video-agents``); HeyGen's ``POST /v3/videos/batches`` is not used yet.
+Scripts: a script model the server calls (``DEEPSEEK_API_KEY``, the sandbox's stand-in), or else the client's
+own model by sampling, one request per item inside the one call (``_sampled``).
 """
 
 from __future__ import annotations
@@ -263,9 +273,9 @@ async def produce_videos(
     max_parallel: Annotated[int, Field(ge=1, le=10)] = 3,
     drafts: list[Any] | None = None,
 ) -> BatchOut:
-    """Many videos in one call: a series (topics + brief_template), one brief in many languages, or items.
-    Paid (each render). Returns a batch: job id once all are submitted; then wait_for_job and download_video.
-    Repeating the call resumes it (never pays twice)."""
+    """Many videos in one call: a series (topics + brief_template), one brief in many languages, or items
+    (avatar route: one HeyGen batch). Paid (each render). Returns a batch: job id once all are submitted; then
+    wait_for_job and download_video. Repeating the call resumes it (never pays twice)."""
     state = app(ctx)
     plans = _plans(items, topics, brief_template, brief, languages, language, avatar_id, voice_id)
     bid = batch_key(plans, route, duration_s, orientation)

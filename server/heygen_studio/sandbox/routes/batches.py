@@ -33,13 +33,12 @@ from ..models.translations import CreateVideoTranslation
 from ..models.videos import CreateVideoEnvelope
 from ..records import Batch, BatchEntry
 from ..state import SandboxState
+from ..views import batch_item
 from ..web import ok, or_404, paginate, state_of
 from .translations import add_translation, check_translation
 from .videos import add_video, check_video
 
 MAX_ITEMS = 100
-_ITEM_STATUS = {"pending": "queued", "running": "processing", "processing": "processing",
-                "completed": "completed", "failed": "failed"}
 
 
 class CreateVideoBatch(Closed):
@@ -153,25 +152,8 @@ async def create_translation_batch(request: Request) -> Response:
     return _accept(state, "translation", body.title, body.callback_url, entries, good)
 
 
-def _item(state: SandboxState, batch: Batch, entry: BatchEntry, now: float) -> dict[str, Any]:
-    if entry.error_code is not None:
-        return {"item_index": entry.index, "status": "failed", "video_id": None,
-                "error": {"code": entry.error_code, "message": entry.error_message, "param": entry.error_param}}
-    job = (state.videos if batch.kind == "video" else state.translations).get(entry.job_id or "")
-    if job is None:  # deleted since
-        return {"item_index": entry.index, "status": "failed", "video_id": entry.job_id,
-                "error": {"code": "not_found", "message": "The item's job was deleted"}}
-    status = _ITEM_STATUS.get(job.status(now), "processing")
-    error = None
-    if status == "failed":
-        code = getattr(job, "failure_code", None) or "internal_error"
-        error = {"code": code, "message": job.failure_message or "Failed"}
-    return {"item_index": entry.index, "status": status, "video_id": None if status == "queued" else job.id,
-            "error": error}
-
-
 def batch_detail(request: Request, state: SandboxState, batch: Batch, now: float) -> dict[str, Any]:
-    items = [_item(state, batch, entry, now) for entry in batch.items]
+    items = [batch_item(state, batch, entry, now) for entry in batch.items]
     counts = {name: 0 for name in ("queued", "processing", "completed", "failed")}
     for item in items:
         counts[item["status"]] += 1

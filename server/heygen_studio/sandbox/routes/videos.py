@@ -29,7 +29,7 @@ from ..models.videos import (
 )
 from ..records import Video
 from ..state import SandboxState
-from ..views import bulk_status, video_detail
+from ..views import batch_item, bulk_status, video_detail
 from ..web import base_url, ok, ok_list, or_404, paged, split_ids, state_of, v2_ok
 
 
@@ -232,7 +232,12 @@ async def video_statuses(request: Request) -> Response:
     if len(ids) + len(batches) > 100:
         raise validation_error("At most 100 ids per request", "video_ids")
     entries = [bulk_status(state.video(i, now), i, now) for i in ids]
-    entries += [{"batch_id": b, "video_id": None, "status": "not_found", "error": None} for b in batches]
+    for b in batches:
+        batch = state.batches.get(b)
+        if batch is None or batch.kind != "video":
+            entries.append({"batch_id": b, "video_id": None, "status": "not_found", "error": None})
+            continue
+        entries += [{"batch_id": b, **batch_item(state, batch, entry, now)} for entry in batch.items]
     return ok_list(entries)
 
 
