@@ -144,7 +144,7 @@ async def test_a_refused_batch_request_is_sent_again_by_a_repeat(mcp: Client, sa
     sandbox.faults.inject("POST", "/v3/videos/batches", "status", status=400, code="invalid_parameter")
     out = await call(mcp, "produce_videos", ITEMS)
     assert [i["state"] for i in out["items"]] == ["failed"] * 3 and out["submitted"] == 0
-    assert "batch request was refused" in out["items"][0]["failure"] and "produce_videos again" in out["next_step"]
+    assert "batch request failed" in out["items"][0]["failure"] and "produce_videos again" in out["next_step"]
     assert sandbox.credits == credits and not sandbox.videos
     again = await call(mcp, "produce_videos", ITEMS)
     assert again["submitted"] == 3 and len(sandbox.videos) == 3
@@ -219,6 +219,23 @@ async def test_a_lost_answer_to_the_batch_request_never_pays_twice(mcp: Client, 
     assert credits - sandbox.credits == paid
     status = await finish(mcp, clock, first["job_id"])
     assert status["status"] == "completed" and status["message"].startswith("3 of 3 done")
+
+    # every answer lost, retries included: the call says so; the same call again replays the one batch
+    sandbox.faults.inject("POST", "/v3/videos/batches", "drop_after")  # made, answer lost
+    sandbox.faults.inject("POST", "/v3/videos/batches", "drop", times=10)  # and every retry's too
+    lost = await call(mcp, "produce_videos", ITEMS)
+    assert [i["state"] for i in lost["items"]] == ["failed"] * 3
+    assert "batch request failed" in lost["items"][0]["failure"] and "dropped" in lost["items"][0]["failure"]
+    rows = (await call(mcp, "list_jobs", {"limit": 10}))["items"]
+    assert lost["job_id"] in [r["job_id"] for r in rows]
+    assert len(sandbox.batches) == 2 and len(sandbox.videos) == 6
+    paid = credits - sandbox.credits
+    sandbox.faults.clear()
+    found = await call(mcp, "produce_videos", ITEMS)
+    assert found["submitted"] == 3 and len(sandbox.batches) == 2 and len(sandbox.videos) == 6
+    assert credits - sandbox.credits == paid
+    status = await finish(mcp, clock, found["job_id"])
+    assert status["status"] == "completed"
 
 
 SOURCES = ["https://example.com/talk-a.mp4", "https://example.com/talk-b.mp4"]

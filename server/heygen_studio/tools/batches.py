@@ -365,9 +365,9 @@ async def produce_videos(
     if batch_req is not None:
         try:
             remote = (await state.client.videos.create_batch(batch_req, part_of=bid)).ident
-        except (ToolError, HeyGenError) as exc:  # the one request was refused: each of its items says why
+        except (ToolError, HeyGenError) as exc:  # the one request failed: each of its items says why
             for i in grouped:
-                failed(i, f"the batch request was refused: {_reason(exc)}")
+                failed(i, f"the batch request failed: {_reason(exc)}")
         else:
             for n, i in enumerate(grouped):  # HeyGen names each video later, in the batch's detail
                 script, look, voice, _ = ready[i]
