@@ -121,13 +121,13 @@ class HeyGenClient:
         items = [parse(model, item, where) for item in env.data]
         return Page[model](items=items, has_more=bool(env.has_more), next_token=env.next_token or None)  # type: ignore[valid-type]
 
-    async def batch(self, path: str, *, max_pages: int = 10) -> BatchDetail:
+    async def batch(self, path: str, *, page_size: int = 100, max_pages: int = 10) -> BatchDetail:
         """A batch's detail with every item: the GET pages the items inside ``data`` (items, has_more,
-        next_token), so the pages are read and joined here (at most ``max_pages`` of 100)."""
-        detail = await self.get(path, BatchDetail, {"limit": 100})
+        next_token), so the pages are read and joined here (at most ``max_pages`` of ``page_size``)."""
+        detail = await self.get(path, BatchDetail, {"limit": page_size})
         pages = 1
         while detail.has_more and detail.next_token and pages < max_pages:
-            more = await self.get(path, BatchDetail, {"limit": 100, "token": detail.next_token})
+            more = await self.get(path, BatchDetail, {"limit": page_size, "token": detail.next_token})
             detail.items += more.items
             detail.has_more, detail.next_token = more.has_more, more.next_token
             pages += 1

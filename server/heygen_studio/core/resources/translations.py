@@ -46,9 +46,9 @@ class Translations(Resource):
         created.replayed = env.replayed
         return created
 
-    async def get_batch(self, batch_id: str) -> BatchDetail:
+    async def get_batch(self, batch_id: str, *, page_size: int = 100) -> BatchDetail:
         """GET /v3/video-translations/batches/{id}: every item (all pages); ``video_id`` is the translation id."""
-        return await self._c.batch(f"/v3/video-translations/batches/{batch_id}")
+        return await self._c.batch(f"/v3/video-translations/batches/{batch_id}", page_size=page_size)
 
     async def get(self, translation_id: str) -> Translation:
         return await self._c.get(f"/v3/video-translations/{translation_id}", Translation)

@@ -75,9 +75,9 @@ class Videos(Resource):
         created.replayed = env.replayed
         return created
 
-    async def get_batch(self, batch_id: str) -> BatchDetail:
+    async def get_batch(self, batch_id: str, *, page_size: int = 100) -> BatchDetail:
         """GET /v3/videos/batches/{id}: aggregate status and every item (all pages), each with its video id."""
-        return await self._c.batch(f"/v3/videos/batches/{batch_id}")
+        return await self._c.batch(f"/v3/videos/batches/{batch_id}", page_size=page_size)
 
     async def create_studio_v2(self, req: CreateStudioVideoV2, *, request_key: str | None = None) -> CreatedVideo:
         """POST /v2/video/generate. Raises ``EndpointRetiredError`` if HeyGen says the path is gone."""
