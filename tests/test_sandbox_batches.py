@@ -163,3 +163,32 @@ async def test_a_translation_batch_expands_per_language(tmp_path: Path) -> None:
         over = {"video_translations": [{"video": {"type": "url", "url": src},
                                         "output_languages": ["French (France)"] * 51}] * 2}
         assert (await client.post("/v3/video-translations/batches", json=over)).status_code == 400
+
+
+async def test_batch_finished_is_sent_once_every_item_is_final() -> None:
+    """The batch's callback_url (unsigned) and subscribed endpoints (signed) get ``batch.finished`` once, after
+    every item's own event."""
+    clock = ManualClock()
+    posted: list[httpx2.Request] = []
+    hooks = httpx2.MockTransport(lambda request: posted.append(request) or httpx2.Response(200))
+    app = sandbox(None, clock, webhook_transport=hooks)
+    state = app.state.sandbox
+    async with http(app) as client:
+        hook = await client.post("/v3/webhooks/endpoints", json={"url": "https://hooks.test/all",
+                                                                  "events": ["batch.finished"]})
+        assert hook.status_code == 200, hook.text
+        body = {"videos": [video("One."), video("Two.", avatar_id="no_such_look")],
+                "callback_url": "https://hooks.test/batch"}
+        batch = accepted(await client.post("/v3/videos/batches", json=body))
+        clock.advance(state.config.render_seconds / 2)
+        await client.get(f"/v3/videos/batches/{batch}")
+        assert not [e for e in state.events if e.event_type == "batch.finished"]
+        clock.advance(state.config.render_seconds)
+        await client.get(f"/v3/videos/batches/{batch}")
+        await client.get(f"/v3/videos/batches/{batch}")
+    finished = [e for e in state.events if e.event_type == "batch.finished"]
+    assert len(finished) == 1 and finished[0].entity_id == batch
+    assert finished[0].event_data["counts_by_status"]["completed"] == 1
+    assert [e.event_type for e in state.events][-2:] == ["avatar_video.success", "batch.finished"]
+    kinds = sorted((d.kind, d.url) for d in state.deliveries if d.event_type == "batch.finished")
+    assert kinds == [("callback", "https://hooks.test/batch"), ("webhook", "https://hooks.test/all")]

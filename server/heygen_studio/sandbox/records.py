@@ -321,6 +321,7 @@ class Batch:
     created_at: float
     items: list[BatchEntry] = field(default_factory=list)
     callback_url: str | None = None
+    notified: bool = False  # its batch.finished event was emitted
 
 
 @dataclass

@@ -19,38 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
 from ..errors import ApiError, validation_error
-from ..models.base import Closed, error_from_validation, parse_body
-from ..models.translations import CreateVideoTranslation
-from ..models.videos import CreateVideoEnvelope
+from ..models.base import error_from_validation, parse_body
+from ..models.translations import CreateTranslationBatch, CreateVideoTranslation
+from ..models.videos import MAX_BATCH_ITEMS, CreateVideoBatch, CreateVideoEnvelope
 from ..records import Batch, BatchEntry
 from ..state import SandboxState
 from ..views import batch_item
 from ..web import ok, or_404, paginate, state_of
 from .translations import add_translation, check_translation
 from .videos import add_video, check_video
-
-MAX_ITEMS = 100
-
-
-class CreateVideoBatch(Closed):
-    videos: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_ITEMS)]
-    title: str | None = None
-    callback_url: str | None = None
-
-
-class CreateTranslationBatch(Closed):
-    video_translations: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_ITEMS)]
-    title: str | None = None
-    callback_url: str | None = None
 
 
 def _item_body(model: Any, value: dict[str, Any], prefix: str, *, envelope: bool) -> Any:
@@ -128,8 +114,8 @@ async def create_translation_batch(request: Request) -> Response:
     checks.check_url(body.callback_url, "callback_url")
     parsed = [_item_body(CreateVideoTranslation, item, f"video_translations[{i}]", envelope=False)
               for i, item in enumerate(body.video_translations)]
-    if sum(len(item.output_languages) for item in parsed) > MAX_ITEMS:
-        raise validation_error(f"A batch expands to at most {MAX_ITEMS} items (videos x output languages)",
+    if sum(len(item.output_languages) for item in parsed) > MAX_BATCH_ITEMS:
+        raise validation_error(f"A batch expands to at most {MAX_BATCH_ITEMS} items (videos x output languages)",
                                "video_translations")
     entries: list[BatchEntry] = []
     good: list[Maker] = []
@@ -159,7 +145,7 @@ def batch_detail(request: Request, state: SandboxState, batch: Batch, now: float
         counts[item["status"]] += 1
     finished = counts["completed"] + counts["failed"] == len(items)
     status = "processing" if not finished else "failed" if counts["completed"] == 0 else "completed"
-    page, has_more, token = paginate(request, items, default=MAX_ITEMS, maximum=MAX_ITEMS)
+    page, has_more, token = paginate(request, items, default=MAX_BATCH_ITEMS, maximum=MAX_BATCH_ITEMS)
     return {"batch_id": batch.id, "title": batch.title, "status": status, "total_items": len(items),
             "counts_by_status": counts, "created_at": int(batch.created_at), "items": page,
             "has_more": has_more, "next_token": token}
