@@ -267,6 +267,7 @@ async def test_translate_several_videos_as_one_batch(mcp: Client, sandbox: Any, 
     status = await call(mcp, "wait_for_job", {"job_id": job, "max_wait_s": 5})
     assert status["status"] == "completed_with_failures" and status["message"].startswith("3 of 4 done, 1 failed")
     assert "item 4 (video 2 German (Germany)): invalid_parameter" in status["failure"]
+    assert "remake the failed ones with translate_video" in status["next_step"]
     saved = await call(mcp, "download_video", {"job_id": job})
     assert [f["item"] for f in saved["files"]] == [1, 2, 3] and Path(saved["path"]).parent == settings.heygen_output_dir
     for path in mp4s(saved):

@@ -189,14 +189,15 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     return f"Call wait_for_job('{job_id}'), then {then}. Do not create it again."
 
 
-def _batch_step(status: str, job_id: str, waited_s: float | None) -> str:
+def _batch_step(status: str, job_id: str, waited_s: float | None, remake: str = "produce_video") -> str:
     if status == "completed":
         return f"Done: download_video('{job_id}') saves every MP4 in one folder."
     if status == "completed_with_failures":
         return (f"Done, some items failed (see failure): download_video('{job_id}') saves the finished ones; "
-                "remake the failed ones with produce_video (that is charged again).")
+                f"remake the failed ones with {remake} (that is charged again).")
     if status == "failed":
-        return FAILED_STEP["batch"]
+        return FAILED_STEP["batch"].replace("produce_videos", "translate_video") if remake == "translate_video" \
+            else FAILED_STEP["batch"]
     if waited_s is not None:
         return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
                 "the items keep rendering. Do not create them again.")
@@ -275,6 +276,8 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     asks: list[str] = []
     needs: Needs | None = None
     items = await batch_items(state, raw_id)
+    made = known_job(state, raw_id)
+    remake = "translate_video" if made is not None and made.get("api") == "translations" else "produce_video"
     for item in items:
         n, label = item.n, item.label
         if item.remote in TERMINAL:
@@ -321,7 +324,7 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
                      message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
                      + "".join(f"; {ask}" for ask in asks),
                      failure="; ".join(reasons) or None, needs=needs,
-                     next_step=next_step("batch", text, job_id) if needs is None else
+                     next_step=_batch_step(text, job_id, None, remake) if needs is None else
                      f"{asks[0]} The other items go on meanwhile; then wait_for_job('{job_id}').")
 
 
