@@ -68,8 +68,11 @@ async def test_every_mp4_on_disk_and_a_repeat_pays_nothing(mcp: Client, sandbox:
     paid = credits - sandbox.credits
     assert paid > 0
 
+    before = len(sandbox.requests)
     waiting = await call(mcp, "wait_for_job", {"job_id": job_id, "max_wait_s": 1})
     assert not waiting["done"] and "of 3 done" in waiting["message"] and "wait_for_job" in waiting["next_step"]
+    polls = [r.path for r in sandbox.requests[before:]]  # HeyGen's batch detail answers for all three items
+    assert polls and all(p.startswith("/v3/videos/batches/") for p in polls), polls
     status = await finish(mcp, clock, job_id)
     assert status["status"] == "completed" and status["message"].startswith("3 of 3 done")
     assert "download_video" in status["next_step"]

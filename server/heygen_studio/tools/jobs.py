@@ -30,7 +30,7 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from ..core.models import AgentSession, BatchItem, Video
+from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
 from .fields import JobRef
@@ -216,27 +216,28 @@ class BatchEntry:
     why: str | None = None
     remote: str | None = None
     failure: str | None = None
+    started: int | None = None  # when HeyGen's batch was made
 
 
 async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
     """A batch's items: a produce_videos batch from the job store (each item a single create's job, or an item
     of a HeyGen batch), or a HeyGen batch made by a tool (a translation batch), read from HeyGen's detail."""
     record = state.jobs.find(f"batch:{raw_id}")
-    details: dict[tuple[str, str], dict[int, BatchItem]] = {}
+    details: dict[tuple[str, str], BatchDetail] = {}
 
-    async def detail(api: str, batch_id: str) -> dict[int, BatchItem]:
+    async def detail(api: str, batch_id: str) -> BatchDetail:
         if (api, batch_id) not in details:
             res = state.client.translations if api == "translations" else state.client.videos
-            got = await res.get_batch(batch_id)
-            details[api, batch_id] = {item.item_index: item for item in got.items}
+            details[api, batch_id] = await res.get_batch(batch_id)
         return details[api, batch_id]
 
-    def entry(n: int, label: str, api: str, item: BatchItem | None) -> BatchEntry:
+    def entry(n: int, label: str, api: str, got: BatchDetail, index: int) -> BatchEntry:
+        item = next((i for i in got.items if i.item_index == index), None)
         if item is None:
-            return BatchEntry(n, label, remote="queued")
+            return BatchEntry(n, label, remote="queued", started=got.created_at)
         kind: JobKind = "translation" if api == "translations" else "video"
         return BatchEntry(n, label, make_job_id(kind, item.video_id) if item.video_id else None,
-                          remote=item.status, failure=item.reason())
+                          remote=item.status, failure=item.reason(), started=got.created_at)
 
     if record is not None and record.kind == "batch":
         out = []
@@ -245,8 +246,8 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
             label = str(item.get("label"))
             if plan is not None and plan.get("hg_batch") and not plan.job_id:
                 api = str(plan.get("hg_api") or "videos")
-                remote = await detail(api, str(plan.get("hg_batch")))
-                out.append(entry(n, label, api, remote.get(int(plan.get("hg_index") or 0))))
+                got = await detail(api, str(plan.get("hg_batch")))
+                out.append(entry(n, label, api, got, int(plan.get("hg_index") or 0)))
             else:
                 out.append(BatchEntry(n, label, (plan.job_id or None) if plan else None,
                                       plan.get("failure") if plan else None))
@@ -257,18 +258,14 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
                         "nothing was sent.")
     api = str(made.get("api"))
     labels = [str(x) for x in made.get("labels") or []]
-    remote = await detail(api, raw_id)
-    count = max(int(made.get("items") or 0), len(labels), len(remote))
-    return [entry(i + 1, labels[i] if i < len(labels) else f"item {i + 1}", api, remote.get(i))
-            for i in range(count)]
-
-
-REMOTE_PROGRESS = {"queued": 5.0, "processing": 50.0}
+    got = await detail(api, raw_id)
+    count = max(int(made.get("items") or 0), len(labels), got.total_items)
+    return [entry(i + 1, labels[i] if i < len(labels) else f"item {i + 1}", api, got, i) for i in range(count)]
 
 
 async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
-    """Every item's state, summed up: n of m done, failures with reasons. An item of a HeyGen batch is read
-    from the batch's detail (one request for all of them); only one still rendering is polled for progress."""
+    """Every item's state, summed up: n of m done, failures with reasons. The items of a HeyGen batch are read
+    from its detail (one request for all of them, per page of 100); only single creates are polled one by one."""
     job_id = make_job_id("batch", raw_id)
     completed = failed = 0
     progress = 0.0
@@ -289,10 +286,10 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
                 reasons.append(f"item {n} ({label}{where}): {item.failure or 'failed'}")
             progress += 100.0
             continue
+        if item.remote is not None:  # queued or processing at HeyGen: an estimate from the batch's age
+            progress += _video_progress(item.started, "pending" if item.remote == "queued" else "processing", None)
+            continue
         if item.job_id is None:
-            if item.remote is not None:  # queued at HeyGen: no job yet
-                progress += REMOTE_PROGRESS.get(item.remote, 5.0)
-                continue
             failed += 1
             progress += 100.0
             reasons.append(f"item {n} ({label}): not submitted ({item.why or 'no script'}); call produce_videos "
