@@ -27,6 +27,8 @@ from heygen_studio.core.models import (
     CreateStudioVideoV2,
     CreateStudioVideoV3,
     CreateTranslation,
+    CreateTranslationBatch,
+    CreateVideoBatch,
     CreateWebhook,
     DesignVoice,
     GenerateFromTemplate,
@@ -55,6 +57,7 @@ OPERATIONS = {
     "listTemplates", "getTemplate", "generateFromTemplate", "listTemplatesV2", "getTemplateV2",
     "generateFromTemplateV2",
     "createVideoTranslation", "getVideoTranslation", "listVideoTranslations", "listVideoTranslationLanguages",
+    "createVideoBatch", "getVideoBatch", "createVideoTranslationBatch", "getVideoTranslationBatch",
     "listWebhookEndpoints", "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint",
     "rotateWebhookEndpointSecret", "listWebhookEventTypes", "listWebhookEvents",
 }  # fmt: skip
@@ -153,6 +156,14 @@ async def test_every_client_method_and_operation(hg: Any, wire: Any, clock: Any,
                                                                      output_languages=[language]))
     await use("translations.get")(translation.video_translation_ids[0])
     await use("translations.list")()
+    sources = [CreateTranslation(video=AssetUrl(url=f"https://example.com/{n}.mp4"), output_languages=[language])
+               for n in ("a", "b")]
+    tbatch = await use("translations.create_batch")(CreateTranslationBatch(video_translations=sources))
+    paged = await use("translations.get_batch")(tbatch.ident, page_size=1)  # two pages, joined
+    assert [i.item_index for i in paged.items] == [0, 1] and not paged.has_more
+    vbatch = await use("videos.create_batch")(CreateVideoBatch(videos=[
+        CreateAvatarVideo(avatar_id=look.id, voice_id=voice.voice_id, script=s) for s in ("One.", "Two.")]))
+    assert (await use("videos.get_batch")(vbatch.ident)).total_items == 2
 
     endpoint = await use("webhooks.create")(CreateWebhook(url="https://hooks.example.com/x"))
     await use("webhooks.update")(endpoint.endpoint_id, UpdateWebhook(events=["avatar_video.success"]))

@@ -69,6 +69,11 @@ SERVED_OPERATIONS = {
     "getVideoTranslation",
     "listVideoTranslations",
     "listVideoTranslationLanguages",
+    # batches (tests/test_sandbox_batches.py walks them in depth)
+    "createVideoBatch",
+    "getVideoBatch",
+    "createVideoTranslationBatch",
+    "getVideoTranslationBatch",
     # lipsyncs
     "createLipsync",
     "listLipsyncs",
@@ -644,6 +649,18 @@ async def test_walk_every_endpoint(walk: Walker, app: Any, clock: ManualClock) -
     await walk("GET", f"/v3/video-translations/{ids[0]}", 200)
     await walk("GET", "/v3/video-translations", 200)
     await walk("GET", "/v3/video-translations/nope", 404)
+
+    # -- batches -----------------------------------------------------------------------------------
+    vbatch = await walk("POST", "/v3/videos/batches", 202, json={"videos": [
+        {"type": "avatar", "avatar_id": look_id, "voice_id": voice_id, "script": "One of two."},
+        {"type": "avatar", "avatar_id": "no_such_look", "voice_id": voice_id, "script": "Two of two."}]})
+    vdetail = await walk("GET", f"/v3/videos/batches/{vbatch['data']['batch_id']}", 200, params={"limit": 1})
+    assert vdetail["data"]["has_more"] and vdetail["data"]["total_items"] == 2
+    await walk("GET", "/v3/videos/batches/nope", 404)
+    tbatch = await walk("POST", "/v3/video-translations/batches", 202, json={"video_translations": [
+        {"video": {"type": "url", "url": done["data"]["video_url"]}, "output_languages": ["Spanish (Spain)"]}]})
+    await walk("GET", f"/v3/video-translations/batches/{tbatch['data']['batch_id']}", 200)
+    await walk("POST", "/v3/video-translations/batches", 400, json={"video_translations": []}, valid=False)
 
     # -- voice clones and lipsyncs --------------------------------------------------------------
     clone = await walk("POST", "/v3/voices/clone", 200, json={

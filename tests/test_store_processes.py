@@ -121,21 +121,7 @@ async def test_kill_9_between_send_and_record_then_the_same_create_pays_nothing(
         live: LiveSandbox, tmp_path: Path, tool: str, path: str, make_args: Any) -> None:
     async with server(live, tmp_path, "setup") as setup:
         args = await make_args(setup)
-    # HeyGen receives the create and makes the job, but answers only after the server is gone.
-    live.state.faults.inject("POST", path, "slow", delay=3.0)
-    pidfile = tmp_path / "doomed.pid"
-    boot = (f"import os; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
-            "from heygen_studio.cli import main; main(['serve'])")
-    params = StdioServerParameters(command=sys.executable, args=["-c", boot], env=env_for(live, tmp_path, "doomed"),
-                                   cwd=str(tmp_path))
-    with open(os.devnull, "w") as quiet, contextlib.suppress(BaseException):  # the session dies with its process
-        async with Client(stdio_client(params, errlog=quiet)) as doomed, anyio.create_task_group() as tg:
-            tg.start_soon(_call_and_ignore, doomed, tool, args)
-            with anyio.fail_after(20):
-                while not live.posts(path):
-                    await anyio.sleep(0.02)
-            os.kill(int(pidfile.read_text()), signal.SIGKILL)  # between send and record
-            tg.cancel_scope.cancel()
+    await kill_9_while_sending(live, tmp_path, env_for(live, tmp_path, "doomed"), tool, args, path)
     with anyio.fail_after(20):
         while not live.state.videos:  # HeyGen finishes the job the dead server paid for
             await anyio.sleep(0.05)
@@ -148,8 +134,49 @@ async def test_kill_9_between_send_and_record_then_the_same_create_pays_nothing(
         assert len(live.posts(V2)) == 1  # found by its marker (listVideos by title), not sent again
 
 
+async def kill_9_while_sending(live: LiveSandbox, tmp_path: Path, env: dict[str, str], tool: str,
+                               args: dict[str, Any], path: str) -> None:
+    """Call ``tool`` in a server process and kill -9 it once its paid request reached HeyGen (``path``), which
+    makes the job but answers only after the server is gone."""
+    live.state.faults.inject("POST", path, "slow", delay=3.0)
+    pidfile = tmp_path / "doomed.pid"
+    boot = (f"import os; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
+            "from heygen_studio.cli import main; main(['serve'])")
+    params = StdioServerParameters(command=sys.executable, args=["-c", boot], env=env, cwd=str(tmp_path))
+    with open(os.devnull, "w") as quiet, contextlib.suppress(BaseException):  # the session dies with its process
+        async with Client(stdio_client(params, errlog=quiet)) as doomed, anyio.create_task_group() as tg:
+            tg.start_soon(_call_and_ignore, doomed, tool, args)
+            with anyio.fail_after(30):
+                while not live.posts(path):
+                    await anyio.sleep(0.02)
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)  # between send and record
+            tg.cancel_scope.cancel()
+
+
 async def _call_and_ignore(client: Client, tool: str, args: dict[str, Any]) -> None:
     try:
         await client.call_tool(tool, args)
     except BaseException:
         pass
+
+
+async def test_kill_9_while_a_batch_is_sent_then_the_same_batch_pays_nothing(live: LiveSandbox,
+                                                                             tmp_path: Path) -> None:
+    """produce_videos journals every item, then sends one POST /v3/videos/batches; the process is killed between
+    sending it and recording HeyGen's answer. The same call in a new process rebuilds the same body from the
+    journal, so the claim's Idempotency-Key is replayed: one batch, three videos, nothing charged twice."""
+    env = {**env_for(live, tmp_path, "batch"), "DEEPSEEK_API_KEY": "sk-test-0123", "DEEPSEEK_BASE_URL": live.url,
+           "HEYGEN_TOOLSETS": "default,batch"}
+    args = {"topics": ["rye", "spelt", "oats"], "brief_template": "A 15 second tip about {topic}", "duration_s": 15}
+    await kill_9_while_sending(live, tmp_path, env, "produce_videos", args, "/v3/videos/batches")
+    with anyio.fail_after(20):
+        while not live.state.batches:  # HeyGen makes the batch the dead server paid for
+            await anyio.sleep(0.05)
+    credits, chats = live.state.credits, len(live.posts("/chat/completions"))
+    async with stdio_server(env, tmp_path) as again:
+        result = await ok(again, "produce_videos", args)  # (estimated as if paid: the lost answer is unknown)
+        assert result["submitted"] == 3
+    assert len(live.state.batches) == 1 and len(live.state.videos) == 3 and live.state.credits == credits
+    assert len(live.posts("/chat/completions")) == chats  # the scripts came from the journal
+    first, second = live.posts("/v3/videos/batches")
+    assert first.json == second.json and first.headers["idempotency-key"] == second.headers["idempotency-key"]

@@ -33,7 +33,7 @@ import anyio
 from . import costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, idempotency_key_for
-from .models import CreatedVideo, Deleted, Page, RequestModel, Video
+from .models import BatchDetail, CreatedVideo, Deleted, Page, RequestModel, Video
 from .resources import (
     Account,
     Assets,
@@ -121,6 +121,18 @@ class HeyGenClient:
         items = [parse(model, item, where) for item in env.data]
         return Page[model](items=items, has_more=bool(env.has_more), next_token=env.next_token or None)  # type: ignore[valid-type]
 
+    async def batch(self, path: str, *, page_size: int = 100, max_pages: int = 10) -> BatchDetail:
+        """A batch's detail with every item: the GET pages the items inside ``data`` (items, has_more,
+        next_token), so the pages are read and joined here (at most ``max_pages`` of ``page_size``)."""
+        detail = await self.get(path, BatchDetail, {"limit": page_size})
+        pages = 1
+        while detail.has_more and detail.next_token and pages < max_pages:
+            more = await self.get(path, BatchDetail, {"limit": page_size, "token": detail.next_token})
+            detail.items += more.items
+            detail.has_more, detail.next_token = more.has_more, more.next_token
+            pages += 1
+        return detail
+
     async def send(
         self,
         method: str,
@@ -145,13 +157,14 @@ class HeyGenClient:
 
     async def create(self, path: str, model: type[M], req: RequestModel, job: Job, job_id_of: Callable[[M], str],
                      *, request_key: str | None = None, identity: Any = None,
-                     seconds: float | None = None) -> tuple[M, Envelope]:
+                     seconds: costs.Seconds = None) -> tuple[M, Envelope]:
         """A paid v3 create, priced, then claimed in the job store before it is sent (see the module docstring).
 
         A repeat resends the same Idempotency-Key, so HeyGen answers with the original job and charges
         nothing (``Envelope.replayed``); the claim only makes the repeat wait for one in flight, and keeps
         a create whose answer was lost in ``list_jobs``. ``seconds``: a length the body does not state, for
-        the estimate (a translation's source video)."""
+        the estimate (a translation's source video; for a batch, one per item). A batch create
+        (``/v3/videos/batches``…) takes this same path: one key, one claim, priced as the sum of its items."""
         payload = req.body()
         key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
         self._price(path, payload, key, job, seconds=seconds)
@@ -186,7 +199,7 @@ class HeyGenClient:
         self._settle(claim, created.video_id, job, api="v2")
         return created
 
-    def _price(self, path: str, body: dict[str, Any], key: str, job: Job, *, seconds: float | None = None) -> None:
+    def _price(self, path: str, body: dict[str, Any], key: str, job: Job, *, seconds: costs.Seconds = None) -> None:
         """Price a paid create and hold it to the call's spending rules (a dry run stops here, before any claim);
         the estimate is kept with the job."""
         paid = costs.before_paid("POST", path, body, seconds=seconds, replay_of=self._replay_of(key))

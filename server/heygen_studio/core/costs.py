@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -261,11 +261,23 @@ def _lipsync(body: dict[str, Any], est: Estimate, seconds: float | None) -> None
     est.add("lipsync", billed_minutes(source), f"lipsync, ~{source:.0f} s")
 
 
-def estimate(method: str, path: str, body: Any, *, seconds: float | None = None) -> Estimate | None:
-    """The cost of one request as it would be sent, or None when it costs nothing.
+Seconds = float | Sequence[float | None] | None
+"""A length the caller knows and the body does not say; for a batch, one per item (or one for all)."""
+
+
+def _nth(seconds: Seconds, n: int) -> float | None:
+    if seconds is None or isinstance(seconds, int | float):
+        return seconds
+    return seconds[n] if n < len(seconds) else None
+
+
+def estimate(method: str, path: str, body: Any, *, seconds: Seconds = None) -> Estimate | None:
+    """The cost of one request as it would be sent, or None when it costs nothing. A batch costs the sum of
+    its items, each priced as its single create would be.
 
     ``seconds``: a length the caller knows and the body does not say (a translation's or lipsync's source
-    video, a Video Agent brief's target length)."""
+    video, a Video Agent brief's target length); for a batch, a list with one per item."""
+    given = _nth(seconds, 0)
     if method.upper() != "POST" or not isinstance(body, dict):
         return None
     path = path.split("?")[0].rstrip("/")
@@ -284,12 +296,14 @@ def estimate(method: str, path: str, body: Any, *, seconds: float | None = None)
     elif re.fullmatch(r"/v3/templates/[^/]+|/v2/template/[^/]+/generate", path):
         _template(body, est)
     elif path == "/v3/video-agents" or re.fullmatch(r"/v3/video-agents/[^/]+", path):
-        _agent(body, est, seconds)
+        _agent(body, est, given)
     elif path == "/v3/video-translations":
-        _translation(body, est, seconds)
+        _translation(body, est, given)
     elif path == "/v3/video-translations/batches":
-        for item in body.get("video_translations") or []:
-            _translation(item, est, seconds)
+        for n, item in enumerate(body.get("video_translations") or [], 1):
+            part = Estimate()
+            _translation(item, part, _nth(seconds, n - 1))
+            est.merge(part, f"item {n}: ")
     elif path == "/v3/avatars":
         _avatar(body, est)
     elif path == "/v3/voices/speech":
@@ -297,10 +311,10 @@ def estimate(method: str, path: str, body: Any, *, seconds: float | None = None)
     elif path == "/v3/voices/clone":
         est.add("voice clone", 1, f"voice clone '{str(body.get('voice_name') or '')[:40]}'")
     elif path == "/v3/lipsyncs":
-        _lipsync(body, est, seconds)
+        _lipsync(body, est, given)
     elif path == "/v3/lipsyncs/batches":
-        for item in body.get("lipsyncs") or []:
-            _lipsync(item, est, seconds)
+        for n, item in enumerate(body.get("lipsyncs") or []):
+            _lipsync(item, est, _nth(seconds, n))
     else:
         return None
     return est
@@ -411,7 +425,7 @@ def previewing() -> bool:
     return spend is not None and spend.dry_run
 
 
-def before_paid(method: str, path: str, body: dict[str, Any], *, seconds: float | None = None,
+def before_paid(method: str, path: str, body: dict[str, Any], *, seconds: Seconds = None,
                 replay_of: str | None = None) -> PaidRequest | None:
     """Price a request that is about to be claimed and sent, and hold it to the call's budget: raises
     ``SpendLimitError`` over the limit, ``Preview`` in a dry run. None when it costs nothing."""

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -451,6 +452,34 @@ class CreateTranslation(RequestModel):
     callback_id: str | None = None
 
 
+
+# -- batches (POST /v3/videos/batches, /v3/video-translations/batches) ----------------------------
+VideoRequest = Annotated[CreateAvatarVideo | CreateImageVideo | CreateStudioVideoV3, Field(discriminator="type")]
+MAX_BATCH_ITEMS = 100  # the contract's cap (a translation batch counts one item per output language)
+
+
+class CreateVideoBatch(RequestModel):
+    """POST /v3/videos/batches: up to 100 bodies exactly as POST /v3/videos takes them."""
+
+    videos: Annotated[list[VideoRequest], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+    title: Annotated[str | None, Field(max_length=200)] = None
+    callback_url: Annotated[str | None, Field(pattern=r"^https?://")] = None
+
+
+class CreateTranslationBatch(RequestModel):
+    """POST /v3/video-translations/batches: bodies exactly as POST /v3/video-translations takes them; each
+    output language of each body is one item of the batch (at most 100 in all)."""
+
+    video_translations: Annotated[list[CreateTranslation], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+    title: Annotated[str | None, Field(max_length=200)] = None
+    callback_url: Annotated[str | None, Field(pattern=r"^https?://")] = None
+
+    @model_validator(mode="after")
+    def _expanded_cap(self) -> CreateTranslationBatch:
+        if sum(len(t.output_languages) for t in self.video_translations) > MAX_BATCH_ITEMS:
+            raise ValueError(f"a translation batch expands to at most {MAX_BATCH_ITEMS} items (videos x languages)")
+        return self
+
 # -- webhooks ------------------------------------------------------------------------------------
 WEBHOOK_EVENTS = (
     "avatar_video.success", "avatar_video.fail", "avatar_video_gif.success", "avatar_video_gif.fail",
@@ -730,6 +759,51 @@ class Translation(APIModel):
 
 class CreatedTranslations(APIModel):
     video_translation_ids: list[str]
+
+
+class CreatedBatch(APIModel):
+    """A batch create's answer (202): HeyGen names the id ``batch_id`` (``id`` as well, per the contract)."""
+
+    batch_id: str | None = None
+    id: str | None = None
+    replayed: bool = Field(default=False, description="True when an earlier identical request was replayed.")
+
+    @model_validator(mode="after")
+    def _named(self) -> CreatedBatch:
+        if not (self.batch_id or self.id):
+            raise ValueError("no batch id")
+        self.batch_id = self.batch_id or self.id
+        return self
+
+    @property
+    def ident(self) -> str:
+        return str(self.batch_id)
+
+
+class BatchItem(APIModel):
+    item_index: int
+    status: str  # queued | processing | completed | failed
+    video_id: str | None = None  # the video (or, in a translation batch, the translation) once it exists
+    error: dict[str, Any] | None = None
+
+    def reason(self) -> str | None:
+        """Why the item failed, from its ``error`` (HeyGen's shape is loose: message, code, detail)."""
+        if not self.error:
+            return None
+        parts = [str(self.error[k]) for k in ("code", "message") if self.error.get(k)]
+        return ": ".join(parts) or json.dumps(self.error)[:300]
+
+
+class BatchDetail(APIModel):
+    batch_id: str
+    status: str  # processing | completed | failed
+    total_items: int
+    counts_by_status: dict[str, int] = Field(default_factory=dict)
+    created_at: int | None = None
+    title: str | None = None
+    items: list[BatchItem] = Field(default_factory=list)
+    has_more: bool = False
+    next_token: str | None = None
 
 
 class WebhookEndpoint(APIModel):

@@ -25,6 +25,7 @@ from .routes import (
     account,
     assets,
     avatars,
+    batches,
     chat,
     lipsyncs,
     media,
@@ -40,8 +41,8 @@ from .state import SandboxState
 logger = logging.getLogger(__name__)
 
 # One module per API area, in the order their routes are matched.
-AREAS = (videos, templates, video_agents, assets, avatars, voices, account, translations, lipsyncs, webhooks, media,
-         chat)
+AREAS = (batches, videos, templates, video_agents, assets, avatars, voices, account, translations, lipsyncs, webhooks,
+         media, chat)
 
 
 async def unknown_route(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """Webhook events: which jobs just finished, the event each one sends, and its deliveries.
 
 Event payloads follow the HeyGen webhook events (https://docs.heygen.com/docs/using-webhook-events):
-``avatar_video.*``, ``video_agent.*``, ``video_translate.*`` and the avatar training events.
+``avatar_video.*``, ``video_agent.*``, ``video_translate.*``, the avatar training events, and ``batch.finished``
+once every item of a video or translation batch is final (its payload is not documented: the sandbox sends the
+batch's aggregate, as its GET shows it).
 """
 
 from __future__ import annotations
@@ -16,9 +18,19 @@ import httpx2
 
 from ..core import webhooks
 from .config import SandboxConfig
-from .records import AgentRun, AgentSession, AvatarLook, Delivery, Translation, Video, WebhookEndpoint, WebhookEvent
+from .records import (
+    AgentRun,
+    AgentSession,
+    AvatarLook,
+    Batch,
+    Delivery,
+    Translation,
+    Video,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from .store import SandboxStore
-from .views import APP_URL, video_urls
+from .views import APP_URL, batch_item, video_urls
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +117,26 @@ def avatar_event_data(look: AvatarLook) -> dict[str, Any]:
     return data
 
 
+def batch_event_data(store: SandboxStore, batch: Batch, now: float) -> dict[str, Any]:
+    counts = {name: 0 for name in ("queued", "processing", "completed", "failed")}
+    for entry in batch.items:
+        counts[batch_item(store, batch, entry, now)["status"]] += 1
+    return {"batch_id": batch.id, "status": "failed" if counts["completed"] == 0 else "completed",
+            "total_items": len(batch.items), "counts_by_status": counts, "title": batch.title}
+
+
+def _batch_done_at(store: SandboxStore, batch: Batch) -> float:
+    """When the last item of a batch became final (an item refused at creation: at once)."""
+    ends = [batch.created_at]
+    for entry in batch.items:
+        job = (store.videos if batch.kind == "video" else store.translations).get(entry.job_id or "")
+        if job is not None:
+            ends.append(job.terminal_at())
+    return max(ends)
+
+
 # -- what finished ---------------------------------------------------------------------------------
-Finished = Video | tuple[AgentSession, AgentRun] | Translation | AvatarLook
+Finished = Video | tuple[AgentSession, AgentRun] | Translation | AvatarLook | Batch
 
 
 def _finished(store: SandboxStore, now: float) -> list[tuple[float, int, Finished]]:
@@ -134,6 +164,9 @@ def _finished(store: SandboxStore, now: float) -> list[tuple[float, int, Finishe
         done = look.completed_at(group)
         if look.failure is not None or (done is not None and done <= now):
             finished.append((done or now, 3, look))
+    for batch in store.batches.values():  # after its items' own events
+        if not batch.notified and (done_at := _batch_done_at(store, batch)) <= now:
+            finished.append((done_at, 4, batch))
     finished.sort(key=lambda item: (item[0], item[1]))
     return finished
 
@@ -156,6 +189,9 @@ def _notice(store: SandboxStore, item: Finished, now: float) -> Notice:
         ok = item.status(now) == "completed"
         event = "video_translate.success" if ok else "video_translate.fail"
         return Notice(event, translation_event_data(store, item), item.callback_url, item.id)
+    if isinstance(item, Batch):
+        item.notified = True
+        return Notice("batch.finished", batch_event_data(store, item, now), item.callback_url, item.id)
     item.notified = True
     prefix = _AVATAR_EVENT_PREFIX.get(item.source, "photo_avatar_train")
     event = f"{prefix}.fail" if item.failure is not None else f"{prefix}.success"

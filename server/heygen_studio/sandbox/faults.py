@@ -17,6 +17,9 @@ Kinds:
 * ``retired``    — 404 with the v2 ``endpoint_retired`` envelope.
 
 Every injected response carries the header ``x-sandbox-fault: <kind>``.
+
+A batch's items: a ``status`` fault on ``POST <batch path>/items/<n>`` (``"/v3/videos/batches/items/1"``, or a
+glob) fails item ``n`` of the next batch with that code, alone (routes/batches.py).
 """
 
 from __future__ import annotations

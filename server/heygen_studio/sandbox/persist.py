@@ -20,11 +20,11 @@ processes create, and SQLite's locking and WAL make a killed process harmless. T
 changing the *same* resource at the same moment keep the last write (a status flag or a rename);
 at worst a finished job's webhook is delivered by both (HeyGen's delivery is at-least-once too).
 
-What is kept: videos, Video Agent sessions, translations, lipsyncs, created avatars and looks, cloned
-voices, assets (their metadata and first bytes; media served for them comes from the packaged samples),
-speech, webhook endpoints and events, finished ``Idempotency-Key`` records, and credits. Not kept: the request and
-delivery logs, injected faults, rotated media keys (tests' tools), in-flight idempotency records (a
-crash must not leave a key "in progress" for 24 h).
+What is kept: videos, Video Agent sessions, translations, lipsyncs, video and translation batches, created
+avatars and looks, cloned voices, assets (their metadata and first bytes; media served for them comes from the
+packaged samples), speech, webhook endpoints and events, finished ``Idempotency-Key`` records, and credits. Not
+kept: the request and delivery logs, injected faults, rotated media keys (tests' tools), in-flight idempotency
+records (a crash must not leave a key "in progress" for 24 h).
 
 The file is never trusted: a symlink or a file of another user is refused, a malformed row is
 skipped with a warning, and when the file cannot be opened or written the sandbox warns and goes
@@ -54,6 +54,7 @@ from .records import (
     Asset,
     AvatarGroup,
     AvatarLook,
+    Batch,
     IdempotencyEntry,
     Lipsync,
     Translation,
@@ -115,6 +116,7 @@ KINDS = (
     Kind("session", "sessions", AgentSession),
     Kind("translation", "translations", Translation),
     Kind("lipsync", "lipsyncs", Lipsync),
+    Kind("batch", "batches", Batch),
     Kind("voice", "voices", Voice, _private),
     Kind("group", "groups", AvatarGroup, _not_public),
     Kind("look", "looks", AvatarLook, _not_public),

@@ -306,6 +306,31 @@ class Translation:
 
 
 @dataclass
+class BatchEntry:
+    """One item of a batch: the video or translation made for it, or why it could not be made."""
+
+    index: int
+    job_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    error_param: str | None = None
+
+
+@dataclass
+class Batch:
+    """A video batch (``kind`` "video") or a translation batch ("translation"): its items are real videos or
+    translations, so its status is theirs, read from the clock like every other."""
+
+    id: str
+    kind: str
+    title: str | None
+    created_at: float
+    items: list[BatchEntry] = field(default_factory=list)
+    callback_url: str | None = None
+    notified: bool = False  # its batch.finished event was emitted
+
+
+@dataclass
 class Lipsync:
     id: str
     title: str | None

@@ -23,6 +23,7 @@ from .records import (
     Asset,
     AvatarGroup,
     AvatarLook,
+    Batch,
     Delivery,
     IdempotencyEntry,
     Lipsync,
@@ -68,6 +69,7 @@ class SandboxStore:
         self.sessions: dict[str, AgentSession] = {}
         self.translations: dict[str, Translation] = {}
         self.lipsyncs: dict[str, Lipsync] = {}
+        self.batches: dict[str, Batch] = {}
         self.assets: dict[str, Asset] = {}
         self.endpoints: dict[str, WebhookEndpoint] = {}
         self.speech: dict[str, dict[str, Any]] = {}
@@ -222,6 +224,14 @@ class SandboxStore:
             self.looks[job_id].failure = (code, message)
         else:
             raise KeyError(job_id)
+
+    def ask_person(self, session_id: str, pause: str = "question") -> None:
+        """Test helper: make a Video Agent session's current run stop for the person (a ``question``, or a
+        ``draft`` to approve) whatever its mode, as a chat session that asked for it does; nothing renders
+        until a reply starts the next run."""
+        run = self.sessions[session_id].current
+        run.pause = pause
+        run.pause_status = "waiting_for_input" if pause == "question" else self.config.agent_draft_status
 
     # -- idempotency -------------------------------------------------------------------------------
     def idempotency_entry(self, key: tuple[str, str, str]) -> IdempotencyEntry | None:

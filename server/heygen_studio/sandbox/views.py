@@ -12,6 +12,8 @@ from .records import (
     Asset,
     AvatarGroup,
     AvatarLook,
+    Batch,
+    BatchEntry,
     Lipsync,
     Translation,
     Video,
@@ -76,6 +78,30 @@ def bulk_status(video: Video | None, video_id: str, now: float) -> dict[str, Any
     if status == "failed":
         error = {"code": video.failure_code, "message": video.failure_message}
     return {"video_id": video.id, "status": status, "error": error}
+
+
+# -- batches ---------------------------------------------------------------------------------------
+_BATCH_ITEM_STATUS = {"pending": "queued", "running": "processing", "processing": "processing",
+                      "completed": "completed", "failed": "failed"}
+
+
+def batch_item(state: SandboxStore, batch: Batch, entry: BatchEntry, now: float) -> dict[str, Any]:
+    """One item of a batch, in the batch's words: its job's status (``queued`` has no id yet), or its error."""
+    if entry.error_code is not None:
+        return {"item_index": entry.index, "status": "failed", "video_id": None,
+                "error": {"code": entry.error_code, "message": entry.error_message, "param": entry.error_param}}
+    job: Video | Translation | None = (state.videos.get(entry.job_id or "") if batch.kind == "video"
+                                       else state.translations.get(entry.job_id or ""))
+    if job is None:  # deleted since
+        return {"item_index": entry.index, "status": "failed", "video_id": entry.job_id,
+                "error": {"code": "not_found", "message": "The item's job was deleted"}}
+    status = _BATCH_ITEM_STATUS.get(job.status(now), "processing")
+    error = None
+    if status == "failed":
+        code = job.failure_code if isinstance(job, Video) and job.failure_code else "internal_error"
+        error = {"code": code, "message": job.failure_message or "Failed"}
+    return {"item_index": entry.index, "status": status, "video_id": None if status == "queued" else job.id,
+            "error": error}
 
 
 # -- video agent -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal, cast
 
 import anyio
@@ -29,7 +30,7 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from ..core.models import AgentSession, Video
+from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from . import player
 from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
@@ -189,60 +190,126 @@ def next_step(kind: JobKind, status: str, job_id: str, *, waited_s: float | None
     return f"Call wait_for_job('{job_id}'), then {then}. Do not create it again."
 
 
-def _batch_step(status: str, job_id: str, waited_s: float | None) -> str:
+def _batch_step(status: str, job_id: str, waited_s: float | None, remake: str = "produce_video") -> str:
     if status == "completed":
         return f"Done: download_video('{job_id}') saves every MP4 in one folder."
     if status == "completed_with_failures":
         return (f"Done, some items failed (see failure): download_video('{job_id}') saves the finished ones; "
-                "remake the failed ones with produce_video (that is charged again).")
+                f"remake the failed ones with {remake} (that is charged again).")
     if status == "failed":
-        return FAILED_STEP["batch"]
+        return FAILED_STEP["batch"].replace("produce_videos", "translate_video") if remake == "translate_video" \
+            else FAILED_STEP["batch"]
     if waited_s is not None:
         return (f"Not finished after {waited_s:g} s (renders take minutes). Call wait_for_job('{job_id}') again; "
                 "the items keep rendering. Do not create them again.")
     return f"Call wait_for_job('{job_id}'), then download_video('{job_id}'). Do not create it again."
 
 
-def batch_items(state: AppState, raw_id: str) -> list[tuple[int, str, str | None, str | None]]:
-    """A batch's items from the job store: (number, label, job id or None, why it was not submitted)."""
+@dataclass
+class BatchEntry:
+    """One item of a batch: its number and label, the job made for it (``video:…``, ``translation:…``, …; None
+    before HeyGen names it), why it was not submitted, and, for an item of a HeyGen batch, that batch's word
+    on it (``queued``, ``processing``, ``completed``, ``failed``) and the reason it failed."""
+
+    n: int
+    label: str
+    job_id: str | None = None
+    why: str | None = None
+    remote: str | None = None
+    failure: str | None = None
+    started: int | None = None  # when HeyGen's batch was made
+
+
+async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
+    """A batch's items: a produce_videos batch from the job store (each item a single create's job, or an item
+    of a HeyGen batch), or a HeyGen batch made by a tool (a translation batch), read from HeyGen's detail."""
     record = state.jobs.find(f"batch:{raw_id}")
-    if record is None or record.kind != "batch":
+    details: dict[tuple[str, str], BatchDetail] = {}
+
+    async def detail(api: str, batch_id: str) -> BatchDetail:
+        if (api, batch_id) not in details:
+            res = state.client.translations if api == "translations" else state.client.videos
+            details[api, batch_id] = await res.get_batch(batch_id)
+        return details[api, batch_id]
+
+    def entry(n: int, label: str, api: str, got: BatchDetail, index: int) -> BatchEntry:
+        item = next((i for i in got.items if i.item_index == index), None)
+        if item is None:
+            return BatchEntry(n, label, remote="queued", started=got.created_at)
+        kind: JobKind = "translation" if api == "translations" else "video"
+        return BatchEntry(n, label, make_job_id(kind, item.video_id) if item.video_id else None,
+                          remote=item.status, failure=item.reason(), started=got.created_at)
+
+    if record is not None and record.kind == "batch":
+        out = []
+        for n, item in enumerate(record.get("items") or [], start=1):
+            plan = state.jobs.find(str(item.get("key")))
+            label = str(item.get("label"))
+            if plan is not None and plan.get("hg_batch") and not plan.job_id:
+                api = str(plan.get("hg_api") or "videos")
+                got = await detail(api, str(plan.get("hg_batch")))
+                out.append(entry(n, label, api, got, int(plan.get("hg_index") or 0)))
+            else:
+                out.append(BatchEntry(n, label, (plan.job_id or None) if plan else None,
+                                      plan.get("failure") if plan else None))
+        return out
+    made = known_job(state, raw_id)
+    if made is None or made.kind != "batch" or not made.get("api"):
         raise ToolError(f"batch:{raw_id} is not a batch made from this machine (list_jobs shows yours); "
                         "nothing was sent.")
-    out = []
-    for n, item in enumerate(record.get("items") or [], start=1):
-        plan = state.jobs.find(str(item.get("key")))
-        out.append((n, str(item.get("label")), (plan.job_id or None) if plan else None,
-                    plan.get("failure") if plan else None))
-    return out
+    api = str(made.get("api"))
+    labels = [str(x) for x in made.get("labels") or []]
+    got = await detail(api, raw_id)
+    count = max(int(made.get("items") or 0), len(labels), got.total_items)
+    return [entry(i + 1, labels[i] if i < len(labels) else f"item {i + 1}", api, got, i) for i in range(count)]
 
 
 async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
-    """Every item's state, summed up: n of m done, failures with reasons."""
+    """Every item's state, summed up: n of m done, failures with reasons. The items of a HeyGen batch are read
+    from its detail (one request for all of them, per page of 100); only single creates are polled one by one."""
     job_id = make_job_id("batch", raw_id)
     completed = failed = 0
     progress = 0.0
     reasons: list[str] = []
     asks: list[str] = []
-    items = batch_items(state, raw_id)
-    for n, label, item_job, why in items:
-        if item_job is None:
-            failed += 1
-            reasons.append(f"item {n} ({label}): not submitted ({why or 'no script'}); call produce_videos again "
-                           "with the same arguments")
+    needs: Needs | None = None
+    items = await batch_items(state, raw_id)
+    made = known_job(state, raw_id)
+    remake = "translate_video" if made is not None and made.get("api") == "translations" else "produce_video"
+    for item in items:
+        n, label = item.n, item.label
+        if item.remote in TERMINAL:
+            if item.remote == "completed":
+                completed += 1
+            else:
+                failed += 1
+                where = f", {item.job_id}" if item.job_id else ""
+                reasons.append(f"item {n} ({label}{where}): {item.failure or 'failed'}")
+            progress += 100.0
             continue
-        kind, raw = parse_job_id(state, item_job)
+        if item.remote is not None:  # queued or processing at HeyGen: an estimate from the batch's age
+            progress += _video_progress(item.started, "pending" if item.remote == "queued" else "processing", None)
+            continue
+        if item.job_id is None:
+            failed += 1
+            progress += 100.0
+            reasons.append(f"item {n} ({label}): not submitted ({item.why or 'no script'}); call produce_videos "
+                           "again with the same arguments")
+            continue
+        kind, raw = parse_job_id(state, item.job_id)
         try:
             status = await poll_once(state, kind, raw)
         except ToolError as exc:
             failed += 1
+            progress += 100.0
             reasons.append(f"item {n} ({label}): {exc}")
             continue
         if status.needs:  # a Video Agent item asks something: it renders only once a person answers
+            needs = needs or status.needs
             asks.append(f"item {n} ({label}): {status.next_step}")
         if status.status == "failed":
             failed += 1
-            reasons.append(f"item {n} ({label}, {item_job}): {status.failure or 'failed'}")
+            reasons.append(f"item {n} ({label}, {item.job_id}): {status.failure or 'failed'}")
         elif status.done:
             completed += 1
         progress += 100.0 if status.done else status.progress
@@ -250,11 +317,13 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     done = completed + failed == total
     text = ("completed" if failed == 0 else "failed" if completed == 0 else "completed_with_failures") if done \
         else "rendering"
-    progress = 100.0 if done else round((progress + 100.0 * failed) / max(total, 1), 1)
+    progress = 100.0 if done else round(progress / max(total, 1), 1)
     return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
                      message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
                      + "".join(f"; {ask}" for ask in asks),
-                     failure="; ".join(reasons) or None, next_step=next_step("batch", text, job_id))
+                     failure="; ".join(reasons) or None, needs=needs,
+                     next_step=_batch_step(text, job_id, None, remake) if needs is None else
+                     f"{asks[0]} The other items go on meanwhile; then wait_for_job('{job_id}').")
 
 
 def _video_progress(created_at: int | None, status: str, expected_s: float | None) -> float:
@@ -454,8 +523,8 @@ async def list_jobs(
     entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
     for entry in entries:
         kind = entry.kind
-        if kind not in (*JOB_KINDS, "produce"):
-            continue  # produce_video plans and uploads are not jobs
+        if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
+            continue  # produce_video plans and uploads are not jobs; a HeyGen batch inside a batch: listed as it
         if entry.state != "submitted":
             rows.append(JobRow(job_id="(no id yet)", title=entry.title, created_at=int(entry.created_at),
                                state=UNSETTLED[entry.state]))

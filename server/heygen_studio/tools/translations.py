@@ -1,4 +1,5 @@
-"""Translation tools: translate a video into other languages (voice clone + lip-sync), and read one's status."""
+"""Translation tools: translate a video (or several at once, as one HeyGen batch) into other languages (voice
+clone + lip-sync), and read one's status."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from ..core.models import AssetRef, AssetUrl, CreateTranslation
+from ..core.models import AssetRef, AssetUrl, CreateTranslation, CreateTranslationBatch
 from .common import (
     PAID,
     READ_ONLY,
@@ -41,42 +42,64 @@ def _language(given: str, known: list[str]) -> str:
                     "GET /v3/video-translations/languages).")
 
 
+def _given(state: AppState, video: str) -> str:
+    """What kind of source ``video`` is (url, job, or an asset id), checked before any request: a local path
+    is refused with what to do instead."""
+    given = classify_source(video, "video", paths=False)
+    if given == "url":
+        return "url"
+    if is_job_id(state, video):
+        return "job"
+    if given == "path":
+        raise ToolError("video takes an http(s) URL, an asset id or a video job_id, not a local path: upload "
+                        f"the file with upload_asset(path='{video[:80]}') and pass its asset_id as video. "
+                        "Nothing was sent or charged.")
+    return "asset"
+
+
+async def _source(state: AppState, video: str) -> tuple[AssetUrl | AssetRef, dict[str, Any] | None, float | None]:
+    """What ``video`` names, as a translation's source: (the input, what the job is when the input's URL is
+    re-signed on every read, the source's length when known)."""
+    given = _given(state, video)
+    if given == "url":
+        return AssetUrl(url=check_url(video, "video")), None, None
+    if given != "job":
+        return AssetRef(asset_id=check_id(video, "asset id")), None, None
+    # a video job: translate its file, keyed by the video (its URL is re-signed on every read)
+    vid = await video_id_for(state, video)
+    detail = await state.client.videos.get(vid)
+    if not detail.video_url:
+        raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
+    return AssetUrl(url=detail.video_url), {"video_id": detail.id}, detail.duration
+
+
 @paid
 @reports_errors
 async def translate_video(
     ctx: Context[AppState],
-    video: Annotated[Source, Field(description="An http(s) URL of the video, an asset id, or a video job_id.")],
     languages: Annotated[list[LanguageName], Field(min_length=1, max_length=10,
                                           description="HeyGen language names, e.g. 'Spanish (Spain)'.")],
+    video: Annotated[Source | None, Field(description="An http(s) URL of the video, an asset id, or a video "
+                                                      "job_id.")] = None,
+    videos: Annotated[list[Source] | None, Field(min_length=2, max_length=10, description="Instead of video: "
+                                                 "several, as one batch (a batch: job id).")] = None,
     mode: Annotated[Literal["speed", "precision"], Field(description="precision costs twice as much.")] = "speed",
     title: Annotated[str | None, Field(max_length=200)] = None,
     captions: bool = False,
 ) -> TranslationJobs:
-    """Translate a video (voice clone + lip-sync). Paid, per language."""
+    """Translate a video, or several at once (voice clone + lip-sync). Paid, per video and language."""
     state = app(ctx)
     hg = state.client
-    source: AssetUrl | AssetRef | None = None
-    identity: dict[str, Any] | None = None
-    seconds: float | None = None  # the source's length, when known: for the estimate
-    given = classify_source(video, "video", paths=False)  # checked before any request, the language list included
-    if given == "url":
-        source = AssetUrl(url=check_url(video, "video"))
-    elif not is_job_id(state, video):
-        if given == "path":
-            raise ToolError("video takes an http(s) URL, an asset id or a video job_id, not a local path: upload "
-                            f"the file with upload_asset(path='{video[:80]}') and pass its asset_id as video. "
-                            "Nothing was sent or charged.")
-        source = AssetRef(asset_id=check_id(video, "asset id"))
+    if (video is None) == (videos is None):
+        raise ToolError("Pass video (one) or videos (several, sent as one batch). Nothing was sent or charged.")
+    for each in videos or [video or ""]:
+        _given(state, each)  # checked before any request, the language list included
     known = state.cache.get(("languages",)) or state.cache.put(("languages",), await hg.translations.languages())
     languages = [_language(lang, known) for lang in languages]
-    if source is None:  # a video job: translate its file, keyed by the video (its URL is re-signed on every read)
-        vid = await video_id_for(state, video)
-        detail = await hg.videos.get(vid)
-        if not detail.video_url:
-            raise ToolError(f"Video {vid} has no file yet ({detail.status}); wait_for_job first.")
-        source = AssetUrl(url=detail.video_url)
-        seconds = detail.duration
-        identity = {"video_id": detail.id}
+    if videos is not None:
+        return await _translate_many(state, videos, languages, mode, title, captions)
+    assert video is not None
+    source, identity, seconds = await _source(state, video)
     req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
                             enable_caption=captions or None)
     if identity is not None:
@@ -86,6 +109,28 @@ async def translate_video(
     jobs = [make_job_id("translation", i) for i in ids]
     step = "For each job id, as for the first: " + next_step("translation", "pending", jobs[0])
     return TranslationJobs(job_ids=jobs, translation_ids=ids, languages=languages, next_step=step)
+
+
+async def _translate_many(state: AppState, videos: list[str], languages: list[str], mode: Literal["speed", "precision"],
+                          title: str | None, captions: bool) -> TranslationJobs:
+    """Several videos as one POST /v3/video-translations/batches: one item per video and language."""
+    if len({v.strip() for v in videos}) != len(videos):
+        raise ToolError("videos has a repeat; list each video once. Nothing was sent or charged.")
+    reqs, identities, lengths, labels = [], [], [], []
+    for n, each in enumerate(videos, start=1):
+        source, identity, seconds = await _source(state, each)
+        req = CreateTranslation(video=source, output_languages=languages, mode=mode, title=title,
+                                enable_caption=captions or None)
+        reqs.append(req)
+        identities.append(req.body() if identity is None else {**req.body(), "video": identity})
+        lengths.append(seconds)
+        labels += [f"video {n} {lang}" for lang in languages]
+    batch = CreateTranslationBatch(video_translations=reqs, title=title)
+    created = await state.client.translations.create_batch(batch, labels=labels, identity=identities,
+                                                          seconds=lengths)
+    job = make_job_id("batch", created.ident)
+    return TranslationJobs(job_ids=[job], translation_ids=[], languages=languages,
+                           next_step=f"{len(labels)} translations in one batch: " + next_step("batch", "pending", job))
 
 
 @reports_errors

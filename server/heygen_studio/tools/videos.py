@@ -353,15 +353,21 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
     files: list[SavedFile] = []
     missing: list[str] = []
     links: list[TextContent | ResourceLink] = []
-    items = batch_items(state, raw)
-    for n, label, item_job, why in items:
+    items = await batch_items(state, raw)
+    for item in items:
+        n, label, item_job = item.n, item.label, item.job_id
+        if item.remote is not None and item.remote != "completed":  # an item of a HeyGen batch, not finished
+            named = f", {item_job}" if item_job else ""
+            missing.append(f"item {n} ({label}{named}): {item.failure or item.remote}")
+            continue
         if item_job is None:
-            missing.append(f"item {n} ({label}): not submitted ({why or 'no script'})")
+            missing.append(f"item {n} ({label}): not submitted ({item.why or 'no script'})")
             continue
-        status = await poll_once(state, *parse_job_id(state, item_job))
-        if status.status != "completed":
-            missing.append(f"item {n} ({label}, {item_job}): {status.failure or status.status}")
-            continue
+        if item.remote is None:  # a single create's job: ask it
+            status = await poll_once(state, *parse_job_id(state, item_job))
+            if status.status != "completed":
+                missing.append(f"item {n} ({label}, {item_job}): {status.failure or status.status}")
+                continue
         slug = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower()[:40] or "video"
         await report(100 * (n - 1) / len(items), f"item {n} of {len(items)}")
         out, mime = await save_video(state, item_job, report, filename=f"{n:02d}-{slug}.mp4", captioned=captioned,

@@ -1,12 +1,22 @@
-"""Translations: ``/v3/video-translations`` (one job per output language)."""
+"""Translations: ``/v3/video-translations`` (one job per output language) and their batches
+``/v3/video-translations/batches`` (one item per video and output language)."""
 
 from __future__ import annotations
 
 import builtins
 from typing import Any
 
+from ..costs import Seconds
 from ..errors import ResponseFormatError
-from ..models import CreatedTranslations, CreateTranslation, Page, Translation
+from ..models import (
+    BatchDetail,
+    CreatedBatch,
+    CreatedTranslations,
+    CreateTranslation,
+    CreateTranslationBatch,
+    Page,
+    Translation,
+)
 from ..store import Job
 from ._base import Resource
 
@@ -23,6 +33,22 @@ class Translations(Resource):
         for tid, lang in zip(created.video_translation_ids[1:], req.output_languages[1:], strict=False):
             self._c.remember("translation", tid, key=f"{env.idempotency_key}:{lang}", title=req.title, language=lang)
         return created
+
+    async def create_batch(self, req: CreateTranslationBatch, *, labels: builtins.list[str] | None = None,
+                           identity: Any = None, seconds: Seconds = None) -> CreatedBatch:
+        """POST /v3/video-translations/batches (priced per item, claimed and keyed like any create).
+        ``labels``: a name per expanded item (video × language), kept with the job for progress reports;
+        ``identity`` and ``seconds`` as for ``create``, one per body."""
+        job = Job("batch", req.title, {"api": "translations", "labels": labels,
+                                       "items": sum(len(t.output_languages) for t in req.video_translations)})
+        created, env = await self._c.create("/v3/video-translations/batches", CreatedBatch, req, job,
+                                            lambda c: c.ident, identity=identity, seconds=seconds)
+        created.replayed = env.replayed
+        return created
+
+    async def get_batch(self, batch_id: str, *, page_size: int = 100) -> BatchDetail:
+        """GET /v3/video-translations/batches/{id}: every item (all pages); ``video_id`` is the translation id."""
+        return await self._c.batch(f"/v3/video-translations/batches/{batch_id}", page_size=page_size)
 
     async def get(self, translation_id: str) -> Translation:
         return await self._c.get(f"/v3/video-translations/{translation_id}", Translation)

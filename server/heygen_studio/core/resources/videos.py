@@ -1,4 +1,5 @@
-"""Videos: ``/v3/videos`` (avatar, image and Studio videos) and the v2 Studio ``/v2/video/generate``."""
+"""Videos: ``/v3/videos`` (avatar, image and Studio videos), their batches ``/v3/videos/batches``, and the v2
+Studio ``/v2/video/generate``."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import builtins
 
 from ..errors import APIConnectionError, EndpointRetiredError, NotFoundError
 from ..models import (
+    BatchDetail,
     CreateAvatarVideo,
+    CreatedBatch,
     CreatedVideo,
     CreateImageVideo,
     CreateStudioVideoV2,
     CreateStudioVideoV3,
+    CreateVideoBatch,
     Deleted,
     Page,
     RequestModel,
@@ -57,6 +61,23 @@ class Videos(Resource):
                                             request_key=request_key)
         created.replayed = env.replayed
         return created
+
+    async def create_batch(self, req: CreateVideoBatch, *, request_key: str | None = None,
+                           part_of: str | None = None) -> CreatedBatch:
+        """POST /v3/videos/batches: many ``POST /v3/videos`` bodies in one paid request (priced as their sum,
+        claimed and keyed like any create). The videos are made asynchronously: ``get_batch`` names them.
+        ``part_of``: the local batch this one belongs to (its record then stays out of ``list_jobs``)."""
+        expected = max(expected_for(v) for v in req.videos)
+        job = Job("batch", req.title, {"api": "videos", "items": len(req.videos), "expected_s": expected,
+                                       "part_of": part_of})
+        created, env = await self._c.create("/v3/videos/batches", CreatedBatch, req, job, lambda c: c.ident,
+                                            request_key=request_key)
+        created.replayed = env.replayed
+        return created
+
+    async def get_batch(self, batch_id: str, *, page_size: int = 100) -> BatchDetail:
+        """GET /v3/videos/batches/{id}: aggregate status and every item (all pages), each with its video id."""
+        return await self._c.batch(f"/v3/videos/batches/{batch_id}", page_size=page_size)
 
     async def create_studio_v2(self, req: CreateStudioVideoV2, *, request_key: str | None = None) -> CreatedVideo:
         """POST /v2/video/generate. Raises ``EndpointRetiredError`` if HeyGen says the path is gone."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .base import AssetUrlOrId, DubbingOptions, Open
+from .base import AssetUrlOrId, Closed, DubbingOptions, Open
 
 
 # -- translations ----------------------------------------------------------------------------------
@@ -27,3 +27,11 @@ class CreateVideoTranslation(DubbingOptions):
     speaker_num: int | None = None
     stock_voice_config: StockVoiceConfig | None = None
     translate_audio_only: bool = False
+
+
+class CreateTranslationBatch(Closed):
+    """Each entry is checked as POST /v3/video-translations's body, one by one (routes/batches.py)."""
+
+    video_translations: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=100)]
+    title: str | None = None
+    callback_url: str | None = None

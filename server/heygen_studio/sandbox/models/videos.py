@@ -1,4 +1,5 @@
-"""Request bodies of the video area: POST /v3/videos (avatar, image, cinematic, studio) and POST /v2/video/generate."""
+"""Request bodies of the video area: POST /v3/videos (avatar, image, cinematic, studio), its batches, and POST
+/v2/video/generate."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import Field
 
 from .base import (
     AssetInput,
+    Closed,
     Open,
     tagged,
 )
@@ -331,3 +333,15 @@ class V2VideoGenerate(Open):
     subtitles: dict[str, Any] | None = None
     aspect_ratio: str | None = None
     use_avatar_iv_model: bool | None = None
+
+
+# -- batches ---------------------------------------------------------------------------------------
+MAX_BATCH_ITEMS = 100
+
+
+class CreateVideoBatch(Closed):
+    """Each entry is checked as POST /v3/videos's body, one by one (routes/batches.py)."""
+
+    videos: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+    title: str | None = None
+    callback_url: str | None = None

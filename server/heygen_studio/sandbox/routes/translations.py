@@ -30,10 +30,9 @@ def _source_seconds(state: SandboxState, video: AssetUrl | AssetId) -> float:
     return costs.DEFAULT_SOURCE_SECONDS
 
 
-async def create_translation(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    body = parse_body(CreateVideoTranslation, await request.body())
+def check_translation(state: SandboxState, body: CreateVideoTranslation) -> tuple[list[str], float]:
+    """Everything POST /v3/video-translations checks beyond the schema: HeyGen's names for the output
+    languages, and the seconds of source to translate."""
     checks.check_asset_input(state, body.video, "video", ("video",))
     if body.audio is not None:
         checks.check_asset_input(state, body.audio, "audio", ("audio",))
@@ -55,27 +54,37 @@ async def create_translation(request: Request) -> Response:
     seconds = _source_seconds(state, body.video)
     if body.start_time is not None or body.end_time is not None:
         seconds = max(1.0, (body.end_time or seconds) - (body.start_time or 0.0))
+    return languages, seconds
+
+
+def add_translation(state: SandboxState, request: Request, body: CreateVideoTranslation, language: str,
+                    seconds: float) -> Translation:
+    """One checked output language of a translation, created (and paid for by the caller)."""
+    item = Translation(
+        id=state.new_id("translation"),
+        title=body.title,
+        output_language=language,
+        input_language=body.input_language or "English",
+        created_at=state.now(),
+        seconds=state.config.translation_seconds * (2 if body.mode == "precision" else 1),
+        duration=round(seconds, 2),
+        base_url=base_url(request),
+        mode=body.mode,
+        callback_url=body.callback_url,
+        callback_id=body.callback_id,
+        enable_caption=body.enable_caption,
+        translate_audio_only=body.translate_audio_only,
+    )
+    state.translations[item.id] = item
+    return item
+
+
+async def create_translation(request: Request) -> Response:
+    state = state_of(request)
+    body = parse_body(CreateVideoTranslation, await request.body())
+    languages, seconds = check_translation(state, body)
     state.charge(costs.translation_cost(seconds, len(languages), body.mode), "translation")
-    ids = []
-    base = base_url(request)
-    for language in languages:
-        item = Translation(
-            id=state.new_id("translation"),
-            title=body.title,
-            output_language=language,
-            input_language=body.input_language or "English",
-            created_at=now,
-            seconds=state.config.translation_seconds * (2 if body.mode == "precision" else 1),
-            duration=round(seconds, 2),
-            base_url=base,
-            mode=body.mode,
-            callback_url=body.callback_url,
-            callback_id=body.callback_id,
-            enable_caption=body.enable_caption,
-            translate_audio_only=body.translate_audio_only,
-        )
-        state.translations[item.id] = item
-        ids.append(item.id)
+    ids = [add_translation(state, request, body, language, seconds).id for language in languages]
     return ok({"video_translation_ids": ids})
 
 

@@ -34,7 +34,7 @@ from ..models.videos import (
 from ..records import Video
 from ..render import dimensions
 from ..state import SandboxState
-from ..views import bulk_status, video_detail
+from ..views import batch_item, bulk_status, video_detail
 from ..web import base_url, ok, ok_list, or_404, paged, split_ids, state_of, v2_ok
 
 
@@ -188,17 +188,20 @@ def _presentation(state: SandboxState, body: VideoBody) -> dict[str, Any]:
     }
 
 
-async def create_video(request: Request) -> Response:
-    state = state_of(request)
-    now = state.now()
-    body = parse_union(CreateVideoEnvelope, await request.body())
-    output_format = getattr(body, "output_format", "mp4")
+def check_video(state: SandboxState, body: VideoBody, now: float) -> tuple[float, str]:
+    """Everything POST /v3/videos checks beyond the schema; the video's length and script."""
     seconds, script = _seconds_and_script(state, body, now)
     if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage):
         _check_background(state, body)
     watermark = getattr(body, "watermark", None)
     if watermark is not None:
         checks.check_asset_input(state, watermark.image, "watermark.image", ("image",))
+    checks.check_url(getattr(body, "callback_url", None), "callback_url")
+    return seconds, script
+
+
+def add_video(state: SandboxState, request: Request, body: VideoBody, seconds: float, script: str) -> Video:
+    """A checked video, created (and paid for by the caller)."""
     caption = getattr(body, "caption", None)
     video = new_video(
         state,
@@ -211,13 +214,21 @@ async def create_video(request: Request) -> Response:
         script=script,
         callback_url=getattr(body, "callback_url", None),
         callback_id=getattr(body, "callback_id", None),
-        output_format=output_format,
+        output_format=getattr(body, "output_format", "mp4"),
         captioned=caption is not None and caption.style is not None,
         **_presentation(state, body),
     )
-    state.charge(costs.video_cost(seconds), "video")
     state.videos[video.id] = video
-    return ok({"video_id": video.id, "status": "waiting", "output_format": output_format})
+    return video
+
+
+async def create_video(request: Request) -> Response:
+    state = state_of(request)
+    body = parse_union(CreateVideoEnvelope, await request.body())
+    seconds, script = check_video(state, body, state.now())
+    state.charge(costs.video_cost(seconds), "video")
+    video = add_video(state, request, body, seconds, script)
+    return ok({"video_id": video.id, "status": "waiting", "output_format": video.output_format})
 
 
 # -- reads -----------------------------------------------------------------------------------------
@@ -263,7 +274,12 @@ async def video_statuses(request: Request) -> Response:
     if len(ids) + len(batches) > 100:
         raise validation_error("At most 100 ids per request", "video_ids")
     entries = [bulk_status(state.video(i, now), i, now) for i in ids]
-    entries += [{"batch_id": b, "video_id": None, "status": "not_found", "error": None} for b in batches]
+    for b in batches:
+        batch = state.batches.get(b)
+        if batch is None or batch.kind != "video":
+            entries.append({"batch_id": b, "video_id": None, "status": "not_found", "error": None})
+            continue
+        entries += [{"batch_id": b, **batch_item(state, batch, entry, now)} for entry in batch.items]
     return ok_list(entries)
 
 
