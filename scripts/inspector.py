@@ -226,9 +226,11 @@ def check_prompts(run: Run) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("transports", nargs="*", choices=["stdio", "http"], default=[])
-    parser.add_argument("--era", action="append", choices=["legacy", "modern"])
+    parser.add_argument("transports", nargs="*", help="stdio, http (default: both)")
+    parser.add_argument("--era", action="append", choices=["legacy", "modern"], help="default: both")
     options = parser.parse_args()
+    if set(options.transports) - {"stdio", "http"}:
+        parser.error(f"transports are stdio and http, not {options.transports}")
     transports, eras = options.transports or ["stdio", "http"], options.era or ["legacy", "modern"]
     install()
     failures = passed = 0
