@@ -48,6 +48,11 @@ async def cold_start(params: StdioServerParameters) -> float:
             return time.perf_counter() - started
 
 
+def listing_bytes(tools: ListToolsResult) -> int:
+    """Bytes of a ``tools/list`` result as a client receives it: the result as sent on the wire."""
+    return len(ListToolsResult(tools=tools.tools).model_dump_json(by_alias=True, exclude_none=True).encode())
+
+
 def result_text(result: CallToolResult) -> int:
     """Bytes of text a model reads from a result (its text items; a resource link is not text)."""
     return sum(len(item.text.encode()) for item in result.content if isinstance(item, TextContent))
@@ -58,10 +63,9 @@ async def sizes(env: dict[str, str]) -> tuple[int, int, int]:
     params = StdioServerParameters(command=sys.executable, args=["-m", "heygen_studio", "serve"], env=env)
     with open(os.devnull, "w") as quiet:
         async with Client(stdio_client(params, errlog=quiet)) as client:
-            tools = await client.list_tools()  # the bytes a client receives: the result as sent on the wire
-            listing = ListToolsResult(tools=tools.tools).model_dump_json(by_alias=True, exclude_none=True)
+            tools = await client.list_tools()
             page = await client.call_tool("list_voices", {"limit": 20})
-            return len(listing.encode()), len(tools.tools), len(json.dumps(page.structured_content).encode())
+            return listing_bytes(tools), len(tools.tools), len(json.dumps(page.structured_content).encode())
 
 
 async def result_texts(env: dict[str, str]) -> tuple[dict[str, float], list[tuple[str, int]]]:

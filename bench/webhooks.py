@@ -106,7 +106,7 @@ async def wake_latency(tmp: Path, deliveries: int) -> list[float]:
     return figures
 
 
-async def concurrent_waits(tmp: Path, jobs: int) -> None:
+async def concurrent_waits(tmp: Path, jobs: int) -> dict[str, float]:
     sandbox_app = create_app(SandboxConfig(initial_credits=1e9, render_seconds=6.0))
     sandbox = sandbox_app.state.sandbox
     settings = Settings(_env_file=None, heygen_sandbox=True, heygen_output_dir=tmp / "out",
@@ -128,9 +128,16 @@ async def concurrent_waits(tmp: Path, jobs: int) -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         after = sum(1 for r in sandbox.requests if r.method == "GET" and r.path.startswith("/v3/videos/"))
     completed = sum(1 for r in results if r["done"] and r["status"] == "completed")
-    print(f"{jobs} concurrent wait_for_job in one process (sandbox, render 6 s): {completed}/{jobs} completed "
-          f"in {wall:.1f} s wall; {cpu:.2f} CPU s for the process ({cpu / jobs * 1000:.1f} ms per job); "
-          f"{(after - before) / jobs:.1f} polls per job ({'PASS' if completed == jobs else 'FAIL'})")
+    return {"jobs": jobs, "completed": completed, "wall_s": wall, "cpu_s": cpu,
+            "polls_per_job": (after - before) / jobs}
+
+
+def describe_waits(f: dict[str, float]) -> str:
+    jobs = int(f["jobs"])
+    return (f"{jobs} concurrent wait_for_job in one process (sandbox, render 6 s): {int(f['completed'])}/{jobs} "
+            f"completed in {f['wall_s']:.1f} s wall; {f['cpu_s']:.2f} CPU s for the process "
+            f"({f['cpu_s'] / jobs * 1000:.1f} ms per job); {f['polls_per_job']:.1f} polls per job "
+            f"({'PASS' if f['completed'] == jobs else 'FAIL'})")
 
 
 async def main(deliveries: int, jobs: int) -> None:
@@ -142,7 +149,7 @@ async def main(deliveries: int, jobs: int) -> None:
         print(f"signed delivery → waiting wait_for_job returns, {len(ms)} deliveries: median "
               f"{statistics.median(ms):.1f} ms, max {worst:.1f} ms (budget 200 ms: "
               f"{'PASS' if worst < 200 else 'FAIL'}; without the wake-up the next poll was 30 s away)")
-        await concurrent_waits(Path(tmp), jobs)
+        print(describe_waits(await concurrent_waits(Path(tmp), jobs)))
 
 
 if __name__ == "__main__":
