@@ -340,7 +340,7 @@ async def test_avatar_video_end_to_end(mcp: Client, sandbox: Any, clock: Any, se
     assert path.parent == settings.heygen_output_dir and path.name == "escape.mp4"
     assert path.read_bytes()[4:8] == b"ftyp" and saved["size_bytes"] == path.stat().st_size
     links = [c for c in result.content if c.type == "resource_link"]
-    assert links and links[0].uri == path.as_uri() and links[0].mime_type == "video/mp4"
+    assert links and links[0].uri == "heygen://files/escape.mp4" and links[0].mime_type == "video/mp4"
 
     captioned = await call(mcp, "download_video", {"job_id": job["job_id"], "captioned": True})
     assert captioned["path"].endswith("-captioned.mp4") and Path(captioned["path"]).stat().st_size > 0

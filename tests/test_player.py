@@ -100,10 +100,13 @@ async def test_a_client_without_apps_still_gets_the_complete_result(mcp: Client,
     saved, out = await whole(mcp, "download_video", {"job_id": job["job_id"]})
     path = Path(out["path"])
     assert path.read_bytes()[4:8] == b"ftyp"
-    assert out["video_url"].startswith("http") and out["thumbnail_url"].startswith("http")
+    # This sandbox answers inside the process: its links would not load in a page, so the page gets the saved
+    # file's resource instead (it reads it through the host; test_saved_videos.py, test_player_browser.py).
+    assert out["video_url"] is None and out["thumbnail_url"] is None
+    assert out["resource_uri"] == f"heygen://files/{path.name}" and out["uri"] == path.as_uri()
     assert model_text(saved) == f"Saved {out['size_bytes']} bytes to {path}"  # as before: no URL for the model
     links = [block for block in saved.content if block.type == "resource_link"]
-    assert [str(link.uri) for link in links] == [path.as_uri()]
+    assert [str(link.uri) for link in links] == [out["resource_uri"]]
 
 
 async def test_produce_video_gives_the_page_the_video_it_saved(mcp: Client, clock: Any) -> None:
@@ -113,7 +116,8 @@ async def test_produce_video_gives_the_page_the_video_it_saved(mcp: Client, cloc
     clock.advance(3600)
     done, produced = await whole(mcp, "produce_video", args)
     assert produced["stage"] == "done" and Path(produced["path"]).is_file()
-    assert produced["video_url"].startswith("http") and produced["thumbnail_url"].startswith("http")
+    assert produced["video_url"] is None and produced["thumbnail_url"] is None  # in-process links: not for a page
+    assert produced["resource_uri"] == f"heygen://files/{Path(produced['path']).name}"
     shown = model_text(done)
-    assert produced["path"] in shown and "video_url" not in shown and "thumbnail_url" not in shown
+    assert produced["path"] in shown and "video_url" not in shown and "heygen://" not in shown
     assert first.meta is None or "ui" not in first.meta  # the link is on the tool, not repeated per result

@@ -174,6 +174,7 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     server.middleware.append(reject_unknown_tools(server))
     registry.register(server)
     docs.register_content(server)
+    player.register_files(server)  # heygen://files/{+path}: saved videos, for the player
 
     @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
                      description="JSON Schema of a tool's structured result.")

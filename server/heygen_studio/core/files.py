@@ -219,6 +219,28 @@ def open_inside(raw: str, roots: Sequence[Path], *, max_bytes: int) -> LocalFile
         raise
 
 
+MAX_RELATIVE_CHARS = 1024
+
+
+def open_below(root: Path, relative: str) -> LocalFile:
+    """Open ``relative`` (a path below ``root``, as a resource URI names it) with ``open_inside``'s guarantees.
+
+    Refused before anything is opened: an empty, over-long or absolute path, NUL, a backslash, and any
+    component that is empty or starts with a dot (``..``, and the hidden ``.heygen-studio`` state folder);
+    then a path whose links lead out of ``root``. No size limit here: the caller checks ``size``.
+    """
+    parts = relative.split("/")
+    if (not relative or len(relative) > MAX_RELATIVE_CHARS or "\0" in relative or "\\" in relative
+            or relative.startswith("/") or any(not part or part.startswith(".") for part in parts)):
+        raise FileRefused(f"{relative[:120]!r} is not a plain path inside {root}",
+                          hint="Use the URI a download_video or produce_video result gave.")
+    path = resolve(str(root.joinpath(*parts)))
+    if root_of(path, [root]) is None:
+        raise FileRefused(f"{relative[:120]} leads outside {root} (a link); nothing was read",
+                          hint="Only files saved in the output folder can be read this way.")
+    return open_inside(str(path), [root], max_bytes=1 << 62)
+
+
 def _open_folder(root: Path, parts: Sequence[str]) -> int:
     """A descriptor of ``root/parts...``, reached one folder at a time without following any link."""
     dir_fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)

@@ -99,6 +99,7 @@ class Downloaded(BaseModel):
     title: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     video_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
+    resource_uri: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     files: list[SavedFile] | None = Field(default=None, description="A batch's saved videos.")
     missing: list[str] | None = Field(default=None, description="A batch's items not saved, and why.")
     note: str | None = Field(default=None, description="Set when the name held a file already: never overwritten.")

@@ -10,22 +10,42 @@ model reads is what it was. A client without Apps ignores ``_meta`` and gets the
 
 The host's Content-Security-Policy admits only the origins ``csp`` declares: HeyGen's media hosts, plus the
 API's own origin when it is not HeyGen's (a sandbox on a port serves its MP4s from there).
+
+A saved video is also a resource, ``heygen://files/{+path}`` (its path inside HEYGEN_OUTPUT_DIR; ``resource_uri``
+in ``download_video``'s and ``produce_video``'s results, and their resource link). When the link cannot play
+(it expired, or it lives only inside this process: the embedded sandbox's, which the tools leave out), the page
+asks the host for that resource (``resources/read``, which MCP Apps hosts forward to the server) and plays the
+bytes from a ``data:`` URL, which the spec's CSP admits. A read is confined to the output folder
+(``core.files.open_below``), videos only, and at most ``MAX_PLAY_BYTES``.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import anyio
+from mcp.server import MCPServer
 from mcp.server.apps import Apps, ResourceCsp
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
+from mcp.types import InputRequiredResult
 
+from ..core.errors import HeyGenError
+from ..core.files import open_below
 from ..core.http import DEFAULT_BASE_URL
+from ..core.mime import SNIFF_BYTES, sniff
+from .common import AppState, Context, app
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}
 MEDIA_HOSTS = ("https://*.heygen.ai", "https://*.heygen.com")  # files2., resource2., dynamic.heygen.ai …
+FILES = "heygen://files/"
+MAX_PLAY_BYTES = 32 << 20  # one read is one message (base64: a third more): bigger files are opened, not read
+VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime"}
 
 
 @cache
@@ -51,3 +71,65 @@ def apps(base_url: str) -> Apps:
         description="Shows a finished video's thumbnail, plays it and offers the file (MCP Apps view).",
         csp=ResourceCsp(resource_domains=media_origins(base_url)), prefers_border=True)
     return extension
+
+
+def file_uri(output_dir: Path, path: str | Path) -> str | None:
+    """The ``heygen://files/…`` URI of a saved file, if it lies in the output folder and is small enough to read."""
+    try:
+        relative = Path(path).relative_to(output_dir)
+        if Path(path).stat().st_size > MAX_PLAY_BYTES:
+            return None
+    except (ValueError, OSError):
+        return None
+    return FILES + quote(relative.as_posix(), safe="/")
+
+
+def reachable(state: AppState, url: str | None) -> str | None:
+    """``url`` if a browser could fetch it; None for a link that exists only inside this process (the embedded
+    sandbox answers on an in-process transport), which the page would only fail to load."""
+    wired = state.wired
+    if url and wired.transport is not None and urlsplit(url).netloc == urlsplit(wired.base_url).netloc:
+        return None
+    return url
+
+
+def read_saved(output_dir: Path, relative: str) -> tuple[bytes, str]:
+    """A saved video's bytes and MIME type (checked on the opened file, in a worker thread)."""
+    try:
+        with open_below(output_dir, relative) as file:
+            mime = sniff(file.head(SNIFF_BYTES))
+            if mime not in VIDEO_TYPES:
+                raise ResourceNotFoundError(f"{relative} is not a video (MP4, WebM or QuickTime); only saved videos "
+                                            "are readable here")
+            if file.size > MAX_PLAY_BYTES:
+                raise ResourceNotFoundError(
+                    f"{relative} is {file.size} bytes, more than the {MAX_PLAY_BYTES} this resource reads at once; "
+                    f"open the saved file instead: {file.path}")
+            return file.read_all(), mime or "video/mp4"
+    except HeyGenError as exc:  # FileRefused: outside, a link out, special, missing (with files next to it)
+        raise ResourceNotFoundError(exc.describe()) from None
+
+
+class SavedVideos(ResourceTemplate):
+    """``heygen://files/{+path}``; each read carries the file's own type (an MP4, or a transparent WebM)."""
+
+    async def create_resource(self, uri: str, params: dict[str, Any], context: Any
+                              ) -> FunctionResource | InputRequiredResult:
+        state = app(context)
+        data, mime = await anyio.to_thread.run_sync(read_saved, state.settings.heygen_output_dir, str(params["path"]))
+        return FunctionResource(uri=uri, name=self.name, title=self.title, description=self.description,
+                                mime_type=mime, fn=lambda: data)
+
+
+def _unused(ctx: Context[AppState], path: str) -> bytes:  # the template's signature (create_resource reads)
+    raise NotImplementedError
+
+
+def register_files(mcp: MCPServer[Any]) -> None:
+    """The saved-videos template, among the resources (it adds nothing to tools/list)."""
+    template = SavedVideos.from_function(
+        _unused, uri_template=FILES + "{+path}", name="saved-video", title="A saved video", mime_type="video/mp4",
+        description="A video download_video or produce_video saved, by its path in the output folder "
+                    f"(at most {MAX_PLAY_BYTES >> 20} MiB): what the inline player plays when the link cannot.")
+    # The SDK has no public way to add a template object; its own decorator stores templates here.
+    mcp._resource_manager._templates[template.uri_template] = template

@@ -88,6 +88,7 @@ class Produced(BaseModel):
     next_step: str
     video_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
+    resource_uri: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
 
 
 def _produce_key(brief: str, route: str, avatar_id: str | None, voice_id: str | None, duration_s: int,
@@ -302,11 +303,13 @@ async def produce_video(
     note = " ".join(n for n in (note, status.note) if n) or None
 
     def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
+        done = stage == "done"
         return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,
                         route=route, script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id,
                         resumed=resumed, note=note, failure=failure, next_step=step,
-                        video_url=status.video_url if stage == "done" else None,
-                        thumbnail_url=status.thumbnail_url if stage == "done" else None)
+                        video_url=player.reachable(state, status.video_url) if done else None,
+                        thumbnail_url=player.reachable(state, status.thumbnail_url) if done else None,
+                        resource_uri=player.file_uri(state.settings.heygen_output_dir, path) if path else None)
 
     if status.status == "failed":
         return answer("failed", status.next_step, failure=status.failure)

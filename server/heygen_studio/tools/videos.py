@@ -263,7 +263,8 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
-        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri()), mime
+        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(),
+                          resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
     thumbnail = title = None
     if kind == "translation":
         translation = await state.client.translations.get(raw)
@@ -314,7 +315,9 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
         result.path, result.already_there = await place_beside(result.path, wanted)
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
-                      title=title, video_url=fresh[-1] if fresh else url, thumbnail_url=thumbnail,
+                      title=title, video_url=player.reachable(state, fresh[-1] if fresh else url),
+                      thumbnail_url=player.reachable(state, thumbnail),
+                      resource_uri=player.file_uri(state.settings.heygen_output_dir, result.path),
                       note=_placement(dest, result.path, result.already_there)), mime
 
 
@@ -374,7 +377,7 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
                                      keep_existing=True, folder=folder)
         files.append(SavedFile(item=n, job_id=item_job, path=out.path, size_bytes=out.size_bytes))
         path = Path(out.path)
-        links.append(ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime,
+        links.append(ResourceLink(type="resource_link", name=path.name, uri=out.resource_uri or out.uri, mime_type=mime,
                                   size=out.size_bytes))
     if not files:
         raise ToolError(f"No item of {job_id} has finished yet ({'; '.join(missing)}); call wait_for_job('{job_id}') "
@@ -420,7 +423,9 @@ async def download_video(
     out, mime = await save_video(state, job_id, starting, filename=filename, captioned=captioned, on_bytes=saved_bytes)
     await ctx.report_progress(out.size_bytes, total=out.size_bytes, message="downloaded")
     path = Path(out.path)
-    link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
+    # The link is readable over MCP (resources/read) when the file is small enough; else the local file.
+    link = ResourceLink(type="resource_link", name=path.name, uri=out.resource_uri or out.uri, mime_type=mime,
+                        size=out.size_bytes)
     said = f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else "")
     text = TextContent(type="text", text=said)
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
