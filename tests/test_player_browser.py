@@ -8,6 +8,12 @@ the CSP its ``_meta.ui.csp`` asks for (the spec's construction), answers ``ui/in
 protocol) must then show the video with its metadata loaded (readyState ≥ 1, its size and duration in the
 page), the saved path and the download button; the screenshot is kept in ``.artifacts/player.png`` and the
 video's area of it must hold a picture, not one flat colour.
+
+With the embedded sandbox (``HEYGEN_SANDBOX=1``, no port) the video's link exists only inside the server
+process, so the tools give the page the saved file's resource instead: the page sends ``resources/read`` to
+the host, the host (here: the test, through the MCP client, as a real host forwards it to the server) answers,
+and the page plays the bytes from a ``data:`` URL. Left unanswered (a host that refuses the read), the video
+does not load and the page says so: the fallback is what plays it.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult
 
 import chromium
 from conftest import make_settings
@@ -51,8 +61,11 @@ def view_document(html: str, csp: dict[str, list[str]]) -> str:
     return html.replace("<head>", "<head>" + meta, 1)
 
 
-def host_page(document: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
-    """A minimal Apps host: one sandboxed frame, the ui/* handshake, then the tool's input and result."""
+def host_page(document: str, arguments: dict[str, Any], result: dict[str, Any], *, reads: bool = True) -> str:
+    """A minimal Apps host: one sandboxed frame, the ui/* handshake, then the tool's input and result.
+
+    ``resources/read`` from the view is queued in ``window.pending`` for the test to forward to the server
+    (``window.answer`` posts the reply), or, with ``reads=False``, refused as a host without it would."""
 
     def js(value: Any) -> str:
         return json.dumps(value).replace("</", "<\\/")
@@ -63,6 +76,8 @@ iframe{{display:block;border:0;width:640px;height:200px;background:#fff}}</style
 </head><body><iframe id="view" sandbox="allow-scripts"></iframe><script>
 const frame = document.getElementById("view");
 window.seen = [];
+window.pending = [];
+window.answer = (id, reply) => post(Object.assign({{id}}, reply));
 const post = (message) => frame.contentWindow.postMessage(Object.assign({{jsonrpc: "2.0"}}, message), "*");
 window.addEventListener("message", (event) => {{
   if (event.source !== frame.contentWindow) return;
@@ -74,6 +89,10 @@ window.addEventListener("message", (event) => {{
   if (m.method === "ui/notifications/initialized") {{
     post({{method: "ui/notifications/tool-input", params: {{arguments: {js(arguments)}}}}});
     post({{method: "ui/notifications/tool-result", params: {js(result)}}});
+  }}
+  if (m.method === "resources/read") {{
+    if ({js(reads)}) window.pending.push({{id: m.id, params: m.params}});
+    else post({{id: m.id, error: {{code: -32601, message: "Method not found"}}}});
   }}
   if (m.method === "ui/notifications/size-changed") frame.style.height = Math.min(m.params.height, 680) + "px";
 }});
@@ -139,21 +158,65 @@ def colours(png: bytes) -> set[bytes]:
     return {row[i:i + 3] for row in rows for i in range(0, len(row), 3)}
 
 
+PROBE = """(() => { const v = document.querySelector("video"); if (!v) return null;
+  const r = v.getBoundingClientRect();
+  return {ready: v.readyState, error: v.error && v.error.code, width: v.videoWidth, height: v.videoHeight,
+          duration: v.duration, poster: v.poster, src: v.currentSrc.slice(0, 300), hidden: v.hidden,
+          rect: [r.x, r.y, r.width, r.height], title: document.getElementById("title").textContent,
+          line: document.getElementById("status").textContent, saved: document.getElementById("path").textContent,
+          button: !document.getElementById("open").hidden}; })()"""  # a data: URL's head only
+
+
+@contextmanager
+def browsing(url: str, tmp_path: Path) -> Iterator[chromium.Page]:
+    """A headless Chromium showing ``url``; closed afterwards."""
+    assert BROWSER is not None
+    browser = chromium.Browser(BROWSER, tmp_path / "profile", tmp_path / "chromium.log")
+    try:
+        tab = chromium.Page(browser)
+        tab.navigate(url)
+        yield tab
+    finally:
+        browser.close()
+
+
+def player_state(tab: chromium.Page) -> dict[str, Any]:
+    found = [value for value in tab.in_frames(PROBE) if value]
+    return found[0] if found else {}
+
+
+def pictures(tab: chromium.Page, state: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The whole page, and the video's area of it (a quarter scale) once its first frame has painted."""
+    frame = tab.evaluate("(() => { const r = document.getElementById('view').getBoundingClientRect();"
+                         " return [r.x, r.y]; })()")
+    time.sleep(0.3)
+    x, y, width, height = state.get("rect") or (0, 0, 0, 0)
+    area = tab.screenshot({"x": frame[0] + x, "y": frame[1] + y, "width": width, "height": height,
+                           "scale": 0.25}) if width and height else b""
+    return tab.screenshot(), area
+
+
+async def rendered_and_saved(mcp: Client, script: str, title: str) -> tuple[dict[str, str], CallToolResult]:
+    """download_video's arguments and result for a fresh sandbox avatar video."""
+    look = (await mcp.call_tool("list_avatars", {"limit": 1})).structured_content["items"][0]["id"]  # type: ignore[index]
+    job = (await mcp.call_tool("create_avatar_video", {"avatar_id": look, "script": script,
+                                                       "title": title})).structured_content
+    assert job is not None
+    waited = (await mcp.call_tool("wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})).structured_content
+    assert waited is not None and waited["status"] == "completed", waited
+    arguments = {"job_id": job["job_id"]}
+    result = await mcp.call_tool("download_video", arguments)
+    assert not result.is_error, result.content[0].text
+    return arguments, result
+
+
 @pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
 async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
         tmp_path: Path, sandbox_on_a_port: str, serve_page: Any) -> None:
     settings = make_settings(tmp_path, heygen_sandbox=False, heygen_base_url=sandbox_on_a_port,
                              heygen_api_key="test-key-0123456789")
     async with Client(create_server(settings)) as mcp:
-        look = (await mcp.call_tool("list_avatars", {"limit": 1})).structured_content["items"][0]["id"]  # type: ignore[index]
-        job = (await mcp.call_tool("create_avatar_video", {"avatar_id": look, "script": "Hello from Chromium.",
-                                                           "title": "Player in Chromium"})).structured_content
-        assert job is not None
-        waited = (await mcp.call_tool("wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})).structured_content
-        assert waited is not None and waited["status"] == "completed", waited
-        arguments = {"job_id": job["job_id"]}
-        result = await mcp.call_tool("download_video", arguments)
-        assert not result.is_error, result.content[0].text
+        arguments, result = await rendered_and_saved(mcp, "Hello from Chromium.", "Player in Chromium")
         page = (await mcp.read_resource(player.URI)).contents[0]
     saved = result.structured_content
     assert saved is not None and saved["video_url"].startswith(sandbox_on_a_port)
@@ -162,39 +225,19 @@ async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
     url = serve_page("/host.html", host_page(view_document(getattr(page, "text", ""), csp), arguments,
                                              result.model_dump(mode="json", by_alias=True, exclude_none=True)))
 
-    assert BROWSER is not None
-    browser = chromium.Browser(BROWSER, tmp_path / "profile", tmp_path / "chromium.log")
-    try:
-        tab = chromium.Page(browser)
-        tab.navigate(url)
-        probe = """(() => { const v = document.querySelector("video"); if (!v) return null;
-          const r = v.getBoundingClientRect();
-          return {ready: v.readyState, error: v.error && v.error.code, width: v.videoWidth, height: v.videoHeight,
-                  duration: v.duration, poster: v.poster, src: v.currentSrc, hidden: v.hidden,
-                  rect: [r.x, r.y, r.width, r.height], title: document.getElementById("title").textContent,
-                  line: document.getElementById("status").textContent,
-                  saved: document.getElementById("path").textContent,
-                  button: !document.getElementById("open").hidden}; })()"""
+    with browsing(url, tmp_path) as tab:
         state: dict[str, Any] = {}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            found = [value for value in tab.in_frames(probe) if value]
-            state = found[0] if found else {}
+            state = player_state(tab)
             if state.get("ready", 0) >= 2 or state.get("error"):
                 break
             time.sleep(0.1)
         seen = tab.evaluate("window.seen")
-        frame = tab.evaluate("(() => { const r = document.getElementById('view').getBoundingClientRect();"
-                             " return [r.x, r.y]; })()")
-        time.sleep(0.3)  # let the first frame paint
+        shot, picture = pictures(tab, state)
         ARTIFACT.parent.mkdir(exist_ok=True)
-        ARTIFACT.write_bytes(tab.screenshot())
-        x, y, width, height = state.get("rect") or (0, 0, 0, 0)
-        picture = tab.screenshot({"x": frame[0] + x, "y": frame[1] + y, "width": width, "height": height,
-                                  "scale": 0.25}) if width and height else b""
+        ARTIFACT.write_bytes(shot)
         overview = tab.screenshot({"x": 0, "y": 0, "width": 800, "height": 700, "scale": 0.2})
-    finally:
-        browser.close()
 
     assert state, f"no player frame with a <video> was found; the host saw {seen}"
     assert not state["error"], f"the video failed to load (MediaError {state['error']}): {state}"
@@ -205,5 +248,61 @@ async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
     assert state["line"].endswith(f"{state['width']}×{state['height']}"), state["line"]  # drawn on loadedmetadata
     assert state["saved"] == saved["path"] and state["button"]
     assert seen[:2] == ["ui/initialize", "ui/notifications/initialized"] and "ui/notifications/size-changed" in seen
+    assert "resources/read" not in seen  # a link the page can reach is played as it is
     assert len(colours(overview)) > 2, f"the screenshot {ARTIFACT} is blank"
     assert picture and len(colours(picture)) >= 8, f"the video's area in {ARTIFACT} is flat: nothing was drawn"
+
+
+@pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
+@pytest.mark.parametrize(("answered", "expired"), [(True, False), (False, False), (True, True)],
+                         ids=["host-forwards-the-read", "host-refuses-the-read", "link-expired"])
+async def test_an_embedded_sandbox_video_plays_through_the_host(tmp_path: Path, serve_page: Any,
+                                                                answered: bool, expired: bool) -> None:
+    settings = make_settings(tmp_path, heygen_sandbox_render_s=1.0)  # HEYGEN_SANDBOX=1, no port: in-process
+    async with Client(create_server(settings)) as mcp:
+        arguments, result = await rendered_and_saved(mcp, "Hello from the disk.", "Saved copy")
+        saved = result.structured_content
+        assert saved is not None and saved["video_url"] is None and saved["resource_uri"].startswith("heygen://files/")
+        page = (await mcp.read_resource(player.URI)).contents[0]
+        csp = (page.meta or {})["ui"]["csp"]
+        shown = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if expired:  # a link the page may load that answers 404, as an expired presigned link does: the error
+            gone = serve_page("/expired.mp4", "")  # event sends the page to the saved copy
+            shown["structuredContent"]["video_url"] = gone
+            csp = {"resourceDomains": [*csp["resourceDomains"], gone.rsplit("/", 1)[0]]}
+        url = serve_page("/host.html", host_page(view_document(getattr(page, "text", ""), csp), arguments, shown,
+                                                 reads=answered))
+        forwarded: list[str] = []
+        with browsing(url, tmp_path) as tab:
+            state: dict[str, Any] = {}
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                for asked in tab.evaluate("(window.pending || []).splice(0)") or []:  # the host forwards each read
+                    forwarded.append(asked["params"]["uri"])
+                    try:
+                        read = await mcp.read_resource(asked["params"]["uri"])
+                        reply: dict[str, Any] = {"result": read.model_dump(mode="json", by_alias=True,
+                                                                           exclude_none=True)}
+                    except MCPError as exc:
+                        reply = {"error": {"code": exc.error.code, "message": exc.error.message}}
+                    tab.evaluate(f"window.answer({json.dumps(asked['id'])}, {json.dumps(reply)})")
+                state = player_state(tab)
+                if state.get("ready", 0) >= 2 or state.get("error") or "could not" in state.get("line", ""):
+                    break
+                await anyio.sleep(0.1)
+            seen = tab.evaluate("window.seen")
+            shot, picture = pictures(tab, state)
+
+    assert state, f"no player frame with a <video> was found; the host saw {seen}"
+    assert "resources/read" in seen and state["saved"] == saved["path"]
+    if not answered:  # no forwarded read, no video: the fallback is what plays it
+        assert forwarded == [] and state["ready"] == 0 and not state["src"], state
+        assert "could not load the saved video (Method not found)" in state["line"], state["line"]
+        return
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    (ARTIFACT.parent / f"player-saved{'-expired' if expired else ''}.png").write_bytes(shot)
+    assert forwarded == [saved["resource_uri"]], forwarded
+    assert not state["error"], f"the saved copy failed to play (MediaError {state['error']}): {state}"
+    assert state["ready"] >= 1 and state["src"].startswith("data:video/mp4;base64,"), state
+    assert state["width"] > 0 and state["height"] > 0 and state["line"].endswith(f"{state['width']}×{state['height']}")
+    assert picture and len(colours(picture)) >= 8, "the video's area is flat: nothing was drawn"
