@@ -124,6 +124,7 @@ async def test_an_outdated_listing_warns_on_first_call(settings: Any, wire: Any,
 
 
 def test_no_sdk_internals() -> None:
-    """Public SDK seams only (issue #7): no private tool manager, no Tool subclasses."""
+    """Public SDK seams only (issue #7): no private tool or resource manager, no Tool or template subclasses."""
     source = "\n".join(p.read_text() for p in Path(registry.__file__).parents[1].rglob("*.py"))
     assert "_tool_manager" not in source and "LazyTool" not in source
+    assert "_resource_manager" not in source and "(ResourceTemplate)" not in source

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -26,6 +26,8 @@ import anyio
 import httpx2
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
@@ -35,10 +37,11 @@ from mcp.types import (
     INVALID_REQUEST,
     PARSE_ERROR,
     ErrorData,
+    InputRequiredResult,
     JSONRPCError,
     jsonrpc_message_adapter,
 )
-from pydantic import ValidationError
+from pydantic import AnyUrl, ValidationError
 
 from . import __version__
 from .core.http import DEFAULT_BASE_URL
@@ -151,6 +154,12 @@ class StudioServer(registry.ToolServer):
     """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools."""
 
     live: Live
+
+    async def read_resource(self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+                            ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """The SDK's read; a saved video then carries the type of its own bytes (``player.typed``)."""
+        result = await super().read_resource(uri, context)
+        return result if isinstance(result, InputRequiredResult) else player.typed(str(uri), result)
 
 
 def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> StudioServer:

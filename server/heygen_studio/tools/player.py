@@ -21,24 +21,25 @@ bytes from a ``data:`` URL, which the spec's CSP admits. A read is confined to t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
 from mcp.server import MCPServer
 from mcp.server.apps import Apps, ResourceCsp
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
-from mcp.types import InputRequiredResult
 
 from ..core.errors import HeyGenError
 from ..core.files import open_below
 from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
-from .common import AppState, Context, app
+from .common import AppState, Context
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}
@@ -110,26 +111,24 @@ def read_saved(output_dir: Path, relative: str) -> tuple[bytes, str]:
         raise ResourceNotFoundError(exc.describe()) from None
 
 
-class SavedVideos(ResourceTemplate):
-    """``heygen://files/{+path}``; each read carries the file's own type (an MP4, or a transparent WebM)."""
-
-    async def create_resource(self, uri: str, params: dict[str, Any], context: Any
-                              ) -> FunctionResource | InputRequiredResult:
-        state = app(context)
-        data, mime = await anyio.to_thread.run_sync(read_saved, state.settings.heygen_output_dir, str(params["path"]))
-        return FunctionResource(uri=uri, name=self.name, title=self.title, description=self.description,
-                                mime_type=mime, fn=lambda: data)
-
-
-def _unused(ctx: Context[AppState], path: str) -> bytes:  # the template's signature (create_resource reads)
-    raise NotImplementedError
-
-
 def register_files(mcp: MCPServer[Any]) -> None:
-    """The saved-videos template, among the resources (it adds nothing to tools/list)."""
-    template = SavedVideos.from_function(
-        _unused, uri_template=FILES + "{+path}", name="saved-video", title="A saved video", mime_type="video/mp4",
-        description="A video download_video or produce_video saved, by its path in the output folder "
-                    f"(at most {MAX_PLAY_BYTES >> 20} MiB): what the inline player plays when the link cannot.")
-    # The SDK has no public way to add a template object; its own decorator stores templates here.
-    mcp._resource_manager._templates[template.uri_template] = template
+    """The saved-videos template, among the resources (it adds nothing to tools/list). Public SDK methods only:
+    the template declares ``video/mp4``; ``typed`` gives a transparent WebM its own type on the way out."""
+
+    @mcp.resource(FILES + "{+path}", name="saved-video", title="A saved video", mime_type="video/mp4",
+                  description="A video download_video or produce_video saved, by its path in the output folder "
+                              f"(at most {MAX_PLAY_BYTES >> 20} MiB): what the inline player plays when the link "
+                              "cannot.")
+    async def saved_video(path: str, ctx: Context) -> bytes:  # bare Context: the SDK finds it in resources
+        state = cast(AppState, ctx.request_context.lifespan_context)
+        data, _ = await anyio.to_thread.run_sync(read_saved, state.settings.heygen_output_dir, path)
+        return data
+
+
+def typed(uri: str, contents: Iterable[ReadResourceContents]) -> list[ReadResourceContents]:
+    """A saved video's contents with the type of its own bytes (MP4, WebM or QuickTime); others unchanged."""
+    out = list(contents)
+    if not str(uri).startswith(FILES):
+        return out
+    return [replace(c, mime_type=sniff(c.content[:SNIFF_BYTES]) or c.mime_type) if isinstance(c.content, bytes)
+            else c for c in out]
