@@ -3,7 +3,8 @@ through ``ContractTransport``, so every exchange a test makes is checked against
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -50,9 +51,16 @@ def sandbox(sandbox_app: Any) -> Any:
 
 
 @pytest.fixture
-def wire(sandbox_app: Any) -> ContractTransport:
-    """The transport under every client: the sandbox in process, checked against the contract."""
-    return ContractTransport(httpx2.ASGITransport(app=sandbox_app), load_contract())
+def wire(sandbox_app: Any, tmp_path: Any) -> Iterator[Any]:
+    """The transport under every client: the sandbox in process, checked against the contract, and every request
+    HeyGen charges for checked against the job stores under the test's folder (``paid_guard``): sent without a
+    claim and an estimate made first, it fails the test."""
+    from paid_guard import GuardedWire
+
+    guarded = GuardedWire(ContractTransport(httpx2.ASGITransport(app=sandbox_app), load_contract()),
+                          lambda: list(Path(tmp_path).rglob("*.sqlite3")))
+    yield guarded
+    assert guarded.unguarded == [], f"paid requests sent without a claim and an estimate: {guarded.unguarded}"
 
 
 class RecordedSleep:

@@ -59,7 +59,7 @@ async def test_every_mp4_on_disk_and_a_repeat_pays_nothing(mcp: Client, sandbox:
     first = await call(mcp, "produce_videos", args)
     job_id = first["job_id"]
     assert job_id.startswith("batch:") and first["submitted"] == 3 and not first["resumed"]
-    assert [i["state"] for i in first["items"]] == ["submitted"] * 3 and first["estimated_credits"] > 0
+    assert [i["state"] for i in first["items"]] == ["submitted"] * 3 and first["estimated_usd"] > 0
     # one request: POST /v3/videos/batches with the three POST /v3/videos bodies, and nothing else created
     sent = creates(sandbox)
     assert [r.path for r in sent] == ["/v3/videos/batches"] and len(sent[0].json["videos"]) == 3
@@ -89,7 +89,7 @@ async def test_every_mp4_on_disk_and_a_repeat_pays_nothing(mcp: Client, sandbox:
     again = await call(mcp, "produce_videos", args)
     assert again["job_id"] == job_id and again["resumed"] and again["submitted"] == 0
     assert [i["job_id"] for i in again["items"]] == [i["job_id"] for i in first["items"]]
-    assert again["estimated_credits"] == 0
+    assert again["estimated_usd"] == 0
     assert len(creates(sandbox)) == 1 and credits - sandbox.credits == paid and len(sandbox.videos) == 3
     assert len([r for r in sandbox.requests if r.path.endswith("/chat/completions")]) == chats
     before = len(sandbox.requests)
@@ -185,17 +185,17 @@ async def test_dry_run_and_limit_send_nothing(mcp: Client, sandbox: Any) -> None
     assert dry["dry_run"]["request"]["path"] == "/v3/videos/batches"
     body = dry["dry_run"]["request"]["body"]
     assert len(body["videos"]) == 3 and all(v["type"] == "avatar" for v in body["videos"])
-    assert dry["estimated_credits"] > 0
+    assert dry["estimated_usd"] > 0
     assert [line[:6] for line in dry["dry_run"]["estimate"]] == ["item 1", "item 2", "item 3"]
     assert creates(sandbox) == [] and sandbox.credits == credits
-    text = await error(mcp, "produce_videos", {**SERIES, "max_credits": dry["estimated_credits"] - 0.5})
+    text = await error(mcp, "produce_videos", {**SERIES, "max_credits": dry["estimated_usd"] - 0.5})
     assert "limit" in text and "Nothing was sent" in text
     assert creates(sandbox) == [] and sandbox.credits == credits
-    done = await call(mcp, "produce_videos", {**SERIES, "max_credits": dry["estimated_credits"]})
-    assert done["submitted"] == 3 and done["estimated_credits"] == dry["estimated_credits"]
+    done = await call(mcp, "produce_videos", {**SERIES, "max_credits": dry["estimated_usd"]})
+    assert done["submitted"] == 3 and done["estimated_usd"] == dry["estimated_usd"]
     assert batch_posts(sandbox)[0].json == body  # the dry run showed exactly what was then sent
     again = await call(mcp, "produce_videos", {**SERIES, "dry_run": True})
-    assert again["dry_run"]["request"] is None and again["estimated_credits"] == 0
+    assert again["dry_run"]["request"] is None and again["estimated_usd"] == 0
 
 
 async def test_a_batch_is_in_list_jobs_and_an_unknown_one_is_refused(mcp: Client) -> None:
@@ -216,7 +216,7 @@ async def test_a_lost_answer_to_the_batch_request_never_pays_twice(mcp: Client, 
     assert len(sandbox.batches) == 1 and len(sandbox.videos) == 3
     paid = credits - sandbox.credits
     again = await call(mcp, "produce_videos", SERIES)
-    assert again["job_id"] == first["job_id"] and again["estimated_credits"] == 0
+    assert again["job_id"] == first["job_id"] and again["estimated_usd"] == 0
     keys = {r.headers.get("idempotency-key") for r in batch_posts(sandbox)}
     assert len(keys) == 1 and len(sandbox.batches) == 1 and len(sandbox.videos) == 3
     assert credits - sandbox.credits == paid
@@ -252,7 +252,7 @@ async def test_translate_several_videos_as_one_batch(mcp: Client, sandbox: Any, 
     dry = await call(mcp, "translate_video", {**TRANSLATE, "dry_run": True})
     assert dry["dry_run"]["request"]["path"] == "/v3/video-translations/batches"
     assert [t["video"]["url"] for t in dry["dry_run"]["request"]["body"]["video_translations"]] == SOURCES
-    assert not sandbox.batches and dry["estimated_credits"] > 0
+    assert not sandbox.batches and dry["estimated_usd"] > 0
     sandbox.faults.inject("POST", "/v3/video-translations/batches/items/3", "status", status=400,
                           code="invalid_parameter")
     credits = sandbox.credits
@@ -349,7 +349,7 @@ async def test_stdio_three_forms_every_mp4_and_a_repeat_pays_nothing(tmp_path: P
         assert len(videos["items"]) == 9
         for args, batch in zip((SERIES, LANGUAGES, ITEMS), batches, strict=True):
             again = await ok(client, "produce_videos", args)
-            assert again["job_id"] == batch["job_id"] and again["submitted"] == 0 and again["estimated_credits"] == 0
+            assert again["job_id"] == batch["job_id"] and again["submitted"] == 0 and again["estimated_usd"] == 0
         assert await left(client) == spent  # nothing paid again
         assert len((await ok(client, "list_videos", {"limit": 50}))["items"]) == 9  # nothing created again
 

@@ -120,6 +120,14 @@ async def clone(w: World) -> dict[str, Any]:
     return {"audio": "https://example.com/sample.mp3", "name": "Me", "speaker_consent": True}
 
 
+async def reply(w: World) -> dict[str, Any]:
+    """A reply goes to a chat-mode session that has finished its first run (a busy one answers 409)."""
+    async with Client(create_server(make_settings(w.tmp), transport=w.wire)) as setup:  # not asked about here
+        made = await _call(setup, "create_agent_video", {"prompt": "A short welcome video", "mode": "chat"})
+    w.clock.advance(3600)
+    return {"session_id": made["job_id"], "message": "Make it a 10-minute video with a longer tour of the office."}
+
+
 async def speech(w: World) -> dict[str, Any]:
     voice = (await _call(w.mcp, "list_voices", {"engine": "starfish", "limit": 1}))["items"][0]["voice_id"]
     return {"text": SCRIPT, "voice_id": voice}
@@ -129,21 +137,23 @@ async def lipsync(w: World) -> dict[str, Any]:
     return {"video": "https://example.com/v.mp4", "audio": "https://example.com/a.mp3"}
 
 
-# tool -> (arguments, the paid request's path, the estimate for these arguments)
+# tool -> (arguments, the paid request's path, the estimate in dollars for these arguments), from HeyGen's published
+# pay-as-you-go prices (core/costs.py PRICES), billed per output second
 PAID_TOOLS: dict[str, tuple[Args, str, float]] = {
-    "create_agent_video": (agent, "/v3/video-agents", 3.0),  # 90 s stated in the brief, 2 credits a minute
-    "create_avatar_video": (avatar, "/v3/videos", 12.0),  # 1 min at 6 a minute, ×2 for 4k
-    "create_studio_video": (studio, "/v2/video/generate", 3.0),  # v2 avatars: ~62 s (1.5 min billed) at 2 a minute
+    "create_agent_video": (agent, "/v3/video-agents", 2.997),  # 90 s stated in the brief × $0.0333
+    "create_avatar_video": (avatar, "/v3/videos", 4.998),  # 60 s × $0.0833 (Avatar IV studio avatar, 4K)
+    "create_studio_video": (studio, "/v2/video/generate", 1.0521),  # v2 renders Avatar III: 63 s × $0.0167
     "create_photo_avatar": (photo, "/v3/avatars", 1.0),
     "create_avatar_look": (look, "/v3/avatars", 1.0),
-    "create_template_video": (template, r"/v3/templates/[^/]+", 6.0),  # assumed 60 s at Avatar IV's rate
-    "translate_video": (translation, "/v3/video-translations", 12.0),  # 2 languages × assumed 60 s × 6
-    "produce_video": (produce, "/v3/videos", 3.0),  # a 30-second script at Avatar IV's rate
-    "produce_videos": (produce_many, "/v3/videos", 3.0),  # one item: the same; more items list every body
+    "create_template_video": (template, r"/v3/templates/[^/]+", 4.002),  # assumed 60 s × $0.0667
+    "translate_video": (translation, "/v3/video-translations", 480.24),  # 2 × 3600 s (unknown length) × $0.0667
+    "produce_video": (produce, "/v3/videos", 2.001),  # a 30-second script × $0.0667
+    "produce_videos": (produce_many, "/v3/videos", 2.001),  # one item: the same; more items list every body
     "create_avatar": (prompt_avatar, "/v3/avatars", 1.0),
     "clone_voice": (clone, "/v3/voices/clone", 1.0),  # assumed (no published price)
-    "create_lipsync": (lipsync, "/v3/lipsyncs", 3.0),  # assumed 60 s of audio, speed mode
-    "create_speech": (speech, "/v3/voices/speech", 0.02),  # 60 s of speech at $0.02 a minute
+    "create_lipsync": (lipsync, "/v3/lipsyncs", 1.998),  # assumed 60 s × $0.0333 (speed)
+    "create_speech": (speech, "/v3/voices/speech", 0.04),  # 60 s × $0.000667
+    "reply_to_agent": (reply, r"/v3/video-agents/[^/]+", 19.98),  # a 10-minute video stated × $0.0333
 }
 NOT_YET_GUARDED: set[str] = set()
 SCRIPT_MODEL = "POST /chat/completions"  # produce_video drafts its script (no HeyGen credits) even in a dry run
@@ -191,7 +201,7 @@ async def test_dry_run_sends_nothing_and_returns_the_body_the_real_call_sends(
     assert (await _call(mcp, "list_jobs", {}))["items"] == jobs  # nothing claimed or journaled
     preview = dry["dry_run"]
     assert preview["request"]["method"] == "POST" and re.fullmatch(path, preview["request"]["path"])
-    assert dry["estimated_credits"] == credits and preview["estimate"]
+    assert dry["estimated_usd"] == credits and preview["estimate"]
     assert dry.get("job_id") is None and "without dry_run" in dry["next_step"]
     assert SANDBOX_API_KEY not in json.dumps(dry)  # the body only: never a header, never the key
 
@@ -203,7 +213,7 @@ async def test_dry_run_sends_nothing_and_returns_the_body_the_real_call_sends(
         assert preview["uploads"][0].startswith("me.jpg") and shown["file"]["asset_id"] == "(asset id of me.jpg)"
         shown = {**shown, "file": sent["file"]}
     assert sent == shown  # exactly the body the dry run returned
-    assert real["estimated_credits"] == credits and real.get("dry_run") is None
+    assert real["estimated_usd"] == credits and real.get("dry_run") is None
     assert sandbox.credits < balance
 
 
@@ -217,11 +227,11 @@ async def test_over_max_credits_is_refused_before_anything_is_sent(
     limit = 0.5 if credits > 0.5 else credits / 2  # speech costs cents
     text = await _refused(mcp, tool, {**args, "max_credits": limit})
 
-    assert f"This would cost about {credits:g} credits" in text
-    assert f"over the limit of {limit:g} set by max_credits" in text
+    assert f"This would cost about {costs.usd(credits)}" in text
+    assert f"over the limit of {costs.usd(limit)} set by max_credits" in text
     assert f"raise max_credits to at least {credits:g}" in text and "Nothing was sent or charged" in text
     assert _writes(sandbox, before) == [] and sandbox.credits == balance  # not even an upload
-    assert (await _call(mcp, tool, {**args, "max_credits": credits}))["estimated_credits"] == credits  # at the limit
+    assert (await _call(mcp, tool, {**args, "max_credits": credits}))["estimated_usd"] == credits  # at the limit
 
 
 class Person:
@@ -254,14 +264,15 @@ async def test_a_declined_confirmation_sends_nothing_and_an_accepted_one_pays_on
         before, balance = len(sandbox.requests), sandbox.credits
         result = await mcp.call_tool(tool, args)
     [question] = person.questions  # asked once, though on 2026-07-28 the question rides two rounds
-    assert question.message.startswith(f"{tool} will POST ") and f"about {credits:g} credits" in question.message
+    assert question.message.startswith(f"{tool} will POST ")
+    assert f"about {costs.usd(credits)} (HeyGen's pay-as-you-go price" in question.message
     assert list(question.requested_schema["properties"]) == ["pay"]  # what will be made and its cost; pay?
     if action == "decline":
         assert result.is_error and "The person declined the cost" in result.content[0].text
         assert "nothing was sent or charged" in result.content[0].text
         assert _writes(sandbox, before) == [] and sandbox.credits == balance
     else:
-        assert not result.is_error and result.structured_content["estimated_credits"] == credits
+        assert not result.is_error and result.structured_content["estimated_usd"] == credits
         assert len(_paid_bodies(sandbox, path, before)) == 1 and sandbox.credits < balance
 
 
@@ -294,22 +305,22 @@ async def test_a_cheap_call_is_not_asked_about(tmp_path: Path, wire: Any, sandbo
 
 async def test_heygen_max_credits_caps_every_call(tmp_path: Path, wire: Any, sandbox: Any, world: Any) -> None:
     person = Person("accept")
-    async with _asking_client(tmp_path, wire, person, heygen_max_credits=6) as mcp:
+    async with _asking_client(tmp_path, wire, person, heygen_max_credits=4.5) as mcp:
         args = await avatar(world(mcp))
         text = await _refused(mcp, "create_avatar_video", {**args, "max_credits": 100})  # cannot raise the setting
-        assert "over the limit of 6 set by HEYGEN_MAX_CREDITS" in text and "raise HEYGEN_MAX_CREDITS" in text
+        assert "over the limit of $4.50 set by HEYGEN_MAX_CREDITS" in text and "raise HEYGEN_MAX_CREDITS" in text
         assert person.questions == []  # refused anyway: not asked
         cheap = await _call(mcp, "create_avatar_video", {**args, "resolution": "1080p", "max_credits": 100})
-    assert cheap["estimated_credits"] == 6.0 and len(_paid_bodies(sandbox, "/v3/videos")) == 1
+    assert cheap["estimated_usd"] == 4.002 and len(_paid_bodies(sandbox, "/v3/videos")) == 1
 
 
 async def test_a_repeat_costs_nothing_so_no_limit_refuses_it(mcp: Client, world: Any) -> None:
     args = await avatar(world(mcp))
     first = await _call(mcp, "create_avatar_video", args)
     dry = await _call(mcp, "create_avatar_video", {**args, "dry_run": True})
-    assert dry["estimated_credits"] == 0 and first["video_id"] in dry["dry_run"]["note"]
+    assert dry["estimated_usd"] == 0 and first["video_id"] in dry["dry_run"]["note"]
     again = await _call(mcp, "create_avatar_video", {**args, "max_credits": 0})
-    assert again["replayed"] and again["video_id"] == first["video_id"] and again["estimated_credits"] == 0
+    assert again["replayed"] and again["video_id"] == first["video_id"] and again["estimated_usd"] == 0
 
 
 async def test_a_dry_run_of_a_photo_already_made_says_nothing_would_be_paid(mcp: Client, sandbox: Any,
@@ -318,14 +329,16 @@ async def test_a_dry_run_of_a_photo_already_made_says_nothing_would_be_paid(mcp:
     made = await _call(mcp, "create_photo_avatar", args)
     before = len(sandbox.requests)
     dry = await _call(mcp, "create_photo_avatar", {**args, "dry_run": True})
-    assert dry["estimated_credits"] == 0 and dry["dry_run"]["request"] is None and dry["look_id"] == made["look_id"]
+    assert dry["estimated_usd"] == 0 and dry["dry_run"]["request"] is None and dry["look_id"] == made["look_id"]
     assert _writes(sandbox, before) == []
 
 
 async def test_a_dry_run_over_the_limit_says_the_real_call_would_be_refused(mcp: Client, world: Any) -> None:
     dry = await _call(mcp, "translate_video", {**await translation(world(mcp)), "dry_run": True, "max_credits": 1})
     assert "would be refused" in dry["dry_run"]["note"]
-    assert dry["dry_run"]["assumed"] == ["the source video lasts 60 s (its length is not known before sending)"]
+    assert dry["dry_run"]["assumed"] == [
+        "the source video's length could not be read: priced at the longest HeyGen takes (60 min); pass a video job "
+        "id or an asset of known length, or set end_time"]
 
 
 async def test_a_translation_of_a_video_job_is_priced_by_its_length(mcp: Client, sandbox: Any, clock: Any) -> None:
@@ -333,7 +346,7 @@ async def test_a_translation_of_a_video_job_is_priced_by_its_length(mcp: Client,
     job = await _call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Translate me."})
     clock.advance(3600)
     dry = await _call(mcp, "translate_video", {"video": job["job_id"], "languages": ["German"], "dry_run": True})
-    assert dry["estimated_credits"] == 1.5 and dry["dry_run"]["assumed"] == []  # a short video: 30 s billed, × 3
+    assert dry["estimated_usd"] == 0.0333 and dry["dry_run"]["assumed"] == []  # a 1-second video × $0.0333
 
 
 # -- the price table and the estimates (core) -----------------------------------------------------------------
@@ -344,43 +357,51 @@ def test_every_price_has_a_source_and_is_documented_in_quota_md() -> None:
         assert price.source and (price.assumed == price.source.startswith("not published")), price.name
         row = next((line for line in doc.splitlines() if line.startswith(f"| {price.name} |")), None)
         assert row is not None, f"{price.name} is not in references/quota.md"
-        assert f"| {price.credits:g} per {price.per} |" in row and ("assumed" in row) == price.assumed, row
+        assert f"| ${price.usd:g} per {price.per} |" in row and ("assumed" in row) == price.assumed, row
 
 
 def test_estimates_follow_the_body() -> None:
-    def credits(path: str, body: dict[str, Any], **hints: Any) -> float:
+    def cost(path: str, body: dict[str, Any], **hints: Any) -> float:
         est = costs.estimate("POST", path, body, **hints)
         assert est is not None
-        return est.credits
+        return est.usd
 
     words = " ".join(["word"] * 150)  # one minute at 150 words a minute
-    assert credits("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": words}) == 6.0
-    assert credits("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": words,
-                                  "voice_settings": {"speed": 0.5}}) == 12.0  # said slowly: two minutes
-    assert credits("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": words,
-                                  "engine": {"type": "avatar_iii"}}) == 2.0
-    assert credits("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": "Hi"}) == 3.0  # 30-s increments
-    assert credits("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": "你" * 250}) == 6.0  # 250 a minute
-    assert credits("/v2/video/generate", {"video_inputs": [
+    avatar = {"type": "avatar", "avatar_id": "a", "script": words}
+    assert cost("/v3/videos", avatar) == 4.002  # 60 s × $0.0667 (Avatar IV studio avatar or digital twin)
+    assert cost("/v3/videos", {**avatar, "voice_settings": {"speed": 0.5}}) == 8.004  # said slowly: 120 s
+    assert cost("/v3/videos", {**avatar, "engine": {"type": "avatar_iii"}}) == 1.002  # 60 s × $0.0167
+    assert cost("/v3/videos", {**avatar, "engine": {"type": "avatar_v"}}) == 4.002
+    assert cost("/v3/videos", {**avatar, "resolution": "4k"}) == 4.998  # the published 4K row, $0.0833
+    assert cost("/v3/videos", {"type": "image", "image": {"type": "url", "url": "u"}, "script": words}) == 3.0
+    assert cost("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": "Hi"}) == 0.0667  # one second
+    assert cost("/v3/videos", {"type": "avatar", "avatar_id": "a", "script": "你" * 250}) == 4.002  # 250 a minute
+    assert cost("/v3/videos", {"type": "cinematic_avatar", "prompt": "p", "duration": 15}) == 7.0  # flat
+    assert cost("/v2/video/generate", {"video_inputs": [
         {"character": {"type": "talking_photo"}, "voice": {"type": "text", "input_text": words}},
-        {"character": {"type": "talking_photo"}, "voice": {"type": "silence", "duration": 30}}]}) == 1.5
-    assert credits("/v3/video-translations", {"output_languages": ["A", "B", "C"]}, seconds=45) == 9.0
-    assert credits("/v3/video-translations", {"output_languages": ["A"], "mode": "precision", "start_time": 0,
-                                              "end_time": 120}) == 12.0
-    assert credits("/v3/video-agents", {"prompt": "A 2-minute explainer"}) == 4.0
-    assert credits("/v3/videos/batches", {"videos": [{"type": "avatar", "avatar_id": "a", "script": words}] * 3}) == 18
-    assert credits("/v3/voices/speech", {"text": words, "voice_id": "v"}) == 0.02
+        {"character": {"type": "talking_photo"}, "voice": {"type": "silence", "duration": 30}}]}) == 3.897
+    assert cost("/v3/video-translations", {"output_languages": ["A", "B", "C"]}, seconds=45) == 4.4955
+    assert cost("/v3/video-translations", {"output_languages": ["A"], "translate_audio_only": True},
+                seconds=60) == 1.002
+    assert cost("/v3/video-translations", {"output_languages": ["A"], "mode": "precision", "start_time": 0,
+                                          "end_time": 120}) == 8.004
+    assert cost("/v3/video-agents", {"prompt": "A 2-minute explainer"}) == 3.996
+    assert cost("/v3/videos/batches", {"videos": [avatar] * 3}) == 12.006
+    assert cost("/v3/voices/speech", {"text": words, "voice_id": "v"}) == 0.04
+    assert cost("/v3/lipsyncs", {"mode": "precision"}, seconds=30) == 2.001
     assert costs.estimate("POST", "/v3/voices", {"prompt": "warm narrator"}) is None  # voice design: free
     assert costs.estimate("GET", "/v3/videos", None) is None
+    assert costs.charges("POST", "/v3/video-agents/s1") and not costs.charges("POST", "/v3/video-agents/s1/stop")
+    assert costs.charges("POST", "/v3/models/videos") and costs.estimate("POST", "/v3/models/videos", {}) is None
 
 
 def test_a_confirmed_estimate_may_not_grow() -> None:
-    request = costs.PaidRequest("POST", "/v3/avatars", {}, costs.Estimate(credits=2.0))
-    with pytest.raises(costs.SpendLimitError, match="more than the 1 confirmed"):
+    request = costs.PaidRequest("POST", "/v3/avatars", {}, costs.Estimate(usd=2.0))
+    with pytest.raises(costs.SpendLimitError, match=r"more than the \$1.00 confirmed"):
         costs.Spend(confirmed=1.0).check(request)
     spend = costs.Spend(confirmed=2.0)
     spend.check(request)
-    assert spend.credits == 2.0
+    assert spend.usd == 2.0
 
 
 def test_the_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -390,3 +411,92 @@ def test_the_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HEYGEN_CONFIRM_ABOVE", "")  # empty: never ask
     monkeypatch.setenv("HEYGEN_MAX_CREDITS", "25")
     assert load_settings().heygen_confirm_above is None and load_settings().heygen_max_credits == 25
+
+
+# -- one paid path, structurally (issue #14 §1) -----------------------------------------------------------------
+
+async def _listed(mcp: Client) -> list[str]:
+    return [tool.name for tool in (await mcp.list_tools()).tools]
+
+
+async def test_every_tool_pays_only_through_the_guard(mcp: Client, wire: Any, sandbox: Any, tmp_path: Path,
+                                                      world: Any) -> None:
+    """Walk every listed tool with valid arguments (a paid tool's from PAID_TOOLS, any other's filled in from its
+    schema as the fuzz does): each request HeyGen charges for must find its claim and estimate in the job store
+    first (``wire`` checks, reading the store itself), and no call may end in the SDK's hidden error (a paid
+    request outside the paid path is refused by the client, which reads as that)."""
+    from types import SimpleNamespace
+
+    from fuzzing import MEDIA as FUZZ_MEDIA
+    from fuzzing import FuzzTarget, _filler
+
+    for name in ("sample.jpg", "sample.mp3", "sample.mp4"):
+        (tmp_path / name).write_bytes((FUZZ_MEDIA / name).read_bytes())
+    pools = FuzzTarget.pools(SimpleNamespace(sandbox=sandbox, folder=tmp_path))  # type: ignore[arg-type]
+    tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
+    assert len(tools) >= 39
+    for name, tool in tools.items():
+        if name in PAID_TOOLS:
+            args = await PAID_TOOLS[name][0](world(mcp))
+        else:
+            schema = tool.input_schema
+            args = {arg: _filler(arg, prop, pools) for arg, prop in schema.get("properties", {}).items()
+                    if arg in schema.get("required", ())}
+        result = await mcp.call_tool(name, args)
+        text = result.content[0].text if result.content else ""
+        assert text != f"Error executing tool {name}", f"{name}({args}) ended in the hidden generic error"
+    assert wire.guarded >= len(PAID_TOOLS) and wire.unguarded == []
+
+
+async def test_a_paid_request_outside_the_paid_path_is_not_sent(mcp: Client, sandbox: Any) -> None:
+    """What a tool that forgot the paid path would do, done through the server's own client: refused, unsent."""
+    from heygen_studio.core.http import UnguardedPaidRequest
+    from heygen_studio.core.models import SendAgentMessage
+
+    made = await _call(mcp, "create_agent_video", {"prompt": "A short welcome video", "mode": "chat"})
+    state = mcp.server.live.state  # type: ignore[attr-defined]
+    before = len(sandbox.requests)
+    with pytest.raises(UnguardedPaidRequest):
+        await state.client.send("POST", f"/v3/video-agents/{made['session_id']}", dict,
+                                SendAgentMessage(message="Make it 10 minutes"))
+    with pytest.raises(UnguardedPaidRequest, match="set no budget"):
+        await state.client.video_agents.send_message(made["session_id"], SendAgentMessage(message="Again"))
+    assert len(sandbox.requests) == before
+
+
+# -- HEYGEN_DAILY_CREDITS: a cap that caps spending (issue #14 §1) ----------------------------------------------
+
+async def test_the_daily_limit_holds_across_processes_and_a_refusal_gives_its_reservation_back(
+        tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    """Two servers on one job store (two processes of one user) share HEYGEN_DAILY_CREDITS=5: $1.93 videos pass
+    twice, the third is refused before anything is sent (not even by the other server), a create HeyGen refuses
+    gives its reservation back, and get_account says what is left."""
+    settings = make_settings(tmp_path, heygen_daily_credits=5)
+    async with Client(create_server(settings, transport=wire)) as one, \
+            Client(create_server(settings, transport=wire)) as two:
+        look, voice = await _look_and_voice(one)
+        thirty = "Welcome to the team. " * 18  # 72 words: 29 s at $0.0667 = $1.93
+
+        def video(n: int) -> dict[str, Any]:
+            return {"avatar_id": look, "voice_id": voice, "script": thirty, "title": f"take {n}"}
+
+        assert (await _call(one, "create_avatar_video", video(1)))["estimated_usd"] == 1.9343
+        sandbox.faults.inject("POST", "/v3/videos", "status", status=400, code="invalid_parameter")
+        assert "invalid_parameter" in await _refused(two, "create_avatar_video", video(2))  # HeyGen refused: given back
+        assert (await _call(two, "create_avatar_video", video(3)))["estimated_usd"] == 1.9343
+        before, balance = len(sandbox.requests), sandbox.credits
+        text = await _refused(one, "create_avatar_video", video(4))
+        assert "only $1.13 of the daily limit of $5.00 (HEYGEN_DAILY_CREDITS) is left" in text, text
+        assert "$3.87 was spent in the last 24 h" in text and "Nothing was sent or charged" in text
+        assert _writes(sandbox, before) == [] and sandbox.credits == balance
+        account = await _call(two, "get_account", {})
+    assert account["daily_left_usd"] == 1.1314 and account["spent_24h_usd"] == 3.8686
+    assert account["daily"].startswith("$1.13 of the daily limit of $5.00 left")
+
+
+async def test_doctor_shows_what_the_daily_limit_leaves(tmp_path: Path) -> None:
+    from heygen_studio import doctor
+
+    settings = make_settings(tmp_path, heygen_daily_credits=5)
+    lines = [check.line() for check in await doctor.checks(settings)]
+    assert any(line.startswith("✓ daily limit: $5.00 of the daily limit of $5.00 left") for line in lines), lines

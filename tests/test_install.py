@@ -226,7 +226,7 @@ def test_doctor_passes_in_sandbox_mode(tmp_path: Path) -> None:
     assert all(line[0] in "✓!" for line in lines[:-1]) and lines[-1] == "Ready."
     assert lines[0].startswith("✓ mode: sandbox")
     assert any(line.startswith("✓ API key: accepted by the sandbox") for line in lines)
-    assert any(line.startswith("✓ credits:") for line in lines)
+    assert any(line.startswith("✓ API wallet:") for line in lines)
     assert f"✓ output folder: {tmp_path / 'new' / 'videos'} is writable (created it now)" in lines
     assert (tmp_path / "new" / "videos").is_dir()
     assert out.stderr == ""

@@ -54,7 +54,7 @@ def create(tmp_path: Path, script: str, env: dict[str, str] | None = None, *more
     done = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", script, "--json", *more, env=env)
     assert done.returncode == 0, done.stderr
     created = as_json(done)
-    assert created["job_id"].startswith("video:") and created["estimated_credits"] > 0
+    assert created["job_id"].startswith("video:") and created["estimated_usd"] > 0
     return str(created["job_id"])
 
 

@@ -76,8 +76,13 @@ async def account(settings: Settings, wired: Any) -> list[Check]:
         else:
             checks.append(Check("✓", f"credits: {credits:g} remaining{plan_text}"))
     elif balance is not None:
-        amount = f"{balance:g}" if isinstance(balance, int | float) else str(balance)
-        checks.append(Check("✓", f"credits: wallet balance {amount} {currency or ''}".rstrip()))
+        if currency == "usd" and isinstance(balance, int | float):
+            fix = "" if balance > 0 else ". Fix: top up the API wallet at https://app.heygen.com/settings?nav=API"
+            checks.append(Check("✓" if balance > 0 else "✗", f"API wallet: ${balance:,.2f} (pay-as-you-go, billed at HeyGen's published "
+                                      f"prices){fix}"))
+        else:
+            amount = f"{balance:g}" if isinstance(balance, int | float) else str(balance)
+            checks.append(Check("✓", f"API wallet: {amount} {currency or ''}".rstrip()))
     else:
         checks.append(Check("✓", f"credits: not reported for this account{plan_text}"))
     return checks
@@ -152,6 +157,24 @@ def job_store(settings: Settings) -> Check:
     return Check("✓", f"state folder: job store {path} is writable")
 
 
+def daily_budget(settings: Settings, wired: Any) -> Check:
+    """HEYGEN_DAILY_CREDITS: what is left of it for this account, from the job store every process shares."""
+    from .core.store import daily_summary
+
+    store = SQLiteJobStore(settings.store_path)
+    try:
+        spent = store.spent(Scope.of(wired.base_url, settings.api_key, instance=wired.instance))
+    except StoreError as exc:
+        return Check("✗", f"daily limit: cannot read what was spent ({exc.describe()})")
+    finally:
+        store.close()
+    limit = settings.heygen_daily_credits
+    if limit is not None and sum(amount for _, amount in spent) >= limit:
+        return Check("!", f"daily limit: {daily_summary(spent, limit)}. Paid calls are refused until some of it "
+                          "is 24 h old, or raise HEYGEN_DAILY_CREDITS")
+    return Check("✓", f"daily limit: {daily_summary(spent, limit)}")
+
+
 async def deepseek(settings: Settings, wired: Any) -> Check:
     if settings.deepseek_api_key is None:
         return Check("✓", "scripts: DEEPSEEK_API_KEY is not set; write_script asks your client's own model "
@@ -190,6 +213,7 @@ async def checks(settings: Settings) -> list[Check]:
     found.append(job_store(settings))
     wired = make_wiring(settings, None)()
     found += await account(settings, wired)
+    found.append(daily_budget(settings, wired))
     found.append(output_folder(settings))
     found += allowed_folders(settings)
     found.append(await deepseek(settings, wired))

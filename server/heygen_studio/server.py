@@ -60,9 +60,10 @@ Make HeyGen AI-avatar videos. Pick the route by what the user has:
 Every create returns a job_id at once; renders take minutes. Then call wait_for_job(job_id) (returns within
 ~45 s; call again until done: never create the same video twice), then download_video(job_id).
 Lost a job_id? list_jobs lists every job this server submitted.
-Creates spend credits (get_account shows them); repeating an identical create is not charged twice.
-Every paid tool takes dry_run=true (returns the request and its estimated_credits; sends nothing) and
-max_credits (refuses a larger estimate); results carry estimated_credits.
+Creates spend US dollars from the API wallet at HeyGen's published prices (get_account shows the balance and
+what the daily limit leaves); repeating an identical create is not charged twice. Every paid tool takes
+dry_run=true (returns the request and its estimated_usd; sends nothing) and max_credits (in dollars: refuses a
+larger estimate); results carry estimated_usd.
 Photo avatars: create_photo_avatar (avatars toolset; returns a consent link when needed), then use the look id
 as avatar_id."""
 

@@ -4,8 +4,8 @@ Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
-HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``: their
-repr is masked, so a settings dump or a traceback never shows them.
+HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
+``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -68,16 +68,20 @@ class Settings(BaseSettings):
         default=(toolsets.DEFAULT,), description="Toolsets to list (comma-separated set names, or all); "
         "default is always included.")
     heygen_max_credits: float | None = Field(
-        default=None, gt=0, description="Refuse any paid call whose estimate exceeds this many credits (per call).")
+        default=None, gt=0, description="Refuse any paid call whose estimate exceeds this many US dollars (per call).")
+    heygen_daily_credits: float | None = Field(
+        default=None, gt=0, description="The most (US dollars) paid calls may reserve in any 24 h, across every "
+        "process of this account; checked in the job store before paying.")
     heygen_confirm_above: float | None = Field(
         default=10.0, ge=0, description="Ask the person to confirm (elicitation) a paid call estimated above this "
-        "many credits, when the client can ask; empty = never ask.")
+        "many US dollars, when the client can ask; empty = never ask.")
     deepseek_api_key: SecretStr | None = Field(default=None, description="DeepSeek (OpenAI-compatible) key.")
     deepseek_base_url: str = Field(default=DEFAULT_DEEPSEEK_BASE_URL)
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
     @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret",
-                     "heygen_public_url", "heygen_max_credits", "heygen_confirm_above", mode="before")
+                     "heygen_public_url", "heygen_max_credits", "heygen_daily_credits", "heygen_confirm_above",
+                     mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():

@@ -32,7 +32,7 @@ import anyio
 
 from . import costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
-from .http import Envelope, HeyGenHTTP, Sleep, idempotency_key_for
+from .http import Envelope, HeyGenHTTP, Sleep, UnguardedPaidRequest, idempotency_key_for
 from .models import BatchDetail, CreatedVideo, Deleted, Page, RequestModel, Video
 from .resources import (
     Account,
@@ -47,7 +47,7 @@ from .resources import (
     Webhooks,
 )
 from .resources._base import M, parse
-from .store import Job
+from .store import Job, StoreError
 
 if TYPE_CHECKING:
     import httpx2
@@ -81,10 +81,16 @@ class HeyGenClient:
     """Async HeyGen API client. One instance shares one connection pool."""
 
     def __init__(
-        self, *, api_key: str | None, jobs: ScopedJobs | None = None, **options: Unpack[HTTPOptions]
+        self, *, api_key: str | None, jobs: ScopedJobs | None = None, daily_limit: float | None = None,
+        require_budget: bool = False, **options: Unpack[HTTPOptions]
     ) -> None:
         self.http = HeyGenHTTP(api_key=api_key, **options)
         self.jobs = jobs
+        self.daily_limit = daily_limit
+        """Dollars this account may reserve in any 24 h (HEYGEN_DAILY_CREDITS), enforced in the job store."""
+        self.require_budget = require_budget
+        """The server's client: a paid request must come from a call that set a budget (``costs.spending``: the
+        adapter's ``@paid``), so a tool that forgot it cannot pay without a limit, a dry run or a confirmation."""
         self.video_agents = VideoAgents(self)
         self.videos = Videos(self)
         self.assets = Assets(self)
@@ -144,14 +150,13 @@ class HeyGenClient:
         idempotent: bool = True,
         identity: Any = None,
     ) -> tuple[M, Envelope]:
-        """A v3 write. ``idempotent`` writes carry an Idempotency-Key derived from the job's identity:
+        """A free v3 write. ``idempotent`` writes carry an Idempotency-Key derived from the job's identity:
         the body, unless the body holds something that changes between attempts at the same job (a
-        presigned URL, re-signed on every read), when the caller says what the job is instead."""
+        presigned URL, re-signed on every read), when the caller says what the job is instead. A write HeyGen
+        charges for goes through ``create`` instead: sent from here, ``HeyGenHTTP`` refuses it."""
         payload = body.body() if isinstance(body, RequestModel) else body
         key = idempotency_key_for(method, path, payload if identity is None else identity, request_key) \
             if idempotent else None
-        if costs.estimate(method, path, payload) is not None:  # a paid write (a Video Agent reply, say)
-            costs.before_paid(method, path, payload or {}, replay_of=self._replay_of(key))
         env = await self.http.request(method, path, json_body=payload, idempotency_key=key)
         return parse(model, env.data, f"{method} {path}"), env
 
@@ -167,11 +172,12 @@ class HeyGenClient:
         (``/v3/videos/batches``…) takes this same path: one key, one claim, priced as the sum of its items."""
         payload = req.body()
         key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
-        self._price(path, payload, key, job, seconds=seconds)
-        claim = await self._claim(key, job, reconcile=None)
+        paid = self._price(path, payload, key, job, seconds=seconds)
+        claim = await self._claim(key, job, reconcile=None, paid=paid)
         if isinstance(claim, str):  # cannot happen without a reconciler; keeps the types honest
             raise ResponseFormatError(f"POST {path}: unexpected replay")
-        env = await self._guarded(claim, self.http.request("POST", path, json_body=payload, idempotency_key=key))
+        env = await self._guarded(claim, self.http.request("POST", path, json_body=payload, idempotency_key=key,
+                                                           paid=paid))
         created = parse(model, env.data, f"POST {path}")
         self._settle(claim, job_id_of(created), job)
         return created, env
@@ -190,21 +196,26 @@ class HeyGenClient:
         if not body.get("title"):
             body["title"] = f"heygen-studio {marker}"
         job.title = str(body["title"])
-        self._price(path, body, key, job)
-        claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec))
+        paid = self._price(path, body, key, job)
+        claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec), paid=paid)
         if isinstance(claim, str):
             return CreatedVideo(video_id=claim, status="submitted", replayed=True)
-        env = await self._guarded(claim, self.http.request("POST", path, json_body=body, envelope="v2"))
+        env = await self._guarded(claim, self.http.request("POST", path, json_body=body, envelope="v2", paid=paid))
         created = parse(CreatedVideo, env.data, f"POST {path}")
         self._settle(claim, created.video_id, job, api="v2")
         return created
 
-    def _price(self, path: str, body: dict[str, Any], key: str, job: Job, *, seconds: costs.Seconds = None) -> None:
+    def _price(self, path: str, body: dict[str, Any], key: str, job: Job, *,
+               seconds: costs.Seconds = None) -> costs.PaidRequest | None:
         """Price a paid create and hold it to the call's spending rules (a dry run stops here, before any claim);
-        the estimate is kept with the job."""
+        the estimate is kept with the job. The priced request is the admission ``HeyGenHTTP`` asks of it."""
+        if self.require_budget and costs.current() is None:
+            raise UnguardedPaidRequest(f"POST {path} is charged by HeyGen but the call that built it set no budget "
+                                       "(a paid tool without @paid); it was not sent")
         paid = costs.before_paid("POST", path, body, seconds=seconds, replay_of=self._replay_of(key))
         if paid is not None:
-            job.data.setdefault("estimated_credits", paid.estimate.credits)
+            job.data.setdefault("estimated_usd", paid.estimate.usd)
+        return paid
 
     def _replay_of(self, key: str | None) -> str | None:
         """The job an identical create already made within the replay window (repeating it costs nothing)."""
@@ -220,14 +231,19 @@ class HeyGenClient:
         found = [v for v in page.items if v.title == title and (v.created_at or 0) >= since]
         return min(found, key=lambda v: v.created_at or 0).id if found else None
 
-    async def _claim(self, key: str, job: Job,
-                     reconcile: Callable[[JobRecord], Awaitable[str | None]] | None) -> Claim | str | None:
-        """Claim ``key`` for a create; a job id (str) when a v2 create is already paid for; None without a store."""
+    async def _claim(self, key: str, job: Job, reconcile: Callable[[JobRecord], Awaitable[str | None]] | None,
+                     paid: costs.PaidRequest | None) -> Claim | str | None:
+        """Claim ``key`` for a create, reserving its cost against the daily limit; a job id (str) when a v2 create
+        is already paid for; None without a store."""
         if self.jobs is None:
+            if self.daily_limit is not None:
+                raise StoreError("A daily spending limit is set but there is no job store to keep it in")
             return None
+        cost = paid.usd if paid is not None else 0.0
         deadline = time.monotonic() + IN_FLIGHT_WAIT_S
         while True:
-            claim = self.jobs.claim(key, job.kind, title=job.title, data=job.data)
+            claim = self.jobs.claim(key, job.kind, title=job.title, data=job.data, cost=cost,
+                                    daily_limit=self.daily_limit)
             if claim.state == "in_flight":
                 if time.monotonic() > deadline:
                     raise CreateInFlightError("An identical create is being sent by another call right now")

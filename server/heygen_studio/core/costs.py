@@ -1,17 +1,19 @@
 """Prices and estimates: what a paid request will cost, worked out from the request itself, before it is sent.
 
-One price table (``PRICES``), each price with its source; ``references/quota.md`` documents it. Credits are
-HeyGen API credits. On every row where HeyGen publishes both a credit price (the limits page) and a v3
-pay-as-you-go dollar price, one credit is one US dollar (Avatar IV 6 credits a minute = $0.10/s; translation
-3 or 6 a minute = $0.05 or $0.10/s; an avatar 1 credit = $1 a call), so an estimate in credits reads as dollars
-on a pay-as-you-go wallet too. A price HeyGen does not publish is marked ``assumed``, and every estimate
-that leans on one, or on an assumed length, says so.
+One price table (``PRICES``), in US dollars, each row with its source; the server estimates from it and the
+sandbox charges from it, so an estimate and the sandbox's wallet agree to the cent. ``references/quota.md``
+documents it. HeyGen bills an API key's work to the API wallet, a prepaid balance in US dollars on
+pay-as-you-go (``GET /v3/users/me`` → ``wallet.currency: usd``), by output second; the table is HeyGen's
+published pay-as-you-go price list (``PRICING``, read on ``PRICES_READ``). Every amount here is dollars: the
+budget settings keep their names (``max_credits``, ``HEYGEN_MAX_CREDITS``, ``HEYGEN_DAILY_CREDITS``) and count
+dollars of that wallet. A price HeyGen does not publish is marked ``assumed``, and every estimate that leans on
+one, or on an assumed length, says so.
 
 ``estimate(method, path, body)`` prices one request body exactly as it would be sent; it returns None for a
 request that costs nothing. Lengths: spoken text by the words-per-minute of its script (``core.scripts``,
 per language, ``<break>`` pauses included); what the body does not say (an audio file, a template, a Video
-Agent brief without a stated length, a translation source given by URL) takes an assumed length, named in
-the estimate. Video minutes are billed in 30-second increments.
+Agent brief without a stated length, a translation source given by URL whose length could not be read) takes
+an assumed length, named in the estimate. Output seconds are billed whole (a started second counts).
 
 ``Spend`` is one paid tool call's budget. The adapter sets it around the call (``spending``); the client
 consults it (``before_paid``) after a paid request is built and before it is claimed in the job store or
@@ -31,63 +33,83 @@ from typing import Any, Literal
 
 from .errors import HeyGenError
 
-LIMITS = "docs.heygen.com/reference/limits"
 PRICING = "developers.heygen.com/docs/pricing"
+PRICES_READ = "2026-12-06"
+"""When ``PRICING`` was read for this table (its newest version; older versions priced Avatar IV at $0.10/s)."""
+TOP_UP = "https://app.heygen.com/settings?nav=API"
 
 
 @dataclass(frozen=True)
 class Price:
-    """One row of the price table: credits per output (or source) minute, or per call."""
+    """One row of the price table: US dollars per output (or source) second, per call, or per video."""
 
     name: str
-    credits: float
-    per: Literal["minute", "call"]
+    usd: float
+    per: Literal["second", "call", "video"]
     source: str
     assumed: bool = False
 
 
 PRICES: dict[str, Price] = {p.name: p for p in (
-    Price("Avatar IV video", 6.0, "minute", f"{LIMITS} (Avatar IV 6 credits/min); {PRICING} ($0.10/s)"),
-    Price("Avatar V video", 6.0, "minute", "not published: priced as Avatar IV", assumed=True),
-    Price("Avatar III video", 2.0, "minute", f"{LIMITS} (studio avatar 2 credits/min; another version says 1)"),
-    Price("v2 talking photo", 1.0, "minute", f"{LIMITS} (photo avatar 1 credit/min; another version says 0.2)"),
-    Price("template video", 6.0, "minute", "not published: priced as v3's default engine, Avatar IV", assumed=True),
-    Price("Video Agent", 2.0, "minute", f"{PRICING} ($0.0333/s = $2/min; 1 credit = $1 as on every published row)"),
-    Price("translation (speed)", 3.0, "minute", f"{LIMITS} (3 credits/min fast); {PRICING} ($0.05/s); per language"),
-    Price("translation (precision)", 6.0, "minute",
-          f"{LIMITS} (6 credits/min quality); {PRICING} ($0.10/s); per language"),
-    Price("photo avatar", 1.0, "call", f"{LIMITS} (photo/generate 1 credit); {PRICING} (avatar creation $1/call)"),
-    Price("prompt look", 1.0, "call", f"{LIMITS} (look/generate 1 credit; another version says 0.25)"),
-    Price("digital twin", 1.0, "call", f"{PRICING} (avatar creation $1/call)"),
-    Price("speech", 0.02, "minute", f"{PRICING} (text to speech $0.000333/s = $0.02/min)"),
+    Price("Avatar IV photo avatar", 0.05, "second", f"{PRICING} (Avatar IV, photo avatar, 720p/1080p)"),
+    Price("Avatar IV studio avatar", 0.0667, "second",
+          f"{PRICING} (Avatar IV, studio avatar or digital twin, 720p/1080p)"),
+    Price("Avatar IV photo avatar 4K", 0.0667, "second", f"{PRICING} (Avatar IV & V, photo avatar, 4K)"),
+    Price("Avatar IV studio avatar 4K", 0.0833, "second",
+          f"{PRICING} (Avatar IV & V, studio avatar or digital twin, 4K)"),
+    Price("Avatar V digital twin", 0.0667, "second", f"{PRICING} (Avatar V, digital twins only, 720p/1080p)"),
+    Price("Avatar III studio avatar", 0.0167, "second",
+          f"{PRICING} (Avatar III, studio avatar or digital twin; existing customers only)"),
+    Price("Avatar III photo avatar", 0.0433, "second",
+          f"{PRICING} (Avatar III, photo avatar; existing customers only)"),
+    Price("Avatar III 4K", 0.02, "second", f"{PRICING} (Avatar III, 4K, an earlier version of the page)"),
+    Price("cinematic avatar", 7.0, "video", f"{PRICING} (Cinematic Avatar, flat per video of 4–15 s)"),
+    Price("template video", 0.0667, "second", "not published: priced as an Avatar IV studio avatar", assumed=True),
+    Price("Video Agent", 0.0333, "second", f"{PRICING} (Video Agent, prompt to video)"),
+    Price("translation (audio only)", 0.0167, "second", f"{PRICING} (video translation, speed, audio only)"),
+    Price("translation (speed)", 0.0333, "second", f"{PRICING} (video translation, speed, lip sync)"),
+    Price("translation (precision)", 0.0667, "second", f"{PRICING} (video translation, precision, lip sync)"),
+    Price("lipsync (speed)", 0.0333, "second", f"{PRICING} (lipsync, speed)"),
+    Price("lipsync (precision)", 0.0667, "second", f"{PRICING} (lipsync, precision)"),
+    Price("speech", 0.000667, "second", f"{PRICING} (text to speech, Starfish)"),
+    Price("photo avatar", 1.0, "call", f"{PRICING} (avatar creation, photo avatar)"),
+    Price("prompt look", 1.0, "call", f"{PRICING} (avatar creation, photo avatar: a generated look is one)"),
+    Price("digital twin", 1.0, "call", f"{PRICING} (avatar creation, digital twin)"),
     Price("voice clone", 1.0, "call", "not published: priced as an avatar creation", assumed=True),
-    Price("lipsync", 3.0, "minute", "not published: priced as a speed-mode translation", assumed=True),
 )}
-RESOLUTION_FACTOR = {"4k": 2.0}
-"""4K is a plan cap, not a published price: assumed to cost twice as much (720p and 1080p cost the same)."""
-ASSUMED_SECONDS = {"audio": 60.0, "template": 60.0, "agent": 60.0, "source": 60.0, "cinematic": 15.0, "clip": 10.0}
-"""Lengths a request does not state: an audio file, a template (at least), a Video Agent brief, a translation
-or lipsync source, a cinematic clip (its maximum), a silent Studio scene."""
-ENGINE_PRICE = {"avatar_iv": "Avatar IV video", "avatar_v": "Avatar V video", "avatar_iii": "Avatar III video"}
+ASSUMED_SECONDS = {"audio": 60.0, "template": 60.0, "agent": 60.0, "source": 60.0, "clip": 10.0}
+"""Lengths a request does not state: an audio file, a template (at least), a Video Agent brief, a lipsync
+source, a silent Studio scene."""
+LONGEST_SOURCE_S = 3600.0
+"""The longest video HeyGen takes (its refusal: "Video is too long (> 3600.0s)"): a translation whose source
+length cannot be read is priced at this worst case, so a cap bounds what it can really cost."""
+CINEMATIC_S = (4.0, 15.0)
 FREE = ("/v3/voices",)  # voice design is a search over HeyGen's voices
+
+
+def usd(amount: float) -> str:
+    """Dollars as a person reads them: $0.0012 for fractions of a cent, else cents."""
+    if amount and abs(amount) < 0.01:
+        return f"${amount:.4f}"
+    return f"${amount:,.2f}"
 
 
 @dataclass
 class Estimate:
-    """What one request will cost: ``credits`` in total, a line per priced item, and what was assumed."""
+    """What one request will cost: ``usd`` in total, a line per priced item, and what was assumed."""
 
-    credits: float = 0.0
+    usd: float = 0.0
     lines: list[str] = field(default_factory=list)
     assumed: list[str] = field(default_factory=list)
 
-    def add(self, price_name: str, amount: float, what: str, *, factor: float = 1.0) -> None:
-        """``amount`` minutes (already rounded to the billing increment) or calls of ``price_name``."""
+    def add(self, price_name: str, amount: float, what: str) -> None:
+        """``amount`` seconds (already whole) or calls/videos of ``price_name``."""
         price = PRICES[price_name]
-        credits = round(price.credits * amount * factor, 4)
-        self.credits = round(self.credits + credits, 4)
-        unit = "min" if price.per == "minute" else ("call" if amount == 1 else "calls")
-        times = f" ×{factor:g}" if factor != 1 else ""
-        self.lines.append(f"{what}: {amount:g} {unit} × {price.credits:g} ({price.name}){times} = {credits:g}")
+        cost = round(price.usd * amount, 4)
+        self.usd = round(self.usd + cost, 4)
+        unit = {"second": "s", "call": " call" if amount == 1 else " calls",
+                "video": " video" if amount == 1 else " videos"}[price.per]
+        self.lines.append(f"{what}: {amount:g}{unit} × ${price.usd:g} ({price.name}) = {usd(cost)}")
         if price.assumed:
             self.assume(f"{price.name} price ({price.source})")
 
@@ -96,15 +118,15 @@ class Estimate:
             self.assumed.append(what)
 
     def merge(self, other: Estimate, prefix: str = "") -> None:
-        self.credits = round(self.credits + other.credits, 4)
+        self.usd = round(self.usd + other.usd, 4)
         self.lines += [prefix + line for line in other.lines]
         for item in other.assumed:
             self.assume(item)
 
 
-def billed_minutes(seconds: float) -> float:
-    """Minutes as HeyGen bills them: in 30-second increments, at least one."""
-    return math.ceil(max(seconds, 1.0) / 30.0) / 2
+def billed_seconds(seconds: float) -> float:
+    """Output seconds as HeyGen bills them: whole seconds, a started one counted, at least one."""
+    return float(math.ceil(max(seconds, 1.0) - 1e-9))
 
 
 _CJK = (("ja", re.compile(r"[\u3040-\u30ff]")), ("ko", re.compile(r"[\uac00-\ud7af]")),
@@ -133,16 +155,19 @@ def _speech(node: dict[str, Any], est: Estimate, *, script_key: str = "script") 
     return 0.0
 
 
-def _resolution_factor(resolution: Any, est: Estimate) -> float:
-    factor = RESOLUTION_FACTOR.get(str(resolution), 1.0)
-    if factor != 1.0:
-        est.assume(f"{resolution} costs ×{factor:g} (not published)")
-    return factor
+def _avatar_price(engine: Any, photo: bool, four_k: bool) -> str:
+    """The row for one presenter: its engine (Avatar IV unless named), a photo or a studio avatar, 4K or not."""
+    engine = str(engine or "avatar_iv")
+    if engine == "avatar_iii":
+        return "Avatar III 4K" if four_k else ("Avatar III photo avatar" if photo else "Avatar III studio avatar")
+    if engine == "avatar_v" and not four_k:
+        return "Avatar V digital twin"
+    return f"Avatar IV {'photo' if photo else 'studio'} avatar{' 4K' if four_k else ''}"
 
 
 def _v3_video(body: dict[str, Any], est: Estimate) -> None:
     kind = body.get("type")
-    factor = _resolution_factor(body.get("resolution"), est)
+    four_k = str(body.get("resolution")) == "4k"
     if kind == "studio":
         seconds, prices = 0.0, []
         for scene in body.get("scenes") or []:
@@ -155,25 +180,29 @@ def _v3_video(body: dict[str, Any], est: Estimate) -> None:
                     est.assume(f"a scene without speech lasts {ASSUMED_SECONDS['clip']:g} s")
             seconds += said
             if scene.get("type") == "avatar_video":
-                prices.append(ENGINE_PRICE.get(str((speaker.get("engine") or {}).get("type")), "Avatar IV video"))
+                prices.append(_avatar_price((speaker.get("engine") or {}).get("type"), False, four_k))
         # a Studio video is billed as one render, at its dearest presenter's rate (Avatar IV without one)
-        price = max(prices or ["Avatar IV video"], key=lambda name: PRICES[name].credits)
-        est.add(price, billed_minutes(seconds), f"Studio video, {len(body.get('scenes') or [])} scenes, "
-                f"~{seconds:.0f} s", factor=factor)
+        price = max(prices or [_avatar_price(None, False, four_k)], key=lambda name: PRICES[name].usd)
+        est.add(price, billed_seconds(seconds), f"Studio video, {len(body.get('scenes') or [])} scenes, "
+                f"~{seconds:.0f} s")
         return
     if kind == "cinematic_avatar":
-        seconds = float(body.get("duration") or ASSUMED_SECONDS["cinematic"])
-        est.add("Avatar IV video", billed_minutes(seconds), f"cinematic clip, ~{seconds:.0f} s", factor=factor)
+        est.add("cinematic avatar", 1, "cinematic clip (a flat price, whatever its length)")
         return
     seconds = _speech(body, est)
-    engine = (body.get("engine") or {}).get("type") if kind == "avatar" else None
-    price = ENGINE_PRICE.get(engine or "avatar_iv", "Avatar IV video")
+    engine = (body.get("engine") or {}).get("type")
+    photo = kind == "image"
+    if kind == "avatar" and str(engine or "avatar_iv") == "avatar_iv":
+        est.assume("the avatar is a studio avatar or digital twin (a photo avatar look costs "
+                   f"${PRICES['Avatar IV photo avatar'].usd:g}/s)")
     what = "avatar video" if kind == "avatar" else "image video"
-    est.add(price, billed_minutes(seconds), f"{what}, ~{seconds:.0f} s", factor=factor)
+    est.add(_avatar_price(engine, photo, four_k), billed_seconds(seconds), f"{what}, ~{seconds:.0f} s")
 
 
 def _v2_video(body: dict[str, Any], est: Estimate) -> None:
     seconds, prices = 0.0, []
+    dimension = body.get("dimension") or {}
+    four_k = max(int(dimension.get("width") or 0), int(dimension.get("height") or 0)) > 1920
     for scene in body.get("video_inputs") or []:
         voice = scene.get("voice") or {}
         if voice.get("type") == "text":
@@ -183,13 +212,11 @@ def _v2_video(body: dict[str, Any], est: Estimate) -> None:
         else:
             seconds += _speech(voice, est)
         character = scene.get("character") or {}
-        prices.append("v2 talking photo" if character.get("type") == "talking_photo" else "Avatar III video")
-    dimension = body.get("dimension") or {}
-    large = max(int(dimension.get("width") or 0), int(dimension.get("height") or 0)) > 1920
-    factor = _resolution_factor("4k" if large else "1080p", est)
-    price = max(prices or ["Avatar III video"], key=lambda name: PRICES[name].credits)
-    est.add(price, billed_minutes(seconds), f"Studio video (v2), {len(prices)} scenes, ~{seconds:.0f} s",
-            factor=factor)
+        # v2 Studio renders with Avatar III unless a scene asks for Avatar IV
+        engine = "avatar_iv" if character.get("use_avatar_iv_model") else "avatar_iii"
+        prices.append(_avatar_price(engine, character.get("type") == "talking_photo", four_k))
+    price = max(prices or [_avatar_price("avatar_iii", False, four_k)], key=lambda name: PRICES[name].usd)
+    est.add(price, billed_seconds(seconds), f"Studio video (v2), {len(prices)} scenes, ~{seconds:.0f} s")
 
 
 def _template(body: dict[str, Any], est: Estimate) -> None:
@@ -204,7 +231,7 @@ def _template(body: dict[str, Any], est: Estimate) -> None:
     spoken = spoken_seconds(" ".join(texts)) if texts else 0.0
     seconds = max(ASSUMED_SECONDS["template"], spoken)
     est.assume(f"a template video lasts at least {ASSUMED_SECONDS['template']:g} s (its scenes are not read)")
-    est.add("template video", billed_minutes(seconds), f"template video, ~{seconds:.0f} s")
+    est.add("template video", billed_seconds(seconds), f"template video, ~{seconds:.0f} s")
 
 
 _DURATION = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s|minutes?|mins?)\b", re.IGNORECASE)
@@ -224,25 +251,33 @@ def _agent(body: dict[str, Any], est: Estimate, seconds: float | None) -> None:
     if seconds is None:
         seconds = ASSUMED_SECONDS["agent"]
         est.assume(f"the brief states no length: {seconds:g} s")
-    est.add("Video Agent", billed_minutes(seconds), f"Video Agent video, ~{seconds:.0f} s")
+    est.add("Video Agent", billed_seconds(seconds), f"Video Agent video, ~{seconds:.0f} s")
 
 
-def _source_seconds(body: dict[str, Any], est: Estimate, seconds: float | None, what: str) -> float:
+def _source_seconds(body: dict[str, Any], est: Estimate, seconds: float | None, what: str,
+                    unknown: float = ASSUMED_SECONDS["source"]) -> float:
     start, end = body.get("start_time"), body.get("end_time")
     if isinstance(end, int | float) and end > (start or 0):
         return float(end - (start or 0))
     if seconds:
-        return seconds
-    est.assume(f"the {what} lasts {ASSUMED_SECONDS['source']:g} s (its length is not known before sending)")
-    return ASSUMED_SECONDS["source"]
+        return max(0.0, seconds - float(start or 0)) or seconds
+    if unknown >= LONGEST_SOURCE_S:
+        est.assume(f"the {what}'s length could not be read: priced at the longest HeyGen takes "
+                   f"({unknown / 60:g} min); pass a video job id or an asset of known length, or set end_time")
+    else:
+        est.assume(f"the {what} lasts {unknown:g} s (its length is not known before sending)")
+    return unknown
 
 
 def _translation(body: dict[str, Any], est: Estimate, seconds: float | None) -> None:
     languages = body.get("output_languages") or ([body["output_language"]] if body.get("output_language") else [])
-    source = _source_seconds(body, est, seconds, "source video")
-    price = "translation (precision)" if body.get("mode") == "precision" else "translation (speed)"
-    est.add(price, billed_minutes(source) * max(1, len(languages)),
-            f"{len(languages)} language(s) × ~{source:.0f} s of source")
+    source = _source_seconds(body, est, seconds, "source video", unknown=LONGEST_SOURCE_S)
+    if body.get("mode") == "precision":
+        price = "translation (precision)"
+    else:
+        price = "translation (audio only)" if body.get("translate_audio_only") else "translation (speed)"
+    est.add(price, billed_seconds(source) * max(1, len(languages)),
+            f"{max(1, len(languages))} language(s) × ~{source:.0f} s of source")
 
 
 def _avatar(body: dict[str, Any], est: Estimate) -> None:
@@ -253,12 +288,13 @@ def _avatar(body: dict[str, Any], est: Estimate) -> None:
 
 def _speech_request(body: dict[str, Any], est: Estimate) -> None:
     seconds = spoken_seconds(str(body.get("text") or ""), speed=body.get("speed"), language=body.get("language"))
-    est.add("speech", billed_minutes(seconds), f"speech, ~{seconds:.0f} s")
+    est.add("speech", billed_seconds(seconds), f"speech, ~{seconds:.0f} s")
 
 
 def _lipsync(body: dict[str, Any], est: Estimate, seconds: float | None) -> None:
     source = _source_seconds(body, est, seconds, "video")
-    est.add("lipsync", billed_minutes(source), f"lipsync, ~{source:.0f} s")
+    price = "lipsync (precision)" if body.get("mode") == "precision" else "lipsync (speed)"
+    est.add(price, billed_seconds(source), f"lipsync, ~{source:.0f} s")
 
 
 Seconds = float | Sequence[float | None] | None
@@ -269,6 +305,20 @@ def _nth(seconds: Seconds, n: int) -> float | None:
     if seconds is None or isinstance(seconds, int | float):
         return seconds
     return seconds[n] if n < len(seconds) else None
+
+
+_CHARGED = re.compile(
+    r"/v2/video/generate|/v2/template/[^/]+/generate|/v3/videos(/batches)?|/v3/templates/[^/]+"
+    r"|/v3/video-agents(/[^/]+)?|/v3/video-translations(/batches)?|/v3/video-translations/proofreads(/[^/]+/generate)?"
+    r"|/v3/avatars|/v3/voices/(speech|clone)|/v3/lipsyncs(/batches)?|/v3/ai-clipping|/v3/background-removals"
+    r"|/v3/filler-word-removals|/v3/models/(videos|images|audio/tts|audio/voices|audio/sts)")
+
+
+def charges(method: str, path: str) -> bool:
+    """Whether HeyGen charges for this request: what ``HeyGenHTTP`` refuses to send unless the paid path
+    (``HeyGenClient``: priced, held to the budget, claimed in the job store) admitted it. Listed by endpoint,
+    not by price row, so an endpoint we cannot price yet is refused rather than sent unguarded."""
+    return method.upper() == "POST" and _CHARGED.fullmatch(path.split("?")[0].rstrip("/")) is not None
 
 
 def estimate(method: str, path: str, body: Any, *, seconds: Seconds = None) -> Estimate | None:
@@ -334,8 +384,8 @@ class PaidRequest:
     replay_of: str | None = None
 
     @property
-    def credits(self) -> float:
-        return 0.0 if self.replay_of else self.estimate.credits
+    def usd(self) -> float:
+        return 0.0 if self.replay_of else self.estimate.usd
 
 
 def subject(body: dict[str, Any]) -> str:
@@ -361,7 +411,7 @@ class Preview(Exception):  # not an error: a dry run's answer, raised instead of
 
 
 class SpendLimitError(HeyGenError):
-    """A paid request's estimate is over the call's credit limit: refused before it was sent."""
+    """A paid request's estimate is over the call's limit: refused before it was sent."""
 
     default_hint = "Nothing was sent or charged."
 
@@ -370,7 +420,7 @@ class SpendLimitError(HeyGenError):
 class Spend:
     """The budget of one paid tool call (see the module docstring).
 
-    ``limit``: the most this call may spend, in credits (``limit_from`` names where it came from, for the
+    ``limit``: the most this call may spend, in dollars (``limit_from`` names where it came from, for the
     refusal); ``confirmed``: the estimate a person confirmed, which the request sent may not exceed;
     ``uploads``: local files a dry run would have uploaded first (their asset ids are placeholders)."""
 
@@ -382,22 +432,22 @@ class Spend:
     uploads: list[str] = field(default_factory=list)
 
     @property
-    def credits(self) -> float:
-        return round(sum(r.credits for r in self.requests), 4)
+    def usd(self) -> float:
+        return round(sum(r.usd for r in self.requests), 4)
 
     def check(self, request: PaidRequest) -> None:
-        total = round(self.credits + request.credits, 4)
+        total = round(self.usd + request.usd, 4)
         if self.dry_run:
             raise Preview(request, self)
         if self.limit is not None and total > self.limit:
             raise SpendLimitError(
-                f"This would cost about {total:g} credits ({'; '.join(request.estimate.lines)}), over the limit of "
-                f"{self.limit:g} set by {self.limit_from}",
+                f"This would cost about {usd(total)} ({'; '.join(request.estimate.lines)}), over the limit of "
+                f"{usd(self.limit)} set by {self.limit_from}",
                 hint=f"Nothing was sent or charged. To go ahead, raise {self.limit_from} to at least {total:g}, or "
                      "make it cheaper (shorter, lower resolution, fewer languages); dry_run=true shows the request.")
         if self.confirmed is not None and total > self.confirmed:
             raise SpendLimitError(
-                f"The request now costs about {total:g} credits, more than the {self.confirmed:g} confirmed",
+                f"The request now costs about {usd(total)}, more than the {usd(self.confirmed)} confirmed",
                 hint="Nothing was sent or charged. Call again to confirm the new cost.")
         self.requests.append(request)
 

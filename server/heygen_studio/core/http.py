@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, quote_plus
 
 import anyio
@@ -47,6 +47,9 @@ from .errors import (
     ResponseFormatError,
     error_for_status,
 )
+
+if TYPE_CHECKING:
+    from . import costs
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +234,7 @@ class HeyGenHTTP:
         data: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         envelope: EnvelopeKind = "v3",
+        paid: costs.PaidRequest | None = None,
     ) -> Envelope:
         """Send one logical request (with retries) and return the unwrapped envelope.
 
@@ -249,6 +253,11 @@ class HeyGenHTTP:
 
             if costs.previewing():
                 costs.nothing_to_send(f"A dry run stops before {method} {path}; nothing was sent.")
+            if costs.charges(method, path) and (paid is None or paid.path != path):
+                # Structural: a request HeyGen charges for goes out only as the paid path admitted it (priced,
+                # held to the budget, claimed in the job store). A tool that forgets that path fails here.
+                raise UnguardedPaidRequest(f"{method} {path} is charged by HeyGen but was not priced and claimed "
+                                           "first; it was not sent")
         headers = {"x-api-key": self._api_key}
         if idempotency_key is not None:
             headers[IDEMPOTENCY_HEADER] = idempotency_key
@@ -393,6 +402,10 @@ class HeyGenHTTP:
             request_id=request_id,
             retry_after=retry_after,
         )
+
+
+class UnguardedPaidRequest(RuntimeError):
+    """A bug, not a user error: a paid request reached the transport without passing the paid path."""
 
 
 def _query_value(value: Any) -> Any:

@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import sqlite3
@@ -52,9 +53,10 @@ JobKind = Literal["video", "agent", "translation", "look", "lipsync", "voice", "
 """The kinds of job HeyGen runs for us; a job id is ``<kind>:<HeyGen id>`` (``batch``: our own id for a
 produce_videos batch, whose items are jobs of the other kinds)."""
 JOB_KINDS: frozenset[str] = frozenset(get_args(JobKind))
-RecordKind = JobKind | Literal["asset", "produce", "produce_plan", "speech"]
+RecordKind = JobKind | Literal["asset", "produce", "produce_plan", "speech", "agent_reply"]
 """What the store records: jobs, plus uploads, produce_video plans that stand in for keys, and speech made
-(a paid create HeyGen answers at once: no job to poll)."""
+(a paid create HeyGen answers at once: no job to poll), and replies to a Video Agent session (paid: a new run of
+the session's job)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -77,6 +79,15 @@ CREATE TABLE IF NOT EXISTS webhook_events (event_id TEXT PRIMARY KEY, received_a
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 """
 _COLUMNS = "scope, fingerprint, kind, state, job_id, owner, lease_until, title, data, created_at, updated_at"
+
+
+DAY_S = 24 * 3600.0  # HEYGEN_DAILY_CREDITS counts what was reserved in a rolling 24 h
+
+
+class DailyLimitError(HeyGenError):
+    """A paid create would take this account's spending in the last 24 h over its daily limit."""
+
+    default_hint = "Nothing was sent or charged."
 
 
 class StoreError(HeyGenError):
@@ -147,7 +158,9 @@ class JobStore(Protocol):
     """What every backend offers (SQLite now; PostgreSQL next). All calls are short and synchronous."""
 
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
-              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None) -> Claim: ...
+              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None,
+              cost: float = 0.0, daily_limit: float | None = None) -> Claim: ...
+    def spent(self, scope: Scope, *, window_s: float = DAY_S) -> list[tuple[float, float]]: ...
     def retake(self, scope: Scope, claim: Claim, *, lease_s: float = DEFAULT_LEASE_S) -> Claim: ...
     def settle(self, scope: Scope, claim: Claim, job_id: str, **data: Any) -> JobRecord: ...
     def mark_unknown(self, scope: Scope, claim: Claim) -> None: ...
@@ -261,7 +274,11 @@ class SQLiteJobStore:
 
     # -- claims --------------------------------------------------------------------------------
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
-              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None) -> Claim:
+              lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None,
+              cost: float = 0.0, daily_limit: float | None = None) -> Claim:
+        """``cost``: dollars this create will spend, reserved with the claim (``reserved_usd``) and counted
+        against ``daily_limit`` (the account's rolling 24 h) in the same transaction, so processes racing for
+        the last dollars cannot both pass; a release (HeyGen refused) gives them back."""
         now = time.time()
         with self._tx(write=True) as conn:
             rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
@@ -269,6 +286,10 @@ class SQLiteJobStore:
                 conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ?", (scope.key, fingerprint))
                 rec = None  # older than HeyGen's replay window: a new job, by design
             if rec is None:
+                if cost > 0:
+                    if daily_limit is not None:
+                        within_daily_limit(self._spent(conn, scope, now, DAY_S), cost, daily_limit, now)
+                    data = {**(data or {}), "reserved_usd": round(cost, 4)}
                 conn.execute(
                     f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'reserved', NULL, ?, ?, ?, ?, ?, ?)",
                     (scope.key, fingerprint, kind, self.owner, now + lease_s, title,
@@ -321,6 +342,17 @@ class SQLiteJobStore:
         with self._tx(write=True) as conn:
             conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
                          (scope.key, claim.fingerprint))
+
+    def _spent(self, conn: sqlite3.Connection, scope: Scope, now: float, window_s: float) -> list[tuple[float, float]]:
+        rows = conn.execute("SELECT created_at, json_extract(data, '$.reserved_usd') FROM jobs WHERE scope = ? "
+                            "AND created_at >= ? AND json_extract(data, '$.reserved_usd') > 0 ORDER BY created_at",
+                            (scope.key, now - window_s)).fetchall()
+        return [(float(at), float(amount)) for at, amount in rows]
+
+    def spent(self, scope: Scope, *, window_s: float = DAY_S) -> list[tuple[float, float]]:
+        """(when, dollars) of every reservation of this scope in the last ``window_s``, oldest first."""
+        with self._tx(write=False) as conn:
+            return self._spent(conn, scope, time.time(), window_s)
 
     # -- records -------------------------------------------------------------------------------
     def record(self, scope: Scope, *, kind: str, job_id: str, fingerprint: str | None = None,
@@ -393,8 +425,12 @@ class ScopedJobs:
         self.scope = scope
 
     def claim(self, fingerprint: str, kind: str, *, title: str | None = None, lease_s: float = DEFAULT_LEASE_S,
-              data: dict[str, Any] | None = None) -> Claim:
-        return self.store.claim(self.scope, fingerprint, kind, title=title, lease_s=lease_s, data=data)
+              data: dict[str, Any] | None = None, cost: float = 0.0, daily_limit: float | None = None) -> Claim:
+        return self.store.claim(self.scope, fingerprint, kind, title=title, lease_s=lease_s, data=data, cost=cost,
+                                daily_limit=daily_limit)
+
+    def spent(self, *, window_s: float = DAY_S) -> list[tuple[float, float]]:
+        return self.store.spent(self.scope, window_s=window_s)
 
     def retake(self, claim: Claim) -> Claim:
         return self.store.retake(self.scope, claim)
@@ -462,6 +498,47 @@ def import_journal(store: SQLiteJobStore, path: Path) -> int:
                  json.dumps(extra, separators=(",", ":"), default=str), created, created))
         count += 1
     return count
+
+
+def daily_left(spent: list[tuple[float, float]], limit: float) -> float:
+    """Dollars of a daily limit not yet reserved in the last 24 h."""
+    return round(max(0.0, limit - sum(amount for _, amount in spent)), 4)
+
+
+def daily_summary(spent: list[tuple[float, float]], limit: float | None) -> str:
+    """One line on the daily limit: what is left of it, and what was spent in the last 24 h."""
+    total = round(sum(amount for _, amount in spent), 4)
+    if limit is None:
+        return f"no daily limit (HEYGEN_DAILY_CREDITS sets one); ${total:,.2f} reserved in the last 24 h"
+    return (f"${daily_left(spent, limit):,.2f} of the daily limit of ${limit:,.2f} left "
+            f"(${total:,.2f} reserved in the last 24 h, across every process)")
+
+
+def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: float, now: float) -> None:
+    """Refuse (``DailyLimitError``) a cost the rolling 24 h cannot take, saying when it could."""
+    total = round(sum(amount for _, amount in spent), 4)
+    if total + cost <= limit + 1e-9:
+        return
+    left = max(0.0, limit - total)
+    when = None
+    freed = total
+    for at, amount in spent:  # reservations leave the window 24 h after they were made, oldest first
+        freed -= amount
+        if freed + cost <= limit + 1e-9:
+            when = at + DAY_S
+            break
+    wait = (f"it fits again in about {_hours(when - now)}" if when is not None
+            else "it is more than the whole daily limit")
+    raise DailyLimitError(
+        f"This would cost about ${cost:,.2f}, but only ${left:,.2f} of the daily limit of ${limit:,.2f} "
+        f"(HEYGEN_DAILY_CREDITS) is left: ${total:,.2f} was spent in the last 24 h; {wait}",
+        hint="Nothing was sent or charged. Wait, make it cheaper (shorter, fewer languages), or raise "
+             "HEYGEN_DAILY_CREDITS (a server setting); get_account shows what is left.")
+
+
+def _hours(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
 def _reason(exc: BaseException) -> str:

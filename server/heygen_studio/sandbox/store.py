@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from typing import Any
 
@@ -145,9 +146,25 @@ class SandboxStore:
         self._counter += 1
         return prefix + seed.hex_id("sandbox", kind, f"{self._id_salt}{self._counter}", length=length)
 
-    # -- credits -----------------------------------------------------------------------------------
+    # -- the wallet (``credits``: its balance, in US dollars) ----------------------------------------
+    def price(self, path: str, body: Any, *, seconds: Any = None) -> float:
+        """What HeyGen's published pay-as-you-go prices make ``body`` at ``path`` cost: the server's own table
+        (``core.costs``), so an estimate and this wallet agree to the cent. ``seconds``: a source's length the
+        sandbox knows (a video of its own) and the body does not say."""
+        from ..core import costs
+
+        raw = body if isinstance(body, dict) else json.loads(body or b"{}")
+        est = costs.estimate("POST", path, raw, seconds=seconds)
+        return est.usd if est is not None else 0.0
+
+    def charge_for(self, path: str, body: Any, what: str, *, seconds: Any = None) -> float:
+        """Price a create from its body (``price``) and deduct it; returns what was charged."""
+        amount = self.price(path, body, seconds=seconds)
+        self.charge(amount, what)
+        return amount
+
     def charge(self, amount: float, what: str) -> None:
-        """Deduct ``amount`` credits or raise 402 ``insufficient_credit`` (nothing deducted)."""
+        """Deduct ``amount`` dollars or raise 402 ``insufficient_credit`` (nothing deducted)."""
         amount = round(float(amount), 4)
         if amount <= 0:
             return
@@ -155,7 +172,7 @@ class SandboxStore:
             raise ApiError(
                 402,
                 "insufficient_credit",
-                f"Your account has {self.credits:g} credits but this {what} requires {amount:g} credits.",
+                f"Your API wallet has ${self.credits:,.2f} but this {what} costs ${amount:,.2f}.",
             )
         self.credits = round(self.credits - amount, 4)
 

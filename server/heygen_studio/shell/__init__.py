@@ -54,7 +54,7 @@ def _credits(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of credits") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in US dollars") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
@@ -82,8 +82,8 @@ def add_commands(sub: Any) -> None:
                         help="use the offline sandbox (as HEYGEN_SANDBOX=1): the embedded one, or `heygen-studio "
                              "sandbox` on a port when HEYGEN_BASE_URL points at it")
     paid = argparse.ArgumentParser(add_help=False)
-    paid.add_argument("--dry-run", action="store_true", help="show the request and its estimated credits; send nothing")
-    paid.add_argument("--max-credits", type=_credits, metavar="N", help="refuse if the estimate is above N credits")
+    paid.add_argument("--dry-run", action="store_true", help="show the request and its estimated cost; send nothing")
+    paid.add_argument("--max-credits", type=_credits, metavar="N", help="refuse if the estimate is above $N")
     paid.add_argument("--yes", action="store_true",
                       help="confirm the cost without asking (a cost above HEYGEN_CONFIRM_ABOVE is asked y/N on a "
                            "terminal, and refused without one unless --yes)")

@@ -14,6 +14,11 @@ from ..settings import Settings, SettingsError, load_settings
 from .output import Out
 from .session import EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT, Session, ShellError, in_shell_words
 
+
+def usd(amount: float) -> str:
+    """An estimate in dollars, as the tools' own text writes it (the shell reaches the core through MCP only)."""
+    return f"${amount:.4f}" if amount and abs(amount) < 0.01 else f"${amount:,.2f}"
+
 WAIT_CALL_S = 45.0  # one wait_for_job call, as a model would make it (each call is bounded)
 PRODUCE_CALL_S = 120.0
 SCRIPT_FILE_MAX = 1 << 20
@@ -90,7 +95,7 @@ def _dry_run_lines(out: Out, result: dict[str, Any]) -> None:
     for line in dry.get("estimate") or []:
         out.say(f"  {line}")
     step = in_shell_words(str(result["next_step"])).replace("Call again without", "Run it again without")
-    out.say(f"Estimated: {result.get('estimated_credits', 0):g} credits. {step}")
+    out.say(f"Estimated: {usd(result.get('estimated_usd') or 0)}. {step}")
     if dry.get("note"):
         out.say(in_shell_words(str(dry["note"])))
 
@@ -114,10 +119,10 @@ async def video_create(session: Session, args: argparse.Namespace, out: Out) -> 
             out.result(created)
         else:
             again = " (an identical earlier request: that video, not paid again)" if created.get("replayed") else ""
-            out.say(f"Created {job_id}{again}, about {created.get('estimated_credits', 0):g} credits.")
+            out.say(f"Created {job_id}{again}, about {usd(created.get('estimated_usd') or 0)}.")
             out.say(f"Next: heygen-studio video wait {job_id}")
         return EXIT_OK
-    out.note(f"Created {job_id} (about {created.get('estimated_credits', 0):g} credits).")
+    out.note(f"Created {job_id} (about {usd(created.get('estimated_usd') or 0)}).")
     results: dict[str, Any] = {"created": created}
     status, code = await _wait(session, out, job_id, args.timeout)
     results["status"] = status

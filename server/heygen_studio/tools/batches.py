@@ -326,10 +326,10 @@ async def produce_videos(
         if costs.previewing():
             assert spend is not None
             _preview(priced, grouped, batch_req, total, spend)
-        if spend is not None and spend.limit is not None and spend.credits + total.credits > spend.limit:
-            raise ToolError(f"This batch would cost about {total.credits:g} credits ({len(priced)} videos), over the "
-                            f"limit of {spend.limit:g} set by {spend.limit_from}. Nothing was sent or charged; raise "
-                            "it, or make fewer or shorter videos (dry_run=true shows every request).")
+        if spend is not None and spend.limit is not None and spend.usd + total.usd > spend.limit:
+            raise ToolError(f"This batch would cost about {costs.usd(total.usd)} ({len(priced)} videos), over the "
+                            f"limit of {costs.usd(spend.limit)} set by {spend.limit_from}. Nothing was sent or "
+                            "charged; raise it, or make fewer or shorter videos (dry_run=true shows every request).")
 
     # Journal before paying: the batch and each item's plan (script, avatar, voice).
     if not costs.previewing():

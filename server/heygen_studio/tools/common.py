@@ -271,7 +271,7 @@ MaxCredits = Annotated[float | None, Field(ge=0)]  # 0: only what costs nothing 
 class Confirm(BaseModel):
     """The one question a paid call over HEYGEN_CONFIRM_ABOVE asks (a flat form, as elicitation requires)."""
 
-    pay: bool = Field(description="Yes: create it and spend the credits shown.")
+    pay: bool = Field(description="Yes: create it and spend the amount shown.")
 
 
 def _can_ask(ctx: Context[AppState]) -> bool:
@@ -300,25 +300,39 @@ def _question(name: str, preview: costs.Preview) -> str:
     uploads = f" First uploads {', '.join(preview.spend.uploads)}." if preview.spend.uploads else ""
     assumed = f" Assumes {'; '.join(est.assumed)}." if est.assumed else ""
     return (f"{name} will {request.method} {request.path}{' for ' + what if what else ''}: "
-            f"{'; '.join(est.lines)}. Estimated cost: about {est.credits:g} credits (≈ ${est.credits:g} "
-            f"pay-as-you-go).{assumed}{uploads} Create it and pay?")
+            f"{'; '.join(est.lines)}. Estimated cost: about {costs.usd(est.usd)} (HeyGen's pay-as-you-go price, "
+            f"from your API wallet).{assumed}{uploads} Create it and pay?")
+
+
+def _within_daily_limit(state: AppState, cost: float) -> None:
+    """HEYGEN_DAILY_CREDITS, checked before anything (an upload) is sent; the job store checks it again,
+    atomically, when the create is claimed."""
+    import time
+
+    from ..core.store import within_daily_limit
+
+    limit = state.settings.heygen_daily_credits
+    if limit is not None and cost > 0:
+        within_daily_limit(state.jobs.spent(), cost, limit, time.time())
 
 
 def _dry_run_answer(model: type[BaseModel], stop: costs.Preview, limit: float | None, limit_from: str) -> BaseModel:
     request, note = stop.request, stop.note
     if request is None:
-        return model.model_validate({"estimated_credits": 0.0, "next_step": note or "Nothing would be sent.",
+        return model.model_validate({"estimated_usd": 0.0, "next_step": note or "Nothing would be sent.",
                                      "dry_run": DryRun(request=None, uploads=stop.spend.uploads, note=note)})
-    credits = request.credits
+    from ..core.costs import usd
+
+    cost = request.usd
     if request.replay_of:
         note = f"A repeat of job {request.replay_of}: HeyGen returns that job, nothing is charged."
-    elif limit is not None and credits > limit:
-        note = f"Over the limit of {limit:g} credits ({limit_from}): the real call would be refused."
-    step = f"Nothing was sent. Call again without dry_run to send it (about {credits:g} credits)."
+    elif limit is not None and cost > limit:
+        note = f"Over the limit of {usd(limit)} ({limit_from}): the real call would be refused."
+    step = f"Nothing was sent. Call again without dry_run to send it (about {usd(cost)})."
     out = DryRun(request=PaidRequestOut(method=request.method, path=request.path, body=request.body),
                  uploads=stop.spend.uploads, estimate=request.estimate.lines, assumed=request.estimate.assumed,
                  note=note)
-    return model.model_validate({"estimated_credits": credits, "dry_run": out, "next_step": step})
+    return model.model_validate({"estimated_usd": cost, "dry_run": out, "next_step": step})
 
 
 async def _preview(tool: Callable[..., Awaitable[Any]], arguments: dict[str, Any]) -> costs.Preview | None:
@@ -365,7 +379,7 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
       nothing. It is a ``Resolve`` dependency, so it works on both protocol eras. Clients without elicitation
       get the call as before.
 
-    The result model gains ``estimated_credits`` (``outputs.priced``): what this call spent, 0 for a repeat.
+    The result model gains ``estimated_usd`` (``outputs.priced``): what this call spent, 0 for a repeat.
     """
     from ..core import costs
 
@@ -396,7 +410,8 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         ctx = kwargs[ctx_name]
         settings = app(ctx).settings
         asks = settings.heygen_confirm_above is not None and _can_ask(ctx)
-        if kwargs["dry_run"] or not (asks or _limit(kwargs["max_credits"], settings)[0] is not None):
+        limited = _limit(kwargs["max_credits"], settings)[0] is not None or settings.heygen_daily_credits is not None
+        if kwargs["dry_run"] or not (asks or limited):
             return None
         return await _preview(tool, {n: kwargs[n] for n in tool_names})
 
@@ -409,9 +424,9 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         threshold = app(ctx).settings.heygen_confirm_above
         if previewed is None or previewed.request is None or threshold is None or not _can_ask(ctx):
             return None
-        credits = previewed.request.credits
+        cost = previewed.request.usd
         limit, _ = _limit(kwargs["max_credits"], app(ctx).settings)
-        if credits <= threshold or (limit is not None and credits > limit):
+        if cost <= threshold or (limit is not None and cost > limit):
             return None  # cheap enough, or refused anyway before anything is sent
         return Elicit(_question(name, previewed), Confirm)
 
@@ -437,16 +452,17 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
             answer = confirmed.data if isinstance(confirmed, AcceptedElicitation) else None
             if not isinstance(confirmed, AcceptedElicitation) or (isinstance(answer, Confirm) and not answer.pay):
                 action = "cancelled" if getattr(confirmed, "action", "") == "cancel" else "declined"
-                cost = f" (about {previewed.request.credits:g} credits)" if previewed and previewed.request else ""
+                cost = f" (about {costs.usd(previewed.request.usd)})" if previewed and previewed.request else ""
                 raise ToolError(f"The person {action} the cost{cost}, so nothing was created: nothing was sent or "
                                 "charged. Ask them before calling again; dry_run=true shows the request and its cost.")
             if isinstance(answer, Confirm) and previewed is not None and previewed.request is not None:
-                agreed = previewed.request.credits
+                agreed = previewed.request.usd
         limit, limit_from = _limit(max_credits, app(ctx).settings)
         if previewed is not None and previewed.request is not None:
-            try:  # over the limit: refused before anything, uploads included, is sent
+            try:  # over a limit: refused before anything, uploads included, is sent
                 costs.Spend(limit=limit, limit_from=limit_from).check(previewed.request)
-            except costs.SpendLimitError as exc:
+                _within_daily_limit(app(ctx), previewed.request.usd)
+            except HeyGenError as exc:
                 raise ToolError(exc.describe()) from None
         spend = costs.Spend(dry_run=dry_run, limit=limit, limit_from=limit_from, confirmed=agreed)
         try:
@@ -457,9 +473,9 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         fields = result.model_dump() if isinstance(result, BaseModel) else dict(result)
         if dry_run:  # it finished without a paid request: a repeat answered from the journal, say
             note = "Nothing would be sent or charged: " + str(fields.get("next_step") or "nothing to pay.")
-            return model.model_validate({**fields, "estimated_credits": 0.0, "dry_run": DryRun(request=None,
+            return model.model_validate({**fields, "estimated_usd": 0.0, "dry_run": DryRun(request=None,
                                                                                               note=note)})
-        return model.model_validate({**fields, "estimated_credits": spend.credits})
+        return model.model_validate({**fields, "estimated_usd": spend.usd})
 
     added = [inspect.Parameter("dry_run", keyword, default=False, annotation=DryRunArg),
              inspect.Parameter("max_credits", keyword, default=None, annotation=MaxCredits),

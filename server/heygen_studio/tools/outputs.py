@@ -283,6 +283,9 @@ class Account(BaseModel):
     credits_remaining: float | None = None
     balance: float | None = None
     currency: str | None = None
+    daily_left_usd: float | None = Field(None, description="What HEYGEN_DAILY_CREDITS still allows in 24 h.")
+    spent_24h_usd: float = Field(0.0, description="Reserved by paid calls in the last 24 h (every process).")
+    daily: str = ""
 
 
 class TemplateRow(BaseModel):
@@ -352,15 +355,15 @@ _PRICED: dict[type[BaseModel], type[BaseModel]] = {}
 
 
 def priced(model: type[BaseModel]) -> type[BaseModel]:
-    """A paid tool's result model with ``estimated_credits`` and ``dry_run`` (issue 9 §2): the same name and
+    """A paid tool's result model with ``estimated_usd`` and ``dry_run`` (issue 9 §2): the same name and
     fields, where a dry run, which makes nothing, leaves the fields a made job fills in (job_id…) null."""
     if model not in _PRICED:
         fields: dict[str, Any] = {
             name: (Optional[info.annotation], Field(None, description=info.description))  # noqa: UP045
             for name, info in model.model_fields.items() if info.is_required()
         }
-        fields["estimated_credits"] = (float | None, Field(None, description=(
-            "Estimated cost in credits (1 credit ≈ $1 pay-as-you-go); 0 for a repeat, which is not charged.")))
+        fields["estimated_usd"] = (float | None, Field(None, description=(
+            "Estimated cost in US dollars (HeyGen's pay-as-you-go price); 0 for a repeat, which is not charged.")))
         fields["dry_run"] = (DryRun | None, Field(None, description="Set by dry_run=true: nothing was sent."))
         _PRICED[model] = create_model(model.__name__, __base__=model, __module__=__name__, **fields)
     return _PRICED[model]

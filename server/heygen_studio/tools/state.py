@@ -110,7 +110,7 @@ class AppState:
             s = self.settings
             self._client = HeyGenClient(api_key=s.api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
                                         max_retries=s.heygen_max_retries, transport=self.wired.transport,
-                                        jobs=self.jobs)
+                                        jobs=self.jobs, daily_limit=s.heygen_daily_credits, require_budget=True)
         return self._client
 
     async def aclose(self) -> None:

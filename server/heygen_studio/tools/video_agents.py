@@ -97,6 +97,7 @@ async def get_agent_session(
                                                 needs=agent_needs(session)))
 
 
+@paid
 @reports_errors
 async def reply_to_agent(
     ctx: Context[AppState],
@@ -105,7 +106,8 @@ async def reply_to_agent(
     files: Files = None,
     roots: FilesRoots = None,
 ) -> AgentReplyOut:
-    """Answer, approve a draft of, or steer a chat-mode Video Agent session. May spend credits on a new render."""
+    """Answer, approve a draft of, or steer a chat-mode Video Agent session.
+    Paid: HeyGen may render again, priced as a Video Agent video of the length the message states."""
     state = app(ctx)
     not_blank(message, "message")
     for item in files or ():
@@ -151,6 +153,6 @@ async def list_agent_styles(
 def register(mcp: MCPServer) -> None:
     mcp.tool(annotations=PAID)(create_agent_video)
     mcp.tool(annotations=READ_ONLY)(get_agent_session)
-    mcp.tool(annotations=WRITES)(reply_to_agent)
+    mcp.tool(annotations=PAID)(reply_to_agent)
     mcp.tool(annotations=WRITES)(stop_agent_session)
     mcp.tool(annotations=READ_ONLY)(list_agent_styles)

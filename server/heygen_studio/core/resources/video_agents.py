@@ -40,8 +40,13 @@ class VideoAgents(Resource):
     async def styles(self, *, tag: str | None = None, limit: int = 20, token: str | None = None) -> Page[AgentStyle]:
         return await self._c.list("/v3/video-agents/styles", AgentStyle, {"tag": tag, "limit": limit, "token": token})
 
-    async def send_message(self, session_id: str, req: SendAgentMessage) -> AgentReply:
-        reply, _ = await self._c.send("POST", f"/v3/video-agents/{session_id}", AgentReply, req)
+    async def send_message(self, session_id: str, req: SendAgentMessage, *, request_key: str | None = None,
+                           seconds: float | None = None) -> AgentReply:
+        """A message to a chat-mode session. HeyGen may start a new paid render for it, so it takes the paid path
+        (priced as a Video Agent video of the length the message states, else an assumed one; claimed; one key)."""
+        job = Job("agent_reply", req.message[:80], {"session_id": session_id})
+        reply, _ = await self._c.create(f"/v3/video-agents/{session_id}", AgentReply, req, job,
+                                        lambda r: r.run_id or session_id, request_key=request_key, seconds=seconds)
         return reply
 
     async def stop(self, session_id: str) -> str:

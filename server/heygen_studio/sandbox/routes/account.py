@@ -20,7 +20,7 @@ async def current_user(request: Request) -> Response:
             "last_name": "User",
             "billing_type": "wallet",
             "wallet": {
-                "currency": "credits",
+                "currency": "usd",  # a pay-as-you-go API wallet: dollars, charged at HeyGen's published prices
                 "remaining_balance": state.credits,
                 "auto_reload": {"enabled": False, "amount_usd": None, "threshold_usd": None},
             },

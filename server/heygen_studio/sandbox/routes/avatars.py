@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from .. import checks, costs
+from .. import checks
 from ..errors import ApiError, invalid_parameter, validation_error
 from ..media import forbidden
 from ..models.avatars import (
@@ -194,7 +194,7 @@ async def create_avatar(request: Request) -> Response:
     body = parse_union(CreateAvatarEnvelope, await request.body())
     reference = _reference(state, body, now)
     group = _joined_group(state, body, reference)
-    state.charge(costs.AVATAR_COST, "avatar")
+    state.charge_for("/v3/avatars", await request.body(), "avatar")
     needs_consent = body.type in ("photo", "digital_twin") and state.config.photo_consent_required
     if group is None:
         group = _new_group(state, body, now, needs_consent)

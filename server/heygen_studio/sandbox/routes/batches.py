@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import checks, costs
+from .. import checks
 from ..errors import ApiError, validation_error
 from ..models.base import error_from_validation, parse_body
 from ..models.translations import CreateTranslationBatch, CreateVideoTranslation
@@ -35,7 +35,7 @@ from ..records import Batch, BatchEntry
 from ..state import SandboxState
 from ..views import batch_item
 from ..web import ok, or_404, paginate, state_of
-from .translations import add_translation, check_translation
+from .translations import _source_seconds, add_translation, check_translation
 from .videos import add_video, check_video
 
 
@@ -74,7 +74,7 @@ def _accept(state: SandboxState, kind: str, title: str | None, callback_url: str
     total = round(sum(cost for _, cost, _ in good), 4)
     if state.credits + 1e-9 < total:
         raise ApiError(402, "insufficient_credit",
-                       f"Your account has {state.credits:g} credits but this batch requires {total:g} credits.")
+                       f"Your API wallet has ${state.credits:,.2f} but this batch costs ${total:,.2f}.")
     for index, cost, make in good:
         state.charge(cost, kind)
         entries[index].job_id = make()
@@ -102,7 +102,7 @@ async def create_video_batch(request: Request) -> Response:
         except ApiError as exc:
             entries.append(_failed(i, exc))
             continue
-        good.append((i, costs.video_cost(seconds),
+        good.append((i, state.price("/v3/videos", body.videos[i]),
                      partial(lambda b, t, sc: add_video(state, request, b, t, sc).id, item, seconds, script)))
         entries.append(BatchEntry(index=i))
     return _accept(state, "video", body.title, body.callback_url, entries, good)
@@ -119,7 +119,7 @@ async def create_translation_batch(request: Request) -> Response:
                                "video_translations")
     entries: list[BatchEntry] = []
     good: list[Maker] = []
-    for item in parsed:
+    for raw, item in zip(body.video_translations, parsed, strict=True):
         try:
             languages, seconds = check_translation(state, item)
             problem = None
@@ -131,7 +131,9 @@ async def create_translation_batch(request: Request) -> Response:
             if failure is not None:
                 entries.append(_failed(index, failure))
                 continue
-            good.append((index, costs.translation_cost(seconds, 1, item.mode),
+            one = {**raw, "output_languages": [language]}
+            cost = state.price("/v3/video-translations", one, seconds=_source_seconds(state, item.video))
+            good.append((index, cost,
                          partial(lambda b, lang, t: add_translation(state, request, b, lang, t).id,
                                  item, language, seconds)))
             entries.append(BatchEntry(index=index))

@@ -54,9 +54,9 @@ async def create_lipsync(request: Request) -> Response:
     video_s = _seconds(state, body.video) or costs.DEFAULT_SOURCE_SECONDS
     audio_s = _seconds(state, body.audio)
     seconds = audio_s if audio_s is not None and body.enable_dynamic_duration else video_s
+    state.charge_for("/v3/lipsyncs", await request.body(), "lipsync", seconds=seconds)
     if body.start_time is not None or body.end_time is not None:
         seconds = max(1.0, (body.end_time or seconds) - (body.start_time or 0.0))
-    state.charge(costs.lipsync_cost(seconds, body.mode), "lipsync")
     item = Lipsync(
         id=state.new_id("lipsync"),
         title=body.title,

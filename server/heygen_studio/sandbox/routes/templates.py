@@ -145,7 +145,7 @@ async def generate_from_template(request: Request) -> Response:
     if body.dimension is not None and (body.dimension.width % 2 or body.dimension.height % 2):
         raise validation_error("dimension width and height must be even", "dimension")
     script = " ".join(_render(scenes[s], values) for s in order)
-    video = _template_video(state, request, body, kind="template", title=body.title or template["name"],
+    video = await _template_video(state, request, body, kind="template", title=body.title or template["name"],
                             script=script, captioned=body.caption or body.subtitles is not None, charge=True,
                             aspect_ratio=template.get("aspect_ratio"))
     return ok(video_detail(state, video, base_url(request), now))
@@ -154,7 +154,7 @@ async def generate_from_template(request: Request) -> Response:
 _ORIENTATIONS = {"landscape": "16:9", "portrait": "9:16", "square": "1:1"}
 
 
-def _template_video(state: SandboxState, request: Request, body: Any, *, kind: str, title: str, script: str,
+async def _template_video(state: SandboxState, request: Request, body: Any, *, kind: str, title: str, script: str,
                     captioned: bool, charge: bool, aspect_ratio: str | None) -> Any:
     """Render a template's script as a video: store it and (unless a free test render) charge it. Its size is
     the request's ``dimension``, else 1080p in the template's aspect ratio."""
@@ -167,7 +167,7 @@ def _template_video(state: SandboxState, request: Request, body: Any, *, kind: s
                       callback_url=body.callback_url, callback_id=body.callback_id, folder_id=body.folder_id,
                       captioned=captioned, size=size)
     if charge:
-        state.charge(costs.video_cost(seconds), "video")
+        state.charge_for(request.url.path, await request.body(), "video")
     state.videos[video.id] = video
     return video
 
@@ -221,7 +221,7 @@ async def v2_generate_from_template(request: Request) -> Response:
     given = {name: value.model_dump(exclude_none=True) for name, value in body.variables.items()}
     values = _variable_values(state, template["variables"], given, "variables", now)
     script = _render(template["script"], values)
-    video = _template_video(state, request, body, kind="v2_template", title=body.title or template["name"],
+    video = await _template_video(state, request, body, kind="v2_template", title=body.title or template["name"],
                             script=script, captioned=bool(body.caption), charge=not body.test,
                             aspect_ratio=template.get("aspect_ratio"))
     return v2_ok({"video_id": video.id})

@@ -83,7 +83,8 @@ async def create_translation(request: Request) -> Response:
     state = state_of(request)
     body = parse_body(CreateVideoTranslation, await request.body())
     languages, seconds = check_translation(state, body)
-    state.charge(costs.translation_cost(seconds, len(languages), body.mode), "translation")
+    state.charge_for("/v3/video-translations", await request.body(), "translation",
+                     seconds=_source_seconds(state, body.video))
     ids = [add_translation(state, request, body, language, seconds).id for language in languages]
     return ok({"video_translation_ids": ids})
 

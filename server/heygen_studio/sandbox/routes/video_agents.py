@@ -116,7 +116,7 @@ async def create_session(request: Request) -> Response:
     if body.style_id and body.style_id not in state.styles:
         raise invalid_parameter(f"Style '{body.style_id}' not found", "style_id")
     checks.check_url(body.callback_url, "callback_url")
-    state.charge(costs.AGENT_RUN_COST, "Video Agent run")
+    state.charge_for("/v3/video-agents", await request.body(), "Video Agent run")
     session = AgentSession(
         session_id=state.new_id("session"),
         mode=body.mode,
@@ -188,7 +188,7 @@ async def send_message(request: Request) -> Response:
     if session.active(now):
         raise ApiError(409, "conflict", "The agent is still working on the previous message; wait or stop it")
     _check_overrides(state, body, now)
-    state.charge(costs.AGENT_RUN_COST, "Video Agent run")
+    state.charge_for(f"/v3/video-agents/{session.session_id}", await request.body(), "Video Agent run")
     run = _start_run(state, request, session, body.message)
     return ok({"session_id": session.session_id, "run_id": run.run_id, "title": session.title})
 

@@ -226,7 +226,7 @@ async def create_video(request: Request) -> Response:
     state = state_of(request)
     body = parse_union(CreateVideoEnvelope, await request.body())
     seconds, script = check_video(state, body, state.now())
-    state.charge(costs.video_cost(seconds), "video")
+    state.charge_for("/v3/videos", await request.body(), "video")
     video = add_video(state, request, body, seconds, script)
     return ok({"video_id": video.id, "status": "waiting", "output_format": video.output_format})
 
@@ -386,7 +386,7 @@ async def v2_generate(request: Request) -> Response:
         captioned=body.caption or body.caption_mode == "burn_in",
     )
     if not body.test:
-        state.charge(costs.video_cost(seconds), "video")
+        state.charge_for("/v2/video/generate", await request.body(), "video")
     state.videos[video.id] = video
     return v2_ok({"video_id": video.id})
 

@@ -91,7 +91,7 @@ async def clone_voice(request: Request) -> Response:
     if not name:
         raise validation_error("voice_name must not be empty", "voice_name")
     _check_sample(state, body)
-    state.charge(costs.VOICE_CLONE_COST, "voice clone")
+    state.charge_for("/v3/voices/clone", await request.body(), "voice clone")
     now = state.now()
     language, code = _clone_language(body.language)
     voice = Voice(
@@ -154,7 +154,7 @@ async def create_speech(request: Request) -> Response:
             "voice_id"
         )
     seconds = costs.speech_seconds(body.text, body.speed)
-    state.charge(costs.speech_cost(seconds), "speech")
+    state.charge_for("/v3/voices/speech", await request.body(), "speech")
     request_id = state.new_id("speech", length=24)
     words = [w for w in body.text.replace("<", " <").split() if not w.startswith("<")]
     step = seconds / max(len(words), 1)
