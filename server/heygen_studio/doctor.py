@@ -78,8 +78,8 @@ async def account(settings: Settings, wired: Any) -> list[Check]:
     elif balance is not None:
         if currency == "usd" and isinstance(balance, int | float):
             fix = "" if balance > 0 else ". Fix: top up the API wallet at https://app.heygen.com/settings?nav=API"
-            checks.append(Check("✓" if balance > 0 else "✗", f"API wallet: ${balance:,.2f} (pay-as-you-go, billed at HeyGen's published "
-                                      f"prices){fix}"))
+            checks.append(Check("✓" if balance > 0 else "✗",
+                                f"API wallet: ${balance:,.2f} (pay-as-you-go, at HeyGen's published prices){fix}"))
         else:
             amount = f"{balance:g}" if isinstance(balance, int | float) else str(balance)
             checks.append(Check("✓", f"API wallet: {amount} {currency or ''}".rstrip()))
