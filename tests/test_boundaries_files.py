@@ -256,3 +256,20 @@ async def test_a_planted_part_file_is_never_written_through(
     assert path.parent == out and not path.is_symlink() and path.read_bytes()[4:8] == b"ftyp"
     assert saved["resumed_from"] == 0 and saved["size_bytes"] == path.stat().st_size
     assert not part.exists() and not part.is_symlink()
+
+
+async def test_an_over_long_name_or_a_file_used_as_a_folder_is_refused_with_the_real_reason(
+        tmp_path: Path, wire: Any, sandbox: Any) -> None:
+    """Issue #14 §3: ENAMETOOLONG escaped the upload tools as a crash ("Error executing tool"), and ENOTDIR
+    (``photo.jpg/x.jpg``) read as a file that "changed while it was being opened"."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "photo.jpg").write_bytes(JPEG)
+    settings = make_settings(tmp_path, heygen_allowed_dirs=[allowed])
+    async with Client(create_server(settings, transport=wire)) as client:
+        failed, text, _ = await outcome(client, "upload_asset", {"path": str(allowed / ("p" * 300 + ".jpg"))})
+        assert failed and "longer than this system allows" in text and "Error executing tool upload_asset: " \
+            in text, text
+        failed, text, _ = await outcome(client, "upload_asset", {"path": str(allowed / "photo.jpg" / "x.jpg")})
+        assert failed and "photo.jpg is a file, not a folder" in text and "changed" not in text, text
+    assert uploads(sandbox) == []

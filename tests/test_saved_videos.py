@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from heygen_studio.core.files import FileRefused, open_below
+from heygen_studio.server import create_server
 from heygen_studio.tools import player
 
 pytestmark = pytest.mark.anyio
@@ -118,3 +119,36 @@ def test_the_core_refuses_what_the_sdk_would_have_refused_too(tmp_path: Path, re
     root.mkdir()
     with pytest.raises(FileRefused, match="not a plain path"):
         open_below(root, relative)
+
+
+async def test_an_over_long_name_and_a_file_used_as_a_folder_are_refused_with_the_real_reason(
+        settings: Any, wire: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue #14 §3: a 256+ character name answered a bare "Error creating resource from template" (and logged
+    a traceback); ``ok.mp4/x.mp4`` said the file "changed while it was being opened". Both are plain refusals
+    now, naming the real reason, logged without a traceback. (A client as a host has one, not raising the
+    server's exceptions into the test: the server's own logging is what is checked.)"""
+    out = settings.heygen_output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ok.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + b"x" * 100)
+    async with Client(create_server(settings, transport=wire)) as mcp:
+        for name in ("a" * 256 + ".mp4", "é" * 130 + ".mp4", "batch/" + "b" * 300 + "/x.mp4"):
+            message = await refused(mcp, "heygen://files/" + name)
+            assert "more than the 255 a file or folder name may have" in message, message
+            assert "Error creating resource" not in message
+        message = await refused(mcp, "heygen://files/ok.mp4/x.mp4")
+        assert "ok.mp4 is a file, not a folder" in message and "changed" not in message, message
+    errors = [r for r in caplog.records if r.levelno >= 30 or r.exc_info]
+    assert errors == [], [r.getMessage() for r in errors]
+
+
+async def test_a_link_swapped_in_for_a_folder_still_reads_as_changed_not_as_a_file(
+        mcp: Client, settings: Any, tmp_path: Path) -> None:
+    """The 'file, not a folder' reason is only given for a regular file: a link that stands on the way stays
+    a refusal (it leads out of the folder), never a read through it."""
+    out = settings.heygen_output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + b"private" * 10)
+    (out / "sub").symlink_to(tmp_path / "elsewhere")
+    message = await refused(mcp, "heygen://files/sub/x.mp4")
+    assert "outside" in message and "private" not in message and "is a file" not in message

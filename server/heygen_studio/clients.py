@@ -9,14 +9,20 @@ VS Code's entry asks for the key when the server starts (an ``inputs`` prompt, s
 server changes (other servers and keys stay as they were, and a key already in that entry is kept). A file that
 is not JSON is refused with its name and the position of the error; so is a VS Code file with comments or
 trailing commas (JSONC), because rewriting it would drop them: paste the printed entry by hand there.
+VS Code's file is the project's: a ``.vscode`` or ``mcp.json`` that links outside the working folder (a cloned
+repository can ship one pointing at ``~/.ssh`` or ``~/.docker/config.json``) is refused, naming where it leads; a
+user-level file that is a (dotfiles) link is written where it points. A backup is private (0600) and created
+under an unguessable name with ``O_CREAT|O_EXCL|O_NOFOLLOW``, so a link planted at its name is never followed.
 Claude Code keeps its servers itself: ``--write`` runs the ``claude mcp add`` line when ``claude`` is on PATH.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -223,10 +229,79 @@ class Written:
     key_kept: bool
 
 
-def write_config(client: str, spec: Launch, path: Path | None = None) -> Written:
-    """Merge this server into the client's file: backup first, then an atomic replace (a file that is a link
-    is written where the link points, so a dotfiles link stays a link)."""
-    path = (path or config_file(client)).resolve()
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with every link followed; ``ConfigFileError`` for a link loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise ConfigFileError(f"{path} cannot be resolved ({exc}): a link on the way points back at itself or cannot "
+                              "be read. Remove that link, then run this again. Nothing was written.") from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def confined(path: Path, project: Path) -> Path:
+    """A project-level file (VS Code's ``.vscode/mcp.json``), resolved, if it and its folder stay inside
+    ``project``; ``ConfigFileError`` naming where a link leads otherwise.
+
+    A cloned repository can ship ``.vscode`` as a link to ``~/.ssh``, or ``mcp.json`` as a link to
+    ``~/.docker/config.json``: followed, ``--write`` would put our entry (and a backup) there."""
+    root = _resolved(project)
+    for candidate in (path.parent, path):
+        target = _resolved(candidate)
+        if not _inside(target, root):
+            raise ConfigFileError(
+                f"{candidate} leads outside this project folder ({root}), to {target}: a link there (a cloned "
+                "repository can ship one) would make --write write there instead. Nothing was written. "
+                f"If this project is yours, make {candidate} a plain {'folder' if candidate == path.parent else 'file'}"
+                " and run this again; otherwise paste the entry printed above by hand where you mean it.")
+    return _resolved(path)
+
+
+def _backup(path: Path) -> Path:
+    """A private copy of ``path`` beside it, under a name nobody can guess in advance, created with
+    ``O_CREAT|O_EXCL|O_NOFOLLOW``: a link planted at that name makes the open fail, it is never written through.
+    The copy can hold an API key, so it is the user's alone (0600)."""
+    info = path.stat()
+    data = path.read_bytes()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for _ in range(8):
+        backup = path.with_name(f"{path.name}.{stamp}-{secrets.token_hex(8)}.bak")
+        try:
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY, 0o600)
+        except FileExistsError:
+            continue  # a name taken (or a link planted) by chance: another random name
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+                if os.utime in os.supports_fd:
+                    os.utime(fh.fileno(), ns=(info.st_atime_ns, info.st_mtime_ns))
+        except BaseException:
+            backup.unlink(missing_ok=True)
+            raise
+        return backup
+    raise OSError(errno.EEXIST, f"no free backup name beside {path}")
+
+
+def write_config(client: str, spec: Launch, path: Path | None = None, *, project: Path | None = None) -> Written:
+    """Merge this server into the client's file: backup first, then an atomic replace.
+
+    A user-level file that is a link is written where the link points, so a dotfiles link stays a link. A
+    project-level file (``project``: VS Code's, in the working folder) must stay inside the project, links
+    followed (``confined``): a repository is not trusted to say where our entry goes."""
+    path = path or config_file(client)
+    if project is None and client == "vscode":
+        project = Path.cwd()
+    path = confined(path, project) if project is not None else _resolved(path)
     data = read_config(path, client)
     merged = merge(data, client, spec)
     key = merged[servers_key(client)][SERVER_NAME]["env"].get("HEYGEN_API_KEY")
@@ -239,12 +314,7 @@ def write_config(client: str, spec: Launch, path: Path | None = None) -> Written
         mode = 0o600
         if path.exists():
             mode = path.stat().st_mode & 0o777
-            backup = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
-            n = 1
-            while backup.exists():
-                backup = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}-{n}.bak")
-                n += 1
-            shutil.copy2(path, backup)
+            backup = _backup(path)
         _write_atomically(path, json.dumps(merged, indent=2, ensure_ascii=False) + "\n", mode)
     except OSError as exc:
         raise ConfigFileError(f"cannot write {path} ({exc.strerror or exc}); check that folder's permissions, or "

@@ -35,6 +35,7 @@ import anyio
 from .errors import InputError
 
 CHUNK = 1 << 20
+NAME_MAX = 255  # bytes in one file or folder name (ext4, APFS, NTFS: 255 characters)
 SPECIAL_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -212,11 +213,35 @@ def open_inside(raw: str, roots: Sequence[Path], *, max_bytes: int) -> LocalFile
     except FileNotFoundError:
         raise FileRefused(f"No file at {path}", hint=_neighbours(path, root)) from None
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise FileRefused(f"{str(path)[:200]}… is longer than this system allows (at most {NAME_MAX} bytes per "
+                              "name), so no such file can exist; nothing was read",
+                              hint="Check the path: pass a shorter name.") from None
+        blocker = _file_on_the_way(root, path) if exc.errno == errno.ENOTDIR else None
+        if blocker is not None:
+            raise FileRefused(f"No file at {path}: {blocker} is a file, not a folder; nothing was read",
+                              hint=f"Pass {blocker} itself, or a path inside a folder.") from None
         if exc.errno in _SWAPPED:
             raise FileRefused(f"{path} changed while it was being opened (a folder or file was replaced by a "
                               "link); nothing was read",
                               hint="Call again once nothing is moving files there.") from None
         raise
+
+
+def _file_on_the_way(root: Path, path: Path) -> Path | None:
+    """The regular file (not a link) that stands where ``path`` needs a folder, if one does."""
+    current = root
+    for part in path.relative_to(root).parts[:-1]:
+        current = current / part
+        try:
+            info = current.lstat()
+        except OSError:
+            return None
+        if stat.S_ISREG(info.st_mode):
+            return current
+        if not stat.S_ISDIR(info.st_mode):
+            return None  # a link or something stranger: not a plain mistake in the path
+    return None
 
 
 MAX_RELATIVE_CHARS = 1024
@@ -233,6 +258,11 @@ def open_below(root: Path, relative: str) -> LocalFile:
     if (not relative or len(relative) > MAX_RELATIVE_CHARS or "\0" in relative or "\\" in relative
             or relative.startswith("/") or any(not part or part.startswith(".") for part in parts)):
         raise FileRefused(f"{relative[:120]!r} is not a plain path inside {root}",
+                          hint="Use the URI a download_video or produce_video result gave.")
+    long = next((part for part in parts if len(os.fsencode(part)) > NAME_MAX), None)
+    if long is not None:
+        raise FileRefused(f"{long[:60]}… is {len(os.fsencode(long))} bytes long, more than the {NAME_MAX} a file "
+                          "or folder name may have, so no saved file has that name; nothing was read",
                           hint="Use the URI a download_video or produce_video result gave.")
     path = resolve(str(root.joinpath(*parts)))
     if root_of(path, [root]) is None:

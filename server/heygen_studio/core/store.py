@@ -201,6 +201,15 @@ def _check_file(path: Path) -> None:
         raise StoreError(f"The job store {problem}")
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) at ``path``, links not followed; None when nothing (readable) is there."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class SQLiteJobStore:
     """The embedded store. Opened on first use; every failure is a ``StoreError`` that names the file."""
 
@@ -208,30 +217,55 @@ class SQLiteJobStore:
         self.path = path
         self._busy_timeout_s = busy_timeout_s
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file ``_conn`` opened
         self._lock = threading.Lock()
         self.owner = _owner()
 
     # -- plumbing ------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        """The open connection, if the file at ``path`` is still the one it opened; else the file there now.
+
+        A store deleted or replaced while this process runs (a user "resetting" it, a restored backup) would
+        otherwise keep taking claims in a file nobody opens again, and after a restart a paid v2 create would be
+        paid again. So every transaction first compares the path's identity (device + inode, links not followed)
+        with the opened file's, and reopens on a change: a missing file is created anew, a link or a foreign
+        file there is refused (``StoreError``) before anything is paid. SQLite itself neither checkpoints into nor
+        deletes the WAL of a database file that has moved, so closing the old connection harms neither file.
+        """
         if self._conn is not None:
-            return self._conn
+            if self._identity == _identity(self.path):
+                return self._conn
+            logger.warning("the job store %s was %s while this server ran; reopening it", self.path,
+                           "deleted" if not os.path.lexists(self.path) else "replaced")
+            self._conn.close()
+            self._conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             _check_file(self.path)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
-            os.close(fd)  # created (or opened) without following a link planted since the check
+            try:  # created (or opened) without following a link planted since the check
+                info = os.fstat(fd)
+            finally:
+                os.close(fd)
             _check_file(self.path)
             conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None,
                                    check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
-            conn.executescript(_SCHEMA)
+            try:
+                if _identity(self.path) != (info.st_dev, info.st_ino):
+                    raise StoreError(f"The job store {self.path} was replaced while it was being opened")
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+                conn.executescript(_SCHEMA)
+            except BaseException:
+                conn.close()
+                raise
         except StoreError:
             raise
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"The job store {self.path} cannot be opened ({_reason(exc)})") from None
         self._conn = conn
+        self._identity = (info.st_dev, info.st_ino)
         return conn
 
     @contextlib.contextmanager

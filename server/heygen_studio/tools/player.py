@@ -33,7 +33,7 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.apps import Apps, ResourceCsp
 from mcp.server.lowlevel.helper_types import ReadResourceContents
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from ..core.errors import HeyGenError
 from ..core.files import open_below
@@ -109,6 +109,9 @@ def read_saved(output_dir: Path, relative: str) -> tuple[bytes, str]:
             return file.read_all(), mime or "video/mp4"
     except HeyGenError as exc:  # FileRefused: outside, a link out, special, missing (with files next to it)
         raise ResourceNotFoundError(exc.describe()) from None
+    except OSError as exc:  # unreadable (permissions, I/O): a refusal with the reason, not a crash
+        raise ResourceError(f"{relative[:120]} cannot be read ({exc.strerror or type(exc).__name__}); check that "
+                            "file's permissions, or open the saved file instead") from None
 
 
 def register_files(mcp: MCPServer[Any]) -> None:
