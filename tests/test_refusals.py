@@ -80,3 +80,49 @@ async def test_every_api_request_names_heygen_studio_and_no_other_host_gets_it(
     for r in other:
         assert "x-heygen-client-source" not in r.headers and "x-api-key" not in r.headers, (r.method, r.path)
     assert not [r for r in sandbox.requests if "x-heygen-source" in r.headers]
+
+
+# -- Video Agent quirks: a failure with no reason, a session gone once its video exists ---------------------------
+async def test_an_agent_run_that_fails_with_no_reason_says_why_it_likely_did_and_is_never_resubmitted(
+        mcp: Client, sandbox: Any, clock: Any) -> None:
+    """HeyGen's agent may mark a session failed with progress 0 and no message at all, mostly for long prompts
+    (heygen-cli #321): the answer says so, suggests a shorter brief, and leaves paying again to the user."""
+    sandbox.config.agent_fail_silently_over = 2500
+    brief = "A product tour of our accounting app for small-business owners, scene by scene. " * 40
+    assert len(brief) > 2500
+    job = await call(mcp, "create_agent_video", {"prompt": brief})
+    clock.advance(sandbox.config.agent_thinking_seconds)
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})
+    assert status["done"] and status["status"] == "failed" and status["waited_s"] < 5
+    assert status["failure"] == "HeyGen's Video Agent failed without giving a reason"
+    step = status["next_step"]
+    assert f"this one had {len(brief):,} characters" in step and "shorten the brief" in step
+    assert "only if the user agrees" in step and "charged again" in step and "Nothing was resubmitted" in step
+    session = await call(mcp, "get_agent_session", {"session_id": job["job_id"]})
+    assert session["status"] == "failed" and session["progress"] == 0 and session["next_step"] == step
+    assert not [m for m in session["messages"] if m["type"] == "error"]  # HeyGen gave no reason indeed
+    assert len(upstream(sandbox, "POST", "/v3/video-agents")) == 1  # the paid call was never repeated
+
+
+async def test_an_agent_session_gone_once_its_video_exists_is_followed_through_the_video(
+        mcp: Client, sandbox: Any, clock: Any, tmp_path: Path) -> None:
+    """HeyGen may answer 404 "Session not found" for a session once its video was assigned (vm0 #33077): with the
+    video id known (an earlier poll saw it; the job store keeps it), the wait follows GET /v3/videos/{id}."""
+    sandbox.config.agent_session_gone_after_video = True
+    job = await call(mcp, "create_agent_video", {"prompt": "A 20 second hello from our team."})
+    clock.advance(sandbox.config.agent_thinking_seconds + 0.5)  # the video is assigned and rendering
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 1})
+    assert not status["done"] and status["video_id"]
+    video_id = status["video_id"]
+    assert any(r.status == 404 for r in upstream(sandbox, "GET", f"/v3/video-agents/{job['session_id']}"))
+    assert "no longer shows session" in (status["note"] or "") and "Do not create it again" in status["next_step"]
+
+    clock.advance(3600)  # a new call: the video id comes from the job store, the session is still gone
+    done = await call(mcp, "wait_for_job", {"job_id": job["job_id"]})
+    assert done["done"] and done["status"] == "completed" and done["video_id"] == video_id
+    assert f"following video {video_id}" in done["note"]
+    saved = await call(mcp, "download_video", {"job_id": job["job_id"]})
+    assert Path(saved["path"]).read_bytes()[4:8] == b"ftyp"
+    text = await error(mcp, "get_agent_session", {"session_id": job["job_id"]})
+    assert f"following video {video_id}" in text and f"wait_for_job('{job['job_id']}')" in text
+    assert len(upstream(sandbox, "POST", "/v3/video-agents")) == 1
