@@ -126,3 +126,15 @@ async def test_an_agent_session_gone_once_its_video_exists_is_followed_through_t
     text = await error(mcp, "get_agent_session", {"session_id": job["job_id"]})
     assert f"following video {video_id}" in text and f"wait_for_job('{job['job_id']}')" in text
     assert len(upstream(sandbox, "POST", "/v3/video-agents")) == 1
+
+
+async def test_a_render_accepted_then_failed_for_credit_points_at_the_api_wallet(mcp: Client, sandbox: Any) -> None:
+    """HeyGen may accept a create and fail the render later with MOVIO_PAYMENT_INSUFFICIENT_CREDIT."""
+    look, voice = await look_and_voice(mcp)
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "On credit."})
+    sandbox.fail_job(job["video_id"], "MOVIO_PAYMENT_INSUFFICIENT_CREDIT",
+                     "Insufficient credit. This operation requires 'api' credits.")
+    status = await call(mcp, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 30})
+    assert status["done"] and status["failure"].startswith("MOVIO_PAYMENT_INSUFFICIENT_CREDIT")
+    assert f"top it up at {TOP_UP}" in status["next_step"] and "if the user agrees" in status["next_step"]
+    assert len(upstream(sandbox, "POST", "/v3/videos")) == 1

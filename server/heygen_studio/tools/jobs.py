@@ -22,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.errors import (
+    API_KEY_PAGE,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -463,10 +464,14 @@ def video_failure(video: Video) -> str | None:
 
 def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | None = None) -> JobStatus:
     """A video's state, under the job id the model holds (a video job, or the agent session that made it)."""
+    failure = video_failure(video)
+    step = next_step("video", video.status, job_id)
+    if failure and "INSUFFICIENT_CREDIT" in failure.upper():  # accepted, then failed: MOVIO_PAYMENT_INSUFFICIENT_CREDIT
+        step = (f"The render failed for lack of API credit (an API key spends the API wallet, not the web plan): top "
+                f"it up at {API_KEY_PAGE}, then create it again if the user agrees.")
     return JobStatus(job_id=job_id, kind=kind, status=video.status, done=video.status in TERMINAL,
                      progress=_video_progress(video.created_at, video.status, expected_s), video_id=video.id,
-                     video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
-                     next_step=next_step("video", video.status, job_id))
+                     video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=failure, next_step=step)
 
 
 def transient(exc: HeyGenError) -> str | None:
