@@ -13,8 +13,14 @@ from __future__ import annotations
 
 from typing import ClassVar, TypedDict, Unpack
 
+API_KEY_PAGE = "https://app.heygen.com/settings?nav=API"
+"""HeyGen's API page: the keys, and the API wallet (pay-as-you-go USD) an API key spends."""
+PLANS_PAGE = "https://app.heygen.com/settings?nav=Subscriptions"
+
 __all__ = [
+    "API_KEY_PAGE",
     "APIConnectionError",
+    "APIKeyRequiredError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -29,6 +35,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PlanUpgradeRequiredError",
     "RateLimitError",
     "RedirectError",
     "RequestInProgressError",
@@ -156,9 +163,27 @@ class AuthenticationError(APIStatusError):
     )
 
 
+class APIKeyRequiredError(AuthenticationError):
+    """``api_key_required``: the endpoint takes an API key only (an OAuth token is refused there)."""
+
+    status_code = 403
+    default_hint = (f"This endpoint takes an API key, not an OAuth token: set HEYGEN_API_KEY to a key from "
+                    f"{API_KEY_PAGE}, then retry; nothing was charged.")
+
+
 class InsufficientCreditError(APIStatusError):
+    # An API key spends the API wallet (pay-as-you-go USD); the web plan's credits are a separate pool (OAuth's).
     status_code = 402
-    default_hint = "Not enough HeyGen credit for this job: check get_account, top up, then retry. Nothing was charged."
+    default_hint = (f"The API wallet is short of credit (an API key spends it, not the web plan's credits): top it "
+                    f"up at {API_KEY_PAGE}, check get_account, then retry; nothing was charged.")
+
+
+class PlanUpgradeRequiredError(APIStatusError):
+    """``plan_upgrade_required`` (402, seen on ``/v3/voices/speech``): the account's plan lacks the feature."""
+
+    status_code = 402
+    default_hint = (f"The HeyGen plan does not include this feature: upgrade it at {PLANS_PAGE} or do without "
+                    "it, then retry; nothing was charged (topping up credit does not help).")
 
 
 class PermissionDeniedError(APIStatusError):
@@ -229,7 +254,9 @@ _BY_CODE: dict[str, type[APIStatusError]] = {
     "download_failed": BadRequestError,
     "authentication_failed": AuthenticationError,
     "unauthorized": AuthenticationError,
+    "api_key_required": APIKeyRequiredError,
     "insufficient_credit": InsufficientCreditError,
+    "plan_upgrade_required": PlanUpgradeRequiredError,
     "forbidden": PermissionDeniedError,
     "resource_access_denied": PermissionDeniedError,
     "not_found": NotFoundError,

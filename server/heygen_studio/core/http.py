@@ -10,6 +10,8 @@ What lives here and nowhere else:
   connections and timeouts with capped exponential backoff and jitter, honouring ``Retry-After``.
   A write without a key is retried only when HeyGen cannot have acted on it (429, or a connection
   that was never established), so a job is never silently submitted twice.
+* identity: every API request says who sends it, ``X-HeyGen-Client-Source: heygen-studio/<version>`` (as
+  HeyGen's own tools do), beside the ``User-Agent``; like the key, it goes to the API host only.
 * secrets: the ``x-api-key`` header is sent only to HeyGen's base URL (never to media or presigned
   upload hosts). API requests never follow redirects: httpx drops only ``Authorization`` on a
   cross-origin redirect, so a custom key header would follow a 30x to any host; a redirect from the
@@ -55,6 +57,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.heygen.com"
 USER_AGENT = f"heygen-studio/{__version__}"
+# How HeyGen's own tools name themselves to the API (attribution), sent on API requests only: never to media or
+# presigned upload hosts, whose signatures may cover the headers. Never ``X-HeyGen-Source: cli``: that one is the
+# CLI's OAuth marker (it also gates the CLI's free allowance), not ours to claim.
+CLIENT_SOURCE_HEADER = "X-HeyGen-Client-Source"
 IDEMPOTENCY_HEADER = "Idempotency-Key"  # contract: components/parameters/IdempotencyKey (v3 writes only)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -258,7 +264,7 @@ class HeyGenHTTP:
                 # held to the budget, claimed in the job store). A tool that forgets that path fails here.
                 raise UnguardedPaidRequest(f"{method} {path} is charged by HeyGen but was not priced and claimed "
                                            "first; it was not sent")
-        headers = {"x-api-key": self._api_key}
+        headers = {"x-api-key": self._api_key, CLIENT_SOURCE_HEADER: USER_AGENT}
         if idempotency_key is not None:
             headers[IDEMPOTENCY_HEADER] = idempotency_key
         clean_params = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}

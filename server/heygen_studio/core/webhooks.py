@@ -13,7 +13,8 @@ Either way a delivery verifies only when: the secret is not blank; a signature m
 plain unix-seconds number within five minutes of now; and the event is new. "New" is remembered by the
 caller's ``remember`` (the server uses the job store, so every process shares it): the event id, and a
 hash of the signed body. The body form signs neither timestamp nor event id, so a captured delivery
-re-sent with fresh headers is caught by the body hash.
+re-sent with fresh headers is caught by the body hash. The signature is also read from ``X-HeyGen-Signature``
+or ``Signature``, the names third-party receivers report (``SIGNATURE_HEADERS``); the check is the same.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ REMEMBER_S = 24 * 3600
 MAX_TIMESTAMP_DIGITS = 12  # unix seconds until the year 33658; int() of 5000 digits raises
 MAX_EVENT_ID = 256
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+SIGNATURE_HEADERS = ("heygen-signature", "x-heygen-signature", "signature")
+"""Where the signature is read, first one present wins: the contract's name, then the names third-party
+receivers report HeyGen using. Only the name varies; what must match (the HMAC) is the same for all."""
 
 Remember = Callable[[str], bool]
 """Records a key; True the first time it is seen, False for a replay (``SQLiteJobStore.remember_event``)."""
@@ -117,9 +121,9 @@ def check(secrets: Iterable[str | None], headers: Mapping[str, str], body: bytes
     if not keys:
         raise Refused("no webhook secret is configured (HEYGEN_WEBHOOK_SECRET, or add_webhook with url='self')")
     lower = {k.lower(): v for k, v in headers.items()}
-    given = lower.get("heygen-signature", "").strip()
+    given = next((lower[name].strip() for name in SIGNATURE_HEADERS if lower.get(name, "").strip()), "")
     if not given:
-        raise Refused("unsigned: no Heygen-Signature header")
+        raise Refused("unsigned: no Heygen-Signature (or X-HeyGen-Signature, Signature) header")
     raw_stamp = lower.get("heygen-timestamp", "")
     stamp = parse_timestamp(raw_stamp)
     if stamp is None:

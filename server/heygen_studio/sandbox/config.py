@@ -20,6 +20,11 @@ class SandboxConfig:
     * ``agent_draft_status``: the session status while a chat-mode agent waits for its draft to be
       approved: the contract's ``reviewing`` (default), or ``generating`` as HeyGen was seen to keep it
       (its newest message then carries a ``draft_*`` resource; nothing renders until a reply).
+    * ``agent_fail_silently_over``: a run whose message is longer than this many characters fails half-way
+      through thinking with no reason (status ``failed``, progress 0, no error message, no video), as HeyGen's
+      agent does, mostly with long prompts (heygen-cli #321); ``None`` (default): never.
+    * ``agent_session_gone_after_video``: once a session's GET has shown its video id, later GETs answer 404
+      "Session not found" (HeyGen's stale sessions, vm0 #33077); the video stays readable at ``/v3/videos/{id}``.
     * ``avatar_seconds``: avatar training time (``processing``), after which photo and digital-twin
       avatars wait in ``pending_consent`` when ``photo_consent_required``.
     * ``translation_seconds``: a translation is ``pending`` for the first 15 %, then ``running``.
@@ -40,6 +45,8 @@ class SandboxConfig:
     agent_thinking_seconds: float = 2.0
     agent_generating_seconds: float = 6.0
     agent_draft_status: str = "reviewing"
+    agent_fail_silently_over: int | None = None
+    agent_session_gone_after_video: bool = False
     avatar_seconds: float = 3.0
     translation_seconds: float = 6.0
     lipsync_seconds: float = 6.0

@@ -79,7 +79,7 @@ def agent_event_data(store: SandboxStore, session: AgentSession, run: AgentRun) 
         "session_id": session.session_id,
         "run_id": run.run_id,
         "video_id": run.video_id
-        if run.renders and (run.stopped_at is None or run.stopped_at > run.generating_at) else None,
+        if run.renders and run.ended_early_at > run.generating_at else None,
         "callback_id": session.callback_id,
     }
     if run.stopped_at is not None:
@@ -149,7 +149,7 @@ def _finished(store: SandboxStore, now: float) -> list[tuple[float, int, Finishe
         for run in session.runs:
             if run.notified:
                 continue
-            end = run.stopped_at if run.stopped_at is not None else run.done_at
+            end = min(run.ended_early_at, run.done_at)
             if end <= now:
                 finished.append((end, 1, (session, run)))
     for translation in store.translations.values():

@@ -209,10 +209,17 @@ class AgentRun:
     notified: bool = False
     pause: str | None = None
     pause_status: str = "waiting_for_input"
+    failed_at: float | None = None  # failed with no reason (config.agent_fail_silently_over)
 
     @property
     def generating_at(self) -> float:
         return self.started_at + self.thinking
+
+    @property
+    def ended_early_at(self) -> float:
+        """When the run was stopped or failed (inf if neither)."""
+        ends = [t for t in (self.stopped_at, self.failed_at) if t is not None]
+        return min(ends) if ends else float("inf")
 
     @property
     def done_at(self) -> float:
@@ -227,6 +234,8 @@ class AgentRun:
     def phase(self, now: float) -> str:
         if self.stopped_at is not None and now >= self.stopped_at:
             return "stopped"
+        if self.failed_at is not None and now >= self.failed_at:
+            return "failed"
         if now < self.generating_at:
             return "thinking"
         if self.pause is not None:
@@ -240,6 +249,8 @@ class AgentRun:
         at = min(now, self.stopped_at) if self.stopped_at is not None else now
         if phase == "completed":
             return 100
+        if phase == "failed":
+            return 0  # as HeyGen shows a run that failed with no reason
         if phase == "paused":
             return 10 if self.pause == "question" else 50
         if at < self.generating_at:
@@ -262,6 +273,7 @@ class AgentSession:
     orientation: str | None = None
     runs: list[AgentRun] = field(default_factory=list)
     pauses: list[str] = field(default_factory=list)  # what the next runs stop to ask: "question", "draft"
+    video_shown: bool = False  # a GET showed its video id (config.agent_session_gone_after_video)
 
     @property
     def current(self) -> AgentRun:

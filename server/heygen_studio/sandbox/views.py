@@ -132,7 +132,7 @@ def session_messages(session: AgentSession, now: float) -> list[dict[str, Any]]:
             )
 
     for run in session.runs:
-        stop = run.stopped_at if run.stopped_at is not None else float("inf")
+        stop = run.ended_early_at  # stopped or failed: nothing is said after (a failure gives no reason)
         add(run.started_at, "user", "text", run.message)
         if run.started_at < stop:
             add(run.started_at, "model", "text", f"Planning a video for: {run.message[:120]}")
@@ -160,7 +160,7 @@ def draft_id(run: AgentRun) -> str:
 
 def session_video_id(session: AgentSession, now: float) -> str | None:
     for run in reversed(session.runs):
-        if run.renders and now >= run.generating_at and (run.stopped_at is None or run.stopped_at > run.generating_at):
+        if run.renders and now >= run.generating_at and run.ended_early_at > run.generating_at:
             return run.video_id
     return None
 

@@ -22,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.errors import (
+    API_KEY_PAGE,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -78,6 +79,47 @@ def agent_needs(session: AgentSession) -> Needs | None:
     return "approval" if _APPROVAL_WORDS.search(session.status) else "answer"
 
 
+LONG_PROMPT_CHARS = 2500
+"""HeyGen's Video Agent fails with no reason far more often on briefs longer than this (heygen-cli #321)."""
+
+
+def agent_silent_failure(session: AgentSession, record: JobRecord | None, job_id: str) -> tuple[str, str] | None:
+    """``(failure, next_step)`` for a session HeyGen marked failed without a reason (no error message), else None.
+
+    HeyGen does this mostly for long prompts; nothing is ever resubmitted here (a new session is paid again)."""
+    if session.status != "failed" or any(m.type == "error" for m in session.messages):
+        return None
+    said = next((m.content for m in session.messages if m.role == "user"), None)  # newest first: the last brief
+    chars = len(said) if said else record.get("prompt_chars") if record is not None else None
+    size = f"; this one had {chars:,} characters" if isinstance(chars, int) else ""
+    long = isinstance(chars, int) and chars > LONG_PROMPT_CHARS
+    return ("HeyGen's Video Agent failed without giving a reason",
+            f"HeyGen's agent fails like this mostly on long briefs (over ~{LONG_PROMPT_CHARS:,} characters{size}): "
+            f"{'shorten' if long else 'simplify'} the brief, then, only if the user agrees, call create_agent_video "
+            f"again (a new session is charged again). Nothing was resubmitted for {job_id}.")
+
+
+def remember_agent_video(state: AppState, session_id: str, video_id: str | None) -> None:
+    """Keep the video a session made with its job: HeyGen may answer 404 for the session once the video exists."""
+    record = known_job(state, session_id)
+    if video_id and record is not None and record.get("video_id") != video_id:
+        try:
+            state.jobs.update(session_id, video_id=video_id)
+        except HeyGenError as exc:
+            logger.warning("job store: %s", exc.describe())
+
+
+def known_agent_video(state: AppState, session_id: str) -> str | None:
+    record = known_job(state, session_id)
+    video_id = record.get("video_id") if record is not None else None
+    return video_id if isinstance(video_id, str) and video_id else None
+
+
+def session_gone(session_id: str, video_id: str) -> str:
+    return (f"HeyGen no longer shows session {session_id} (404), as it does once the video exists; "
+            f"following video {video_id}.")
+
+
 def _agent_message(session: AgentSession) -> str | None:
     """The agent's newest words (its question, or what the draft is), shortened."""
     said = next((m.content for m in session.messages if m.role != "user" and m.type != "error"), None)
@@ -126,9 +168,16 @@ async def video_id_for(state: AppState, job_id: str) -> str:
     if kind == "video":
         return raw
     if kind == "agent":
-        session = await state.client.video_agents.get(raw)
+        try:
+            session = await state.client.video_agents.get(raw)
+        except NotFoundError:
+            known = known_agent_video(state, raw)  # the session may be gone once its video exists
+            if known is None:
+                raise
+            return known
         if not session.video_id:
             raise ToolError(f"Agent session {raw} has no video yet ({session.status}); call wait_for_job first.")
+        remember_agent_video(state, raw, session.video_id)
         return session.video_id
     raise ToolError(f"{job_id} is a {kind} job, not a video; use the tool for that kind.")
 
@@ -336,8 +385,9 @@ def _video_progress(created_at: int | None, status: str, expected_s: float | Non
     return round(10 + 85 * (1 - math.exp(-2 * elapsed / (expected_s or 240))), 1)
 
 
-async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
-    """One upstream look at a job; a 404 becomes a ToolError that ends any wait."""
+async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
+    """One upstream look at a job; a 404 becomes a ToolError that ends any wait. ``video_id``: the video an earlier
+    poll saw an agent session make (a session HeyGen no longer shows is followed through its video)."""
     hg = state.client
     job_id = make_job_id(kind, raw_id)
     if kind == "batch":
@@ -348,7 +398,16 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
             expected = record.get("expected_s") if record else None
             return _video_status(job_id, kind, await hg.videos.get(raw_id), expected)
         if kind == "agent":
-            s = await hg.video_agents.get(raw_id)
+            try:
+                s = await hg.video_agents.get(raw_id)
+            except NotFoundError:
+                known = video_id or known_agent_video(state, raw_id)
+                if known is None:
+                    raise
+                status = _video_status(job_id, kind, await hg.videos.get(known))  # not the end: the video is the job
+                status.note = session_gone(raw_id, known)
+                return status
+            remember_agent_video(state, raw_id, s.video_id)
             needs = agent_needs(s)
             if needs is not None:  # a person's turn: say so at once, whatever the status string is
                 return JobStatus(job_id=job_id, kind=kind, status=s.status, done=False,
@@ -359,11 +418,12 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str) -> JobStatus:
                 status.progress = max(status.progress, float(s.progress or 0)) if not status.done else 100.0
                 return status
             error = next((m.content for m in s.messages if m.type == "error"), None)
+            silent = agent_silent_failure(s, known_job(state, raw_id), job_id)
             return JobStatus(job_id=job_id, kind=kind, status=s.status, done=s.status == "failed",
                              progress=100.0 if s.status == "failed" else float(s.progress or 0),
                              video_id=s.video_id,
-                             failure=(error or "the agent session failed") if s.status == "failed" else None,
-                             next_step=next_step(kind, s.status, job_id))
+                             failure=(silent[0] if silent else error) if s.status == "failed" else None,
+                             next_step=silent[1] if silent else next_step(kind, s.status, job_id))
         if kind in ("translation", "lipsync"):  # pending → running → completed | failed, a file when done
             t = await (hg.translations.get(raw_id) if kind == "translation" else hg.lipsyncs.get(raw_id))
             done = t.status in TERMINAL
@@ -404,10 +464,14 @@ def video_failure(video: Video) -> str | None:
 
 def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | None = None) -> JobStatus:
     """A video's state, under the job id the model holds (a video job, or the agent session that made it)."""
+    failure = video_failure(video)
+    step = next_step("video", video.status, job_id)
+    if failure and "INSUFFICIENT_CREDIT" in failure.upper():  # accepted, then failed: MOVIO_PAYMENT_INSUFFICIENT_CREDIT
+        step = (f"The render failed for lack of API credit (an API key spends the API wallet, not the web plan): top "
+                f"it up at {API_KEY_PAGE}, then create it again if the user agrees.")
     return JobStatus(job_id=job_id, kind=kind, status=video.status, done=video.status in TERMINAL,
                      progress=_video_progress(video.created_at, video.status, expected_s), video_id=video.id,
-                     video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
-                     next_step=next_step("video", video.status, job_id))
+                     video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=failure, next_step=step)
 
 
 def transient(exc: HeyGenError) -> str | None:
@@ -456,7 +520,7 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
             tries += 1
             pause = interval
             try:
-                status = await poll_once(state, kind, raw)
+                status = await poll_once(state, kind, raw, video_id=status.video_id if status is not None else None)
             except HeyGenError as exc:
                 what = transient(exc)
                 if what is None:
@@ -488,8 +552,8 @@ async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progre
         raise ToolError(f"HeyGen did not answer within {max_wait_s:g} s; call wait_for_job('{job_id}') again.")
     status.waited_s = waited
     if failures:
-        status.note = (f"{len(failures)} of {tries} polls met a transient HeyGen failure ({_tally(failures)}); "
-                       "polling went on.")
+        met = f"{len(failures)} of {tries} polls met a transient HeyGen failure ({_tally(failures)}); polling went on."
+        status.note = f"{status.note} {met}" if status.note else met
     if not status.done and not status.needs:
         status.next_step = next_step(kind, status.status, status.job_id, waited_s=status.waited_s)
     return status

@@ -9,7 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult
 from pydantic import Field
 
-from ..core.errors import BadRequestError
+from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from . import catalog
 from .assets import resolve_asset
@@ -28,7 +28,17 @@ from .common import (
     reports_errors,
 )
 from .fields import Id, JobRef, Source
-from .jobs import agent_needs, id_of, make_job_id, next_step
+from .jobs import (
+    agent_needs,
+    agent_silent_failure,
+    id_of,
+    known_agent_video,
+    known_job,
+    make_job_id,
+    next_step,
+    remember_agent_video,
+    session_gone,
+)
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
@@ -88,13 +98,24 @@ async def get_agent_session(
 ) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
     sid = id_of("agent", session_id, "session_id")
-    session = await app(ctx).client.video_agents.get(sid)
+    state = app(ctx)
+    job_id = make_job_id("agent", sid)
+    try:
+        session = await state.client.video_agents.get(sid)
+    except NotFoundError:
+        video_id = known_agent_video(state, sid)
+        if video_id is None:
+            raise
+        raise ToolError(f"{session_gone(sid, video_id)} wait_for_job('{job_id}') and download_video('{job_id}') "
+                        "follow it.") from None
+    remember_agent_video(state, sid, session.video_id)
+    silent = agent_silent_failure(session, known_job(state, sid), job_id)
     recent = [AgentMessageOut(role=m.role, type=m.type, content=m.content[:400], resource_ids=m.resource_ids or None)
               for m in session.messages[:messages]]
     return AgentSessionInfo(session_id=sid, status=session.status, progress=session.progress, title=session.title,
                             video_id=session.video_id, messages=recent,
-                            next_step=next_step("agent", session.status, make_job_id("agent", sid),
-                                                needs=agent_needs(session)))
+                            next_step=silent[1] if silent else next_step("agent", session.status, job_id,
+                                                                         needs=agent_needs(session)))
 
 
 @paid

@@ -6,6 +6,9 @@ agent to ask questions ("ask me…", "questions") makes the first run end in a q
 me") makes a run end with a draft to approve (``config.agent_draft_status``; the message carries a
 ``draft_*`` resource). Both, in that order, when the prompt asks for both. Nothing renders in a paused
 run; the reply starts the next run.
+
+Two HeyGen quirks, off by default (``SandboxConfig``): a run over ``agent_fail_silently_over`` characters fails
+with no reason; with ``agent_session_gone_after_video`` a session answers 404 once it has shown its video id.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ..models.base import parse_body, parse_model
 from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
 from ..records import AgentRun, AgentSession, Video
 from ..state import SandboxState
-from ..views import draft_id, resource_id, session_detail, video_detail, video_urls
+from ..views import draft_id, resource_id, session_detail, session_video_id, video_detail, video_urls
 from ..web import base_url, ok, ok_list, or_404, paged, state_of
 
 _ASKS_QUESTIONS = re.compile(r"\bask me\b|\bquestions?\b", re.IGNORECASE)
@@ -85,7 +88,10 @@ def _start_run(state: SandboxState, request: Request, session: AgentSession, mes
         pause=pause,
         pause_status="waiting_for_input" if pause == "question" else cfg.agent_draft_status,
     )
-    if pause is not None:  # a question or a draft: nothing is rendered until the reply
+    limit = cfg.agent_fail_silently_over
+    if limit is not None and len(message) > limit:  # fails while thinking, with no reason and no video
+        run.failed_at = now + cfg.agent_thinking_seconds / 2
+    if pause is not None or run.failed_at is not None:  # a question or a draft: nothing renders until the reply
         session.runs.append(run)
         return run
     video = Video(
@@ -174,8 +180,13 @@ async def list_styles(request: Request) -> Response:
 
 async def get_session(request: Request) -> Response:
     state = state_of(request)
+    now = state.now()
     session = _session(state, request.path_params["session_id"])
-    return ok(session_detail(session, state.now()))
+    if state.config.agent_session_gone_after_video:  # stale once its video was assigned (vm0 #33077)
+        if session.video_shown:
+            raise ApiError(404, "not_found", "Session not found")
+        session.video_shown = session_video_id(session, now) is not None
+    return ok(session_detail(session, now))
 
 
 async def send_message(request: Request) -> Response:
