@@ -42,6 +42,8 @@ class GuardedWire(httpx2.AsyncBaseTransport):
                 continue
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
+                if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
+                    continue  # another SQLite file (a test's decoy, the sandbox's own)
                 # reserved (sending now), unknown (a lost answer being resent) or submitted (a repeat resent with
                 # its key, which HeyGen replays free): each was priced and claimed before its first send
                 rows = conn.execute("SELECT fingerprint, data FROM jobs")

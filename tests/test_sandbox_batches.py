@@ -58,7 +58,7 @@ async def test_a_video_batch_makes_real_videos_one_bad_item_fails_alone(tmp_path
         body = {"title": "Spring", "videos": [video("One."), video("Two.", avatar_id="no_such_look"),
                                                video("Three.")]}
         batch = accepted(await client.post("/v3/videos/batches", json=body, headers={"Idempotency-Key": "b-1"}))
-        assert state.credits == credits - 2 * 0.5  # two good items, each charged as its single create
+        assert state.credits == round(credits - 2 * 0.0667, 4)  # two good items (1 s each), each as its single create
         first = detail(await client.get(f"/v3/videos/batches/{batch}"))
         assert first["status"] == "processing" and first["total_items"] == 3 and first["title"] == "Spring"
         assert [i["status"] for i in first["items"]] == ["queued", "failed", "queued"]
@@ -114,10 +114,10 @@ async def test_a_video_batch_is_refused_whole_or_fails_per_item(tmp_path: Path) 
         assert bad.status_code == 400 and bad.json()["error"]["param"] == "videos[1].type"
         assert (await client.post("/v3/videos/batches", json={"videos": []})).status_code == 400
         # not enough credits for every good item: 402, nothing made
-        state.credits = 0.7
+        state.credits = 0.1  # one 1-second item costs $0.0667: not two
         short = await client.post("/v3/videos/batches", json={"videos": [video("A."), video("B.")]})
         assert short.status_code == 402 and short.json()["error"]["code"] == "insufficient_credit"
-        assert state.credits == 0.7 and not state.videos and not state.batches
+        assert state.credits == 0.1 and not state.videos and not state.batches
         state.credits = credits
         # a fault on one item fails that item alone; a fault on the path, the whole request
         state.faults.inject("POST", "/v3/videos/batches/items/1", "status", status=400, code="invalid_parameter")
@@ -144,7 +144,8 @@ async def test_a_translation_batch_expands_per_language(tmp_path: Path) -> None:
              "mode": "precision"}]}
         credits = state.credits
         batch = accepted(await client.post("/v3/video-translations/batches", json=body))
-        assert state.credits == credits - (1.0 + 1.0 + 2.0)  # 60 s of source: 1 a language, precision twice
+        # 60 s of source a language: $0.0333/s at speed, $0.0667/s in precision
+        assert state.credits == round(credits - (1.998 + 1.998 + 4.002), 4)
         first = detail(await client.get(f"/v3/video-translations/batches/{batch}"))
         assert first["total_items"] == 4 and [i["status"] for i in first["items"]] == [
             "queued", "queued", "failed", "queued"]

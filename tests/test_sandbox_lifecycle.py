@@ -10,7 +10,6 @@ import httpx2
 import pytest
 
 from heygen_studio.sandbox import SANDBOX_BASE_URL, ManualClock, SandboxConfig, create_app
-from heygen_studio.sandbox.costs import speech_seconds, video_cost
 
 pytestmark = pytest.mark.anyio
 
@@ -191,24 +190,26 @@ async def test_translation_pending_running_completed(client: httpx2.AsyncClient,
 
 
 async def test_credits_are_charged_and_402(client: httpx2.AsyncClient, state: Any) -> None:
-    script = " ".join(["word"] * 100)  # 40 s → two 30-second increments → 1 credit
+    """The wallet holds dollars, charged from the server's price table (HeyGen's pay-as-you-go prices)."""
+    script = " ".join(["word"] * 100)  # 40 s at 150 words a minute, × $0.0667 (Avatar IV studio avatar)
     before = state.credits
     await data(await client.post("/v3/videos", json={"type": "avatar", "avatar_id": LOOK, "script": script}))
-    assert before - state.credits == video_cost(speech_seconds(script)) == 1.0
+    assert round(before - state.credits, 4) == 2.668
     me = await data(await client.get("/v3/users/me"))
-    assert me["wallet"]["remaining_balance"] == state.credits
-    state.credits = 0.75
+    assert me["wallet"] == {"currency": "usd", "remaining_balance": state.credits,
+                            "auto_reload": {"enabled": False, "amount_usd": None, "threshold_usd": None}}
+    state.credits = 1.0
     refused = await client.post("/v3/videos", json={"type": "avatar", "avatar_id": LOOK, "script": script})
     assert refused.status_code == 402 and refused.json()["error"]["code"] == "insufficient_credit"
-    assert state.credits == 0.75
-    agent = await client.post("/v3/video-agents", json={"prompt": "anything"})
-    assert agent.status_code == 402 and state.credits == 0.75
+    assert "$1.00" in refused.json()["error"]["message"] and state.credits == 1.0
+    agent = await client.post("/v3/video-agents", json={"prompt": "anything"})  # 60 s assumed × $0.0333
+    assert agent.status_code == 402 and state.credits == 1.0
     await data(
         await client.post("/v3/videos", json={"type": "avatar", "avatar_id": LOOK, "script": "Short."})
     )
-    assert state.credits == 0.25
-    v2 = await client.post(
-        "/v2/video/generate", json={"video_inputs": [{"voice": {"type": "silence", "duration": 40}}]}
+    assert state.credits == 0.9333  # one second
+    v2 = await client.post(  # Avatar III: 60 s × $0.0167 = $1.002
+        "/v2/video/generate", json={"video_inputs": [{"voice": {"type": "silence", "duration": 60}}]}
     )
     assert v2.status_code == 400 and v2.json()["error"]["code"] == "insufficient_credit"
     assert v2.json()["data"] is None

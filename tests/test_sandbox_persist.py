@@ -103,7 +103,7 @@ async def test_everything_a_restart_needs_is_there_after_it(tmp_path: Path) -> N
 async def test_two_sandboxes_on_one_file_see_each_other_and_share_credits(tmp_path: Path) -> None:
     path, clock = tmp_path / "sandbox.sqlite3", ManualClock()
     a, b = sandbox(path, clock), sandbox(path, clock)
-    script = " ".join(["word"] * 100)  # 1 credit each
+    script = " ".join(["word"] * 100)  # with its number, 101 words: 41 s × $0.0667 = $2.7347 each
     async with http(a) as one, http(b) as two:
         made = []
         for n in range(3):  # interleaved creates: neither overwrites the other's
@@ -115,7 +115,7 @@ async def test_two_sandboxes_on_one_file_see_each_other_and_share_credits(tmp_pa
             listed = {v["id"] for v in data(await client.get("/v3/videos", params={"limit": 50}))}
             assert set(made) <= listed
             me = data(await client.get("/v3/users/me"))
-            assert me["wallet"]["remaining_balance"] == 1000 - 6
+            assert me["wallet"]["remaining_balance"] == round(1000 - 6 * 2.7347, 4)
         # a rename in one is seen by the other; a deletion too
         body = {"type": "prompt", "name": "Bot", "prompt": "a robot"}
         look = data(await one.post("/v3/avatars", json=body))["avatar_item"]["id"]

@@ -162,16 +162,16 @@ def test_status_jobs_and_catalogue_tables(tmp_path: Path) -> None:
 
 
 def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path) -> None:
-    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="1")
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01")  # dollars: a 1-second video costs $0.0667
     refused = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", env=env)
     assert refused.returncode == 1
     line = one_line(refused.stderr)
-    assert "about 3 credits" in line and "--yes" in line and "nothing was sent or charged" in line
+    assert "about $0.07" in line and "--yes" in line and "nothing was sent or charged" in line
     assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
     dry = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", "--dry-run", "--json", env=env)
     assert as_json(dry)["dry_run"]["request"]["path"] == "/v3/videos"
     assert create(tmp_path, "Costly.", env, "--yes").startswith("video:")
-    capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "1", env=env)
+    capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "0.01", env=env)
     assert capped.returncode == 1 and "--max-credits" in one_line(capped.stderr)
 
 
@@ -235,9 +235,9 @@ def test_bars_on_a_terminal_and_never_escape_codes_in_json(tmp_path: Path) -> No
 
 
 def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path) -> None:
-    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="1", TERM="xterm-256color", COLUMNS="200")
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01", TERM="xterm-256color", COLUMNS="200")
     code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
-    assert code == 1 and "Estimated cost: about 3 credits" in seen and "declined the cost" in seen
+    assert code == 1 and "Estimated cost: about $0.07" in seen and "declined the cost" in seen
     assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
     code, seen = read_pty(["produce", "A brief worth asking about", "--duration", "5"], env, tmp_path, "y")
     assert code == 0 and "produce_video will POST" in seen and "Saved " in seen
