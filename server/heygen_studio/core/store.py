@@ -159,6 +159,7 @@ class JobStore(Protocol):
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
     def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
+    def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
 
 
 def _owner() -> str:
@@ -368,6 +369,14 @@ class SQLiteJobStore:
             conn.execute("UPDATE jobs SET data = ?, updated_at = ? WHERE scope = ? AND fingerprint = ?",
                          (json.dumps(merged, separators=(",", ":")), time.time(), scope.key, rec.fingerprint))
 
+    def holding(self, scope: Scope, *, since: float) -> list[JobRecord]:
+        """Jobs made since ``since`` that hold slots of HeyGen's concurrency limit (``slots`` > 0 in their data:
+        set when claimed, cleared when seen finished; ``core/concurrency.py``), newest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE scope = ? AND created_at >= ? "
+                                "AND data LIKE '%\"slots\":%' ORDER BY created_at DESC", (scope.key, since)).fetchall()
+        return [rec for rec in map(self._row, rows) if rec is not None and _count(rec.get("slots")) > 0]
+
     # -- webhooks ------------------------------------------------------------------------------
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool:
         """True the first time an event id is seen (within ``max_age_s``); False for a replay."""
@@ -424,6 +433,9 @@ class ScopedJobs:
     def update(self, job_id: str, **data: Any) -> None:
         self.store.update(self.scope, job_id, **data)
 
+    def holding(self, *, since: float) -> list[JobRecord]:
+        return self.store.holding(self.scope, since=since)
+
 
 LEGACY_SCOPE = Scope("legacy", "journal")
 """Jobs imported from a 0.1 JSON-lines journal: listed for recovery, never used to skip a payment (they
@@ -462,6 +474,10 @@ def import_journal(store: SQLiteJobStore, path: Path) -> int:
                  json.dumps(extra, separators=(",", ":"), default=str), created, created))
         count += 1
     return count
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _reason(exc: BaseException) -> str:
