@@ -355,7 +355,7 @@ async def produce_videos(
     # Journal before paying: the batch (with what its items' bodies are made from, so that wait_for_job can send
     # the queued ones) and each item's plan (script, avatar, voice), queued until a HeyGen slot takes it.
     if not costs.previewing():
-        kept = {k: earlier.get(k) for k in ("chunks", "not_before", "chunk_cap")} if earlier is not None else {}
+        kept = {k: earlier.get(k) for k in ("chunks", "not_before", "slots_seen")} if earlier is not None else {}
         state.jobs.record(kind="batch", job_id=bid, key=f"batch:{bid}", title=f"{len(plans)} videos",
                           items=[{"key": k, "label": p["label"], "language": p["language"]}
                                  for k, p in zip(keys, plans, strict=True)], route=route, orientation=orientation,
@@ -432,7 +432,7 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
     before it is sent, so a chunk whose answer was lost is sent again exactly (the same body, so the same
     Idempotency-Key: HeyGen replays it) before anything new. A 429 is never waited out inside the call
     (``RATE_LIMIT_WAIT``): the items stay queued, nothing is sent before its ``Retry-After``, and a refused
-    chunk (nothing made) is dissolved and the next one halved. Bodies are remade from the journal exactly as
+    chunk (nothing made) is dissolved and fewer go at once. Bodies are remade from the journal exactly as
     produce_videos priced them (the call that approved and priced the whole batch)."""
     out = Advanced()
     batch = state.jobs.find(f"batch:{bid}")
@@ -449,12 +449,13 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
     if time.time() < not_before:
         out.retry_at = not_before
         return out
-    limit = state.settings.heygen_concurrency
-    free = limit - await concurrency.in_flight(state.client, state.jobs)
+    # HEYGEN_CONCURRENCY, or fewer when HeyGen's 429s showed this account runs fewer (learned below)
+    limit = min(state.settings.heygen_concurrency, int(batch.get("slots_seen") or state.settings.heygen_concurrency))
+    held = await concurrency.in_flight(state.client, state.jobs)
+    free = limit - held
     route: Route = batch.get("route") or "avatar"
     orientation: Orientation = batch.get("orientation") or "landscape"
     duration_s = int(batch.get("duration_s") or 30)
-    cap = min(limit, int(batch.get("chunk_cap") or limit))  # halved by a 429, doubled back by each success
     limiter = anyio.CapacityLimiter(max_parallel)
 
     def keep(i: int, **changes: Any) -> None:
@@ -464,17 +465,21 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
         plans[i] = state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=plan.title, **data)
 
     def busy(exc: RateLimitError, tried: list[int]) -> None:
-        """A 429: nothing was made; wait as HeyGen says, and try fewer at once next time."""
-        nonlocal cap
+        """A 429: nothing was made. Wait as HeyGen says, and take the account to run what ran then (or half
+        what was tried, when nothing ran): fewer are sent at once from now on, so the 429s stop."""
+        nonlocal limit
         out.retry_at = time.time() + (exc.retry_after if exc.retry_after is not None else RETRY_WITHOUT_HINT_S)
-        cap = max(1, min(cap, len(tried)) // 2)
-        state.jobs.update(bid, not_before=round(out.retry_at, 3), chunk_cap=cap)
+        running = held + sum(1 for i in out.sent if i not in tried)
+        limit = max(1, min(limit, max(running, len(tried) // 2)))
+        state.jobs.update(bid, not_before=round(out.retry_at, 3), slots_seen=limit)
 
     def fitted() -> None:
-        nonlocal cap
-        if cap < limit:
-            cap = min(limit, cap * 2)
-            state.jobs.update(bid, chunk_cap=cap)
+        """A create went through: probe one slot more next time (up to HEYGEN_CONCURRENCY), in case a 429 was
+        caused by jobs that have ended since."""
+        nonlocal limit
+        if limit < state.settings.heygen_concurrency:
+            limit += 1
+            state.jobs.update(bid, slots_seen=limit)
 
     async def single(i: int) -> None:
         plan = plans[i]
@@ -530,7 +535,7 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
                     break
                 chunk = int(pending[0])
             else:
-                take = queue[:min(free, cap)]
+                take = queue[:free]
                 chunk = int(state.jobs.find(f"batch:{bid}").get("chunks") or 0)  # type: ignore[union-attr]
             queue = [i for i in queue if i not in take]
             free -= len(take)
