@@ -129,6 +129,14 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     return wiring
 
 
+async def send_queued(state: AppState, batch_id: str) -> float | None:
+    """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
+    the batch tools are not start-up work)."""
+    from .tools.batches import advance
+
+    return (await advance(state, batch_id)).retry_at
+
+
 def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None, live: Live | None = None
                   ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     """The server's state for its lifetime; ``live`` shares its wake-up signals (and the running state)
@@ -139,7 +147,8 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
-                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals)
+                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
+                         send_queued=send_queued)
         live.state = state
         try:
             yield state

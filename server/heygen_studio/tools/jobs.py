@@ -284,15 +284,14 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
 async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     """Every item's state, summed up: n of m done, failures with reasons. The items of a HeyGen batch are read
     from its detail (one request for all of them, per page of 100); only single creates are polled one by one."""
-    from .batches import advance  # here: batches.py imports this module
-
     job_id = make_job_id("batch", raw_id)
     completed = failed = waiting = 0
     progress = 0.0
     reasons: list[str] = []
     asks: list[str] = []
     needs: Needs | None = None
-    moved = await advance(state, raw_id)  # queued items of a produce_videos batch, sent as HeyGen frees slots
+    # a produce_videos batch's queued items, sent as HeyGen frees slots
+    retry_at = await state.send_queued(state, raw_id) if state.send_queued is not None else None
     items = await batch_items(state, raw_id)
     made = known_job(state, raw_id)
     remake = "translate_video" if made is not None and made.get("api") == "translations" else "produce_video"
@@ -345,8 +344,8 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     if waiting:
         queue = (f", {waiting} queued (HeyGen runs at most {state.settings.heygen_concurrency} video jobs at once; "
                  "wait_for_job sends them as slots free")
-        if moved.retry_at is not None:
-            queue += f"; HeyGen said busy: next try in {max(0.0, moved.retry_at - time.time()):.0f} s"
+        if retry_at is not None:
+            queue += f"; HeyGen said busy: next try in {max(0.0, retry_at - time.time()):.0f} s"
         queue += ")"
     return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
                      message=f"{completed} of {total} done, {failed} failed, "
