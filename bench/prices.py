@@ -58,8 +58,8 @@ async def main() -> int:
             ("template video", "create_template_video", {"template_id": template, "variables": {}}),
             ("Video Agent", "create_agent_video", {"prompt": "A 45-second welcome video for new engineers."}),
             ("translation, speed", "translate_video", {"video": made["job_id"], "languages": ["German", "French (France)"]}),
-            ("translation, precision", "translate_video", {"video": made["job_id"], "languages": ["Spanish (Spain)"],
-                                                           "mode": "precision"}),
+            ("translation, precision", "translate_video",
+             {"video": made["job_id"], "languages": ["Spanish (Spain)"], "mode": "precision"}),
             ("speech", "create_speech", {"text": SCRIPT, "voice_id": starfish}),
             ("photo avatar", "create_photo_avatar", {"photo": str(folder / "me.jpg"), "name": "Me"}),
         ]
@@ -72,7 +72,7 @@ async def main() -> int:
             estimate = result.get("estimated_usd") or 0.0
             same = round(estimate, 2) == round(charged, 2)
             unequal += not same
-            print(f"{label:28} {'$%.4f' % estimate:>10} {'$%.4f' % charged:>10} {'=' if same else '≠'}")
+            print(f"{label:28} {f'${estimate:.4f}':>10} {f'${charged:.4f}':>10} {'=' if same else '≠'}")
     print(f"{len(routes) - unequal} of {len(routes)} routes equal to the cent")
     return 1 if unequal else 0
 

@@ -171,7 +171,8 @@ def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path)
     dry = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", "--dry-run", "--json", env=env)
     assert as_json(dry)["dry_run"]["request"]["path"] == "/v3/videos"
     assert create(tmp_path, "Costly.", env, "--yes").startswith("video:")
-    capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "0.01", env=env)
+    capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "0.01",
+                   env=env)
     assert capped.returncode == 1 and "--max-credits" in one_line(capped.stderr)
 
 

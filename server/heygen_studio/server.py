@@ -117,7 +117,8 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
         app = create_app(config=SandboxConfig(
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
             avatar_seconds=render / 2, translation_seconds=render, lipsync_seconds=render,
-            voice_clone_seconds=render / 2, state_path=settings.store_path.parent / STATE_FILE))
+            voice_clone_seconds=render / 2, state_path=settings.store_path.parent / STATE_FILE,
+            concurrency_limit=settings.heygen_sandbox_concurrency))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
         # The sandbox keeps its state next to the job store, shared by every process on that folder:
         # its jobs are one account's, so they share one scope in the store and survive restarts. When
@@ -127,6 +128,14 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
                       deepseek_stand_in=SANDBOX_BASE_URL, instance=instance)
 
     return wiring
+
+
+async def send_queued(state: AppState, batch_id: str) -> float | None:
+    """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
+    the batch tools are not start-up work)."""
+    from .tools.batches import advance
+
+    return (await advance(state, batch_id)).retry_at
 
 
 def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None, live: Live | None = None
@@ -139,7 +148,8 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
-                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals)
+                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
+                         send_queued=send_queued)
         live.state = state
         try:
             yield state

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     heygen_max_retries: int = Field(default=3, ge=0, le=10, description="Retries for safe requests.")
     heygen_poll_interval: float = Field(default=5.0, gt=0, le=60, description="First wait_for_job poll gap, s.")
     heygen_sandbox_render_s: float = Field(default=6.0, gt=0, le=600, description="Sandbox render time, s.")
+    heygen_sandbox_concurrency: int = Field(
+        default=10, ge=1, le=1000, description="Video jobs the embedded sandbox runs at once (HeyGen's limit; "
+        "more get 429 with Retry-After).")
+    heygen_concurrency: int = Field(
+        default=10, ge=1, le=1000, description="Video jobs HeyGen runs at once for this account (Pay-As-You-Go 10, "
+        "Enterprise 20+): produce_videos queues the rest and sends them as slots free.")
     heygen_http_token: SecretStr | None = Field(
         default=None, description="Bearer token HTTP clients must send (required off loopback).")
     heygen_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(

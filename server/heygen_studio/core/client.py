@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import anyio
 
-from . import costs
+from . import concurrency, costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, UnguardedPaidRequest, idempotency_key_for
 from .models import BatchDetail, CreatedVideo, Deleted, Page, RequestModel, Video
@@ -173,6 +173,7 @@ class HeyGenClient:
         payload = req.body()
         key = idempotency_key_for("POST", path, payload if identity is None else identity, request_key)
         paid = self._price(path, payload, key, job, seconds=seconds)
+        concurrency.hold(job, payload)
         claim = await self._claim(key, job, reconcile=None, paid=paid)
         if isinstance(claim, str):  # cannot happen without a reconciler; keeps the types honest
             raise ResponseFormatError(f"POST {path}: unexpected replay")
@@ -197,6 +198,7 @@ class HeyGenClient:
             body["title"] = f"heygen-studio {marker}"
         job.title = str(body["title"])
         paid = self._price(path, body, key, job)
+        concurrency.hold(job, body)
         claim = await self._claim(key, job, reconcile=lambda rec: self._find_v2(str(body["title"]), rec), paid=paid)
         if isinstance(claim, str):
             return CreatedVideo(video_id=claim, status="submitted", replayed=True)

@@ -29,6 +29,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, quote_plus
@@ -65,6 +66,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"  # contract: components/parameters/Idempo
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Sleep = Callable[[float], Awaitable[None]]
+RATE_LIMIT_WAIT: ContextVar[float | None] = ContextVar("heygen_rate_limit_wait", default=None)
+"""The longest a 429 may be waited out inside a request, in this context (None: ``max_retry_wait``). A caller
+that keeps its own queue (``produce_videos``: HeyGen's concurrency limit) sets 0 and honours ``Retry-After``
+itself, rather than sleeping inside a tool call."""
 EnvelopeKind = Literal["v3", "v2"]
 
 
@@ -317,11 +322,12 @@ class HeyGenHTTP:
             return None
         if isinstance(error, RateLimitError):
             # A 429 means HeyGen did not act on the request, so even a keyless write may retry.
+            cap = self.max_retry_wait if (wait := RATE_LIMIT_WAIT.get()) is None else min(wait, self.max_retry_wait)
             if error.retry_after is not None:
-                if error.retry_after > self.max_retry_wait:
+                if error.retry_after > cap:
                     return None
                 return error.retry_after
-            return backoff_delay(attempt)
+            return backoff_delay(attempt) if cap > 0 else None
         if isinstance(error, RequestInProgressError):
             # 409 request_in_progress: the same Idempotency-Key is still in flight (IdempotencyKey parameter).
             return backoff_delay(attempt + 1) if retry_safe else None

@@ -172,6 +172,7 @@ class JobStore(Protocol):
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
     def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
+    def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
 
 
 def _owner() -> str:
@@ -434,6 +435,14 @@ class SQLiteJobStore:
             conn.execute("UPDATE jobs SET data = ?, updated_at = ? WHERE scope = ? AND fingerprint = ?",
                          (json.dumps(merged, separators=(",", ":")), time.time(), scope.key, rec.fingerprint))
 
+    def holding(self, scope: Scope, *, since: float) -> list[JobRecord]:
+        """Jobs made since ``since`` that hold slots of HeyGen's concurrency limit (``slots`` > 0 in their data:
+        set when claimed, cleared when seen finished; ``core/concurrency.py``), newest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE scope = ? AND created_at >= ? "
+                                "AND data LIKE '%\"slots\":%' ORDER BY created_at DESC", (scope.key, since)).fetchall()
+        return [rec for rec in map(self._row, rows) if rec is not None and _count(rec.get("slots")) > 0]
+
     # -- webhooks ------------------------------------------------------------------------------
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool:
         """True the first time an event id is seen (within ``max_age_s``); False for a replay."""
@@ -493,6 +502,9 @@ class ScopedJobs:
 
     def update(self, job_id: str, **data: Any) -> None:
         self.store.update(self.scope, job_id, **data)
+
+    def holding(self, *, since: float) -> list[JobRecord]:
+        return self.store.holding(self.scope, since=since)
 
 
 LEGACY_SCOPE = Scope("legacy", "journal")
@@ -573,6 +585,10 @@ def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: flo
 def _hours(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _reason(exc: BaseException) -> str:

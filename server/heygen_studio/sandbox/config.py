@@ -35,6 +35,8 @@ class SandboxConfig:
     * ``webhook_transport``: used for outbound callback/webhook deliveries (``None`` = real HTTP).
     * ``api_keys``: ``None`` accepts any non-empty key except ones starting with ``bad``;
       a collection accepts exactly those keys.
+    * ``concurrency_limit``: video jobs in progress at once (HeyGen: Pay-As-You-Go 10, Enterprise 20+); a
+      create beyond it gets 429 ``rate_limit_exceeded`` with ``Retry-After`` (concurrency.py); None: no limit.
     * ``state_path``: a SQLite file (``persist.py``) that keeps the sandbox's jobs, avatars, assets,
       webhooks, idempotency records and credits across restarts, shared by every process given the
       same file; ``None`` (the default, and what tests use) keeps everything in memory.
@@ -60,6 +62,7 @@ class SandboxConfig:
     username: str = "sandbox_user"
     email: str = "sandbox@heygen.test"
     state_path: Path | None = None
+    concurrency_limit: int | None = 10
 
     def key_accepted(self, key: str | None) -> bool:
         if not key:

@@ -281,7 +281,7 @@ class SandboxMiddleware:
                 state.idempotency.pop(idem_key, None)
             raise
         if entry is not None and idem_key is not None:
-            if status < 500:
+            if status < 500 and status != 429:  # a 429 was never acted on: the same key may be sent again
                 entry.done, entry.status, entry.headers, entry.body = True, status, response_headers, body
             else:
                 state.idempotency.pop(idem_key, None)

@@ -25,6 +25,8 @@ class SandboxState(SandboxStore):
         super().__init__(config, clock)
         self._tick_lock = anyio.Lock()
         self._outbox: list[Delivery] = []
+        self.peak_in_flight = 0  # the most jobs in progress at once (concurrency.py), for tests and bench/
+        self.refused_busy = 0  # creates refused with 429 by the concurrency limit
 
     def emit(
         self,

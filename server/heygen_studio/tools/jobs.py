@@ -144,6 +144,18 @@ def known_job(state: AppState, job_id: str) -> JobRecord | None:
         return None
 
 
+def seen(state: AppState, raw_id: str, running: int) -> None:
+    """Record what a poll saw of a job that holds slots of HeyGen's concurrency limit (``core/concurrency.py``):
+    how many still run (0 once it ended), so that queued items may take the slots it frees."""
+    record = known_job(state, raw_id)
+    if record is None or not record.get("slots") or record.get("slots") == running:
+        return
+    try:
+        state.jobs.update(raw_id, slots=running, checked_at=round(time.time(), 3))
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+
+
 def is_job_id(state: AppState, value: str) -> bool:
     """True for ``<kind>:<id>`` and for a bare id the job store knows."""
     return value.strip().partition(":")[0] in JOB_KINDS or known_job(state, value.strip()) is not None
@@ -267,6 +279,7 @@ class BatchEntry:
     remote: str | None = None
     failure: str | None = None
     started: int | None = None  # when HeyGen's batch was made
+    queued: bool = False  # waits for a free slot of HeyGen's concurrency limit (tools/batches.py ``advance``)
 
 
 async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
@@ -278,7 +291,8 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
     async def detail(api: str, batch_id: str) -> BatchDetail:
         if (api, batch_id) not in details:
             res = state.client.translations if api == "translations" else state.client.videos
-            details[api, batch_id] = await res.get_batch(batch_id)
+            details[api, batch_id] = got = await res.get_batch(batch_id)
+            seen(state, batch_id, sum(1 for item in got.items if item.status not in TERMINAL))
         return details[api, batch_id]
 
     def entry(n: int, label: str, api: str, got: BatchDetail, index: int) -> BatchEntry:
@@ -298,6 +312,9 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
                 api = str(plan.get("hg_api") or "videos")
                 got = await detail(api, str(plan.get("hg_batch")))
                 out.append(entry(n, label, api, got, int(plan.get("hg_index") or 0)))
+            elif plan is not None and plan.get("queued") and not plan.job_id:
+                out.append(BatchEntry(n, label, why="queued for a free HeyGen slot; wait_for_job sends it",
+                                      queued=True))
             else:
                 out.append(BatchEntry(n, label, (plan.job_id or None) if plan else None,
                                       plan.get("failure") if plan else None))
@@ -317,16 +334,21 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     """Every item's state, summed up: n of m done, failures with reasons. The items of a HeyGen batch are read
     from its detail (one request for all of them, per page of 100); only single creates are polled one by one."""
     job_id = make_job_id("batch", raw_id)
-    completed = failed = 0
+    completed = failed = waiting = 0
     progress = 0.0
     reasons: list[str] = []
     asks: list[str] = []
     needs: Needs | None = None
+    # a produce_videos batch's queued items, sent as HeyGen frees slots
+    retry_at = await state.send_queued(state, raw_id) if state.send_queued is not None else None
     items = await batch_items(state, raw_id)
     made = known_job(state, raw_id)
     remake = "translate_video" if made is not None and made.get("api") == "translations" else "produce_video"
     for item in items:
         n, label = item.n, item.label
+        if item.queued:
+            waiting += 1
+            continue
         if item.remote in TERMINAL:
             if item.remote == "completed":
                 completed += 1
@@ -367,8 +389,16 @@ async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
     text = ("completed" if failed == 0 else "failed" if completed == 0 else "completed_with_failures") if done \
         else "rendering"
     progress = 100.0 if done else round(progress / max(total, 1), 1)
+    queue = ""
+    if waiting:
+        queue = (f", {waiting} queued (HeyGen runs at most {state.settings.heygen_concurrency} video jobs at once; "
+                 "wait_for_job sends them as slots free")
+        if retry_at is not None:
+            queue += f"; HeyGen said busy: next try in {max(0.0, retry_at - time.time()):.0f} s"
+        queue += ")"
     return JobStatus(job_id=job_id, kind="batch", status=text, done=done, progress=progress,
-                     message=f"{completed} of {total} done, {failed} failed, {total - completed - failed} rendering"
+                     message=f"{completed} of {total} done, {failed} failed, "
+                     f"{total - completed - failed - waiting} rendering{queue}"
                      + "".join(f"; {ask}" for ask in asks),
                      failure="; ".join(reasons) or None, needs=needs,
                      next_step=_batch_step(text, job_id, None, remake) if needs is None else
@@ -388,10 +418,17 @@ def _video_progress(created_at: int | None, status: str, expected_s: float | Non
 async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
     """One upstream look at a job; a 404 becomes a ToolError that ends any wait. ``video_id``: the video an earlier
     poll saw an agent session make (a session HeyGen no longer shows is followed through its video)."""
-    hg = state.client
-    job_id = make_job_id(kind, raw_id)
     if kind == "batch":
         return await _batch_status(state, raw_id)
+    status = await _poll(state, kind, raw_id, video_id=video_id)
+    if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
+        seen(state, raw_id, 0)
+    return status
+
+
+async def _poll(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
+    hg = state.client
+    job_id = make_job_id(kind, raw_id)
     try:
         if kind == "video":
             record = known_job(state, raw_id)
@@ -566,7 +603,8 @@ async def wait_for_job(
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then (hosts cut calls near 60 s).")] = 45,
 ) -> JobStatus:
     """Wait (bounded) for any job_id (video, agent, translation, look, lipsync, voice, batch); reports progress.
-    Returns the current state; if not done, call again. Never resubmits."""
+    Returns the current state; if not done, call again. Never resubmits (a batch's queued items are sent as
+    HeyGen frees slots: priced by produce_videos, never twice)."""
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)

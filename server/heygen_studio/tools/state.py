@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,9 @@ class AppState:
     cache: TTLCache = field(default_factory=TTLCache)
     signals: JobSignals = field(default_factory=JobSignals)
     """Wake-ups from the webhook receiver (HTTP mode): ``wait_for_job`` polls at once on news of its job."""
+    send_queued: Callable[[AppState, str], Awaitable[float | None]] | None = None
+    """Sends a produce_videos batch's queued items that HeyGen's free slots take (``tools/batches.py`` ``advance``);
+    returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     _client: HeyGenClient | None = None
     _wired: Wiring | None = None
     _jobs: ScopedJobs | None = None

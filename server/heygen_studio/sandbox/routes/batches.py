@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks
+from ..concurrency import admit
 from ..errors import ApiError, validation_error
 from ..models.base import error_from_validation, parse_body
 from ..models.translations import CreateTranslationBatch, CreateVideoTranslation
@@ -71,6 +72,7 @@ Maker = tuple[int, float, Callable[[], str]]  # an item's index, its cost, and w
 def _accept(state: SandboxState, kind: str, title: str | None, callback_url: str | None, entries: list[BatchEntry],
             good: list[Maker]) -> Response:
     """Pay for every good item or for none (402, nothing made); then make each, and keep the batch."""
+    admit(state, len(good), "batch")
     total = round(sum(cost for _, cost, _ in good), 4)
     if state.credits + 1e-9 < total:
         raise ApiError(402, "insufficient_credit",

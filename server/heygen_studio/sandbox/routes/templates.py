@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
+from ..concurrency import admit
 from ..errors import ApiError, validation_error
 from ..models.base import parse_body
 from ..models.templates import GenerateFromTemplate, V2TemplateGenerate
@@ -166,6 +167,7 @@ async def _template_video(state: SandboxState, request: Request, body: Any, *, k
     video = new_video(state, request, kind=kind, title=title, duration=seconds, script=script,
                       callback_url=body.callback_url, callback_id=body.callback_id, folder_id=body.folder_id,
                       captioned=captioned, size=size)
+    admit(state, 1, "video")
     if charge:
         state.charge_for(request.url.path, await request.body(), "video")
     state.videos[video.id] = video

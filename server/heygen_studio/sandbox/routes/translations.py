@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
+from ..concurrency import admit
 from ..errors import validation_error
 from ..models.base import AssetId, AssetUrl, parse_body
 from ..models.translations import CreateVideoTranslation
@@ -83,6 +84,7 @@ async def create_translation(request: Request) -> Response:
     state = state_of(request)
     body = parse_body(CreateVideoTranslation, await request.body())
     languages, seconds = check_translation(state, body)
+    admit(state, len(languages), "translation")
     state.charge_for("/v3/video-translations", await request.body(), "translation",
                      seconds=_source_seconds(state, body.video))
     ids = [add_translation(state, request, body, language, seconds).id for language in languages]

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
+from ..concurrency import admit
 from ..errors import ApiError, invalid_parameter, not_found
 from ..models.base import parse_body, parse_model
 from ..models.video_agents import CreateVideoAgentSession, SendVideoAgentMessage, StopSession
@@ -122,6 +123,7 @@ async def create_session(request: Request) -> Response:
     if body.style_id and body.style_id not in state.styles:
         raise invalid_parameter(f"Style '{body.style_id}' not found", "style_id")
     checks.check_url(body.callback_url, "callback_url")
+    admit(state, 1, "Video Agent session")
     state.charge_for("/v3/video-agents", await request.body(), "Video Agent run")
     session = AgentSession(
         session_id=state.new_id("session"),
@@ -199,6 +201,7 @@ async def send_message(request: Request) -> Response:
     if session.active(now):
         raise ApiError(409, "conflict", "The agent is still working on the previous message; wait or stop it")
     _check_overrides(state, body, now)
+    admit(state, 1, "Video Agent run")
     state.charge_for(f"/v3/video-agents/{session.session_id}", await request.body(), "Video Agent run")
     run = _start_run(state, request, session, body.message)
     return ok({"session_id": session.session_id, "run_id": run.run_id, "title": session.title})

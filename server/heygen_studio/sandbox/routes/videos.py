@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import checks, costs
+from ..concurrency import admit
 from ..errors import invalid_parameter, not_found, validation_error
 from ..models.base import parse_body, parse_union
 from ..models.videos import (
@@ -226,6 +227,7 @@ async def create_video(request: Request) -> Response:
     state = state_of(request)
     body = parse_union(CreateVideoEnvelope, await request.body())
     seconds, script = check_video(state, body, state.now())
+    admit(state, 1, "video")
     state.charge_for("/v3/videos", await request.body(), "video")
     video = add_video(state, request, body, seconds, script)
     return ok({"video_id": video.id, "status": "waiting", "output_format": video.output_format})
@@ -385,6 +387,7 @@ async def v2_generate(request: Request) -> Response:
         folder_id=body.folder_id,
         captioned=body.caption or body.caption_mode == "burn_in",
     )
+    admit(state, 1, "video")
     if not body.test:
         state.charge_for("/v2/video/generate", await request.body(), "video")
     state.videos[video.id] = video
