@@ -191,3 +191,21 @@ async def test_connections_waiting_for_headers_are_capped_oldest_first(tmp_path:
         finally:
             for stream in opened:
                 await stream.aclose()
+
+
+async def test_a_request_without_the_token_is_refused_whole_and_its_drip_cut(tmp_path: Path) -> None:
+    async with server(tmp_path) as port:
+        async with httpx2.AsyncClient(timeout=10) as http:
+            for size in (10, 100_000):  # small: read and dropped, then 401 on a kept connection; large: 401, closed
+                denied = await http.post(f"http://127.0.0.1:{port}/mcp", content=b"x" * size,
+                                         headers={"Content-Type": "application/json"})
+                assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Bearer")
+        cuts: list[tuple[float, bytes]] = []
+        head = (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                "Content-Length: 1000\r\n\r\n").encode()
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as drips:
+                for _ in range(5):
+                    drips.start_soon(dripper, port, head, b"{", cuts)
+    for seconds, answered in cuts:
+        assert seconds < CUT_WITHIN_S and answered.startswith(b"HTTP/1.1 401 "), (seconds, answered)

@@ -243,9 +243,9 @@ class Gate:
 
     async def _unauthenticated_request(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive,
                                        send: Send) -> None:
-        """A request without the token: one of at most ``max_unauthenticated`` read at once. Its body is read
-        (within the deadline) before ``app`` answers even when ``app`` has no use for it: closing a connection
-        with a body still arriving would reset it under the answer."""
+        """A request without the token: one of at most ``max_unauthenticated`` read at once. A refusal (``app``
+        is a ``Response``) still reads the body first, up to ``limit``, and drops it: closing a connection with a
+        body still arriving would reset it under the answer."""
         if not _declares_body(scope):
             await app(scope, receive, send)  # nothing to read: answered at once, not counted
             return
@@ -256,40 +256,52 @@ class Gate:
             return
         self._unauthenticated += 1
         try:
+            if isinstance(app, Response):
+                outcome, _ = await self._collect(scope, receive, limit)
+                if outcome != "gone":
+                    await answer(scope, receive, send, app, close=outcome != "whole")
+                return
             replay = await self._read_body(scope, receive, send, limit)
             if replay is not None:
                 await app(scope, replay, send)
         finally:
             self._unauthenticated -= 1
 
+    async def _collect(self, scope: Scope, receive: Receive, limit: int) -> tuple[str, bytes]:
+        """Read the request's body within ``body_s``: ("whole", body), or ("too large" | "late" | "gone", b"")."""
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return "too large", b""
+        body = bytearray()
+        with anyio.move_on_after(self._body_s):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return "gone", b""
+                body.extend(message.get("body", b""))
+                if len(body) > limit:
+                    return "too large", b""
+                if not message.get("more_body", False):
+                    return "whole", bytes(body)
+        return "late", b""
+
     async def _read_body(self, scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
         """The request's whole body, read within ``body_s`` and at most ``limit`` bytes, as a ``receive`` that
         replays it; None once a 408 or 413 has been sent (and the connection closed) or the client left."""
-        declared = Headers(scope=scope).get("content-length", "")
-        too_large = declared.isdigit() and int(declared) > limit
-        body = bytearray()
-        last: Message | None = None
-        with anyio.move_on_after(self._body_s) as deadline:
-            while not too_large:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return None  # the client left
-                body.extend(message.get("body", b""))
-                too_large = len(body) > limit
-                if not message.get("more_body", False):
-                    last = message
-                    break
-        if too_large:
+        outcome, body = await self._collect(scope, receive, limit)
+        if outcome == "too large":
             await answer(scope, receive, send, JSONResponse(
                 {"error": f"the request body is larger than {limit} bytes"}, status_code=413), close=True)
             return None
-        if deadline.cancelled_caught or last is None:
+        if outcome == "late":
             logger.info("closed a request whose body took longer than %g s", self._body_s)
             await answer(scope, receive, send, JSONResponse(
                 {"error": f"the request body did not arrive within {self._body_s:g} s (HEYGEN_HTTP_BODY_S): send it "
                           "in one go, or raise HEYGEN_HTTP_BODY_S on the server"}, status_code=408), close=True)
             return None
-        queued: deque[Message] = deque([{"type": "http.request", "body": bytes(body), "more_body": False}])
+        if outcome == "gone":
+            return None
+        queued: deque[Message] = deque([{"type": "http.request", "body": body, "more_body": False}])
 
         async def replay() -> Message:
             return queued.popleft() if queued else await receive()
