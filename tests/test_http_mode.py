@@ -17,6 +17,7 @@ import shlex
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx2
@@ -40,12 +41,17 @@ def serve(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
-def banner(proc: subprocess.Popen[str], lines: int = 1) -> list[str]:
-    """The first ``lines`` lines ``serve`` writes on stderr (written at once: its banner)."""
+def banner(proc: subprocess.Popen[str], lines: int = 1, timeout: float = 30) -> list[str]:
+    """The first ``lines`` lines ``serve`` writes on stderr (its banner), read straight from the pipe so a missing
+    line fails after ``timeout`` instead of blocking."""
     assert proc.stderr is not None
-    ready, _, _ = select.select([proc.stderr], [], [], 30)
-    assert ready, "serve printed nothing on stderr"
-    return [proc.stderr.readline() for _ in range(lines)]
+    fd, got, ends = proc.stderr.fileno(), b"", time.monotonic() + timeout
+    while got.count(b"\n") < lines:
+        ready, _, _ = select.select([fd], [], [], max(0.0, ends - time.monotonic()))
+        chunk = os.read(fd, 65536) if ready else b""
+        assert chunk, f"serve printed fewer than {lines} lines: {got.decode(errors='replace')}"
+        got += chunk
+    return got.decode().splitlines(keepends=True)[:lines]
 
 
 def stop(proc: subprocess.Popen[str]) -> str:

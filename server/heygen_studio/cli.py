@@ -149,6 +149,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     def announce(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if not args.http and (args.token or args.no_auth or args.public_url):
+        sys.exit("heygen-studio: --token, --no-auth and --public-url are for serve --http: add --http, or drop them")
     if args.http and args.public_url:
         settings = settings.model_copy(update={"heygen_public_url": args.public_url})
     if args.http and args.token:
