@@ -86,7 +86,8 @@ def http_server(tmp: Path) -> Iterator[str]:
     port = free_port()
     log = tmp / "server.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([*serve_command(), "--http", "--port", str(port)], env=sandbox_env(tmp),
+        server = subprocess.Popen([*serve_command(), "--http", "--no-auth", "--port", str(port)],
+                                  env=sandbox_env(tmp),
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

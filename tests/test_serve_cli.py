@@ -91,12 +91,12 @@ def test_the_start_line_names_the_real_api_and_never_the_key(tmp_path: Path) -> 
 async def test_http_names_its_endpoint_points_the_bare_address_on_and_stops_quietly_mid_call(
         tmp_path: Path) -> None:
     port = free_port()
-    proc = start(tmp_path, "--http", "--port", str(port), HEYGEN_SANDBOX_RENDER_S="60")
+    proc = start(tmp_path, "--http", "--no-auth", "--port", str(port), HEYGEN_SANDBOX_RENDER_S="60")
     try:
         line = first_line(proc)
         endpoint = f"http://127.0.0.1:{port}/mcp"
         assert f"MCP over streamable HTTP at {endpoint} " in line and f"http://127.0.0.1:{port}/health" in line
-        assert "sandbox" in line
+        assert "sandbox" in line and "NO TOKEN (--no-auth)" in line
         async with httpx2.AsyncClient(timeout=10) as http:
             bare = await http.get(f"http://127.0.0.1:{port}/")
             assert bare.status_code == 200 and bare.json()["mcp_endpoint"] == endpoint

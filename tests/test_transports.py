@@ -121,8 +121,8 @@ def free_port() -> int:
 
 async def test_streamable_http_on_a_real_port(tmp_path: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve", "--http", "--port", str(port)],
-                            env=child_env(tmp_path), cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve", "--http", "--no-auth", "--port",
+                             str(port)], env=child_env(tmp_path), cwd=str(tmp_path), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         await wait_for_port(proc, port)

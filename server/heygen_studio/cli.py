@@ -11,9 +11,12 @@ import logging
 import sys
 from typing import NoReturn
 
+from pydantic import SecretStr
+
 from . import __version__, shell
 from .clients import CLIENTS
-from .settings import Settings, SettingsError, load_settings
+from .http_token import token_problem
+from .settings import Settings, SettingsError, load_settings, public_url
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +37,21 @@ def _port(text: str) -> int:
     return port
 
 
+def _token(text: str) -> str:
+    """A bearer token, by the rule HEYGEN_HTTP_TOKEN follows (never echoed back)."""
+    problem = token_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _public_url(text: str) -> str:
+    try:
+        return public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="heygen-studio", description="Make HeyGen avatar videos from an MCP client, or try it "
                      "offline on the built-in sandbox.")
@@ -47,8 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="HTTP port (default 8000)")
-    serve.add_argument("--token", help="bearer token HTTP clients must send (default: HEYGEN_HTTP_TOKEN; "
-                                       "required when --host is not loopback)")
+    serve.add_argument("--token", type=_token, help="bearer token HTTP clients must send (default: "
+                       "HEYGEN_HTTP_TOKEN; on loopback, else, one kept in the state folder and printed once at start; "
+                       "required when --host is not loopback)")
+    serve.add_argument("--no-auth", action="store_true", help="ask HTTP clients for no token (loopback only: any "
+                       "local process or user can then call the tools)")
+    serve.add_argument("--public-url", type=_public_url, help="the address clients use, e.g. http://my-box:8000 "
+                       "(default: HEYGEN_PUBLIC_URL); its host is allowed, and the start-up line prints it")
 
     sandbox = sub.add_parser("sandbox", help="serve the offline HeyGen + DeepSeek simulator on a port",
                              description="Serve the offline HeyGen + DeepSeek simulator on a port, for "
@@ -67,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--sandbox", action="store_true", help="an entry for the offline sandbox (no key)")
     config.add_argument("--write", action="store_true",
                         help="merge the entry into the client's config file (backup first; other servers kept)")
+    config.add_argument("--http", action="store_true", help="an entry for 'serve --http' (its URL and token) "
+                        "instead of one that starts the server over stdio")
+    config.add_argument("--port", type=_port, default=8000, help="with --http: the port 'serve --http' uses "
+                        "(default 8000; HEYGEN_PUBLIC_URL wins when set)")
 
     sub.add_parser("doctor", help="check the key, credits, folders and job store; exit 1 if anything fails",
                    description="Check the mode, key, credits, output and allowed folders, job store and DeepSeek: "
@@ -102,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "config":
         from .clients import run as run_config
 
-        sys.exit(run_config(args.client, settings, sandbox=args.sandbox, write=args.write))
+        sys.exit(run_config(args.client, settings, sandbox=args.sandbox, write=args.write, http=args.http,
+                            port=args.port))
     elif args.command == "doctor":
         from .doctor import run as run_doctor
 
@@ -121,10 +149,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     def announce(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if not args.http and (args.token or args.no_auth or args.public_url):
+        sys.exit("heygen-studio: --token, --no-auth and --public-url are for serve --http: add --http, or drop them")
+    if args.http and args.public_url:
+        settings = settings.model_copy(update={"heygen_public_url": args.public_url})
+    if args.http and args.token:
+        settings = settings.model_copy(update={"heygen_http_token": SecretStr(args.token)})
     server = create_server(settings)
     if args.http:
         try:
-            return run_http(server, settings, host=args.host, port=args.port, token=args.token, announce=announce)
+            return run_http(server, settings, host=args.host, port=args.port, no_auth=args.no_auth,
+                            announce=announce)
         except HTTPConfigError as exc:
             sys.exit(f"heygen-studio: {exc}")
     import anyio

@@ -14,6 +14,11 @@ repository can ship one pointing at ``~/.ssh`` or ``~/.docker/config.json``) is 
 user-level file that is a (dotfiles) link is written where it points. A backup is private (0600) and created
 under an unguessable name with ``O_CREAT|O_EXCL|O_NOFOLLOW``, so a link planted at its name is never followed.
 Claude Code keeps its servers itself: ``--write`` runs the ``claude mcp add`` line when ``claude`` is on PATH.
+
+``--http`` gives the entry for a running ``serve --http`` instead: its URL (``HEYGEN_PUBLIC_URL``, else
+``http://127.0.0.1:<--port>/mcp``) and its bearer token (``HEYGEN_HTTP_TOKEN``, else the one kept in the state
+folder, made now if there is none yet: the same one ``serve --http`` uses). Claude Desktop starts its servers
+over stdio from its file, so it gets no HTTP entry.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .http_token import TokenError, stored_token
 from .settings import Settings
 
 SERVER_NAME = "heygen"
@@ -71,6 +77,28 @@ def temporary_install(command: str) -> bool:
     return any(part.startswith("archive-v") for part in Path(command).parts)
 
 
+@dataclass(frozen=True)
+class Remote:
+    """How a client reaches a running ``serve --http``."""
+
+    url: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def remote(settings: Settings, *, port: int = 8000) -> Remote:
+    """The URL and token of ``serve --http`` as this install runs it; ``TokenError`` if no token can be kept."""
+    base = settings.heygen_public_url or f"http://127.0.0.1:{port}"
+    if settings.heygen_http_token is not None:
+        token = settings.heygen_http_token.get_secret_value()
+    else:
+        token, _ = stored_token(settings.store_path.parent)
+    return Remote(url=f"{base}/mcp", token=token)
+
+
 def launch(settings: Settings, *, sandbox: bool) -> Launch:
     command, *pre = command_path()
     env = {"HEYGEN_OUTPUT_DIR": str(settings.heygen_output_dir),
@@ -106,8 +134,14 @@ def servers_key(client: str) -> str:
     return "servers" if client == "vscode" else "mcpServers"
 
 
-def entry(client: str, spec: Launch) -> dict[str, Any]:
+def entry(client: str, spec: Launch | Remote) -> dict[str, Any]:
     """The server's entry (the value under ``servers_key(client)[SERVER_NAME]``)."""
+    if isinstance(spec, Remote):  # each client's own keys for a streamable-HTTP server
+        if client == "vscode":
+            return {"type": "http", "url": spec.url, "headers": spec.headers}
+        if client == "windsurf":
+            return {"serverUrl": spec.url, "headers": spec.headers}
+        return {"url": spec.url, "headers": spec.headers}
     env = dict(spec.env)
     if client == "vscode":
         if "HEYGEN_API_KEY" in env:
@@ -120,23 +154,26 @@ def vscode_input() -> dict[str, Any]:
     return {"type": "promptString", "id": VSCODE_KEY_INPUT, "description": "HeyGen API key", "password": True}
 
 
-def document(client: str, spec: Launch) -> dict[str, Any]:
+def document(client: str, spec: Launch | Remote) -> dict[str, Any]:
     """The whole snippet to print for a JSON-configured client."""
     doc: dict[str, Any] = {servers_key(client): {SERVER_NAME: entry(client, spec)}}
-    if client == "vscode" and "HEYGEN_API_KEY" in spec.env:
+    if client == "vscode" and isinstance(spec, Launch) and "HEYGEN_API_KEY" in spec.env:
         doc["inputs"] = [vscode_input()]
     return doc
 
 
-def claude_code_argv(spec: Launch) -> list[str]:
+def claude_code_argv(spec: Launch | Remote) -> list[str]:
     """``claude mcp add`` for this server, at user scope (every project)."""
+    if isinstance(spec, Remote):
+        return ["claude", "mcp", "add", "--transport", "http", "--scope", "user", SERVER_NAME, spec.url,
+                "--header", f"Authorization: Bearer {spec.token}"]
     argv = ["claude", "mcp", "add", "--transport", "stdio", "--scope", "user", SERVER_NAME]
     for name, value in spec.env.items():
         argv += ["--env", f"{name}={value}"]
     return [*argv, "--", spec.command, *spec.args]
 
 
-def render(client: str, spec: Launch) -> str:
+def render(client: str, spec: Launch | Remote) -> str:
     """What ``config <client>`` prints on stdout: JSON for the file, or the shell line for Claude Code."""
     if client == "claude-code":
         return shlex.join(claude_code_argv(spec))
@@ -184,7 +221,7 @@ def read_config(path: Path, client: str) -> dict[str, Any]:
     return data
 
 
-def merge(data: dict[str, Any], client: str, spec: Launch) -> dict[str, Any]:
+def merge(data: dict[str, Any], client: str, spec: Launch | Remote) -> dict[str, Any]:
     """``data`` with this server's entry set; every other key and server kept, in order. A real key already in
     the old entry is kept in place of the placeholder."""
     merged = dict(data)
@@ -194,11 +231,12 @@ def merge(data: dict[str, Any], client: str, spec: Launch) -> dict[str, Any]:
     old = servers.get(SERVER_NAME)
     old_env = old.get("env") if isinstance(old, dict) else None
     kept = old_env.get("HEYGEN_API_KEY") if isinstance(old_env, dict) else None
-    if new["env"].get("HEYGEN_API_KEY") == KEY_PLACEHOLDER and isinstance(kept, str) and kept:
-        new["env"]["HEYGEN_API_KEY"] = kept
+    new_env = new.get("env", {})
+    if new_env.get("HEYGEN_API_KEY") == KEY_PLACEHOLDER and isinstance(kept, str) and kept:
+        new_env["HEYGEN_API_KEY"] = kept
     servers[SERVER_NAME] = new
     merged[key] = servers
-    if client == "vscode" and str(new["env"].get("HEYGEN_API_KEY", "")).startswith("${input:"):
+    if client == "vscode" and str(new_env.get("HEYGEN_API_KEY", "")).startswith("${input:"):
         inputs = merged.get("inputs")
         inputs = list(inputs) if isinstance(inputs, list) else []
         if not any(isinstance(i, dict) and i.get("id") == VSCODE_KEY_INPUT for i in inputs):
@@ -292,7 +330,8 @@ def _backup(path: Path) -> Path:
     raise OSError(errno.EEXIST, f"no free backup name beside {path}")
 
 
-def write_config(client: str, spec: Launch, path: Path | None = None, *, project: Path | None = None) -> Written:
+def write_config(client: str, spec: Launch | Remote, path: Path | None = None, *,
+                 project: Path | None = None) -> Written:
     """Merge this server into the client's file: backup first, then an atomic replace.
 
     A user-level file that is a link is written where the link points, so a dotfiles link stays a link. A
@@ -304,7 +343,7 @@ def write_config(client: str, spec: Launch, path: Path | None = None, *, project
     path = confined(path, project) if project is not None else _resolved(path)
     data = read_config(path, client)
     merged = merge(data, client, spec)
-    key = merged[servers_key(client)][SERVER_NAME]["env"].get("HEYGEN_API_KEY")
+    key = merged[servers_key(client)][SERVER_NAME].get("env", {}).get("HEYGEN_API_KEY")
     kept = isinstance(key, str) and key != KEY_PLACEHOLDER and not key.startswith("${input:")
     if merged == data:
         return Written(path=path, backup=None, changed=False, key_kept=kept)
@@ -323,11 +362,13 @@ def write_config(client: str, spec: Launch, path: Path | None = None, *, project
 
 
 # -- the command -----------------------------------------------------------------------------
-def run(client: str, settings: Settings, *, sandbox: bool, write: bool,
+def run(client: str, settings: Settings, *, sandbox: bool, write: bool, http: bool = False, port: int = 8000,
         out: Any = None, err: Any = None) -> int:
     """Print the entry (stdout); with ``write``, merge it into the client's file. Notes go to stderr."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if http:
+        return _run_http(client, settings, write=write, port=port, out=out, err=err)
     spec = launch(settings, sandbox=sandbox)
     print(render(client, spec), file=out)
     if temporary_install(spec.command):
@@ -359,6 +400,43 @@ def run(client: str, settings: Settings, *, sandbox: bool, write: bool,
     return 0
 
 
+def _run_http(client: str, settings: Settings, *, write: bool, port: int, out: Any, err: Any) -> int:
+    """``config <client> --http``: the entry for a running ``serve --http``, its token included."""
+    if client == "claude-desktop":
+        print("heygen-studio: Claude Desktop starts its servers over stdio from its config file, so it gets no HTTP "
+              "entry: run 'heygen-studio config claude-desktop' (without --http) instead.", file=err)
+        return 1
+    try:
+        spec = remote(settings, port=port)
+    except TokenError as exc:
+        print(f"heygen-studio: {exc}", file=err)
+        return 1
+    print(render(client, spec), file=out)
+    serve = "'heygen-studio serve --http" + ("'" if port == 8000 else f" --port {port}'")
+    note = (f"This entry carries the server's token: keep it private. Start the server with {serve} (same "
+            "HEYGEN_STATE_DIR or HEYGEN_HTTP_TOKEN, so it asks for this token).")
+    if client == "claude-code":
+        return _claude_code(spec, write=write, err=err, note=note)
+    if not write:
+        path = config_file(client)
+        where = "this project's .vscode/mcp.json" if client == "vscode" else str(path)
+        print(f"Add this to {where}, or run it again with --write to merge it there (backup first). {note}",
+              file=err)
+        return 0
+    try:
+        written = write_config(client, spec)
+    except ConfigFileError as exc:
+        print(f"heygen-studio: {exc}", file=err)
+        return 1
+    if not written.changed:
+        print(f"{written.path} already has this entry; nothing changed.", file=err)
+    else:
+        backup = f" (backup: {written.backup})" if written.backup else " (a new file)"
+        print(f"Wrote the \"{SERVER_NAME}\" server to {written.path}{backup}. Restart the client to load it. {note}",
+              file=err)
+    return 0
+
+
 def _key_note(client: str, sandbox: bool, err: Any, path: Path | None = None) -> None:
     if sandbox:
         print("Sandbox mode: no key needed, nothing is paid, videos are made offline.", file=err)
@@ -371,9 +449,10 @@ def _key_note(client: str, sandbox: bool, err: Any, path: Path | None = None) ->
               "or use --sandbox to try it offline first.", file=err)
 
 
-def _claude_code(spec: Launch, *, write: bool, err: Any) -> int:
+def _claude_code(spec: Launch | Remote, *, write: bool, err: Any, note: str = "") -> int:
     argv = claude_code_argv(spec)
-    key_note = "" if "HEYGEN_API_KEY" not in spec.env else (
+    has_key = isinstance(spec, Launch) and "HEYGEN_API_KEY" in spec.env
+    key_note = f" {note}" if note else "" if not has_key else (
         f" Put your HeyGen API key in place of {KEY_PLACEHOLDER} first ({KEY_PAGE}).")
     if not write:
         print(f"Run this line to add the server to Claude Code (every project).{key_note}", file=err)
@@ -391,7 +470,7 @@ def _claude_code(spec: Launch, *, write: bool, err: Any) -> int:
               f"if a \"{SERVER_NAME}\" server exists already, remove it with `claude mcp remove {SERVER_NAME} "
               "--scope user` and run this again.", file=err)
         return 1
-    if "HEYGEN_API_KEY" in spec.env:
+    if has_key:
         key_note = (f" Its key is the placeholder {KEY_PLACEHOLDER}: put your key ({KEY_PAGE}) in place of it in "
                     "~/.claude.json, or use --sandbox to try it offline first.")
     print(f"Added the \"{SERVER_NAME}\" server to Claude Code (user scope).{key_note}", file=err)

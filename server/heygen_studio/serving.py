@@ -1,9 +1,18 @@
 """HTTP mode that lets no one in by accident: ``heygen-studio serve --http``.
 
-* Binding anything but loopback needs a bearer token (``HEYGEN_HTTP_TOKEN`` or ``--token``); without
-  one the server refuses to start and says why. Tokens are compared in constant time.
-* DNS-rebinding protection (Host and Origin checks, the SDK's ``TransportSecuritySettings``) is on for
-  every bind: loopback names, the bind address, and ``HEYGEN_HTTP_ALLOWED_HOSTS``.
+* Every bind needs a bearer token. Off loopback it must be given (``HEYGEN_HTTP_TOKEN`` or ``--token``), or the
+  server refuses to start and says why; on loopback, without one, ``serve`` uses the token kept in the state
+  folder (``http_token``) and prints the line to paste into a client once, in its banner. ``--no-auth`` turns
+  the token off, on loopback only, and the banner says so. Tokens are compared in constant time; a request
+  without the token gets 401 with ``WWW-Authenticate``.
+* DNS-rebinding protection (Host and Origin checks) is on for every bind: loopback names, the bind address,
+  the host of ``HEYGEN_PUBLIC_URL`` (``--public-url``; what the banner prints) and ``HEYGEN_HTTP_ALLOWED_HOSTS``.
+  A 421 or 403 names the setting that lets the refused address in.
+* A slow client cannot hold the server: a request's headers must arrive within ``HEYGEN_HTTP_HEADERS_S`` and its
+  whole body within ``HEYGEN_HTTP_BODY_S`` (else 408 and the connection is closed); at most
+  ``MAX_PENDING_CONNECTIONS`` connections may be waiting for their headers (the oldest is closed to make room),
+  and at most ``MAX_UNAUTHENTICATED`` requests without the token (webhook deliveries) are read at once (503 with
+  ``Retry-After`` beyond), so requests that carry the token are never queued behind them.
 * Idle sessions expire (``HEYGEN_HTTP_IDLE_S``). ``/health`` answers ``ok`` and nothing else; the bare
   address (``/``) says where the MCP endpoint is, instead of a bare 404 (clients given it get pointed on).
 * ``serve`` says on start, in one line on stderr, which HeyGen it talks to and where to connect; Ctrl-C
@@ -16,6 +25,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import hmac
 import ipaddress
@@ -24,17 +34,24 @@ import logging
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import anyio
+import h11
 from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .core import webhooks
 from .core.errors import HeyGenError
+from .http_token import TokenError, stored_token, token_problem
 from .settings import Settings
 from .tools.state import Live
 
@@ -45,6 +62,13 @@ WEBHOOK_PATH = "/webhooks/heygen"
 MAX_WEBHOOK_BODY = 256 * 1024  # HeyGen events are a few hundred bytes
 OPEN_PATHS = frozenset({"/health", "/"})  # answered without a token: they say nothing secret
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_PENDING_CONNECTIONS = 128  # connections still sending their headers; the oldest is closed past this
+MAX_UNAUTHENTICATED = 32  # requests without the token (webhook deliveries, refusals) read at once; 503 past this
+MAX_UNUSED_BODY = 64 * 1024  # a refused request's body is read (and dropped) up to this size before the answer
+RETRY_AFTER_S = 5
+UNAUTHORIZED = ("unauthorized: send 'Authorization: Bearer <token>' with HEYGEN_HTTP_TOKEN, or the token "
+                "'heygen-studio serve --http' printed at start (kept in http-token in its state folder); "
+                "'heygen-studio config <client> --http' writes it into a client")
 
 
 class HTTPConfigError(ValueError):
@@ -60,15 +84,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def allowed_hosts(host: str, port: int, extra: list[str]) -> list[str]:
-    """Host header values to accept: loopback names, the bind address (unless a wildcard), and ``extra``."""
+def allowed_hosts(host: str, port: int, extra: list[str], public_url: str | None = None) -> list[str]:
+    """Host header values to accept: loopback names, the bind address (unless a wildcard), the host of
+    ``public_url`` (on any port: a proxy or tunnel may forward it from another), and ``extra``."""
     names = [*LOOPBACK_NAMES]
     if not is_loopback(host) and host not in ("0.0.0.0", "::", ""):
         names.append(f"[{host}]" if ":" in host else host)
     hosts = [f"{name}:{port}" for name in names] + [f"{name}:*" for name in names]
+    if public_url:
+        name = urlsplit(public_url).hostname or ""
+        extra = [f"[{name}]" if ":" in name else name, *extra]
     for value in extra:
         hosts.extend([value] if ":" in value.rsplit("]", 1)[-1] else [value, f"{value}:*"])
     return hosts
+
+
+def _allowed(value: str, patterns: list[str]) -> bool:
+    """``value`` is one of ``patterns``, or matches a ``base:*`` one on some port (the SDK's rule)."""
+    return value in patterns or any(p.endswith(":*") and value.startswith(p[:-1]) for p in patterns)
 
 
 class WebhookReceiver:
@@ -121,7 +154,7 @@ class WebhookReceiver:
         def remember(key: str) -> bool:
             return store.remember_event(key, max_age_s=webhooks.REMEMBER_S)
 
-        headers = Request(scope).headers
+        headers = Headers(scope=scope)
         try:
             verified = webhooks.check(self.secrets(), headers, body, remember=remember)
             event = webhooks.job_event(_json(body))
@@ -149,36 +182,149 @@ def _json(body: bytes) -> Any:
         raise webhooks.Refused("the body is not JSON", 400) from None
 
 
+def _declares_body(scope: Scope) -> bool:
+    headers = Headers(scope=scope)
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() not in ("", "0")
+
+
+async def answer(scope: Scope, receive: Receive, send: Send, response: Response, *, close: bool = False) -> None:
+    """Send ``response``, closing the connection after it with ``close``."""
+    if close:
+        response.headers["connection"] = "close"
+    await response(scope, receive, send)
+
+
 class Gate:
     """In front of the MCP app: ``/health`` answers ``ok``; ``/webhooks/heygen`` goes to the receiver (its
-    signature is the auth); with a token, every other path needs ``Authorization: Bearer <token>`` (RFC 6750)."""
+    signature is the auth); every other path needs an allowed Host and Origin and, with a token,
+    ``Authorization: Bearer <token>`` (RFC 6750). A body is read whole, within ``body_s``, before the app sees it."""
 
     def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None, *,
-                 endpoint: str = MCP_PATH) -> None:
+                 endpoint: str = MCP_PATH, hosts: list[str] | None = None, body_s: float = 30.0,
+                 max_unauthenticated: int = MAX_UNAUTHENTICATED) -> None:
         self.app = app
         self._token = token.encode() if token else None
         self._receiver = receiver
         self._endpoint = endpoint
+        self._hosts = hosts
+        self._origins = None if hosts is None else [f"{s}://{h}" for h in hosts for s in ("http", "https")]
+        self._body_s = body_s
+        self._max_unauthenticated = max_unauthenticated
+        self._unauthenticated = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/health":
-            await JSONResponse({"status": "ok"})(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        if scope["type"] == "http" and scope["path"] == "/":  # a client given the bare address: point it on
-            await self._signpost(scope["method"])(scope, receive, send)
+        path = scope["path"]
+        if path == "/health":
+            await self._unauthenticated_request(JSONResponse({"status": "ok"}), MAX_UNUSED_BODY, scope, receive, send)
             return
-        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and self._receiver is not None:
-            await self._receiver(scope, receive, send)
+        if path == "/":  # a client given the bare address: point it on
+            await self._unauthenticated_request(self._signpost(scope["method"]), MAX_UNUSED_BODY, scope, receive, send)
             return
-        if self._token is not None and scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
-            header = Request(scope).headers.get("authorization", "")
-            scheme, _, given = header.partition(" ")
+        if path == WEBHOOK_PATH and self._receiver is not None:
+            await self._unauthenticated_request(self._receiver, MAX_WEBHOOK_BODY, scope, receive, send)
+            return
+        refused = self._refuse_address(Headers(scope=scope))
+        if refused is not None:
+            await self._unauthenticated_request(refused, MAX_UNUSED_BODY, scope, receive, send)
+            return
+        if self._token is not None:
+            scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self._token):
-                response = JSONResponse({"error": "unauthorized: send Authorization: Bearer <HEYGEN_HTTP_TOKEN>"},
-                                        status_code=401, headers={"WWW-Authenticate": 'Bearer realm="heygen-studio"'})
-                await response(scope, receive, send)
+                response = JSONResponse({"error": UNAUTHORIZED}, status_code=401,
+                                        headers={"WWW-Authenticate": 'Bearer realm="heygen-studio"'})
+                await self._unauthenticated_request(response, MAX_UNUSED_BODY, scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        replay = await self._read_body(scope, receive, send, DEFAULT_MAX_REQUEST_BODY_SIZE)
+        if replay is not None:
+            await self.app(scope, replay, send)
+
+    async def _unauthenticated_request(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive,
+                                       send: Send) -> None:
+        """A request without the token: one of at most ``max_unauthenticated`` read at once. A refusal (``app``
+        is a ``Response``) still reads the body first, up to ``limit``, and drops it: closing a connection with a
+        body still arriving would reset it under the answer."""
+        if not _declares_body(scope):
+            await app(scope, receive, send)  # nothing to read: answered at once, not counted
+            return
+        if self._unauthenticated >= self._max_unauthenticated:
+            busy = JSONResponse({"error": f"too many requests without a token at once; retry in {RETRY_AFTER_S} s"},
+                                status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+            await answer(scope, receive, send, busy, close=True)
+            return
+        self._unauthenticated += 1
+        try:
+            if isinstance(app, Response):
+                outcome, _ = await self._collect(scope, receive, limit)
+                if outcome != "gone":
+                    await answer(scope, receive, send, app, close=outcome != "whole")
+                return
+            replay = await self._read_body(scope, receive, send, limit)
+            if replay is not None:
+                await app(scope, replay, send)
+        finally:
+            self._unauthenticated -= 1
+
+    async def _collect(self, scope: Scope, receive: Receive, limit: int) -> tuple[str, bytes]:
+        """Read the request's body within ``body_s``: ("whole", body), or ("too large" | "late" | "gone", b"")."""
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return "too large", b""
+        body = bytearray()
+        with anyio.move_on_after(self._body_s):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return "gone", b""
+                body.extend(message.get("body", b""))
+                if len(body) > limit:
+                    return "too large", b""
+                if not message.get("more_body", False):
+                    return "whole", bytes(body)
+        return "late", b""
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
+        """The request's whole body, read within ``body_s`` and at most ``limit`` bytes, as a ``receive`` that
+        replays it; None once a 408 or 413 has been sent (and the connection closed) or the client left."""
+        outcome, body = await self._collect(scope, receive, limit)
+        if outcome == "too large":
+            await answer(scope, receive, send, JSONResponse(
+                {"error": f"the request body is larger than {limit} bytes"}, status_code=413), close=True)
+            return None
+        if outcome == "late":
+            logger.info("closed a request whose body took longer than %g s", self._body_s)
+            await answer(scope, receive, send, JSONResponse(
+                {"error": f"the request body did not arrive within {self._body_s:g} s (HEYGEN_HTTP_BODY_S): send it "
+                          "in one go, or raise HEYGEN_HTTP_BODY_S on the server"}, status_code=408), close=True)
+            return None
+        if outcome == "gone":
+            return None
+        queued: deque[Message] = deque([{"type": "http.request", "body": body, "more_body": False}])
+
+        async def replay() -> Message:
+            return queued.popleft() if queued else await receive()
+
+        return replay
+
+    def _refuse_address(self, headers: Headers) -> JSONResponse | None:
+        """421 for a Host this server does not answer to, 403 for a foreign Origin: each naming the fix."""
+        if self._hosts is None or self._origins is None:
+            return None
+        host = headers.get("host", "")
+        if not _allowed(host, self._hosts):
+            shown = host[:100] or "(none)"
+            return JSONResponse({"error": f"this server does not answer to Host {shown}: if clients reach it at that "
+                                          f"address, set HEYGEN_PUBLIC_URL (or serve --public-url) to it, e.g. "
+                                          f"http://{shown}, or add it to HEYGEN_HTTP_ALLOWED_HOSTS; then restart"},
+                                status_code=421)
+        origin = headers.get("origin")
+        if origin and not _allowed(origin, self._origins):
+            return JSONResponse({"error": f"requests from the web page at {origin[:100]} are refused: if that page "
+                                          "is yours, set HEYGEN_PUBLIC_URL (or serve --public-url) to its address, or "
+                                          "add its host to HEYGEN_HTTP_ALLOWED_HOSTS; then restart"}, status_code=403)
+        return None
 
     def _signpost(self, method: str) -> JSONResponse:
         body = {"server": "heygen-studio", "mcp_endpoint": self._endpoint, "transport": "streamable HTTP",
@@ -196,17 +342,60 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """The address clients are given: ``HEYGEN_PUBLIC_URL`` when set, else where this machine reaches the bind."""
+    return settings.heygen_public_url or base_url(host, port)
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The token HTTP mode asks for (None: ``--no-auth``), and the state-folder file it came from, if it did."""
+
+    token: str | None
+    kept_in: Path | None = None
+
+
+def http_auth(settings: Settings, host: str, *, token: str | None = None, no_auth: bool = False) -> Auth:
+    """The token ``serve --http`` asks for: ``--token``, else ``HEYGEN_HTTP_TOKEN``, else (on loopback) the one kept
+    in the state folder; none with ``no_auth``, on loopback only. ``HTTPConfigError`` (one line) otherwise."""
+    given = token or (settings.heygen_http_token.get_secret_value() if settings.heygen_http_token else None)
+    if given is not None:
+        problem = token_problem(given)
+        if problem is not None:
+            raise HTTPConfigError(f"the HTTP token (--token or HEYGEN_HTTP_TOKEN) {problem}")
+        if no_auth:
+            raise HTTPConfigError("--no-auth and a token (--token or HEYGEN_HTTP_TOKEN) contradict each other: "
+                                  "drop --no-auth, or unset the token")
+        return Auth(given)
+    if no_auth:
+        if not is_loopback(host):
+            raise HTTPConfigError(f"--no-auth is for loopback only, and {host} is not loopback: drop --no-auth and "
+                                  "set HEYGEN_HTTP_TOKEN or pass --token (clients send 'Authorization: Bearer …')")
+        return Auth(None)
+    if not is_loopback(host):
+        raise HTTPConfigError(
+            f"serving on {host} (not loopback) needs a bearer token: set HEYGEN_HTTP_TOKEN or pass --token, "
+            "and have clients send 'Authorization: Bearer <token>'")
+    try:
+        kept, path = stored_token(settings.store_path.parent)
+    except TokenError as exc:
+        raise HTTPConfigError(str(exc)) from None
+    return Auth(kept, path)
+
+
 def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int,
              token: str | None = None) -> ASGIApp:
-    """The streamable-HTTP app for ``server``, guarded as this module's docstring says."""
+    """The streamable-HTTP app for ``server``, guarded as this module's docstring says. ``token`` (or
+    ``HEYGEN_HTTP_TOKEN``) is the one clients must send; without either, a loopback app asks for none
+    (``serve --http`` passes the kept token: see ``http_auth``)."""
     token = token or (settings.heygen_http_token.get_secret_value() if settings.heygen_http_token else None)
-    if token is not None and len(token) < 16:
-        raise HTTPConfigError("the HTTP token is too short: use at least 16 random characters")
+    if token is not None and (problem := token_problem(token)) is not None:
+        raise HTTPConfigError(f"the HTTP token (--token or HEYGEN_HTTP_TOKEN) {problem}")
     if token is None and not is_loopback(host):
         raise HTTPConfigError(
             f"serving on {host} (not loopback) needs a bearer token: set HEYGEN_HTTP_TOKEN or pass --token, "
             "and have clients send 'Authorization: Bearer <token>'")
-    hosts = allowed_hosts(host, port, settings.heygen_http_allowed_hosts)
+    hosts = allowed_hosts(host, port, settings.heygen_http_allowed_hosts, settings.heygen_public_url)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts,
         allowed_origins=[f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")])
@@ -215,7 +404,70 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
     live = getattr(server, "live", None)
     receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
-    return Gate(app, token, receiver, endpoint=base_url(host, port) + MCP_PATH)
+    return Gate(app, token, receiver, endpoint=public_base(settings, host, port) + MCP_PATH, hosts=hosts,
+                body_s=settings.heygen_http_body_s)
+
+
+# -- the connection: a deadline for the headers, a cap on connections still sending them -----------------------
+
+_LATE = b"the request headers did not arrive in time (HEYGEN_HTTP_HEADERS_S); send them in one go\n"
+REQUEST_TIMEOUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+                   b"content-length: %d\r\n\r\n%s" % (len(_LATE), _LATE))
+
+
+def guarded_protocol(headers_s: float, max_pending: int = MAX_PENDING_CONNECTIONS) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, with a deadline for each request's headers (from the connection, or the end of the
+    previous response, to the end of the headers: then 408 and closed) and at most ``max_pending`` connections
+    waiting for headers at once (the oldest is closed for a new one). uvicorn has neither: a connection that
+    sends nothing, or one header byte a second, is held for ever."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    pending: dict[GuardedH11, None] = {}  # oldest first
+
+    class GuardedH11(H11Protocol):
+        _headers_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._await_headers()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._headers_in()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._await_headers()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._headers_in()
+            super().connection_lost(exc)
+
+        def _await_headers(self) -> None:
+            self._headers_in()
+            pending[self] = None
+            self._headers_timer = self.loop.call_later(headers_s, self._headers_late)
+            while len(pending) > max_pending:
+                oldest = next(iter(pending))
+                oldest._headers_in()
+                oldest.transport.close()
+
+        def _headers_in(self) -> None:
+            if self._headers_timer is not None:
+                self._headers_timer.cancel()
+                self._headers_timer = None
+            pending.pop(self, None)
+
+        def _headers_late(self) -> None:
+            self._headers_timer = None
+            pending.pop(self, None)
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.write(REQUEST_TIMEOUT)
+                self.transport.close()
+
+    return GuardedH11
 
 
 # -- running: one line on start, a quiet stop ------------------------------------------------------------------
@@ -229,17 +481,32 @@ def mode_line(settings: Settings) -> str:
     return f"real API at {settings.heygen_base_url} ({key})"
 
 
-def start_line(settings: Settings, *, host: str | None = None, port: int = 0) -> str:
-    """The one line ``serve`` prints on stderr: mode, transport, and over HTTP the endpoint to give clients."""
+def start_line(settings: Settings, *, host: str | None = None, port: int = 0, auth: Auth | None = None) -> str:
+    """What ``serve`` prints on stderr: one line with the mode, the transport and, over HTTP, the endpoint to give
+    clients and whether it asks for a token; then, for a token kept in the state folder, the one line to paste
+    into a client (the only place that token is ever printed)."""
     from . import __version__
 
+    paste = ""
     if host is None:
         where = "MCP over stdio"
     else:
-        url = base_url(host, port)
-        listening = f", listening on {host}" if host in ("0.0.0.0", "::", "") else ""
+        url = public_base(settings, host, port)
+        bound = f"{host}:{port}" if settings.heygen_public_url else host
+        listening = f", listening on {bound}" if settings.heygen_public_url or host in ("0.0.0.0", "::", "") else ""
         where = f"MCP over streamable HTTP at {url}{MCP_PATH} (health: {url}/health{listening})"
-    return f"heygen-studio {__version__}: {where}; {mode_line(settings)}. Ctrl-C stops it."
+        if host in ("0.0.0.0", "::", "") and not settings.heygen_public_url:
+            where += ("; other machines: set HEYGEN_PUBLIC_URL (or --public-url) to the address they use, "
+                      "e.g. http://<this machine's name>:" + str(port))
+        if auth is not None and auth.token is None:
+            where += "; NO TOKEN (--no-auth): any process or user on this machine can call its tools"
+        elif auth is not None:
+            where += "; clients send 'Authorization: Bearer <token>'"
+            if auth.kept_in is not None:
+                where += f" (the token is kept in {auth.kept_in}; 'heygen-studio config <client> --http' writes it)"
+                paste = ("\nConnect a client: claude mcp add --transport http heygen " f"{url}{MCP_PATH} "
+                         f"--header 'Authorization: Bearer {auth.token}'")
+    return f"heygen-studio {__version__}: {where}; {mode_line(settings)}. Ctrl-C stops it.{paste}"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -300,11 +567,12 @@ def until_stopped(run: Callable[[], None], announce: Callable[[], None] | None =
 
 
 def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None,
-             announce: Callable[[str], None] | None = None) -> int:
+             no_auth: bool = False, announce: Callable[[str], None] | None = None) -> int:
     """Serve HTTP until stopped; the exit code. ``HTTPConfigError`` (one line) when it cannot start."""
     import uvicorn
 
-    app = http_app(server, settings, host=host, port=port, token=token)
+    auth = http_auth(settings, host, token=token, no_auth=no_auth)
+    app = http_app(server, settings, host=host, port=port, token=auth.token)
     sock = bind(host, port)
 
     class Server(uvicorn.Server):
@@ -312,8 +580,9 @@ def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int
             logging.disable(logging.ERROR)
             super().handle_exit(sig, frame)
 
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, lifespan="on")
-    line = start_line(settings, host=host, port=port)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, lifespan="on",
+                            http=guarded_protocol(settings.heygen_http_headers_s))
+    line = start_line(settings, host=host, port=port, auth=auth)
     with sock:
         return until_stopped(lambda: Server(config).run(sockets=[sock]),
                              None if announce is None else lambda: announce(line))

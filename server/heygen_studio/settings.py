@@ -3,9 +3,9 @@
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
-HEYGEN_HTTP_IDLE_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
-HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
-``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
+HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET,
+HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS, HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
+DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .core.http import DEFAULT_BASE_URL
+from .http_token import token_problem
 from .tools import toolsets
 
 DEFAULT_DEEPSEEK_BASE_URL = "https://api.deepseek.com"
@@ -27,6 +28,25 @@ SANDBOX_API_KEY = "sandbox-key"
 
 class SettingsError(ValueError):
     """A bad configuration value; ``str()`` is one line naming the variable."""
+
+
+def public_url(value: str) -> str:
+    """``HEYGEN_PUBLIC_URL`` (or ``serve --public-url``) checked and without a trailing slash; ``ValueError`` says
+    what it must be."""
+    from urllib.parse import urlsplit
+
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("must be the http(s) address clients (and HeyGen) reach this server at, "
+                         "e.g. https://studio.example.com or http://my-box.local:8000")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("contains whitespace or control characters; remove them")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number or out of range
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    return value
 
 
 class Settings(BaseSettings):
@@ -62,10 +82,14 @@ class Settings(BaseSettings):
         default=10, ge=1, le=1000, description="Video jobs HeyGen runs at once for this account (Pay-As-You-Go 10, "
         "Enterprise 20+): produce_videos queues the rest and sends them as slots free.")
     heygen_http_token: SecretStr | None = Field(
-        default=None, description="Bearer token HTTP clients must send (required off loopback).")
+        default=None, description="Bearer token HTTP clients must send (default: one kept in the state folder).")
     heygen_http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra Host header values (host or host:port) HTTP mode accepts.")
     heygen_http_idle_s: float = Field(default=1800.0, gt=0, le=86400, description="Idle HTTP sessions expire, s.")
+    heygen_http_headers_s: float = Field(
+        default=10.0, gt=0, le=600, description="HTTP mode: deadline for a request's headers, s (then 408, closed).")
+    heygen_http_body_s: float = Field(
+        default=30.0, gt=0, le=3600, description="HTTP mode: deadline for a request's whole body, s (then 408).")
     heygen_public_url: str | None = Field(
         default=None, description="Where HeyGen reaches this server's HTTP mode (https://…); add_webhook(url='self').")
     heygen_webhook_secret: SecretStr | None = Field(
@@ -94,7 +118,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret")
+    @field_validator("heygen_api_key", "deepseek_api_key", "heygen_webhook_secret")
     @classmethod
     def _plain_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """A key with a stray newline or space would be sent, fail, and be echoed: refuse it at start-up."""
@@ -105,9 +129,11 @@ class Settings(BaseSettings):
 
     @field_validator("heygen_http_token")
     @classmethod
-    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters (use a random token)")
+    def _http_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """The rule ``--token`` follows too (``http_token.token_problem``)."""
+        problem = None if value is None else token_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("heygen_base_url", "deepseek_base_url")
@@ -121,17 +147,7 @@ class Settings(BaseSettings):
     @field_validator("heygen_public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from urllib.parse import urlsplit
-
-        value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError("must be the http(s) address HeyGen reaches this server at, e.g. https://studio.example.com")
-        if any(ch.isspace() or ord(ch) < 32 for ch in value):
-            raise ValueError("contains whitespace or control characters; remove them")
-        return value
+        return None if value is None else public_url(value)
 
     @field_validator("heygen_allowed_dirs", mode="before")
     @classmethod
