@@ -57,7 +57,7 @@ async def test_a_30_item_series_under_a_10_job_limit_completes(mcp: Client, sand
     paid = credits - sandbox.credits
 
     again = await call(mcp, "produce_videos", series(30))  # every item made: nothing sent or paid again
-    assert again["submitted"] == 0 and again["queued"] == 0 and again["estimated_credits"] == 0
+    assert again["submitted"] == 0 and again["queued"] == 0 and again["estimated_usd"] == 0
     assert len(creates(sandbox)) == 3 and credits - sandbox.credits == paid
 
 

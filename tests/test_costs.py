@@ -504,3 +504,30 @@ async def test_doctor_shows_what_the_daily_limit_leaves(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, heygen_daily_credits=5)
     lines = [check.line() for check in await doctor.checks(settings)]
     assert any(line.startswith("✓ daily limit: $5.00 of the daily limit of $5.00 left") for line in lines), lines
+
+
+async def test_a_translation_of_a_url_is_priced_by_the_length_its_file_says(mcp: Client, sandbox_app: Any,
+                                                                             clock: Any) -> None:
+    """A source given as a URL is measured (a range read of its MP4 header, through the checked fetch), not
+    guessed; one whose length cannot be read is priced at the worst case and says so."""
+    from heygen_studio.core.media_length import mp4_seconds
+
+    look, voice = await _look_and_voice(mcp)
+    job = await _call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": SCRIPT})
+    clock.advance(3600)
+    url = (await _call(mcp, "get_video", {"job_id": job["job_id"]}))["video_url"]
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox_app)) as http:
+        whole = (await http.get(url)).content
+
+    async def read(offset: int, length: int) -> bytes:
+        return whole[offset:offset + length]
+
+    seconds = await mp4_seconds(read)
+    assert seconds is not None and seconds > 0
+    dry = await _call(mcp, "translate_video", {"video": url, "languages": ["German"], "dry_run": True})
+    assert dry["dry_run"]["assumed"] == []
+    assert dry["estimated_usd"] == round(costs.billed_seconds(seconds) * 0.0333, 4)
+    unknown = await _call(mcp, "translate_video", {"video": "https://example.invalid/v.mp4",
+                                                   "languages": ["German"], "dry_run": True})
+    assert unknown["estimated_usd"] == round(3600 * 0.0333, 4)
+    assert "could not be read" in unknown["dry_run"]["assumed"][0]

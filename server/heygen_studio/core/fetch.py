@@ -58,6 +58,8 @@ class Fetched:
     size: int
     content_type: str | None
     final_url: str
+    ranged: bool = False  # a span was asked for and the server sent just it (206)
+    total: int | None = None  # the whole file's size, when the server said
 
 
 def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -124,21 +126,25 @@ async def fetch_to(
     allow_private: bool = False,
     allowed_hosts: Iterable[str] = (),
     transport: httpx2.AsyncBaseTransport | None = None,
+    span: tuple[int, int] | None = None,
 ) -> Fetched:
-    """Stream ``url`` into ``sink`` under the checks above. ``transport`` replaces the network (tests)."""
+    """Stream ``url`` into ``sink`` under the checks above. ``transport`` replaces the network (tests).
+
+    ``span`` (offset, length): read only those bytes, asking with ``Range``; a server that ignores it is read
+    from its start and cut at ``length`` (``Fetched.ranged`` says which happened, ``total`` the file's size)."""
     allowed = {h.lower() for h in allowed_hosts}
     try:
         with anyio.fail_after(deadline_s):
             async with httpx2.AsyncClient(transport=transport, follow_redirects=False, trust_env=False,
                                           timeout=httpx2.Timeout(30.0, connect=10.0)) as http:
                 return await _follow(http, url, sink, max_bytes=max_bytes, allow_private=allow_private,
-                                     allowed=allowed)
+                                     allowed=allowed, span=span)
     except TimeoutError:
         raise FetchFailed(f"Fetching {url[:80]} took longer than {deadline_s:g} s") from None
 
 
 async def _follow(http: httpx2.AsyncClient, url: str, sink: IO[bytes], *, max_bytes: int, allow_private: bool,
-                  allowed: set[str]) -> Fetched:
+                  allowed: set[str], span: tuple[int, int] | None = None) -> Fetched:
     for _ in range(MAX_REDIRECTS + 1):
         scheme, host, port = _checked_url(url)
         addresses = await _resolve(host, port)
@@ -147,8 +153,8 @@ async def _follow(http: httpx2.AsyncClient, url: str, sink: IO[bytes], *, max_by
             raise URLRefused(f"Refusing to fetch {host}: it is a private, local or reserved address")
         target = _pinned(url, addresses[0])
         extensions = {"sni_hostname": host} if scheme == "https" else {}
-        request = http.build_request("GET", target, headers={"Host": urlsplit(url).netloc.rpartition("@")[2]},
-                                     extensions=extensions)
+        headers = {"Host": urlsplit(url).netloc.rpartition("@")[2], **_range(span)}
+        request = http.build_request("GET", target, headers=headers, extensions=extensions)
         try:
             response = await http.send(request, stream=True)
         except httpx2.HTTPError:
@@ -157,12 +163,18 @@ async def _follow(http: httpx2.AsyncClient, url: str, sink: IO[bytes], *, max_by
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
+            if span is not None:
+                return await _span(response, sink, host=host, url=url, length=span[1])
             return await _body(response, sink, host=host, url=url, max_bytes=max_bytes)
         except httpx2.HTTPError:
             raise FetchFailed(f"Could not fetch from {host}") from None
         finally:
             await response.aclose()
     raise FetchFailed(f"More than {MAX_REDIRECTS} redirects")
+
+
+def _range(span: tuple[int, int] | None) -> dict[str, str]:
+    return {} if span is None else {"Range": f"bytes={span[0]}-{span[0] + span[1] - 1}"}
 
 
 async def _body(response: httpx2.Response, sink: IO[bytes], *, host: str, url: str, max_bytes: int) -> Fetched:
@@ -180,15 +192,36 @@ async def _body(response: httpx2.Response, sink: IO[bytes], *, host: str, url: s
     return Fetched(size=size, content_type=response.headers.get("content-type"), final_url=url)
 
 
+async def _span(response: httpx2.Response, sink: IO[bytes], *, host: str, url: str, length: int) -> Fetched:
+    """At most ``length`` bytes of a ranged answer (206), or of the start of a whole one (200): never more."""
+    if response.status_code not in (200, 206):
+        raise FetchFailed(f"Fetching from {host} gave HTTP {response.status_code}")
+    ranged = response.status_code == 206
+    total_text = (response.headers.get("content-range") or "").rpartition("/")[2]
+    declared = response.headers.get("content-length") or ""
+    total = int(total_text) if total_text.isdigit() else (int(declared) if not ranged and declared.isdigit() else None)
+    size = 0
+    async for chunk in response.aiter_bytes(min(CHUNK, length)):
+        chunk = chunk[:length - size]
+        size += len(chunk)
+        sink.write(chunk)
+        if size >= length:
+            break
+    return Fetched(size=size, content_type=response.headers.get("content-type"), final_url=url, ranged=ranged,
+                   total=total)
+
+
 async def fetch_trusted(url: str, sink: IO[bytes], *, transport: httpx2.AsyncBaseTransport, max_bytes: int,
-                        deadline_s: float = 120.0) -> Fetched:
+                        deadline_s: float = 120.0, span: tuple[int, int] | None = None) -> Fetched:
     """Stream ``url`` from a service reached through ``transport`` in this process (no network, no
     address check, no redirect followed), under the same deadline and size cap as ``fetch_to``."""
     host = urlsplit(url).hostname or "?"
     try:
         with anyio.fail_after(deadline_s):
             async with (httpx2.AsyncClient(transport=transport, follow_redirects=False, trust_env=False) as http,
-                        http.stream("GET", url) as response):
+                        http.stream("GET", url, headers=_range(span)) as response):
+                if span is not None:
+                    return await _span(response, sink, host=host, url=url, length=span[1])
                 return await _body(response, sink, host=host, url=url, max_bytes=max_bytes)
     except TimeoutError:
         raise FetchFailed(f"Fetching {url[:80]} took longer than {deadline_s:g} s") from None

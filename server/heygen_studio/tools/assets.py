@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Annotated, Literal
 from urllib.parse import urlparse, urlsplit
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult
@@ -72,6 +74,40 @@ async def fetch_url(state: AppState, url: str, sink: IO[bytes]) -> Fetched:
                                    deadline_s=s.heygen_fetch_timeout)
     return await fetch_to(url, sink, max_bytes=MAX_FETCH_BYTES, deadline_s=s.heygen_fetch_timeout,
                           allow_private=s.heygen_allow_private_urls, allowed_hosts=s.heygen_allowed_url_hosts)
+
+
+async def media_seconds(state: AppState, url: str) -> float | None:
+    """How long the video at ``url`` lasts, read from a few of its bytes through the same checked fetch as
+    ``upload_asset(url=…)`` (``core.media_length``); None when it cannot be told (not an MP4, a private or
+    unreachable address, a slow server: a few seconds at most are spent)."""
+    from ..core.fetch import FetchFailed, URLRefused
+    from ..core.media_length import mp4_seconds
+
+    s = state.settings
+    transport = state.transport
+    trusted = s.heygen_sandbox and transport is not None and _same_origin(url, state.wired.base_url)
+
+    async def read(offset: int, length: int) -> bytes | None:
+        sink = io.BytesIO()
+        if trusted and transport is not None:
+            got = await fetch_trusted(url, sink, transport=transport, max_bytes=length, deadline_s=PROBE_S,
+                                      span=(offset, length))
+        else:
+            got = await fetch_to(url, sink, max_bytes=length, deadline_s=PROBE_S, span=(offset, length),
+                                 allow_private=s.heygen_allow_private_urls,
+                                 allowed_hosts=s.heygen_allowed_url_hosts)
+        if offset and not got.ranged:
+            return None  # the server sends the whole file each time: only its start could be read
+        return sink.getvalue()
+
+    try:
+        with anyio.fail_after(PROBE_S * 2):
+            return await mp4_seconds(read)
+    except (FetchFailed, URLRefused, TimeoutError):
+        return None
+
+
+PROBE_S = 5.0
 
 
 def _out(asset: UploadedAsset, size: int) -> AssetOut:

@@ -359,7 +359,7 @@ async def produce_videos(
         state.jobs.record(kind="batch", job_id=bid, key=f"batch:{bid}", title=f"{len(plans)} videos",
                           items=[{"key": k, "label": p["label"], "language": p["language"]}
                                  for k, p in zip(keys, plans, strict=True)], route=route, orientation=orientation,
-                          duration_s=duration_s, **kept)
+                          duration_s=duration_s, estimated_usd=round(total.usd, 4) if priced else None, **kept)
         for i, (script, look, voice, _) in ready.items():
             previous = state.jobs.find(keys[i])
             state.jobs.record(kind="produce_plan", job_id="", key=keys[i], title=script.title,
@@ -434,6 +434,23 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
     (``RATE_LIMIT_WAIT``): the items stay queued, nothing is sent before its ``Retry-After``, and a refused
     chunk (nothing made) is dissolved and fewer go at once. Bodies are remade from the journal exactly as
     produce_videos priced them (the call that approved and priced the whole batch)."""
+    if costs.current() is None:  # from wait_for_job: the queued items go under the budget they were agreed with
+        with costs.spending(queued_budget(state, bid)):
+            return await _advance(state, bid, max_parallel=max_parallel)
+    return await _advance(state, bid, max_parallel=max_parallel)
+
+
+def queued_budget(state: AppState, bid: str) -> costs.Spend:
+    """The budget of queued items sent after their produce_videos call: what that call agreed to spend on the
+    whole batch (its estimate, journaled with the batch), less nothing: each item was part of it. The daily
+    limit (HEYGEN_DAILY_CREDITS) still holds, at each claim."""
+    batch = state.jobs.find(f"batch:{bid}")
+    agreed = batch.get("estimated_usd") if batch is not None else None
+    return costs.Spend(limit=float(agreed) if isinstance(agreed, int | float) and agreed > 0 else None,
+                       limit_from="the estimate produce_videos agreed for this batch")
+
+
+async def _advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanced:
     out = Advanced()
     batch = state.jobs.find(f"batch:{bid}")
     if batch is None or batch.kind != "batch":

@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from ..core.models import AssetRef, AssetUrl, CreateTranslation, CreateTranslationBatch
+from .assets import media_seconds
 from .common import (
     PAID,
     READ_ONLY,
@@ -62,7 +63,8 @@ async def _source(state: AppState, video: str) -> tuple[AssetUrl | AssetRef, dic
     re-signed on every read, the source's length when known)."""
     given = _given(state, video)
     if given == "url":
-        return AssetUrl(url=check_url(video, "video")), None, None
+        url = check_url(video, "video")
+        return AssetUrl(url=url), None, await media_seconds(state, url)  # priced by its real length when readable
     if given != "job":
         return AssetRef(asset_id=check_id(video, "asset id")), None, None
     # a video job: translate its file, keyed by the video (its URL is re-signed on every read)
