@@ -88,8 +88,8 @@ async def test_a_redirect_from_the_api_is_an_error_and_the_key_does_not_follow(s
     app = Upstream(status, {"data": None}, {"location": f"https://{ELSEWHERE}/steal?k=1"})
     async with http_for(app) as http:
         with pytest.raises(APIStatusError) as info:
-            await http.request(method, "/v3/users/me" if method == "GET" else "/v3/videos",
-                               json_body=None if method == "GET" else {"type": "avatar"})
+            await http.request(method, "/v3/users/me" if method == "GET" else "/v3/voices",  # a free POST: a paid
+                               json_body=None if method == "GET" else {"prompt": "warm"})  # one needs its claim
     assert app.reached(ELSEWHERE) == [], "the request followed the redirect"
     assert len(app.reached(API)) == 1  # not retried either: a redirect is a configuration problem
     text = info.value.describe()

@@ -238,7 +238,7 @@ def test_bars_on_a_terminal_and_never_escape_codes_in_json(tmp_path: Path) -> No
 def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path) -> None:
     env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01", TERM="xterm-256color", COLUMNS="200")
     code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
-    assert code == 1 and "Estimated cost: about $0.07" in seen and "declined the cost" in seen
+    assert code == 1 and "Estimated cost: about $0.13" in seen and "declined the cost" in seen
     assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
     code, seen = read_pty(["produce", "A brief worth asking about", "--duration", "5"], env, tmp_path, "y")
     assert code == 0 and "produce_video will POST" in seen and "Saved " in seen
