@@ -46,6 +46,8 @@ async def main() -> int:
         made = await call(mcp, "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": "Source."})
         clock.advance(3600)  # the source video is done: its length is known
         template = (await call(mcp, "list_templates", {}))["items"][0]["template_id"]
+        chat = await call(mcp, "create_agent_video", {"prompt": "A short welcome video", "mode": "chat"})
+        clock.advance(3600)  # its first run is done: it takes a reply
         routes: list[tuple[str, str, dict[str, Any]]] = [
             ("avatar video 1080p", "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": SCRIPT}),
             ("avatar video 4K", "create_avatar_video", {"avatar_id": look, "voice_id": voice, "script": SCRIPT,
@@ -63,6 +65,10 @@ async def main() -> int:
              {"video": made["job_id"], "languages": ["Spanish (Spain)"], "mode": "precision"}),
             ("speech", "create_speech", {"text": SCRIPT, "voice_id": starfish}),
             ("photo avatar", "create_photo_avatar", {"photo": str(folder / "me.jpg"), "name": "Me"}),
+            ("lipsync (speed)", "create_lipsync", {"video": made["job_id"], "audio": "https://example.com/a.mp3"}),
+            ("voice clone", "clone_voice", {"audio": "https://example.com/s.mp3", "name": "Me",
+                                            "speaker_consent": True}),
+            ("agent reply", "reply_to_agent", {"session_id": chat["job_id"], "message": "Make it a 2-minute video."}),
         ]
         print(f"{'route':28} {'estimate':>10} {'charged':>10}")
         unequal = 0

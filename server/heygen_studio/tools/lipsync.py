@@ -18,6 +18,7 @@ from ..core.errors import NotFoundError
 from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CreateLipsync
 from ..core.store import JOB_KINDS, JobKind
 from ..core.transfer import upload_file
+from .assets import media_seconds
 from .common import (
     PAID,
     AppState,
@@ -49,12 +50,14 @@ def _job_of(state: AppState, value: str) -> tuple[JobKind, str] | None:
     return None
 
 
-async def _job_video(state: AppState, kind: JobKind, raw: str) -> str:
-    """The finished file of a video, agent, translation or lipsync job (its URL is presigned, so it is read now)."""
+async def _job_video(state: AppState, kind: JobKind, raw: str) -> tuple[str, float | None]:
+    """The finished file of a video, agent, translation or lipsync job (its URL is presigned, so it is read now),
+    and its length when HeyGen says it (the lipsync is priced by it)."""
     job_id = make_job_id(kind, raw)
     if kind not in ("video", "agent", "translation", "lipsync"):
         raise ToolError(f"{job_id} is a {kind} job, not a video; pass a video job_id, a URL or an asset id.")
     try:
+        seconds: float | None = None
         if kind == "translation":
             translation = await state.client.translations.get(raw)
             status, url = translation.status, translation.video_url
@@ -63,29 +66,33 @@ async def _job_video(state: AppState, kind: JobKind, raw: str) -> str:
             status, url = lipsync.status, lipsync.video_url
         else:
             video = await state.client.videos.get(await video_id_for(state, job_id))
-            status, url = video.status, video.video_url
+            status, url, seconds = video.status, video.video_url, video.duration
     except NotFoundError:
         raise ToolError(f"{job_id} was not found at HeyGen (deleted?); list_jobs shows your jobs. "
                         "Nothing was charged.") from None
     if status != "completed" or not url:
         raise ToolError(f"{job_id} is {status}, not finished: wait_for_job('{job_id}') first. Nothing was charged.")
-    return url
+    return url, seconds
 
 
-async def _video_source(state: AppState, value: str, roots: Any) -> tuple[AssetUrl | AssetRef, str | None]:
-    """The video as HeyGen takes it, and the job it came from (the request's identity then, not its URL)."""
+async def _video_source(state: AppState, value: str,
+                        roots: Any) -> tuple[AssetUrl | AssetRef, str | None, float | None]:
+    """The video as HeyGen takes it, the job it came from (the request's identity then, not its URL), and its
+    length when it can be told (a job's, or read from the file at a URL: the estimate uses it)."""
     source = classify_source(value, "video")
     if source == "url":
-        return AssetUrl(url=check_url(value, "video")), None
+        url = check_url(value, "video")
+        return AssetUrl(url=url), None, await media_seconds(state, url)
     if source == "path":
         with confine_input(state.settings, value, roots) as local:
             uploaded = await upload_file(state.client, local)
         if not uploaded.mime_type.startswith("video/"):
             raise ToolError(f"video: {local.name} is {uploaded.mime_type}, not a video. Nothing was charged.")
-        return AssetRef(asset_id=uploaded.asset_id), None
+        return AssetRef(asset_id=uploaded.asset_id), None, None
     job = _job_of(state, value)
     if job is not None:
-        return AssetUrl(url=await _job_video(state, *job)), make_job_id(*job)
+        url, seconds = await _job_video(state, *job)
+        return AssetUrl(url=url), make_job_id(*job), seconds
     asset_id = check_id(value, "video asset id")
     try:
         detail = await state.client.assets.get(asset_id)
@@ -94,7 +101,7 @@ async def _video_source(state: AppState, value: str, roots: Any) -> tuple[AssetU
                         "upload_asset, or a local file. Nothing was charged.") from None
     if detail.type != "video":
         raise ToolError(f"video: asset '{asset_id}' is {detail.type}, not a video. Nothing was charged.")
-    return AssetRef(asset_id=asset_id), None
+    return AssetRef(asset_id=asset_id), None, None
 
 
 @paid
@@ -131,7 +138,7 @@ async def create_lipsync(
     speech = None
     if audio:
         sound: AssetUrl | AssetRef = await audio_source(state, audio, "audio", roots)
-    source, job = await _video_source(state, video, roots)
+    source, job, seconds = await _video_source(state, video, roots)
     if not audio:  # the paid step last, once everything else is known to be fine
         speech = await make_speech(state, script or "", voice_id or "")
         if not speech.asset_id:
@@ -141,7 +148,7 @@ async def create_lipsync(
     req = CreateLipsync(video=source, audio=sound, title=title, mode=mode if mode != "speed" else None,
                         start_time=start_s, end_time=end_s)
     identity = {**req.body(), "video": {"job": job}} if job else None
-    created = await state.client.lipsyncs.create(req, request_key=request_key, identity=identity)
+    created = await state.client.lipsyncs.create(req, request_key=request_key, identity=identity, seconds=seconds)
     job_id = make_job_id("lipsync", created.lipsync_id)
     return LipsyncJob(job_id=job_id, lipsync_id=created.lipsync_id, status="pending", speech=speech,
                       replayed=created.replayed, next_step=next_step("lipsync", "pending", job_id))

@@ -11,11 +11,12 @@ from ._base import Resource
 
 class Lipsyncs(Resource):
     async def create(self, req: CreateLipsync, *, request_key: str | None = None,
-                     identity: Any = None) -> CreatedLipsync:
-        """``identity``: what the job is when the body holds a URL re-signed on every read (a video job's file)."""
+                     identity: Any = None, seconds: float | None = None) -> CreatedLipsync:
+        """``identity``: what the job is when the body holds a URL re-signed on every read (a video job's file);
+        ``seconds``: the source video's length when known (for the estimate)."""
         job = Job("lipsync", req.title, {"mode": req.mode or "speed"})
         created, env = await self._c.create("/v3/lipsyncs", CreatedLipsync, req, job, lambda c: c.lipsync_id,
-                                            request_key=request_key, identity=identity)
+                                            request_key=request_key, identity=identity, seconds=seconds)
         created.replayed = env.replayed
         return created
 
