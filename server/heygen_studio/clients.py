@@ -382,17 +382,9 @@ def run(client: str, settings: Settings, *, sandbox: bool, write: bool, http: bo
         print(f"Add this to {where}, or run it again with --write to merge it there (backup first).", file=err)
         _key_note(client, sandbox, err)
         return 0
-    try:
-        written = write_config(client, spec)
-    except ConfigFileError as exc:
-        print(f"heygen-studio: {exc}", file=err)
+    written = _write(client, spec, err)
+    if written is None:
         return 1
-    if not written.changed:
-        print(f"{written.path} already has this entry; nothing changed.", file=err)
-    else:
-        backup = f" (backup: {written.backup})" if written.backup else " (a new file)"
-        print(f"Wrote the \"{SERVER_NAME}\" server to {written.path}{backup}. Restart the client to load it.",
-              file=err)
     if not sandbox and not written.key_kept:
         _key_note(client, sandbox, err, path=written.path)
     elif written.key_kept:
@@ -423,18 +415,23 @@ def _run_http(client: str, settings: Settings, *, write: bool, port: int, out: A
         print(f"Add this to {where}, or run it again with --write to merge it there (backup first). {note}",
               file=err)
         return 0
+    return 0 if _write(client, spec, err, note=note) is not None else 1
+
+
+def _write(client: str, spec: Launch | Remote, err: Any, *, note: str = "") -> Written | None:
+    """``--write``: merge the entry and say what happened (None, said, when the file was refused)."""
     try:
         written = write_config(client, spec)
     except ConfigFileError as exc:
         print(f"heygen-studio: {exc}", file=err)
-        return 1
+        return None
     if not written.changed:
         print(f"{written.path} already has this entry; nothing changed.", file=err)
     else:
         backup = f" (backup: {written.backup})" if written.backup else " (a new file)"
-        print(f"Wrote the \"{SERVER_NAME}\" server to {written.path}{backup}. Restart the client to load it. {note}",
-              file=err)
-    return 0
+        print(f"Wrote the \"{SERVER_NAME}\" server to {written.path}{backup}. Restart the client to load it."
+              f"{' ' + note if note else ''}", file=err)
+    return written
 
 
 def _key_note(client: str, sandbox: bool, err: Any, path: Path | None = None) -> None:
