@@ -47,35 +47,37 @@ from . import __version__
 from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, player, registry, toolsets
+from .tools import docs, player, registry, routes, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
 
-INSTRUCTIONS = """\
-Make HeyGen AI-avatar videos. Pick the route by what the user has:
-- a brief or idea → create_agent_video (Video Agent writes, casts and edits);
-- an exact script for one presenter → create_avatar_video (find ids with list_avatars and list_voices);
-- an exact multi-scene script → create_studio_video.
-Every create returns a job_id at once; renders take minutes. Then call wait_for_job(job_id) (returns within
-~45 s; call again until done: never create the same video twice), then download_video(job_id).
-Lost a job_id? list_jobs lists every job this server submitted.
+INTRO = "Make HeyGen AI-avatar videos. One route per request (what the user has → the tool):"
+WORKFLOW = """\
+Find ids with list_avatars and list_voices. Every create returns a job_id at once; renders take minutes. Then call
+wait_for_job(job_id) (returns within ~45 s; call again until done: never create the same video twice), then
+download_video(job_id). Lost a job_id? list_jobs lists every job this server submitted.
 Creates spend US dollars from the API wallet at HeyGen's published prices (get_account shows the balance and
 what the daily limit leaves); repeating an identical create is not charged twice. Every paid tool takes
 dry_run=true (returns the request and its estimated_usd; sends nothing) and max_credits (in dollars: refuses a
-larger estimate); results carry estimated_usd.
-Photo avatars: create_photo_avatar (avatars toolset; returns a consent link when needed), then use the look id
-as avatar_id."""
+larger estimate); results carry estimated_usd."""
 
 
 def instructions(enabled: tuple[str, ...] | frozenset[str]) -> str:
-    """INSTRUCTIONS, plus which toolset holds each tool this server does not list, and how to add it."""
-    missing = toolsets.others(enabled, toolsets.TOOLSETS)
+    """The routes whose tool is listed (``tools/routes.py``), the workflow, and one line for each tool this server
+    does not list: what it does and which set holds it. No line names a tool that is not listed, except that list."""
+    on = set(enabled)
+    listed = {tool for tool, group in toolsets.TOOLSETS.items() if group in on}
+    said = f"{INTRO}\n{routes.lines(listed)}\n{WORKFLOW}"
+    missing = [(tool, group) for group, tools in toolsets.others(on, toolsets.TOOLSETS).items() for tool in tools]
     if not missing:
-        return INSTRUCTIONS
-    sets = "; ".join(f"{group}: {', '.join(tools)}" for group, tools in missing.items())
-    return (f"{INSTRUCTIONS}\nNot enabled here (the user adds a set with HEYGEN_TOOLSETS=default,<set> or all, "
-            f"then restarts the server): {sets}.")
+        return said
+    hidden = "\n".join(f"- {tool} ({group}): {toolsets.SUMMARIES[tool]}" for tool, group in missing)
+    return (f"{said}\nNot listed here (the user adds a set with HEYGEN_TOOLSETS=default,<set> or all, then restarts "
+            f"the server; calling one answers with its arguments):\n{hidden}")
+
+
+INSTRUCTIONS = instructions(frozenset(toolsets.SETS))  # every set enabled
 
 
 def reject_unknown_tools(server: MCPServer[Any]) -> ServerMiddleware[Any]:

@@ -166,8 +166,8 @@ async def create_photo_avatar(
     group_id: Annotated[Id | None, Field(description="Add the photo as a new look of this existing group.")] = None,
     roots: PhotoRoots = None,
 ) -> PhotoAvatarJob:
-    """Photo avatar (or a new look in a group) from one photo; returns the consent link if needed.
-    Paid; the same photo again costs nothing and returns the same avatar."""
+    """For a photo of a person to reuse as a presenter: a photo avatar (or a new look in a group); returns the
+    consent link if needed. Paid; the same photo again costs nothing and returns the same avatar."""
     state = app(ctx)
     not_blank(name, "name")
     if group_id:
@@ -256,8 +256,8 @@ async def create_avatar(
     group_id: Annotated[Id | None, Field(description="Add as a new look of this group.")] = None,
     roots: Annotated[ListRootsResult | None, Resolve(_avatar_roots)] = None,
 ) -> PhotoAvatarJob:
-    """Avatar of any kind; returns a look job_id (+ consent_url if needed).
-    Paid (~$1); the same inputs again are free."""
+    """For footage of a person, or a description, to make an avatar: any kind; returns a look job_id
+    (+ consent_url if needed). Paid (~$1); the same inputs again are free."""
     state = app(ctx)
     not_blank(name, "name")
     not_blank(prompt, "prompt")

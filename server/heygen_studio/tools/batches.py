@@ -297,10 +297,10 @@ async def produce_videos(
     max_parallel: Annotated[int, Field(ge=1, le=10)] = 3,
     drafts: list[Any] | None = None,
 ) -> BatchOut:
-    """Many videos in one call: a series (topics + brief_template), one brief in many languages, or items
-    (avatar route: one HeyGen batch). Paid (each render). Returns a batch: job id; items beyond HeyGen's
-    concurrency limit are queued and wait_for_job sends them. Then download_video. Repeating resumes (never
-    pays twice)."""
+    """For many videos at once (a series over topics, or a list): topics + brief_template, one brief in many
+    languages, or items (avatar route: one HeyGen batch). Paid (each render). Returns a batch: job id; items
+    beyond HeyGen's concurrency limit are queued and wait_for_job sends them. Then download_video. Repeating
+    resumes (never pays twice)."""
     state = app(ctx)
     plans = _plans(items, topics, brief_template, brief, languages, language, avatar_id, voice_id)
     bid = batch_key(plans, route, duration_s, orientation)

@@ -604,7 +604,7 @@ async def wait_for_job(
 ) -> JobStatus:
     """Wait (bounded) for any job_id (video, agent, translation, look, lipsync, voice, batch); reports progress.
     Returns the current state; if not done, call again. Never resubmits (a batch's queued items are sent as
-    HeyGen frees slots: priced by produce_videos, never twice)."""
+    HeyGen frees slots: priced when the batch was made, never twice)."""
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)

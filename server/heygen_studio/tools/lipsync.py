@@ -120,7 +120,7 @@ async def create_lipsync(
     request_key: RequestKey = None,
     roots: MediaRoots = None,
 ) -> LipsyncJob:
-    """New speech on an existing video, lips in sync. Paid (per second).
+    """For a finished video that should say something else: new speech, lips in sync. Paid (per second).
     Returns a job_id: wait_for_job, then download_video."""
     state = app(ctx)
     if bool(audio) == bool(script):

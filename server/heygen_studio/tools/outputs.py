@@ -221,7 +221,7 @@ class SpeechOut(BaseModel):
     size_bytes: int
     duration_s: float
     voice_id: str
-    asset_id: str | None = Field(None, description="Pass as audio to create_avatar_video or create_lipsync.")
+    asset_id: str | None = Field(None, description="Pass as audio to create_avatar_video or Studio scenes.")
     replayed: bool = Field(False, description="True: made before with the same text and voice; not paid again.")
     next_step: str
 

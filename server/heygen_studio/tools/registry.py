@@ -20,7 +20,8 @@ manifest) and ``call_tool`` (which imports a tool's module and registers it with
 
 Toolsets (``toolsets.py``): ``list_tools`` lists the tools of the enabled sets only (filtering the
 manifest; nothing is imported), ``known_tools`` names every tool, and calling a known tool of a set
-that is not enabled answers which set holds it and how to enable it. Results: ``call_tool`` rewrites a
+that is not enabled answers which set holds it, how to enable it and the arguments it takes; a listed
+tool's error that names a tool not listed says which set holds it. Results: ``call_tool`` rewrites a
 result's JSON text from its structured content, compactly (``text.py``); the structured content is
 left as the tool made it.
 """
@@ -156,7 +157,8 @@ class ToolServer(MCPServer[Any]):
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
         tool = next((t for t in await self._eager_listing() if t.name == name), None)
         if tool is not None and not self.enabled(name):
-            raise ToolError(f"Error executing tool {name}: {toolsets_module.not_enabled_message(name, self.toolsets)}")
+            said = toolsets_module.not_enabled_message(name, self.toolsets, arguments_of(tool))
+            raise ToolError(f"Error executing tool {name}: {said}")
         if tool is not None:
             try:
                 screen_arguments(tool, arguments)
@@ -174,6 +176,9 @@ class ToolServer(MCPServer[Any]):
             # ("1 validation error for <tool>Arguments … errors.pydantic.dev"): say it as every other refusal.
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(f"Error executing tool {name}: {arguments_refused(exc.__cause__)}") from None
+            note = toolsets_module.hidden_note(str(exc), self.toolsets)
+            if note is not None:  # a step naming a tool that is not listed here says how to get it
+                raise ToolError(f"{exc} {note}") from exc
             raise
         return self._compact(name, result)
 
@@ -220,6 +225,36 @@ class ToolServer(MCPServer[Any]):
                 **({"meta": tool.meta} if tool.meta else {}),
             })
         return {"format": FORMAT, "versions": library_versions(), "tools": tools}
+
+
+def _type_of(schema: Any, defs: dict[str, Any]) -> str:
+    """A listed argument's type in a few characters: string, 'a'|'b', string[], {x, y}[], …"""
+    if not isinstance(schema, dict):
+        return "any"
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        schema = defs.get(ref.removeprefix("#/$defs/"), {})
+    if "enum" in schema:
+        return "|".join(json.dumps(value) for value in schema["enum"])
+    if "anyOf" in schema:
+        return "|".join(_type_of(branch, defs) for branch in schema["anyOf"])
+    kind = schema.get("type")
+    if kind == "array":
+        return f"{_type_of(schema.get('items'), defs)}[]"
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties")
+        return "{" + ", ".join(props) + "}" if props else "object"
+    return str(kind or "any")
+
+
+def arguments_of(tool: MCPTool) -> str:
+    """A tool's arguments as its listed schema says, on one line: ``photo: string (required), group_id: string``."""
+    schema = tool.input_schema or {}
+    required = set(schema.get("required", ()))
+    defs = schema.get("$defs", {})
+    parts = [f"{name}: {_type_of(prop, defs)}" + (" (required)" if name in required else "")
+             for name, prop in schema.get("properties", {}).items()]
+    return ", ".join(parts) or "no arguments"
 
 
 _UNSAFE_CHARS = re.compile(r"[\x00\ud800-\udfff]")

@@ -265,8 +265,8 @@ async def produce_video(
     language: Language = "en",
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
 ) -> Produced:
-    """Brief → script → video → MP4 in one call. Paid (the render). Bounded: if it outlasts max_wait_s,
-    call again with the same arguments to resume (never pays twice)."""
+    """For a topic, when the user just wants the finished file: script → video → MP4 in one call. Paid (the
+    render). Bounded: if it outlasts max_wait_s, call again with the same arguments to resume (never pays twice)."""
     state = app(ctx)
     key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
     req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])

@@ -71,7 +71,7 @@ async def create_template_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: Annotated[str | None, Field(max_length=64)] = None,
 ) -> VideoJob:
-    """Render a template with your variables. Paid."""
+    """For a HeyGen template to fill in: renders it with your variables. Paid."""
     state = app(ctx)
     tid = check_id(template_id, "template_id")
     req = GenerateFromTemplate(variables=v2_variables(variables) if api == "v2" else variables, title=title)

@@ -2,16 +2,19 @@
 
 Every tool belongs to exactly one set, in ``TOOLSETS`` below: **a new tool goes in that table** (a test fails,
 naming it, for a tool that is registered but not in the table, or in the table but not registered). ``default``
-holds the everyday workflow (find an avatar and a voice, the create routes, wait, download, jobs, account,
-docs); the others are opt-in. ``HEYGEN_TOOLSETS`` is a comma-separated list of set names (``default`` is
-always among them: the workflow's wait and download serve every other set), or ``all``. Sets not enabled are
-not listed; calling one of their tools says which set holds it and how to enable it.
+holds what people ask for most (find an avatar and a voice, the create routes, translation, speech audio, an old
+video, wait, download, jobs, account, docs); the others are opt-in. ``HEYGEN_TOOLSETS`` is a comma-separated list
+of set names (``default`` is always among them: the workflow's wait and download serve every other set), or
+``all``. Sets not enabled are not listed: the instructions name each of their tools with one line from
+``SUMMARIES``, and calling one answers which set holds it, how to enable it, and the arguments it takes (so a
+model that never saw its schema calls it right after the restart).
 
 No imports from the rest of the package: settings read this module at start-up.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 DEFAULT = "default"
@@ -19,11 +22,12 @@ ALL = "all"
 
 # What each set is for, in the order the docs list them. A set may be empty until its tools land.
 SETS: dict[str, str] = {
-    DEFAULT: "the everyday workflow: find an avatar and a voice, create, wait, download, jobs, account, docs",
+    DEFAULT: "the everyday workflow: find an avatar and a voice, create, translate, speech, wait, download, jobs, "
+             "account, docs",
     "agent": "Video Agent session management and styles",
-    "videos": "the account's video library: look up, list, delete",
+    "videos": "the account's video library: look up, delete",
     "avatars": "avatar details, photo avatars and looks",
-    "voices": "speech, voice design and cloning",
+    "voices": "voice design and cloning",
     "assets": "uploads: upload, list, delete",
     "templates": "HeyGen templates",
     "translation": "video translation",
@@ -44,6 +48,9 @@ TOOLSETS: dict[str, str] = {
     "reply_to_agent": DEFAULT,
     "write_script": DEFAULT,
     "produce_video": DEFAULT,
+    "translate_video": DEFAULT,  # among the most common requests (issue #18 §1)
+    "create_speech": DEFAULT,
+    "list_videos": DEFAULT,  # find an old video again, then download_video
     "wait_for_job": DEFAULT,
     "download_video": DEFAULT,
     "list_jobs": DEFAULT,
@@ -54,7 +61,6 @@ TOOLSETS: dict[str, str] = {
     "list_agent_styles": "agent",
     # videos
     "get_video": "videos",
-    "list_videos": "videos",
     "delete_video": "videos",
     # avatars
     "get_avatar": "avatars",
@@ -63,7 +69,6 @@ TOOLSETS: dict[str, str] = {
     "create_avatar": "avatars",
     "manage_avatar": "avatars",
     # voices
-    "create_speech": "voices",
     "design_voice": "voices",
     "clone_voice": "voices",
     # assets
@@ -74,7 +79,6 @@ TOOLSETS: dict[str, str] = {
     "list_templates": "templates",
     "create_template_video": "templates",
     # translation
-    "translate_video": "translation",
     "get_translation": "translation",
     # lipsync
     "create_lipsync": "lipsync",
@@ -84,6 +88,40 @@ TOOLSETS: dict[str, str] = {
     "list_webhooks": "webhooks",
     "add_webhook": "webhooks",
     "delete_webhook": "webhooks",
+}
+
+# What each tool outside the default set does, in one line: the instructions list them when their set is not enabled.
+SUMMARIES: dict[str, str] = {
+    "stop_agent_session": "stop a running Video Agent session",
+    "list_agent_styles": "visual styles for Video Agent",
+    "get_video": "one video's status and fresh links",
+    "delete_video": "delete a video at HeyGen",
+    "get_avatar": "one avatar look or group, in detail",
+    "create_photo_avatar": "a reusable avatar from a photo (with consent)",
+    "create_avatar_look": "a new look of an avatar, from a prompt",
+    "create_avatar": "an avatar from a photo, footage or a description",
+    "manage_avatar": "rename or delete your avatars",
+    "design_voice": "voices that match a description",
+    "clone_voice": "a voice cloned from a recording",
+    "upload_asset": "upload a file; returns an asset_id",
+    "list_assets": "your uploads",
+    "delete_asset": "delete an upload",
+    "list_templates": "your HeyGen templates",
+    "create_template_video": "a video from a template's variables",
+    "get_translation": "a translation's status and link",
+    "create_lipsync": "new speech on a finished video, lips in sync",
+    "produce_videos": "many videos in one call (a series, languages, a list)",
+    "list_webhooks": "your webhook endpoints",
+    "add_webhook": "register a webhook endpoint",
+    "delete_webhook": "remove a webhook endpoint",
+}
+
+# A listed tool that does the job of a hidden one without a restart, where there is one.
+INSTEAD: dict[str, str] = {
+    "get_video": "wait_for_job(job_id) reports a video's status, and download_video(job_id) saves it",
+    "get_translation": "wait_for_job(job_id) reports a translation's status, and download_video(job_id) saves it",
+    "create_photo_avatar": "to make a photo talk once, create_avatar_video(image=…) takes it as it is",
+    "produce_videos": "produce_video makes one video per call",
 }
 
 
@@ -112,12 +150,29 @@ def enable_hint(sets: Iterable[str], enabled: Iterable[str]) -> str:
     return "HEYGEN_TOOLSETS=" + ",".join(have)
 
 
-def not_enabled_message(tool: str, enabled: Iterable[str]) -> str:
-    """What calling a tool whose set is not enabled answers."""
+def not_enabled_message(tool: str, enabled: Iterable[str], arguments: str | None = None) -> str:
+    """What calling a tool whose set is not enabled answers: the set, how to enable it, what to use meanwhile, and
+    (``arguments``, from its listed schema) the arguments it takes, so the call after the restart is right."""
     group = TOOLSETS[tool]
+    instead = f" Meanwhile, {INSTEAD[tool]}." if tool in INSTEAD else ""
+    takes = f" Once enabled, {tool} takes: {arguments}." if arguments is not None else ""
     return (f"Tool '{tool}' is in the '{group}' toolset, which this server does not enable. Ask the user to set "
             f"{enable_hint([group], enabled)} (or HEYGEN_TOOLSETS=all) in the server's environment and restart it. "
-            "Nothing was sent or charged.")
+            f"Nothing was sent or charged.{instead}{takes}")
+
+
+def hidden_note(text: str, enabled: Iterable[str]) -> str | None:
+    """For a listed tool's error that names tools whose sets are not enabled: which sets hold them, how to add
+    them (a step the model can act on, rather than a call that is refused)."""
+    on = set(enabled)
+    named = [tool for tool in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text) if TOOLSETS.get(tool, DEFAULT) not in on]
+    if not named:
+        return None
+    tools = list(dict.fromkeys(named))
+    sets = list(dict.fromkeys(TOOLSETS[tool] for tool in tools))
+    where = "; ".join(f"{tool} is in the '{TOOLSETS[tool]}' toolset" for tool in tools)
+    return (f"({where}, not enabled here: the user adds {'it' if len(sets) == 1 else 'them'} with "
+            f"{enable_hint(sets, on)} and restarts the server.)")
 
 
 def others(enabled: Iterable[str], tools: Iterable[str]) -> dict[str, list[str]]:

@@ -89,7 +89,8 @@ async def translate_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     captions: bool = False,
 ) -> TranslationJobs:
-    """Translate a video, or several at once (voice clone + lip-sync). Paid, per video and language."""
+    """For a finished video in other languages: voice clone + lip-sync, one or several videos at once. Paid, per
+    video and language."""
     state = app(ctx)
     hg = state.client
     if (video is None) == (videos is None):

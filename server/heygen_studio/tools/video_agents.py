@@ -61,7 +61,7 @@ async def create_agent_video(
                                  description="The brief: topic, audience, length, tone, scenes.")],
     avatar_id: Annotated[Id | None, Field(description="Avatar look to present; default: the agent picks.")] = None,
     voice_id: Id | None = None,
-    style_id: Annotated[Id | None, Field(description="From list_agent_styles.")] = None,
+    style_id: Annotated[Id | None, Field(description="A Video Agent style; default: the agent picks.")] = None,
     orientation: Literal["landscape", "portrait"] | None = None,
     files: Files = None,
     mode: Annotated[Literal["generate", "chat"],
@@ -69,8 +69,8 @@ async def create_agent_video(
     request_key: Annotated[str | None, Field(max_length=64, description="Only to deliberately repeat a brief.")] = None,
     roots: FilesRoots = None,
 ) -> AgentJob:
-    """Brief → finished video: HeyGen's Video Agent writes, casts and edits.
-    Paid. Returns a job_id at once."""
+    """For a brief that Video Agent should write, cast and edit (an ad, a promo): HeyGen's agent makes the whole
+    video. Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(prompt, "prompt")
     for item in files or ():

@@ -118,8 +118,8 @@ async def create_avatar_video(
     request_key: RequestKey = None,
     roots: ImageRoots = None,
 ) -> VideoJob:
-    """One presenter (an avatar look, or any image) speaks a script or audio.
-    Paid. Returns a job_id at once."""
+    """For one presenter saying exact words, or a photo to make talk: an avatar look or any image speaks a script
+    or audio. Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(script, "script")
     if bool(avatar_id) == bool(image):
@@ -187,7 +187,7 @@ async def create_studio_video(
     api: Annotated[Literal["v2", "v3"], Field(description="v2 Studio endpoint (default) or v3 type=studio.")] = "v2",
     request_key: RequestKey = None,
 ) -> VideoJob:
-    """Multi-scene video, an exact script per scene (presenter, voice, background).
+    """For exact words in scenes, each with its own presenter, voice or background: 1-50 scenes, in order.
     Paid. Returns a job_id at once."""
     state = app(ctx)
     for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
@@ -395,7 +395,8 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
 @reports_errors
 async def download_video(
     ctx: Context[AppState],
-    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent, translation, lipsync or batch.")],
+    job_id: Annotated[JobRef, Field(description="job_id of a finished video, agent, translation, lipsync or batch; "
+                                                "or a video_id.")],
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
@@ -438,7 +439,8 @@ async def list_videos(
     next_token: catalog.NextToken = None,
     title: Annotated[Name | None, Field(description="Filter by title.")] = None,
 ) -> VideoList:
-    """Your videos, newest first (compact rows; pass next_token for more)."""
+    """For a video made earlier, to find and download again: your videos, newest first (compact rows;
+    next_token for more); then download_video(video_id)."""
     page = await app(ctx).client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
             for v in page.items]

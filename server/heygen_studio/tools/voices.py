@@ -88,7 +88,7 @@ async def design_voice(
     locale: Locale = None,
     seed: Annotated[int, Field(ge=0, le=1000, description="0 = best matches; 1, 2… = the next ones.")] = 0,
 ) -> DesignedVoices:
-    """Up to 3 voices that match a description (HeyGen's voice design)."""
+    """For a new voice from a description: up to 3 matching voices (HeyGen's voice design)."""
     not_blank(prompt, "prompt")
     designed = await app(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
                                                                seed=seed or None))
@@ -102,9 +102,10 @@ async def design_voice(
 # -- speech -----------------------------------------------------------------------------------------------------
 def _speech_step(out_asset: str | None, path: str) -> str:
     if out_asset:
-        return (f"Use audio='{out_asset}' in create_avatar_video, create_studio_video scenes or create_lipsync "
+        return (f"Use audio='{out_asset}' in create_avatar_video or create_studio_video scenes "
                 "(the asset id, not the path).")
-    return f"Saved to {path}; upload_asset(path=...) to use it as audio."
+    return (f"Saved to {path}, but its upload to HeyGen failed: call create_speech again with the same arguments "
+            "to retry the upload (not charged again), then use its asset_id as audio.")
 
 
 async def _previous_speech(state: AppState, key: str) -> SpeechOut | None:
@@ -175,8 +176,8 @@ async def create_speech(
     filename: Annotated[str | None, Field(max_length=120)] = None,
     request_key: RequestKey = None,
 ) -> SpeechOut:
-    """Text to speech: saves an audio file; its asset_id is the audio for videos and create_lipsync.
-    Paid (small)."""
+    """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
+    Studio scenes. Paid (small)."""
     return await make_speech(app(ctx), text, voice_id, speed=speed, locale=locale, filename=filename,
                              request_key=request_key)
 
@@ -217,7 +218,7 @@ async def clone_voice(
     request_key: RequestKey = None,
     roots: AudioRoots = None,
 ) -> VoiceJob:
-    """Clone a voice from an audio sample (yours, or a speaker who agreed). Paid.
+    """For a voice cloned from a recording: an audio sample (yours, or a speaker who agreed). Paid.
     Returns a voice: job id; wait_for_job, then use its voice_id."""
     state = app(ctx)
     not_blank(name, "name")
