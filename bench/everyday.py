@@ -374,7 +374,7 @@ def table(columns: list[tuple[str, dict[str, int], list[tuple[Request, Tally]]]]
               f"instructions {surface['instructions']:,} bytes")
     print()
     head = f"{'request':38}" + "".join(f" | {name[:44]:44}" for name, _, _ in columns)
-    print(head)
+    print(head.rstrip())
     print(f"{'':38}" + "".join(f" | {'route':22}{'calls':>6}{'user':>5}{'text B':>8}" for _ in columns))
     totals = [[0, 0, 0] for _ in columns]
     for i, request in enumerate(REQUESTS):
