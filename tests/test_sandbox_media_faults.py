@@ -224,8 +224,9 @@ async def test_multipart_upload_1mb(client: httpx2.AsyncClient, state: Any) -> N
     assert data["mime_type"] == "image/png" and data["size_bytes"] == MiB
     asset = state.assets[data["asset_id"]]
     assert asset.sha256 == hashlib.sha256(payload).hexdigest() and len(asset.head) == 64
-    served = await client.get(data["url"])
-    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    served = await client.get(data["url"])  # an image is kept (sandbox/kept.py): its URL serves what was sent
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == payload
 
 
 async def test_multipart_over_32mb_is_413(client: httpx2.AsyncClient, state: Any) -> None:

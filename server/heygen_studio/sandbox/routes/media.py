@@ -48,7 +48,11 @@ def _text_track(text: str, duration: float, ext: str) -> tuple[bytes, str] | Non
     return _by_extension(ext)
 
 
-def _asset_file(asset: Asset) -> tuple[bytes, str]:
+def _asset_file(state: SandboxState, asset: Asset) -> tuple[bytes, str]:
+    """What was uploaded, when it is kept (images and audio: kept.py), else the sample file of its kind."""
+    kept = state.files.get(asset.sha256)
+    if kept is not None:
+        return kept, asset.mime_type
     if asset.kind in _BY_KIND:
         name, content_type = _BY_KIND[asset.kind]
         return sample(name), content_type
@@ -114,7 +118,7 @@ async def _find(state: SandboxState, collection: str, ident: str, ext: str, now:
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":
             return None
-        return _asset_file(asset)
+        return _asset_file(state, asset)
     if collection == "speech" and ident not in state.speech:
         return None
     return _by_extension(ext)
