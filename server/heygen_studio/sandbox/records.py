@@ -147,6 +147,25 @@ class AvatarLook:
 
 
 @dataclass
+class Scene:
+    """One scene of a video as its render shows it (render.py): its length, what is said and what is shown.
+    A kept file is named by its SHA-256 (kept.py); ``""`` names one that was asked for but is not kept (a
+    URL the sandbox does not fetch, a file too large to keep), which the render shows as a placeholder."""
+
+    seconds: float
+    script: str = ""
+    look_id: str | None = None  # the presenter (an avatar look)
+    voice_id: str | None = None
+    speed: float = 1.0
+    background: str | None = None  # a colour
+    backdrop: str | None = None  # an image behind the presenter, or the image an image scene shows
+    photo: str | None = None  # the image that speaks (a talking photo)
+    fit: str | None = None  # how ``photo`` fits the frame
+    clip: bool = False  # the scene shows a video clip (drawn as a labelled placeholder)
+    audio: str | None = None  # audio spoken instead of a script
+
+
+@dataclass
 class Video:
     id: str
     kind: str  # avatar | image | studio | cinematic | v2_studio | template | v2_template | agent
@@ -172,6 +191,7 @@ class Video:
     background: str | None = None
     look_id: str | None = None
     voice_id: str | None = None
+    scenes: list[Scene] = field(default_factory=list)  # scene by scene, when they differ (else the fields above)
 
     @property
     def finishes_at(self) -> float:

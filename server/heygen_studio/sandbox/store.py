@@ -79,7 +79,7 @@ class SandboxStore:
         self.disk: SandboxDisk | None = None
         beside = None if config.state_path is None else config.state_path.parent
         self.files = KeptFiles(None if beside is None else beside / FILES_FOLDER)  # uploaded images and audio
-        self.renders = Renders(None if beside is None else beside / RENDERS_FOLDER)
+        self.renders = Renders(None if beside is None else beside / RENDERS_FOLDER, self.files.get)
         self._id_salt = ""
         if config.state_path is not None:
             self.disk = SandboxDisk.open(config.state_path, self)

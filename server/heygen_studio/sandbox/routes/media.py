@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import posixpath
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..media import TINY_GIF, TINY_PDF, forbidden, sample, serve_bytes, subtitles
-from ..records import Asset, Video
-from ..render import RenderSpec, colour, missing, thumbnail, warn_fallback
+from ..media import TINY_GIF, TINY_PDF, captions, forbidden, sample, serve_bytes, subtitles
+from ..records import Asset, Scene, Video
+from ..render import RenderSpec, colour, missing, timeline, warn_fallback
+from ..render import Scene as RenderScene
 from ..state import SandboxState
 from ..web import state_of
 
@@ -40,14 +40,6 @@ def _missing() -> Response:
     return PlainTextResponse("404 Not Found: this media no longer exists\n", status_code=404)
 
 
-def _text_track(text: str, duration: float, ext: str) -> tuple[bytes, str] | None:
-    """Subtitles for ``.srt``/``.vtt``; any other extension is a sample file of its kind."""
-    if ext in (".srt", ".vtt"):
-        vtt = ext == ".vtt"
-        return subtitles(text, duration, vtt=vtt), ("text/vtt" if vtt else "application/x-subrip")
-    return _by_extension(ext)
-
-
 def _asset_file(state: SandboxState, asset: Asset) -> tuple[bytes, str]:
     """What was uploaded, when it is kept (images and audio: kept.py), else the sample file of its kind."""
     kept = state.files.get(asset.sha256)
@@ -63,36 +55,62 @@ def _asset_file(state: SandboxState, asset: Asset) -> tuple[bytes, str]:
     return asset.head, asset.mime_type
 
 
-def video_spec(state: SandboxState, video: Video) -> RenderSpec:
-    """What a video's render shows: its size, script and length, background, presenter and voice."""
-    look = state.looks.get(video.look_id) if video.look_id else None
-    voice = state.voices.get(video.voice_id) if video.voice_id else None
-    avatar = look.name if look is not None else ("Photo avatar" if video.kind == "image" else None)
+def _available(state: SandboxState, digest: str | None) -> str | None:
+    return digest if digest and state.files.has(digest) else None
+
+
+def _shown(state: SandboxState, scene: Scene) -> RenderScene:
+    """A scene as the render draws it: the look's name, the voice's language, the kept files it can read."""
+    look = state.looks.get(scene.look_id) if scene.look_id else None
+    voice = state.voices.get(scene.voice_id) if scene.voice_id else None
     gender = (voice.gender if voice is not None else None) or (look.gender if look is not None else None)
-    return RenderSpec(
-        width=video.width,
-        height=video.height,
-        duration=video.duration,
-        script=video.script,
-        background=colour(video.background),
-        avatar=avatar,
+    photo = _available(state, scene.photo)
+    avatar = look.name if look is not None else ("Photo avatar" if scene.photo is not None else None)
+    backdrop = _available(state, scene.backdrop)
+    label = "Video clip" if scene.clip else ("Image" if scene.backdrop is not None and backdrop is None else None)
+    return RenderScene(
+        seconds=scene.seconds,
+        script=scene.script,
+        background=colour(scene.background),
+        avatar=None if photo else avatar,
+        photo=photo,
+        backdrop=backdrop,
+        fit=scene.fit,
+        label=label,
         language=(voice.locale or voice.language_code) if voice is not None else "en",
         female=(gender or "").lower() == "female",
+        speed=scene.speed,
+        audio=_available(state, scene.audio),
     )
 
 
-async def _rendered(state: SandboxState, spec: RenderSpec, text: str, ext: str) -> tuple[bytes, str] | None:
-    """The render for an ``.mp4`` and its first frame for a ``.jpg`` (the sample files without the render
-    extra), else ``_text_track``."""
-    if ext not in (".mp4", ".jpg"):
-        return _text_track(text, spec.duration, ext)
+def video_spec(state: SandboxState, video: Video) -> RenderSpec:
+    """What a video's render shows: its size and its scenes (one, from the video's own fields, for a video
+    made without them)."""
+    scenes = video.scenes or [
+        Scene(seconds=video.duration, script=video.script, look_id=video.look_id, voice_id=video.voice_id,
+              background=video.background, photo="" if video.kind == "image" else None)
+    ]
+    return RenderSpec(video.width, video.height, tuple(_shown(state, scene) for scene in scenes))
+
+
+_RENDERED = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".gif": "image/gif", ".mp3": "audio/mpeg"}
+
+
+async def _rendered(state: SandboxState, spec: RenderSpec, ext: str) -> tuple[bytes, str] | None:
+    """The render (``.mp4``), its first frame (``.jpg``), its preview (``.gif``), its sound (``.mp3``) or its
+    captions (``.srt``, ``.vtt``: each phrase when it is said); the sample files without the render extra."""
+    if ext in (".srt", ".vtt"):
+        cues = [(p.start, p.end, p.text) for p in timeline(spec) if p.text]
+        vtt = ext == ".vtt"
+        return captions(cues, spec.seconds, vtt=vtt), ("text/vtt" if vtt else "application/x-subrip")
+    if ext not in _RENDERED:
+        return _by_extension(ext)
     reason = missing()
     if reason is not None:
         warn_fallback(reason)
         return _by_extension(ext)
-    if ext == ".jpg":
-        return await anyio.to_thread.run_sync(thumbnail, spec), "image/jpeg"
-    return await state.renders.get(spec), "video/mp4"
+    return await state.renders.get(spec, ext), _RENDERED[ext]
 
 
 async def _find(state: SandboxState, collection: str, ident: str, ext: str, now: float) -> tuple[bytes, str] | None:
@@ -101,19 +119,19 @@ async def _find(state: SandboxState, collection: str, ident: str, ext: str, now:
         video = state.videos.get(ident)
         if video is None or video.status(now) != "completed":
             return None
-        return await _rendered(state, video_spec(state, video), video.script, ext)
+        return await _rendered(state, video_spec(state, video), ext)
     if collection == "translations":
         item = state.translations.get(ident)
         if item is None or item.status(now) != "completed":
             return None
         text = f"Translated into {item.output_language}."
-        return await _rendered(state, RenderSpec(1920, 1080, item.duration, text), text, ext)
+        return await _rendered(state, RenderSpec.single(1920, 1080, item.duration, text), ext)
     if collection == "lipsyncs":
         lipsync = state.lipsyncs.get(ident)
         if lipsync is None or lipsync.status(now) != "completed":
             return None
         text = lipsync.title or "New speech, lips in sync."
-        return await _rendered(state, RenderSpec(1920, 1080, lipsync.duration, text), text, ext)
+        return await _rendered(state, RenderSpec.single(1920, 1080, lipsync.duration, text), ext)
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":

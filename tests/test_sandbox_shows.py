@@ -1,0 +1,329 @@
+"""The sandbox shows what was asked, everywhere (issue 18 §4): a model that checks its own output must not be
+told it failed when it did not. Each test makes something through a real MCP client (or over HTTP to the
+sandbox), reads the file it gets back with PyAV or Pillow (frames' colours at given times, duration, audio
+level) and compares it with the request: studio scenes each on their own background, a talking photo that
+shows the photo, speech that speaks the text for as long as the answer says, and the thumbnail, preview GIF,
+subtitles, asset files, translations and lipsyncs of what was made.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+from array import array
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client
+
+from contract import ContractTransport, load_contract
+from heygen_studio.sandbox import SANDBOX_BASE_URL, ManualClock, SandboxConfig, create_app
+from heygen_studio.sandbox.costs import speech_seconds
+from test_mcp_tools import call, look_and_voice
+
+pytestmark = pytest.mark.anyio
+
+RED, GREEN, BLUE = (0xC0, 0x20, 0x20), (0x20, 0xA0, 0x30), (0x20, 0x40, 0xC0)
+
+
+def hex_of(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+# -- reading files back ------------------------------------------------------------------------------
+def frames(data: bytes) -> list[tuple[float, Any]]:
+    """Every decoded video frame of an MP4 as ``(seconds, PIL image)``."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        return [(float(f.pts * f.time_base), f.to_image()) for f in container.decode(stream) if f.pts is not None]
+
+
+def frame_at(shown: list[tuple[float, Any]], seconds: float) -> Any:
+    """The picture on screen at ``seconds``."""
+    return [image for at, image in shown if at <= seconds][-1]
+
+
+def size_and_length(data: bytes) -> tuple[int, int, float]:
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        video = container.streams.video[0]
+        assert container.duration is not None
+        return video.width, video.height, container.duration / 1_000_000
+
+
+def samples(data: bytes) -> array[int]:
+    """The (first) audio track decoded to 16 kHz mono 16-bit samples."""
+    import av
+
+    out = array("h")
+    with av.open(io.BytesIO(data)) as container:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
+        for frame in container.decode(container.streams.audio[0]):
+            for piece in resampler.resample(frame):
+                out.frombytes(bytes(piece.planes[0])[: piece.samples * 2])
+    return out
+
+
+def rms(values: Any) -> float:
+    return math.sqrt(sum(v * v for v in values) / max(1, len(values)))
+
+
+def level(pcm: array[int], start: float, end: float) -> float:
+    """RMS of the 16 kHz samples between ``start`` and ``end`` seconds."""
+    return rms(pcm[int(start * 16000) : int(end * 16000)])
+
+
+def is_speech(pcm: array[int]) -> bool:
+    """Speech comes in syllables and words: its loudness (in 50 ms windows) rises and falls, where a steady
+    tone's does not."""
+    windows = [rms(pcm[i : i + 800]) for i in range(0, len(pcm) - 800, 800)]
+    loud = [w for w in windows if w > 50]
+    if len(loud) < 4:
+        return False
+    mean = sum(loud) / len(loud)
+    spread = math.sqrt(sum((w - mean) ** 2 for w in loud) / len(loud))
+    quiet = sum(w < 0.1 * max(loud) for w in windows)
+    return spread / mean > 0.3 and quiet >= 2
+
+
+def near(pixel: tuple[int, ...], rgb: tuple[int, int, int], tolerance: int = 24) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], rgb, strict=True))
+
+
+def photo(width: int, height: int) -> bytes:
+    """A PNG with a red left half and a green right half: easy to find again in a frame."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), RED)
+    ImageDraw.Draw(image).rectangle((width // 2, 0, width, height), fill=GREEN)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def shows_the_photo(picture: Any) -> bool:
+    """The frame shows ``photo()``: red on the left, green on the right, above the caption."""
+    w, h = picture.size
+    return near(picture.getpixel((w // 4, h // 3)), RED) and near(picture.getpixel((3 * w // 4, h // 3)), GREEN)
+
+
+# -- through the MCP server --------------------------------------------------------------------------
+async def finished(mcp: Client, clock: ManualClock, job: dict[str, Any]) -> bytes:
+    """Let the sandbox's clock pass the render, download the video with the tool and return its bytes."""
+    clock.advance(3600)
+    saved = await call(mcp, "download_video", {"job_id": job["job_id"]})
+    return Path(saved["path"]).read_bytes()
+
+
+async def detail_of(http: httpx2.AsyncClient, job: dict[str, Any]) -> dict[str, Any]:
+    """The video's detail as the sandbox gives it (all its media URLs)."""
+    got = await http.get(f"{SANDBOX_BASE_URL}/v3/videos/{job['video_id']}", headers={"x-api-key": "k"})
+    detail: dict[str, Any] = got.json()["data"]
+    return detail
+
+
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_studio_scenes_each_show_their_own_background_colour(mcp: Client, clock: ManualClock,
+                                                                   api: str) -> None:
+    look, voice = await look_and_voice(mcp)
+    scripts = ["The first scene is red.", "The second scene is green.", "And the last one is blue."]
+    scenes = [{"avatar_id": look, "voice_id": voice, "script": script, "background_color": hex_of(rgb)}
+              for script, rgb in zip(scripts, (RED, GREEN, BLUE), strict=True)]
+    job = await call(mcp, "create_studio_video", {"scenes": scenes, "resolution": "720p", "api": api})
+    data = await finished(mcp, clock, job)
+    width, height, length = size_and_length(data)
+    assert (width, height) == (1280, 720)
+    lengths = [speech_seconds(script) for script in scripts]
+    assert abs(length - sum(lengths)) < 0.3
+    shown = frames(data)
+    start = 0.0
+    for seconds, rgb in zip(lengths, (RED, GREEN, BLUE), strict=True):
+        picture = frame_at(shown, start + seconds / 2)
+        assert near(picture.getpixel((width - 20, height // 2)), rgb), (start, picture.getpixel((width - 20, 360)))
+        start += seconds
+    pcm = samples(data)
+    for i, seconds in enumerate(lengths):  # every scene speaks its script
+        begin = sum(lengths[:i])
+        assert level(pcm, begin, begin + seconds) > 300
+
+
+async def test_a_talking_photo_shows_the_photo_and_speaks(mcp: Client, clock: ManualClock, tmp_path: Path) -> None:
+    _, voice = await look_and_voice(mcp)
+    picture = tmp_path / "me.png"
+    picture.write_bytes(photo(1280, 720))
+    script = "This is my own photo, talking."
+    job = await call(mcp, "create_avatar_video", {"image": str(picture), "script": script, "voice_id": voice,
+                                                  "resolution": "720p"})
+    data = await finished(mcp, clock, job)
+    width, height, length = size_and_length(data)
+    assert (width, height) == (1280, 720) and abs(length - speech_seconds(script)) < 0.3
+    assert all(shows_the_photo(image) for _, image in frames(data))
+    assert is_speech(samples(data))
+
+
+async def test_auto_aspect_ratio_keeps_the_photos_shape(mcp: Client, clock: ManualClock, tmp_path: Path) -> None:
+    _, voice = await look_and_voice(mcp)
+    picture = tmp_path / "tall.png"
+    picture.write_bytes(photo(600, 800))  # 3:4, portrait
+    job = await call(mcp, "create_avatar_video", {"image": str(picture), "script": "Tall and narrow.",
+                                                  "voice_id": voice, "resolution": "720p", "aspect_ratio": "auto"})
+    data = await finished(mcp, clock, job)
+    width, height, _ = size_and_length(data)
+    assert (width, height) == (720, 960)
+    assert shows_the_photo(frames(data)[0][1])
+
+
+async def test_thumbnail_preview_and_subtitles_follow_the_scenes(mcp: Client, clock: ManualClock,
+                                                                 tmp_path: Path, wire: Any) -> None:
+    from PIL import Image, ImageSequence
+
+    look, voice = await look_and_voice(mcp)
+    script = "Welcome to the second scene."
+    scenes = [{"avatar_id": look, "voice_id": voice, "silence_s": 3, "background_color": hex_of(BLUE)},
+              {"avatar_id": look, "voice_id": voice, "script": script, "background_color": hex_of(GREEN)}]
+    job = await call(mcp, "create_studio_video", {"scenes": scenes, "resolution": "720p", "captions": True})
+    clock.advance(3600)
+    async with httpx2.AsyncClient(transport=wire) as http:
+        detail = await detail_of(http, job)
+        thumb = Image.open(io.BytesIO((await http.get(detail["thumbnail_url"])).content))
+        gif = Image.open(io.BytesIO((await http.get(detail["gif_url"])).content))
+        srt = (await http.get(detail["subtitle_url"])).text
+    assert thumb.size == (1280, 720) and near(thumb.convert("RGB").getpixel((1260, 360)), BLUE)
+    # the preview: each scene on its own colour, held as long as in the video
+    held = [(f.info["duration"] / 1000, f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+    assert max(gif.size) == 320
+    assert abs(sum(seconds for seconds, _ in held) - (3 + speech_seconds(script))) < 0.3
+    corner = [(s, image.getpixel((image.width - 4, image.height // 2))) for s, image in held]
+    assert near(corner[0][1], BLUE, 40) and near(corner[-1][1], GREEN, 40)
+    # the subtitles: the words, when they are said (after the silent scene)
+    cues = re.findall(r"(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n(.+)", srt)
+    assert [c[-1] for c in cues] == [script]
+    h, m, s, ms = (int(x) for x in cues[0][:4])
+    assert abs(h * 3600 + m * 60 + s + ms / 1000 - 3.0) < 0.05
+
+
+# -- over HTTP to the sandbox -------------------------------------------------------------------------
+@pytest.fixture
+def clock_() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def api(clock_: ManualClock) -> AsyncIterator[httpx2.AsyncClient]:
+    wire = ContractTransport(httpx2.ASGITransport(app=create_app(SandboxConfig(), clock_)), load_contract())
+    async with httpx2.AsyncClient(transport=wire, base_url=SANDBOX_BASE_URL, headers={"x-api-key": "k"}) as c:
+        yield c
+    assert wire.violations == [], "contract violations:\n" + "\n".join(wire.violations)
+
+
+async def made(api: httpx2.AsyncClient, clock: ManualClock, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = await api.post(path, json=body)
+    assert created.status_code == 200, created.text
+    data = created.json()["data"]
+    clock.advance(3600)
+    got = await api.get(f"/v3/videos/{data['video_id']}")
+    detail: dict[str, Any] = got.json()["data"]
+    assert detail["status"] == "completed"
+    return detail
+
+
+async def upload(api: httpx2.AsyncClient, data: bytes, name: str = "photo.png") -> dict[str, Any]:
+    sent = await api.post("/v3/assets", files={"file": (name, data)})
+    assert sent.status_code == 200, sent.text
+    result: dict[str, Any] = sent.json()["data"]
+    return result
+
+
+async def voice_id(api: httpx2.AsyncClient) -> str:
+    return str((await api.get("/v3/voices", params={"engine": "starfish", "limit": 1})).json()["data"][0]["voice_id"])
+
+
+async def test_an_uploaded_assets_url_serves_what_was_uploaded(api: httpx2.AsyncClient) -> None:
+    png = photo(64, 48)
+    asset = await upload(api, png)
+    got = await api.get(asset["url"])
+    assert got.status_code == 200 and got.content == png and got.headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize("given", ["base64", "asset_url"])
+async def test_an_image_video_shows_an_inline_or_linked_photo(api: httpx2.AsyncClient, clock_: ManualClock,
+                                                              given: str) -> None:
+    png = photo(640, 360)
+    if given == "base64":
+        image = {"type": "base64", "media_type": "image/png", "data": base64.b64encode(png).decode()}
+    else:
+        image = {"type": "url", "url": (await upload(api, png))["url"]}  # the sandbox's own asset URL
+    detail = await made(api, clock_, "/v3/videos", {"type": "image", "image": image, "script": "A photo speaks.",
+                                                   "voice_id": await voice_id(api), "resolution": "720p"})
+    data = (await api.get(detail["video_url"])).content
+    assert all(shows_the_photo(image) for _, image in frames(data))
+
+
+async def test_a_studio_image_scene_and_a_short_colour(api: httpx2.AsyncClient, clock_: ManualClock) -> None:
+    look = (await api.get("/v3/avatars/looks", params={"limit": 1})).json()["data"][0]
+    asset = await upload(api, photo(1280, 720))
+    detail = await made(api, clock_, "/v3/videos", {"type": "studio", "resolution": "720p", "scenes": [
+        {"type": "avatar_video", "input": {"type": "avatar", "avatar_id": look["id"], "script": "Look at this.",
+                                           "voice_id": look["default_voice_id"],
+                                           "background": {"type": "color", "color": "#f00"}}},
+        {"type": "image", "source": {"type": "asset_id", "asset_id": asset["asset_id"]}, "duration": 2},
+    ]})
+    data = (await api.get(detail["video_url"])).content
+    shown = frames(data)
+    first = speech_seconds("Look at this.")
+    assert near(frame_at(shown, first / 2).getpixel((1260, 360)), (255, 0, 0))  # "#f00" is red
+    assert shows_the_photo(frame_at(shown, first + 1))
+    assert level(samples(data), first + 0.3, first + 2) < 30  # the image scene is silent
+
+
+async def test_a_v2_image_background_is_behind_the_presenter(api: httpx2.AsyncClient, clock_: ManualClock) -> None:
+    look = (await api.get("/v3/avatars/looks", params={"limit": 1})).json()["data"][0]
+    asset = await upload(api, photo(1280, 720))
+    detail = await made(api, clock_, "/v2/video/generate", {
+        "video_inputs": [{
+            "character": {"type": "avatar", "avatar_id": look["id"]},
+            "voice": {"type": "text", "voice_id": look["default_voice_id"], "input_text": "In front of my photo."},
+            "background": {"type": "image", "image_asset_id": asset["asset_id"]},
+        }],
+        "dimension": {"width": 640, "height": 360},
+    })
+    picture = frames((await api.get(detail["video_url"])).content)[0][1]
+    assert near(picture.getpixel((20, 180)), RED) and near(picture.getpixel((620, 180)), GREEN)
+
+
+async def test_a_second_sandbox_on_the_same_state_shows_the_same_photo_and_scenes(tmp_path: Path) -> None:
+    """Every MCP client window embeds its own sandbox over one state file: the one that renders a video may not
+    be the one that took its upload, so the scenes and the uploaded bytes are kept on disk."""
+    clock = ManualClock()
+    state_path = tmp_path / "state" / "sandbox.sqlite3"
+    first, second = (create_app(SandboxConfig(state_path=state_path), clock) for _ in range(2))
+    try:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=first), base_url=SANDBOX_BASE_URL,
+                                      headers={"x-api-key": "k"}) as api:
+            asset = await upload(api, photo(640, 360))
+            look = (await api.get("/v3/avatars/looks", params={"limit": 1})).json()["data"][0]
+            created = await api.post("/v3/videos", json={"type": "studio", "resolution": "720p", "scenes": [
+                {"type": "image", "source": {"type": "asset_id", "asset_id": asset["asset_id"]}, "duration": 2},
+                {"type": "avatar_video", "input": {"type": "avatar", "avatar_id": look["id"], "script": "Hi.",
+                                                   "voice_id": look["default_voice_id"],
+                                                   "background": {"type": "color", "color": hex_of(BLUE)}}},
+            ]})
+            video_id = created.json()["data"]["video_id"]
+        clock.advance(3600)
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=second), base_url=SANDBOX_BASE_URL,
+                                      headers={"x-api-key": "k"}) as api:
+            detail = (await api.get(f"/v3/videos/{video_id}")).json()["data"]
+            shown = frames((await api.get(detail["video_url"])).content)
+    finally:
+        first.state.sandbox.close()
+        second.state.sandbox.close()
+    assert shows_the_photo(frame_at(shown, 1.0))
+    assert near(frame_at(shown, 2.5).getpixel((1260, 360)), BLUE)
