@@ -181,6 +181,37 @@ async def test_auto_aspect_ratio_keeps_the_photos_shape(mcp: Client, clock: Manu
     assert shows_the_photo(frames(data)[0][1])
 
 
+async def test_create_speech_speaks_the_text_for_as_long_as_it_says(mcp: Client) -> None:
+    voice = (await call(mcp, "list_voices", {"language": "en", "engine": "starfish", "limit": 1}))["items"][0]
+    said = {}
+    for speed, text in ((1.0, "Our new office opens on the twelfth of May, right by the river."),
+                        (1.5, "The same words, only faster than before, please.")):
+        result = await mcp.call_tool("create_speech", {"text": text, "voice_id": voice["voice_id"], "speed": speed})
+        assert not result.is_error, result.content
+        out = result.structured_content
+        stated = float(re.search(r"Saved ([0-9.]+) s of speech", result.content[0].text).group(1))  # type: ignore[union-attr]
+        assert stated == out["duration_s"] == speech_seconds(text, speed)
+        pcm = samples(Path(out["path"]).read_bytes())
+        assert abs(len(pcm) / 16000 - stated) < 0.15, f"the file lasts {len(pcm) / 16000:.2f} s, not {stated} s"
+        assert is_speech(pcm), "speech, not a tone"
+        said[speed] = len(pcm) / 16000
+    assert said[1.5] < said[1.0]
+
+
+async def test_a_speech_asset_is_what_an_avatar_video_says(mcp: Client, clock: ManualClock, sandbox: Any) -> None:
+    look, _ = await look_and_voice(mcp)
+    voice = (await call(mcp, "list_voices", {"language": "en", "engine": "starfish", "limit": 1}))["items"][0]
+    speech = await call(mcp, "create_speech", {"text": "Hello from a speech file.", "voice_id": voice["voice_id"]})
+    job = await call(mcp, "create_avatar_video", {"avatar_id": look, "audio": speech["asset_id"],
+                                                  "resolution": "720p"})
+    data = await finished(mcp, clock, job)
+    pcm = samples(data)
+    spoken = speech["duration_s"]
+    assert is_speech(pcm[: int(spoken * 16000)]), "the video plays the speech it was given"
+    assert level(pcm, spoken + 0.3, len(pcm) / 16000) < 30, "and nothing else after it"
+    assert abs(size_and_length(data)[2] - sandbox.videos[job["video_id"]].duration) < 0.3
+
+
 async def test_thumbnail_preview_and_subtitles_follow_the_scenes(mcp: Client, clock: ManualClock,
                                                                  tmp_path: Path, wire: Any) -> None:
     from PIL import Image, ImageSequence
@@ -299,6 +330,57 @@ async def test_a_v2_image_background_is_behind_the_presenter(api: httpx2.AsyncCl
     assert near(picture.getpixel((20, 180)), RED) and near(picture.getpixel((620, 180)), GREEN)
 
 
+async def test_a_speech_url_speaks_in_a_lipsync_and_a_translation_keeps_the_source(
+    api: httpx2.AsyncClient, clock_: ManualClock
+) -> None:
+    look = (await api.get("/v3/avatars/looks", params={"limit": 1})).json()["data"][0]
+    script = "A portrait video to translate and to dub."
+    source = await made(api, clock_, "/v3/videos", {"type": "avatar", "avatar_id": look["id"], "script": script,
+                                                   "resolution": "720p", "aspect_ratio": "9:16",
+                                                   "background": {"type": "color", "value": hex_of(BLUE)}})
+    # a translation: the source's size, pictures and length, spoken in the language asked for
+    created = await api.post("/v3/video-translations", json={"video": {"type": "url", "url": source["video_url"]},
+                                                            "output_languages": ["French (France)"]})
+    assert created.status_code == 200, created.text
+    translation_id = created.json()["data"]["video_translation_ids"][0]
+    clock_.advance(3600)
+    translated = (await api.get(f"/v3/video-translations/{translation_id}")).json()["data"]
+    data = (await api.get(translated["video_url"])).content
+    width, height, length = size_and_length(data)
+    assert (width, height) == (720, 1280) and abs(length - source["duration"]) < 0.3
+    assert near(frames(data)[0][1].getpixel((700, 640)), BLUE)
+    assert is_speech(samples(data))
+    audio = samples((await api.get(translated["audio_url"])).content)
+    assert abs(len(audio) / 16000 - source["duration"]) < 0.3 and is_speech(audio)
+
+    # a lipsync of that video to a speech: its pictures, the speech's words, as long as the speech
+    said = (await api.post("/v3/voices/speech", json={"text": "New words for the same face, said here.",
+                                                      "voice_id": await voice_id(api)})).json()["data"]
+    dubbed = await api.post("/v3/lipsyncs", json={"video": {"type": "url", "url": source["video_url"]},
+                                                 "audio": {"type": "url", "url": said["audio_url"]},
+                                                 "enable_dynamic_duration": True})
+    assert dubbed.status_code == 200, dubbed.text
+    clock_.advance(3600)
+    lipsync = (await api.get(f"/v3/lipsyncs/{dubbed.json()['data']['lipsync_id']}")).json()["data"]
+    data = (await api.get(lipsync["video_url"])).content
+    width, height, length = size_and_length(data)
+    assert (width, height) == (720, 1280) and abs(length - said["duration"]) < 0.3
+    assert near(frames(data)[0][1].getpixel((700, 640)), BLUE)
+    assert is_speech(samples(data))
+
+
+async def test_the_speech_file_is_the_one_the_answer_describes(api: httpx2.AsyncClient) -> None:
+    text = "<speak>Before the pause. <break time=\"2s\"/> After the pause.</speak>"
+    said = (await api.post("/v3/voices/speech", json={"text": text, "voice_id": await voice_id(api),
+                                                      "input_type": "ssml"})).json()["data"]
+    assert said["duration"] == speech_seconds(text)
+    pcm = samples((await api.get(said["audio_url"])).content)
+    assert abs(len(pcm) / 16000 - said["duration"]) < 0.15
+    before = speech_seconds("Before the pause.")
+    assert level(pcm, 0, before) > 300 and level(pcm, before + 0.4, before + 1.8) < 30
+    assert level(pcm, before + 2, said["duration"]) > 300
+
+
 async def test_a_second_sandbox_on_the_same_state_shows_the_same_photo_and_scenes(tmp_path: Path) -> None:
     """Every MCP client window embeds its own sandbox over one state file: the one that renders a video may not
     be the one that took its upload, so the scenes and the uploaded bytes are kept on disk."""
@@ -327,3 +409,16 @@ async def test_a_second_sandbox_on_the_same_state_shows_the_same_photo_and_scene
         second.state.sandbox.close()
     assert shows_the_photo(frame_at(shown, 1.0))
     assert near(frame_at(shown, 2.5).getpixel((1260, 360)), BLUE)
+
+
+async def test_without_the_render_extra_speech_is_the_sample_file(
+    api: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from heygen_studio.sandbox.media import sample
+
+    monkeypatch.setitem(sys.modules, "av", None)  # as if PyAV were not installed: ``import av`` fails
+    said = (await api.post("/v3/voices/speech", json={"text": "No renderer here.",
+                                                      "voice_id": await voice_id(api)})).json()["data"]
+    assert (await api.get(said["audio_url"])).content == sample("sample.mp3")

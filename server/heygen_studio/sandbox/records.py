@@ -329,6 +329,8 @@ class Translation:
     failed_at: float | None = None
     failure_message: str | None = None
     notified: bool = False
+    source_video_id: str | None = None  # the sandbox video translated (its render is what the output shows)
+    start: float = 0.0  # where in the source the translation starts (``start_time``)
 
     def status(self, now: float) -> str:
         return running_status(now, self.created_at, self.seconds, self.failed_at)
@@ -375,6 +377,12 @@ class Lipsync:
     enable_caption: bool = False
     failed_at: float | None = None
     failure_message: str | None = None
+    # what the output shows and says: the sandbox video dubbed (from ``start``), and the new speech (a speech
+    # the sandbox made, or a kept audio file: kept.py)
+    source_video_id: str | None = None
+    start: float = 0.0
+    speech_id: str | None = None
+    audio: str | None = None
 
     def status(self, now: float) -> str:
         return running_status(now, self.created_at, self.seconds, self.failed_at)

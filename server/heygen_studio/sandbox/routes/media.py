@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..media import TINY_GIF, TINY_PDF, captions, forbidden, sample, serve_bytes, subtitles
-from ..records import Asset, Scene, Video
+from ..records import Asset, Lipsync, Scene, Translation, Video
 from ..render import RenderSpec, colour, missing, timeline, warn_fallback
 from ..render import Scene as RenderScene
 from ..state import SandboxState
@@ -94,6 +96,80 @@ def video_spec(state: SandboxState, video: Video) -> RenderSpec:
     return RenderSpec(video.width, video.height, tuple(_shown(state, scene) for scene in scenes))
 
 
+def speech_spec(state: SandboxState, said: dict[str, Any]) -> RenderSpec:
+    """What ``POST /v3/voices/speech`` said (its text, in its voice, at its speed), as long as its answer's
+    ``duration``. Kept as JSON (persist.py): every field is read defensively."""
+    voice_id = said.get("voice_id")
+    voice = state.voices.get(voice_id) if isinstance(voice_id, str) else None
+    locale = said.get("locale")
+    language = locale if isinstance(locale, str) and locale else None
+    if voice is not None:
+        language = language or voice.locale or voice.language_code
+    speed = said.get("speed")
+    duration = said.get("duration")
+    scene = RenderScene(
+        seconds=float(duration) if isinstance(duration, int | float) else 1.0,
+        script=str(said.get("text") or ""),
+        language=language or "en",
+        female=voice is not None and voice.gender.lower() == "female",
+        speed=float(speed) if isinstance(speed, int | float) and speed > 0 else 1.0,
+    )
+    return RenderSpec(SPEECH_SIZE[0], SPEECH_SIZE[1], (scene,))
+
+
+def _language_code(state: SandboxState, name: str) -> str:
+    """An eSpeak NG voice for a translation language ("French (France)" → "fr"), English when unknown."""
+    wanted = name.split("(")[0].split(" - ")[0].strip().lower()
+    return next((v.language_code for v in state.voices.values() if v.language.lower() == wanted), "en")
+
+
+def translation_spec(state: SandboxState, item: Translation) -> RenderSpec:
+    """A translation shows its source (one of the sandbox's own videos: its size, pictures and words, from its
+    ``start_time``, for the translation's length) spoken in the output language's voice; another source (the
+    sandbox fetches nothing) is a card that says what it was translated into."""
+    video = state.videos.get(item.source_video_id) if item.source_video_id else None
+    note = f"Translated into {item.output_language}"
+    if video is None:
+        return RenderSpec.single(1920, 1080, item.duration, f"{note}.", note=note)
+    source = video_spec(state, video)
+    language = _language_code(state, item.output_language)
+    scenes = tuple(replace(scene, language=language) for scene in source.scenes)
+    return replace(source, scenes=scenes, start=item.start, length=item.duration, note=note)
+
+
+def _scene_at(spec: RenderSpec, seconds: float) -> RenderScene:
+    at = 0.0
+    for scene in spec.scenes:
+        at += scene.seconds
+        if seconds < at:
+            return scene
+    return spec.scenes[-1]
+
+
+def lipsync_spec(state: SandboxState, item: Lipsync) -> RenderSpec:
+    """A lipsync shows its video (one of the sandbox's own: its size, and the presenter on screen at its
+    ``start_time``; else a placeholder) saying the new speech: a speech the sandbox made (its words, voice and
+    speed), an uploaded audio file it kept, or else the lipsync's title. As long as the lipsync says."""
+    video = state.videos.get(item.source_video_id) if item.source_video_id else None
+    if video is not None:
+        source = video_spec(state, video)
+        width, height, shown = source.width, source.height, _scene_at(source, item.start)
+    else:
+        width, height, shown = 1920, 1080, RenderScene(item.duration, avatar="Lipsync")
+    said = state.speech.get(item.speech_id) if item.speech_id else None
+    audio = _available(state, item.audio)
+    if said is not None:
+        sound = speech_spec(state, said).scenes[0]
+        scene = replace(shown, seconds=sound.seconds, script=sound.script, language=sound.language,
+                        female=sound.female, speed=sound.speed, audio=None)
+    elif audio is not None:
+        scene = replace(shown, seconds=item.duration, script="", audio=audio)
+    else:
+        scene = replace(shown, seconds=item.duration, script=item.title or "New speech, lips in sync.", audio=None)
+    return RenderSpec(width, height, (scene,), length=item.duration)
+
+
+SPEECH_SIZE = (320, 180)  # a speech's spec needs a size; nothing is drawn for its ``.mp3``
 _RENDERED = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".gif": "image/gif", ".mp3": "audio/mpeg"}
 
 
@@ -124,21 +200,20 @@ async def _find(state: SandboxState, collection: str, ident: str, ext: str, now:
         item = state.translations.get(ident)
         if item is None or item.status(now) != "completed":
             return None
-        text = f"Translated into {item.output_language}."
-        return await _rendered(state, RenderSpec.single(1920, 1080, item.duration, text), ext)
+        return await _rendered(state, translation_spec(state, item), ext)
     if collection == "lipsyncs":
         lipsync = state.lipsyncs.get(ident)
         if lipsync is None or lipsync.status(now) != "completed":
             return None
-        text = lipsync.title or "New speech, lips in sync."
-        return await _rendered(state, RenderSpec.single(1920, 1080, lipsync.duration, text), ext)
+        return await _rendered(state, lipsync_spec(state, lipsync), ext)
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":
             return None
         return _asset_file(state, asset)
-    if collection == "speech" and ident not in state.speech:
-        return None
+    if collection == "speech":
+        said = state.speech.get(ident)
+        return None if said is None else await _rendered(state, speech_spec(state, said), ext)
     return _by_extension(ext)
 
 

@@ -161,7 +161,8 @@ async def create_speech(request: Request) -> Response:
     timestamps = [
         {"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)} for i, w in enumerate(words)
     ]
-    state.speech[request_id] = {"text": body.text, "duration": seconds}
+    state.speech[request_id] = {"text": body.text, "duration": seconds, "voice_id": body.voice_id,
+                                "speed": body.speed, "locale": body.locale or body.language}
     return ok(
         {
             "audio_url": state.media_url(base_url(request), f"/_media/speech/{request_id}/speech.mp3"),
