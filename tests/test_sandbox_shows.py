@@ -422,3 +422,29 @@ async def test_without_the_render_extra_speech_is_the_sample_file(
     said = (await api.post("/v3/voices/speech", json={"text": "No renderer here.",
                                                       "voice_id": await voice_id(api)})).json()["data"]
     assert (await api.get(said["audio_url"])).content == sample("sample.mp3")
+
+
+async def test_a_photo_avatars_videos_and_preview_show_its_photo(clock_: ManualClock) -> None:
+    app = create_app(SandboxConfig(photo_consent_required=False), clock_)
+    wire = ContractTransport(httpx2.ASGITransport(app=app), load_contract())
+    async with httpx2.AsyncClient(transport=wire, base_url=SANDBOX_BASE_URL, headers={"x-api-key": "k"}) as api:
+        asset = await upload(api, photo(540, 960))  # 9:16, portrait
+        created = await api.post("/v3/avatars", json={"type": "photo", "name": "Me", "file": {
+            "type": "asset_id", "asset_id": asset["asset_id"]}})
+        assert created.status_code == 200, created.text
+        look = created.json()["data"]["avatar_item"]
+        clock_.advance(3600)
+        voice = await voice_id(api)
+        v3 = await made(api, clock_, "/v3/videos", {"type": "avatar", "avatar_id": look["id"], "script": "It is me.",
+                                                    "voice_id": voice, "resolution": "720p", "aspect_ratio": "auto"})
+        v2 = await made(api, clock_, "/v2/video/generate", {"video_inputs": [{
+            "character": {"type": "talking_photo", "talking_photo_id": look["id"]},
+            "voice": {"type": "text", "voice_id": voice, "input_text": "It is me again."}}],
+            "dimension": {"width": 360, "height": 640}})
+        for detail, size in ((v3, (720, 1280)), (v2, (360, 640))):
+            data = (await api.get(detail["video_url"])).content
+            assert size_and_length(data)[:2] == size
+            assert all(shows_the_photo(image) for _, image in frames(data))
+        preview = (await api.get(f"/v3/avatars/looks/{look['id']}")).json()["data"]["preview_image_url"]
+        assert (await api.get(preview)).content == photo(540, 960)
+    assert wire.violations == []

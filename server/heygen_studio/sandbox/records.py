@@ -120,6 +120,7 @@ class AvatarLook:
     source: str = "seed"  # seed | photo | digital_twin | prompt
     failure: tuple[str, str] | None = None
     notified: bool = False
+    photo: str | None = None  # a photo avatar's photo (a kept file's SHA-256, kept.py): its videos show it
 
     def completed_at(self, group: AvatarGroup) -> float | None:
         """When the look became (or becomes) usable; ``None`` while it waits for consent."""

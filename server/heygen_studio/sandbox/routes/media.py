@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..media import TINY_GIF, TINY_PDF, captions, forbidden, sample, serve_bytes, subtitles
+from ..media import TINY_GIF, TINY_PDF, captions, forbidden, sample, serve_bytes, sniff_mime, subtitles
 from ..records import Asset, Lipsync, Scene, Translation, Video
 from ..render import RenderSpec, colour, missing, timeline, warn_fallback
 from ..render import Scene as RenderScene
@@ -66,7 +66,7 @@ def _shown(state: SandboxState, scene: Scene) -> RenderScene:
     look = state.looks.get(scene.look_id) if scene.look_id else None
     voice = state.voices.get(scene.voice_id) if scene.voice_id else None
     gender = (voice.gender if voice is not None else None) or (look.gender if look is not None else None)
-    photo = _available(state, scene.photo)
+    photo = _available(state, scene.photo) or _available(state, look.photo if look is not None else None)
     avatar = look.name if look is not None else ("Photo avatar" if scene.photo is not None else None)
     backdrop = _available(state, scene.backdrop)
     label = "Video clip" if scene.clip else ("Image" if scene.backdrop is not None and backdrop is None else None)
@@ -206,6 +206,11 @@ async def _find(state: SandboxState, collection: str, ident: str, ext: str, now:
         if lipsync is None or lipsync.status(now) != "completed":
             return None
         return await _rendered(state, lipsync_spec(state, lipsync), ext)
+    if collection == "looks":  # a photo avatar's preview is its photo, when it is kept
+        look = state.looks.get(ident)
+        photo = state.files.get(look.photo) if look is not None and ext == ".jpg" else None
+        if photo is not None:
+            return photo, sniff_mime(photo[:64]) or "image/jpeg"
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":

@@ -200,7 +200,7 @@ def kept_file(state: SandboxState, value: Any = None, *, url: str | None = None,
     return asset.sha256 if asset is not None and asset.sha256 else ""
 
 
-def _image_size(state: SandboxState, digest: str | None) -> tuple[int, int] | None:
+def image_size(state: SandboxState, digest: str | None) -> tuple[int, int] | None:
     """A kept image's width and height (``aspect_ratio: auto`` keeps them), when Pillow can read them."""
     data = state.files.get(digest)
     if data is None:
@@ -273,7 +273,7 @@ def _presentation(state: SandboxState, body: VideoBody) -> dict[str, Any]:
     look = state.look(first.look_id) if first.look_id else None
     source = (look.image_width, look.image_height) if look and look.image_width and look.image_height else None
     if isinstance(body, CreateVideoFromImage):
-        source = _image_size(state, scenes[0].photo)
+        source = image_size(state, scenes[0].photo)
     return {
         "size": dimensions(body.aspect_ratio, body.resolution, source),
         "background": first.background,
