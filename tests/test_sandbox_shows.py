@@ -379,6 +379,11 @@ async def test_the_speech_file_is_the_one_the_answer_describes(api: httpx2.Async
     before = speech_seconds("Before the pause.")
     assert level(pcm, 0, before) > 300 and level(pcm, before + 0.4, before + 1.8) < 30
     assert level(pcm, before + 2, said["duration"]) > 300
+    # the answer's word timestamps are when the file says them: the words after the pause come after it
+    words = said["word_timestamps"]
+    assert [w["word"] for w in words] == ["Before", "the", "pause.", "After", "the", "pause."]
+    assert words[2]["end"] <= before + 0.01 and words[3]["start"] >= before + 2 - 0.01
+    assert abs(words[-1]["end"] - said["duration"]) < 0.01
 
 
 async def test_a_second_sandbox_on_the_same_state_shows_the_same_photo_and_scenes(tmp_path: Path) -> None:
