@@ -453,3 +453,19 @@ async def test_a_photo_avatars_videos_and_preview_show_its_photo(clock_: ManualC
         preview = (await api.get(f"/v3/avatars/looks/{look['id']}")).json()["data"]["preview_image_url"]
         assert (await api.get(preview)).content == photo(540, 960)
     assert wire.violations == []
+
+
+async def test_voice_and_look_previews_are_the_voice_and_the_look(api: httpx2.AsyncClient) -> None:
+    from PIL import Image
+
+    voice = (await api.get("/v3/voices", params={"limit": 1})).json()["data"][0]
+    heard = samples((await api.get(voice["preview_audio_url"])).content)
+    assert is_speech(heard), "a voice's preview is the voice speaking, not a tone"
+    assert abs(len(heard) / 16000 - speech_seconds(f"Hello, this is {voice['name']}.")) < 0.3
+    look = (await api.get("/v3/avatars/looks", params={"limit": 1})).json()["data"][0]
+    detail = (await api.get(f"/v3/avatars/looks/{look['id']}")).json()["data"]
+    wide = detail["image_width"] >= detail["image_height"]
+    picture = Image.open(io.BytesIO((await api.get(detail["preview_image_url"])).content))
+    assert (picture.width >= picture.height) == wide and max(picture.size) == 640
+    clip = (await api.get(detail["preview_video_url"])).content
+    assert size_and_length(clip)[:2] == picture.size and is_speech(samples(clip))

@@ -80,7 +80,7 @@ _SHORT_EDGE = {"720p": 720, "1080p": 1080, "4k": 2160}
 _RATIOS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:5": (4, 5), "5:4": (5, 4)}
 
 
-def _even(value: float) -> int:
+def even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
@@ -101,7 +101,7 @@ def dimensions(
         width, height = min(short * a / b, short * 16 / 9), short
     else:
         width, height = short, min(short * b / a, short * 16 / 9)
-    return _even(width), _even(height)
+    return even(width), even(height)
 
 
 @dataclass(frozen=True)
@@ -563,7 +563,7 @@ def preview(spec: RenderSpec, files: Files = _no_files) -> bytes:
     import io
 
     scale = PREVIEW_WIDTH / max(spec.width, spec.height)
-    small = replace(spec, width=_even(spec.width * scale), height=_even(spec.height * scale))
+    small = replace(spec, width=even(spec.width * scale), height=even(spec.height * scale))
     painter = Painter(small, files)
     frames, durations = [], []
     for start, until, index, text in _pictures(timeline(spec), spec.seconds):

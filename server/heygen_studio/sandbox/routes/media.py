@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..costs import speech_seconds
 from ..media import TINY_GIF, TINY_PDF, captions, forbidden, sample, serve_bytes, sniff_mime, subtitles
-from ..records import Asset, Lipsync, Scene, Translation, Video
-from ..render import RenderSpec, colour, missing, timeline, warn_fallback
+from ..records import Asset, AvatarLook, Lipsync, Scene, Translation, Video, Voice
+from ..render import RenderSpec, colour, even, missing, timeline, warn_fallback
 from ..render import Scene as RenderScene
 from ..state import SandboxState
 from ..web import state_of
@@ -169,6 +170,27 @@ def lipsync_spec(state: SandboxState, item: Lipsync) -> RenderSpec:
     return RenderSpec(width, height, (scene,), length=item.duration)
 
 
+PREVIEW_EDGE = 640  # a look preview's long edge
+
+
+def look_preview_spec(state: SandboxState, look: AvatarLook) -> RenderSpec:
+    """A look's preview image and video: what its videos show (its placeholder or photo, at its image's shape),
+    saying hello in its default voice."""
+    width, height = look.image_width or 1920, look.image_height or 1080
+    scale = PREVIEW_EDGE / max(width, height, 1)
+    text = f"Hello, I am {look.name}."
+    scene = Scene(seconds=speech_seconds(text), script=text, look_id=look.id, voice_id=look.default_voice_id)
+    return RenderSpec(even(width * scale), even(height * scale), (_shown(state, scene),))
+
+
+def voice_preview_spec(voice: Voice) -> RenderSpec:
+    """A voice's preview: the voice saying its name, in its language."""
+    text = f"Hello, this is {voice.name}."
+    scene = RenderScene(seconds=speech_seconds(text), script=text, language=voice.locale or voice.language_code,
+                        female=voice.gender.lower() == "female")
+    return RenderSpec(SPEECH_SIZE[0], SPEECH_SIZE[1], (scene,))
+
+
 SPEECH_SIZE = (320, 180)  # a speech's spec needs a size; nothing is drawn for its ``.mp3``
 _RENDERED = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".gif": "image/gif", ".mp3": "audio/mpeg"}
 
@@ -206,11 +228,15 @@ async def _find(state: SandboxState, collection: str, ident: str, ext: str, now:
         if lipsync is None or lipsync.status(now) != "completed":
             return None
         return await _rendered(state, lipsync_spec(state, lipsync), ext)
-    if collection == "looks":  # a photo avatar's preview is its photo, when it is kept
-        look = state.looks.get(ident)
+    if collection in ("looks", "groups"):  # a group's preview is its first look's
+        look = state.looks.get(ident) if collection == "looks" else next(iter(state.group_looks(ident)), None)
         photo = state.files.get(look.photo) if look is not None and ext == ".jpg" else None
-        if photo is not None:
+        if photo is not None:  # a photo avatar's preview image is its photo
             return photo, sniff_mime(photo[:64]) or "image/jpeg"
+        if look is not None:
+            return await _rendered(state, look_preview_spec(state, look), ext)
+    if collection == "voices" and ident in state.voices:
+        return await _rendered(state, voice_preview_spec(state.voices[ident]), ext)
     if collection == "assets":
         asset = state.assets.get(ident)
         if asset is None or asset.status != "completed":
