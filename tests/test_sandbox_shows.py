@@ -353,6 +353,15 @@ async def test_a_speech_url_speaks_in_a_lipsync_and_a_translation_keeps_the_sour
     audio = samples((await api.get(translated["audio_url"])).content)
     assert abs(len(audio) / 16000 - source["duration"]) < 0.3 and is_speech(audio)
 
+    # a source the sandbox does not fetch: a card that says so, as long as the part asked for
+    created = await api.post("/v3/video-translations", json={
+        "video": {"type": "url", "url": "https://example.com/talk.mp4"}, "output_languages": ["German (Germany)"],
+        "start_time": 10, "end_time": 13})
+    clock_.advance(3600)
+    other = (await api.get(f"/v3/video-translations/{created.json()['data']['video_translation_ids'][0]}")).json()
+    width, height, length = size_and_length((await api.get(other["data"]["video_url"])).content)
+    assert (width, height) == (1920, 1080) and abs(length - 3) < 0.2
+
     # a lipsync of that video to a speech: its pictures, the speech's words, as long as the speech
     said = (await api.post("/v3/voices/speech", json={"text": "New words for the same face, said here.",
                                                       "voice_id": await voice_id(api)})).json()["data"]

@@ -134,10 +134,6 @@ class RenderSpec:
     length: float | None = None  # how long it lasts (the last picture is held, in silence); None: to their end
     note: str | None = None  # added to the corner label, e.g. "Translated into French (France)"
 
-    @classmethod
-    def single(cls, width: int, height: int, duration: float, script: str, **look: Any) -> RenderSpec:
-        return cls(width, height, (Scene(duration, script, **look),))
-
     @property
     def duration(self) -> float:
         if self.length is not None:

@@ -131,7 +131,7 @@ def translation_spec(state: SandboxState, item: Translation) -> RenderSpec:
     video = state.videos.get(item.source_video_id) if item.source_video_id else None
     note = f"Translated into {item.output_language}"
     if video is None:
-        return RenderSpec.single(1920, 1080, item.duration, f"{note}.", note=note)
+        return RenderSpec(1920, 1080, (RenderScene(item.duration, f"{note}."),), note=note)
     source = video_spec(state, video)
     language = _language_code(state, item.output_language)
     scenes = tuple(replace(scene, language=language) for scene in source.scenes)
