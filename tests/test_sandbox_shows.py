@@ -478,3 +478,34 @@ async def test_voice_and_look_previews_are_the_voice_and_the_look(api: httpx2.As
     assert (picture.width >= picture.height) == wide and max(picture.size) == 640
     clip = (await api.get(detail["preview_video_url"])).content
     assert size_and_length(clip)[:2] == picture.size and is_speech(samples(clip))
+
+
+@pytest.mark.parametrize("fit", [None, "contain", "cover"])
+async def test_a_photo_of_another_shape_fits_as_asked(api: httpx2.AsyncClient, clock_: ManualClock,
+                                                      fit: str | None) -> None:
+    png = photo(540, 960)  # portrait, in a 16:9 frame
+    body: dict[str, Any] = {"type": "image", "script": "Fitted.", "voice_id": await voice_id(api),
+                            "image": {"type": "base64", "media_type": "image/png",
+                                      "data": base64.b64encode(png).decode()},
+                            "resolution": "720p", "background": {"type": "color", "value": hex_of(BLUE)}}
+    if fit:
+        body["fit"] = fit
+    detail = await made(api, clock_, "/v3/videos", body)
+    picture = frames((await api.get(detail["video_url"])).content)[0][1]
+    if fit == "cover":  # the photo fills the frame: its left half on the left, its right half on the right
+        assert shows_the_photo(picture)
+    else:  # contain (also the choice for a portrait photo in a landscape frame): the background either side
+        assert near(picture.getpixel((100, 300)), BLUE) and near(picture.getpixel((1180, 300)), BLUE)
+        assert near(picture.getpixel((540, 300)), RED) and near(picture.getpixel((740, 300)), GREEN)
+
+
+async def test_an_image_that_cannot_be_read_is_drawn_as_the_placeholder(api: httpx2.AsyncClient,
+                                                                        clock_: ManualClock) -> None:
+    from heygen_studio.sandbox.media import sample
+
+    sound = base64.b64encode(sample("sample.mp3")).decode()
+    not_an_image = {"type": "base64", "media_type": "image/png", "data": sound}
+    detail = await made(api, clock_, "/v3/videos", {"type": "image", "image": not_an_image, "script": "Still here.",
+                                                   "voice_id": await voice_id(api), "resolution": "720p"})
+    picture = frames((await api.get(detail["video_url"])).content)[0][1]
+    assert picture.getpixel((640, 200)) != picture.getpixel((20, 360))  # a figure in front of the background

@@ -174,7 +174,7 @@ class Phrase:
 def phrases(script: str, seconds: float, limit: float = MAX_SECONDS) -> list[Phrase]:
     """The script cut into captions of at most ``PHRASE_WORDS`` words (sentence by sentence), each given
     time in proportion to its words (150 a minute) and ``<break time=…/>`` pauses, spread over ``seconds``
-    (the video's length, which may include silent scenes), and cut at ``limit``."""
+    (the scene's length), and cut at ``limit``."""
     pieces: list[tuple[str, float]] = []
     cursor = 0
     for match in _BREAK.finditer(script):
@@ -461,6 +461,7 @@ class Painter:
         self.spec = spec
         self.files = files
         self._images: dict[str, Any] = {}
+        self._fitted: dict[tuple[str, str | None], tuple[Any, tuple[int, int]]] = {}
 
     def image(self, digest: str | None) -> Any:
         """A kept image as an RGB ``PIL.Image``, or ``None`` (not kept, not an image, too large)."""
@@ -487,16 +488,23 @@ class Painter:
             logger.warning("sandbox render: an image could not be read (%s)", exc)
             return None
 
-    def _place(self, canvas: Any, image: Any, fit: str | None) -> None:
-        """``image`` centred on ``canvas``: scaled to fill it ("cover", edges cropped) or to fit in it
-        ("contain"); without ``fit``, cover when both have the same orientation, else contain."""
-        w, h = canvas.size
-        iw, ih = image.size
-        if fit not in ("cover", "contain"):
-            fit = "cover" if (iw >= ih) == (w >= h) else "contain"
-        scale = max(w / iw, h / ih) if fit == "cover" else min(w / iw, h / ih)
-        size = (max(1, round(iw * scale)), max(1, round(ih * scale)))
-        canvas.paste(image.resize(size), ((w - size[0]) // 2, (h - size[1]) // 2))
+    def _place(self, canvas: Any, digest: str, fit: str | None) -> bool:
+        """The kept image ``digest`` centred on ``canvas``: scaled to fill it ("cover", edges cropped) or to
+        fit in it ("contain"); without ``fit``, cover when both have the same orientation, else contain.
+        Scaled once per render; ``False`` when the image cannot be read."""
+        if (digest, fit) not in self._fitted:
+            image = self.image(digest)
+            if image is None:
+                return False
+            w, h = canvas.size
+            iw, ih = image.size
+            mode = fit if fit in ("cover", "contain") else ("cover" if (iw >= ih) == (w >= h) else "contain")
+            scale = max(w / iw, h / ih) if mode == "cover" else min(w / iw, h / ih)
+            size = (max(1, round(iw * scale)), max(1, round(ih * scale)))
+            self._fitted[digest, fit] = image.resize(size), ((w - size[0]) // 2, (h - size[1]) // 2)
+        fitted, at = self._fitted[digest, fit]
+        canvas.paste(fitted, at)
+        return True
 
     def picture(self, index: int, caption: str) -> Any:
         """One frame of scene ``index``: its background (a colour, an image), its presenter (a photo, a
@@ -507,18 +515,15 @@ class Painter:
         scene = spec.scenes[index] if 0 <= index < len(spec.scenes) else Scene(spec.seconds)
         w, h = spec.width, spec.height
         image = Image.new("RGB", (w, h), scene.background)
-        backdrop = self.image(scene.backdrop)
-        if backdrop is not None:
-            self._place(image, backdrop, "cover")
+        if scene.backdrop:
+            self._place(image, scene.backdrop, "cover")
         draw = ImageDraw.Draw(image)
         short = min(w, h)
         caption_top = int(h * 0.72)
-        photo = self.image(scene.photo)
-        if photo is not None:
-            self._place(image, photo, scene.fit)
-        elif scene.avatar is not None:
+        photo = bool(scene.photo) and self._place(image, scene.photo or "", scene.fit)  # the talking photo itself
+        if not photo and scene.avatar is not None:
             _portrait(draw, scene.avatar, (0, int(h * 0.04), w, caption_top))
-        elif scene.label:
+        elif not photo and scene.label:
             font = _font(max(12, short // 14))
             draw.text((w // 2, caption_top // 2), scene.label, font=font, fill="#ffffff", anchor="mm")
         label = _font(max(10, short // 36))

@@ -75,7 +75,7 @@ def _shown(state: SandboxState, scene: Scene) -> RenderScene:
         seconds=scene.seconds,
         script=scene.script,
         background=colour(scene.background),
-        avatar=None if photo else avatar,
+        avatar=avatar,  # drawn when the photo cannot be read
         photo=photo,
         backdrop=backdrop,
         fit=scene.fit,
