@@ -107,6 +107,19 @@ def subtitles(text: str, duration: float, *, vtt: bool = False) -> bytes:
     return "\n".join(out).encode()
 
 
+def captions(cues: list[tuple[float, float, str]], duration: float, *, vtt: bool = False) -> bytes:
+    """SRT (or WebVTT) of timed ``(start, end, text)`` cues; one "(no speech)" cue over ``duration`` when
+    there are none."""
+    cues = cues or [(0.0, max(duration, 1.0), "(no speech)")]
+    sep = "." if vtt else ","
+    out = ["WEBVTT", ""] if vtt else []
+    for i, (start, end, text) in enumerate(cues):
+        if not vtt:
+            out.append(str(i + 1))
+        out += [f"{_stamp(start, sep)} --> {_stamp(end, sep)}", text, ""]
+    return "\n".join(out).encode()
+
+
 def sniff_mime(head: bytes) -> str | None:
     """MIME type from the first bytes of a file (magic numbers), ``None`` when unknown."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -21,8 +21,9 @@ changing the *same* resource at the same moment keep the last write (a status fl
 at worst a finished job's webhook is delivered by both (HeyGen's delivery is at-least-once too).
 
 What is kept: videos, Video Agent sessions, translations, lipsyncs, video and translation batches, created
-avatars and looks, cloned voices, assets (their metadata and first bytes; media served for them comes from the
-packaged samples), speech, webhook endpoints and events, finished ``Idempotency-Key`` records, and credits. Not
+avatars and looks, cloned voices, assets (their metadata and first bytes; the bytes of kept images and audio are
+files in ``files/`` beside the state file: kept.py), speech, webhook endpoints and events, finished
+``Idempotency-Key`` records, and credits. Not
 kept: the request and delivery logs, injected faults, rotated media keys (tests' tools), in-flight idempotency
 records (a crash must not leave a key "in progress" for 24 h).
 

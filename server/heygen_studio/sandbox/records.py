@@ -120,6 +120,7 @@ class AvatarLook:
     source: str = "seed"  # seed | photo | digital_twin | prompt
     failure: tuple[str, str] | None = None
     notified: bool = False
+    photo: str | None = None  # a photo avatar's photo (a kept file's SHA-256, kept.py): its videos show it
 
     def completed_at(self, group: AvatarGroup) -> float | None:
         """When the look became (or becomes) usable; ``None`` while it waits for consent."""
@@ -144,6 +145,25 @@ class AvatarLook:
         if done is None or now < done:
             return "pending_consent"
         return "completed"
+
+
+@dataclass
+class Scene:
+    """One scene of a video as its render shows it (render.py): its length, what is said and what is shown.
+    A kept file is named by its SHA-256 (kept.py); ``""`` names one that was asked for but is not kept (a
+    URL the sandbox does not fetch, a file too large to keep), which the render shows as a placeholder."""
+
+    seconds: float
+    script: str = ""
+    look_id: str | None = None  # the presenter (an avatar look)
+    voice_id: str | None = None
+    speed: float = 1.0
+    background: str | None = None  # a colour
+    backdrop: str | None = None  # an image behind the presenter, or the image an image scene shows
+    photo: str | None = None  # the image that speaks (a talking photo)
+    fit: str | None = None  # how ``photo`` fits the frame
+    clip: bool = False  # the scene shows a video clip (drawn as a labelled placeholder)
+    audio: str | None = None  # audio spoken instead of a script
 
 
 @dataclass
@@ -172,6 +192,7 @@ class Video:
     background: str | None = None
     look_id: str | None = None
     voice_id: str | None = None
+    scenes: list[Scene] = field(default_factory=list)  # scene by scene, when they differ (else the fields above)
 
     @property
     def finishes_at(self) -> float:
@@ -309,6 +330,8 @@ class Translation:
     failed_at: float | None = None
     failure_message: str | None = None
     notified: bool = False
+    source_video_id: str | None = None  # the sandbox video translated (its render is what the output shows)
+    start: float = 0.0  # where in the source the translation starts (``start_time``)
 
     def status(self, now: float) -> str:
         return running_status(now, self.created_at, self.seconds, self.failed_at)
@@ -355,6 +378,12 @@ class Lipsync:
     enable_caption: bool = False
     failed_at: float | None = None
     failure_message: str | None = None
+    # what the output shows and says: the sandbox video dubbed (from ``start``), and the new speech (a speech
+    # the sandbox made, or a kept audio file: kept.py)
+    source_video_id: str | None = None
+    start: float = 0.0
+    speech_id: str | None = None
+    audio: str | None = None
 
     def status(self, now: float) -> str:
         return running_status(now, self.created_at, self.seconds, self.failed_at)

@@ -17,6 +17,7 @@ from .clock import Clock
 from .config import SandboxConfig
 from .errors import ApiError
 from .faults import FaultInjector
+from .kept import FILES_FOLDER, KeptFiles
 from .media import Signer
 from .persist import SandboxDisk
 from .records import (
@@ -76,7 +77,9 @@ class SandboxStore:
         self.speech: dict[str, dict[str, Any]] = {}
         self._seed()
         self.disk: SandboxDisk | None = None
-        self.renders = Renders(None if config.state_path is None else config.state_path.parent / RENDERS_FOLDER)
+        beside = None if config.state_path is None else config.state_path.parent
+        self.files = KeptFiles(None if beside is None else beside / FILES_FOLDER)  # uploaded images and audio
+        self.renders = Renders(None if beside is None else beside / RENDERS_FOLDER, self.files.get)
         self._id_salt = ""
         if config.state_path is not None:
             self.disk = SandboxDisk.open(config.state_path, self)

@@ -1,8 +1,9 @@
 """Assets (v3): multipart upload (streamed, ≤ 32 MB), presigned direct uploads, list/get/delete.
 
-Uploads are read chunk by chunk: the sandbox counts the bytes, hashes them (SHA-256) and keeps only
-the first 64 bytes (for MIME sniffing from magic numbers). File contents are never stored; the asset's
-media URL serves the sample file of the same kind.
+Uploads are read chunk by chunk: the sandbox counts the bytes, hashes them (SHA-256) and keeps the first
+64 bytes (for MIME sniffing from magic numbers). The bytes of images and audio up to ``kept.KEEP_BYTES`` are
+kept too (``kept.py``), so renders show and play them and the asset's media URL serves them; anything else
+(a video, a large file) streams through in flat memory, and its media URL serves the sample file of its kind.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..errors import ApiError, invalid_parameter, not_found, validation_error
+from ..kept import KEEP_BYTES, worth_keeping
 from ..media import forbidden, sniff_mime
 from ..models.assets import CompleteAssetUpload, CreateAssetUpload
 from ..models.base import parse_body, parse_model
@@ -34,13 +36,15 @@ _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class ByteSink:
-    """Counts and hashes a stream, keeping only its first 64 bytes."""
+    """Counts and hashes a stream, keeping its first 64 bytes, and all of it while it is an image or audio
+    (sniffed from those first bytes) of at most ``KEEP_BYTES``."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.size = 0
         self.sha = hashlib.sha256()
         self.head = bytearray()
         self.limit = limit
+        self._body: bytearray | None = bytearray()  # None once it is not worth keeping
 
     def write(self, data: bytes | memoryview) -> None:
         self.size += len(data)
@@ -51,6 +55,18 @@ class ByteSink:
         self.sha.update(data)
         if len(self.head) < HEAD_BYTES:
             self.head += bytes(data[: HEAD_BYTES - len(self.head)])
+        if self._body is not None:
+            known = len(self.head) >= HEAD_BYTES
+            if self.size > KEEP_BYTES or (known and not worth_keeping(sniff_mime(bytes(self.head)), 1)):
+                self._body = None
+            else:
+                self._body += data
+
+    def kept(self) -> bytes | None:
+        """All the bytes, when they are an image or audio worth keeping (``kept.py``)."""
+        if self._body is None or not worth_keeping(sniff_mime(bytes(self.head)), self.size):
+            return None
+        return bytes(self._body)
 
 
 class _FilePart:
@@ -135,6 +151,9 @@ async def upload_asset(request: Request) -> Response:
     if part.sink.size == 0:
         raise validation_error("The uploaded file is empty", "file")
     mime = _mime_or_400(bytes(part.sink.head), "file")
+    kept = part.sink.kept()
+    if kept is not None:
+        state.files.put(kept)
     asset = Asset(
         id=state.new_id("asset"),
         name=os.path.basename(part.filename or "upload"),
@@ -216,6 +235,9 @@ async def put_upload(request: Request) -> Response:
             return PlainTextResponse(
                 f"400 EntityTooLarge: body exceeds the signed size of {limit} bytes\n", status_code=400
             )
+    kept = sink.kept()
+    if kept is not None:
+        state.files.put(kept)
     asset.size_bytes = sink.size
     asset.sha256 = sink.sha.hexdigest()
     asset.head = bytes(sink.head)

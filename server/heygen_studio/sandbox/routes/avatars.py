@@ -22,6 +22,7 @@ from ..records import AvatarGroup, AvatarLook
 from ..state import SandboxState
 from ..views import group_item, look_item
 from ..web import base_url, ok, or_404, paged, query_enum, state_of
+from .videos import image_size, kept_file
 
 
 # -- avatars ---------------------------------------------------------------------------------------
@@ -165,6 +166,11 @@ def _new_look(state: SandboxState, body: AvatarBody, group: AvatarGroup, now: fl
         body.type
     ]
     portrait = body.type != "digital_twin"
+    width, height = (1024, 1536) if portrait else (1920, 1080)
+    photo = (kept_file(state, body.file) or None) if isinstance(body, CreatePhotoAvatar) else None
+    size = image_size(state, photo)
+    if size is not None:  # the photo's own shape (``aspect_ratio: auto`` keeps it)
+        (width, height), portrait = size, size[1] > size[0]
     look = AvatarLook(
         id=state.new_id("avatar-look"),
         group_id=group.id,
@@ -176,13 +182,14 @@ def _new_look(state: SandboxState, body: AvatarBody, group: AvatarGroup, now: fl
         if body.type == "digital_twin"
         else ["avatar_iv"],
         preferred_orientation="portrait" if portrait else "landscape",
-        image_width=1024 if portrait else 1920,
-        image_height=1536 if portrait else 1080,
+        image_width=width,
+        image_height=height,
         tags=[body.type],
         public=False,
         created_at=now,
         ready_at=now + state.config.avatar_seconds,
         source=body.type,
+        photo=photo,
     )
     state.looks[look.id] = look
     return look

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from ..records import Lipsync
 from ..state import SandboxState
 from ..views import lipsync_detail
 from ..web import base_url, ok, or_404, paged, state_of
+from .videos import kept_file
 
 _MEDIA = re.compile(r"/_media/(videos|translations|lipsyncs|speech)/([0-9a-zA-Z_-]{1,64})/")
 
@@ -37,6 +39,14 @@ def _seconds(state: SandboxState, source: AssetUrl | AssetId) -> float | None:
     if collection == "speech" and ident in state.speech:
         return float(state.speech[ident]["duration"])
     return None
+
+
+def _named(source: AssetUrl | AssetId, collection: str, found: dict[str, Any]) -> str | None:
+    """The id of one of the sandbox's own ``collection`` items a source URL names, if it is one."""
+    match = _MEDIA.search(source.url) if isinstance(source, AssetUrl) else None
+    if match is None or match.group(1) != collection or match.group(2) not in found:
+        return None
+    return match.group(2)
 
 
 async def create_lipsync(request: Request) -> Response:
@@ -67,6 +77,10 @@ async def create_lipsync(request: Request) -> Response:
         mode=body.mode,
         callback_id=body.callback_id,
         enable_caption=body.enable_caption,
+        source_video_id=_named(body.video, "videos", state.videos),
+        start=body.start_time or 0.0,
+        speech_id=_named(body.audio, "speech", state.speech),
+        audio=kept_file(state, body.audio) or None,
     )
     state.lipsyncs[item.id] = item
     return ok({"lipsync_id": item.id})

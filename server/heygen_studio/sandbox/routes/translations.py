@@ -24,11 +24,17 @@ _MEDIA_VIDEO = re.compile(r"/_media/videos/([0-9a-f]{32})/")
 
 # -- translations ----------------------------------------------------------------------------------
 def _source_seconds(state: SandboxState, video: AssetUrl | AssetId) -> float:
+    source = _source_video(state, video)
+    return state.videos[source].duration if source is not None else costs.DEFAULT_SOURCE_SECONDS
+
+
+def _source_video(state: SandboxState, video: AssetUrl | AssetId) -> str | None:
+    """The id of the sandbox video a source URL names (the translation shows it), if it is one."""
     if isinstance(video, AssetUrl):
         match = _MEDIA_VIDEO.search(video.url)
         if match and match.group(1) in state.videos:
-            return state.videos[match.group(1)].duration
-    return costs.DEFAULT_SOURCE_SECONDS
+            return match.group(1)
+    return None
 
 
 def check_translation(state: SandboxState, body: CreateVideoTranslation) -> tuple[list[str], float]:
@@ -75,6 +81,8 @@ def add_translation(state: SandboxState, request: Request, body: CreateVideoTran
         callback_id=body.callback_id,
         enable_caption=body.enable_caption,
         translate_audio_only=body.translate_audio_only,
+        source_video_id=_source_video(state, body.video),
+        start=body.start_time or 0.0,
     )
     state.translations[item.id] = item
     return item

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -11,7 +15,9 @@ from starlette.routing import Route
 from .. import checks, costs
 from ..concurrency import admit
 from ..errors import invalid_parameter, not_found, validation_error
-from ..models.base import parse_body, parse_union
+from ..kept import worth_keeping
+from ..media import sniff_mime
+from ..models.base import AssetBase64, AssetId, AssetUrl, parse_body, parse_union
 from ..models.videos import (
     AvatarVideoScene,
     CreateVideoEnvelope,
@@ -32,7 +38,7 @@ from ..models.videos import (
     V2VideoInput,
     VideoScene,
 )
-from ..records import Video
+from ..records import Scene, Video
 from ..render import dimensions
 from ..state import SandboxState
 from ..views import batch_item, bulk_status, video_detail
@@ -56,6 +62,7 @@ def new_video(
     background: str | None = None,
     look_id: str | None = None,
     voice_id: str | None = None,
+    scenes: list[Scene] | None = None,
 ) -> Video:
     checks.check_url(callback_url, "callback_url")
     video = Video(
@@ -77,6 +84,7 @@ def new_video(
         background=background,
         look_id=look_id,
         voice_id=voice_id,
+        scenes=scenes or [],
     )
     return video
 
@@ -162,30 +170,116 @@ def _check_background(state: SandboxState, body: CreateVideoFromAvatar | CreateV
         checks.check_asset_id(state, body.background.asset_id, "background.asset_id", ("image",))
 
 
-def _presentation(state: SandboxState, body: VideoBody) -> dict[str, Any]:
-    """What the render shows: its size, background colour, presenter (a look) and voice."""
-    look_id = voice_id = background = None
+# -- what the render shows ---------------------------------------------------------------------------
+_OWN_ASSET = re.compile(r"/_media/assets/([0-9a-zA-Z_-]{1,64})/")
+
+
+def kept_file(state: SandboxState, value: Any = None, *, url: str | None = None, asset_id: str | None = None
+              ) -> str | None:
+    """The picture or sound a request names, as a kept file's SHA-256 (kept.py): an uploaded asset's, inline
+    base64 (kept now), or one of the sandbox's own asset URLs; ``""`` when it is not kept (another URL: the
+    sandbox fetches nothing); ``None`` when nothing is named."""
+    if isinstance(value, AssetId):
+        asset_id = value.asset_id
+    elif isinstance(value, AssetUrl):
+        url = value.url
+    elif isinstance(value, AssetBase64):
+        try:
+            data = base64.b64decode(value.data, validate=True)
+        except (binascii.Error, ValueError):
+            return ""
+        return state.files.put(data) if worth_keeping(sniff_mime(data[:64]), len(data)) else ""
+    if url and not asset_id:
+        match = _OWN_ASSET.search(url)
+        if match is None:
+            return ""
+        asset_id = match.group(1)
+    if not asset_id:
+        return None
+    asset = state.assets.get(asset_id)
+    return asset.sha256 if asset is not None and asset.sha256 else ""
+
+
+def image_size(state: SandboxState, digest: str | None) -> tuple[int, int] | None:
+    """A kept image's width and height (``aspect_ratio: auto`` keeps them), when Pillow can read them."""
+    data = state.files.get(digest)
+    if data is None:
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (ImportError, OSError, ValueError, SyntaxError):
+        return None
+
+
+def _speed(src: Any) -> float:
+    settings = getattr(src, "voice_settings", None)
+    return float(settings.speed) if settings is not None else 1.0
+
+
+def _spoken(state: SandboxState, src: Any, default_voice: str | None = None) -> dict[str, Any]:
+    """A scene's words or sound (checked before: ``checks.speech_source``) and its length."""
+    if src.script is not None:
+        return {"seconds": costs.speech_seconds(src.script, _speed(src)), "script": src.script,
+                "voice_id": src.voice_id or default_voice, "speed": _speed(src)}
+    return {"seconds": costs.AUDIO_INPUT_SECONDS, "audio": kept_file(state, url=src.audio_url,
+                                                                     asset_id=src.audio_asset_id)}
+
+
+def _backdrop(state: SandboxState, body: CreateVideoFromAvatar | CreateVideoFromImage) -> dict[str, Any]:
+    if body.background is None:
+        return {}
+    if body.background.type == "color":
+        return {"background": body.background.value}
+    return {"backdrop": kept_file(state, url=body.background.url, asset_id=body.background.asset_id)}
+
+
+def _studio_scene(state: SandboxState, scene: Any) -> Scene:
+    if isinstance(scene, AvatarVideoScene):
+        source = scene.input
+        look = state.look(source.avatar_id)
+        colour = source.background.color if source.background is not None else None
+        return Scene(look_id=source.avatar_id, background=colour,
+                     **_spoken(state, source, look.default_voice_id if look else None))
+    if isinstance(scene, ImageScene):
+        narrated = scene.script is not None or scene.audio_url or scene.audio_asset_id
+        words = _spoken(state, scene) if narrated else {"seconds": float(scene.duration or 0)}
+        return Scene(backdrop=kept_file(state, scene.source), **words)
+    narrated = scene.script is not None or scene.audio_url or scene.audio_asset_id
+    words = _spoken(state, scene) if narrated else {"seconds": costs.VIDEO_SCENE_SECONDS}
+    return Scene(clip=True, **words)
+
+
+def _scenes(state: SandboxState, body: VideoBody) -> list[Scene]:
+    """The video's scenes as its render shows them (the body was checked: ``check_video``)."""
     if isinstance(body, CreateVideoFromAvatar):
-        look_id, voice_id = body.avatar_id, body.voice_id
-    elif isinstance(body, CreateVideoFromImage):
-        voice_id = body.voice_id
-    elif isinstance(body, CreateVideoFromCinematic):
-        look_id = body.avatar_id[0]
-    else:
-        for scene in body.scenes:
-            if isinstance(scene, AvatarVideoScene):
-                look_id, voice_id = scene.input.avatar_id, scene.input.voice_id
-                background = scene.input.background.color if scene.input.background is not None else None
-                break
-    if isinstance(body, CreateVideoFromAvatar | CreateVideoFromImage) and body.background is not None:
-        background = body.background.value if body.background.type == "color" else None
-    look = state.look(look_id) if look_id else None
+        look = state.look(body.avatar_id)
+        return [Scene(look_id=body.avatar_id, **_backdrop(state, body),
+                      **_spoken(state, body, look.default_voice_id if look else None))]
+    if isinstance(body, CreateVideoFromImage):
+        return [Scene(photo=kept_file(state, body.image), fit=body.fit, **_backdrop(state, body),
+                      **_spoken(state, body))]
+    if isinstance(body, CreateVideoFromCinematic):
+        return [Scene(seconds=float(body.duration or 10), script=body.prompt, look_id=body.avatar_id[0])]
+    return [_studio_scene(state, scene) for scene in body.scenes]
+
+
+def _presentation(state: SandboxState, body: VideoBody) -> dict[str, Any]:
+    """What the render shows: its size and its scenes (the first presenter, voice and colour on their own too)."""
+    scenes = _scenes(state, body)
+    first = next((scene for scene in scenes if scene.look_id), scenes[0])
+    look = state.look(first.look_id) if first.look_id else None
     source = (look.image_width, look.image_height) if look and look.image_width and look.image_height else None
+    if isinstance(body, CreateVideoFromImage):
+        source = image_size(state, scenes[0].photo)
     return {
         "size": dimensions(body.aspect_ratio, body.resolution, source),
-        "background": background,
-        "look_id": look_id,
-        "voice_id": voice_id or (look.default_voice_id if look else None),
+        "background": first.background,
+        "look_id": first.look_id,
+        "voice_id": first.voice_id or (look.default_voice_id if look else None),
+        "scenes": scenes,
     }
 
 
@@ -342,23 +436,42 @@ def _v2_scene(state: SandboxState, scene: V2VideoInput, prefix: str, now: float)
     return seconds, script
 
 
-def _v2_presentation(body: V2VideoGenerate) -> dict[str, Any]:
-    """What the render shows: ``dimension`` (HeyGen's default 1920×1080), the first presenter, voice and colour."""
+def _v2_scene_shown(state: SandboxState, scene: V2VideoInput) -> Scene:
+    """One ``video_inputs[i]`` as the render shows it (checked before: ``_v2_scene``)."""
+    character, voice, background = scene.character, scene.voice, scene.background
+    shown: dict[str, Any] = {}
+    if isinstance(character, V2AvatarCharacter):
+        shown["look_id"] = character.avatar_id
+    elif character is not None:
+        shown["look_id"] = character.talking_photo_id
+    if isinstance(voice, V2TextVoice):
+        shown.update(seconds=costs.speech_seconds(voice.input_text, voice.speed), script=voice.input_text,
+                     voice_id=voice.voice_id, speed=float(voice.speed))
+    elif isinstance(voice, V2AudioVoice):
+        shown.update(seconds=costs.AUDIO_INPUT_SECONDS,
+                     audio=kept_file(state, url=voice.audio_url, asset_id=voice.audio_asset_id))
+    else:
+        shown["seconds"] = float(voice.duration)
+    if isinstance(background, V2ColorBackground):
+        shown["background"] = background.value
+    elif isinstance(background, V2ImageBackground):
+        shown["backdrop"] = kept_file(state, url=background.url, asset_id=background.image_asset_id)
+    elif isinstance(background, V2VideoBackground):
+        shown["clip"] = True
+    return Scene(**shown)
+
+
+def _v2_presentation(state: SandboxState, body: V2VideoGenerate) -> dict[str, Any]:
+    """What the render shows: ``dimension`` (HeyGen's default 1920×1080) and the scenes (the first presenter,
+    voice and colour on their own too)."""
     dimension = body.dimension or V2Dimension()
-    look_id = voice_id = background = None
-    for scene in body.video_inputs:
-        character = scene.character
-        if look_id is None and character is not None:
-            look_id = character.avatar_id if isinstance(character, V2AvatarCharacter) else character.talking_photo_id
-        if voice_id is None and isinstance(scene.voice, V2TextVoice):
-            voice_id = scene.voice.voice_id
-        if background is None and isinstance(scene.background, V2ColorBackground):
-            background = scene.background.value
+    scenes = [_v2_scene_shown(state, scene) for scene in body.video_inputs]
     return {
         "size": (dimension.width, dimension.height),
-        "background": background,
-        "look_id": look_id,
-        "voice_id": voice_id,
+        "background": next((s.background for s in scenes if s.background), None),
+        "look_id": next((s.look_id for s in scenes if s.look_id), None),
+        "voice_id": next((s.voice_id for s in scenes if s.voice_id), None),
+        "scenes": scenes,
     }
 
 
@@ -377,7 +490,7 @@ async def v2_generate(request: Request) -> Response:
     video = new_video(
         state,
         request,
-        **_v2_presentation(body),
+        **_v2_presentation(state, body),
         kind="v2_studio",
         title=body.title,
         duration=seconds,

@@ -15,6 +15,7 @@ from ..errors import ApiError, invalid_parameter, validation_error
 from ..models.base import AssetBase64, parse_body
 from ..models.voices import CloneVoice, CreateSpeech, DesignVoice
 from ..records import Voice
+from ..render import phrases
 from ..state import SandboxState
 from ..views import voice_detail, voice_item
 from ..web import base_url, ok, or_404, paged, query_enum, state_of
@@ -156,12 +157,16 @@ async def create_speech(request: Request) -> Response:
     seconds = costs.speech_seconds(body.text, body.speed)
     state.charge_for("/v3/voices/speech", await request.body(), "speech")
     request_id = state.new_id("speech", length=24)
-    words = [w for w in body.text.replace("<", " <").split() if not w.startswith("<")]
-    step = seconds / max(len(words), 1)
-    timestamps = [
-        {"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)} for i, w in enumerate(words)
-    ]
-    state.speech[request_id] = {"text": body.text, "duration": seconds}
+    timestamps = []  # when each word is said in the file (render.py speaks phrase by phrase, pauses included)
+    for phrase in phrases(body.text, seconds):
+        words = phrase.text.split()
+        step = (phrase.end - phrase.start) / max(len(words), 1)
+        timestamps += [
+            {"word": w, "start": round(phrase.start + i * step, 3), "end": round(phrase.start + (i + 1) * step, 3)}
+            for i, w in enumerate(words)
+        ]
+    state.speech[request_id] = {"text": body.text, "duration": seconds, "voice_id": body.voice_id,
+                                "speed": body.speed, "locale": body.locale or body.language}
     return ok(
         {
             "audio_url": state.media_url(base_url(request), f"/_media/speech/{request_id}/speech.mp3"),
