@@ -272,7 +272,7 @@ REFUSED = [
     bad("produce_videos", {"items": [{"brief": "   "}]}, "brief is blank"),
     bad("read_reference", {"topic": "../SKILL"}, "No reference '../SKILL'", "Topics:"),
     bad("read_reference", {"query": "  "}, "Nothing matches", "Topics:"),
-    bad("read_reference", {}, "Give exactly one of topic or query"),
+    bad("read_reference", {"topic": "scripts", "query": "pauses"}, "Give one of topic or query, not both"),
 ]
 
 

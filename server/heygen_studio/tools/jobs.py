@@ -12,7 +12,8 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Literal, cast
 
@@ -124,6 +125,24 @@ def _agent_message(session: AgentSession) -> str | None:
     """The agent's newest words (its question, or what the draft is), shortened."""
     said = next((m.content for m in session.messages if m.role != "user" and m.type != "error"), None)
     return said[:400] if said else None
+
+
+FIND_JOBS = "list_jobs shows the job ids made from this machine (list_videos: every video at HeyGen)"
+
+
+def unknown_job(job_id: str) -> ToolError:
+    """The refusal for a job id HeyGen does not know (404): mistyped, deleted, or of another kind."""
+    return ToolError(f"{job_id} was not found at HeyGen (a mistyped or deleted id, or one of another kind): "
+                     f"{FIND_JOBS}. Nothing was resubmitted.")
+
+
+@contextmanager
+def finding(job_id: str) -> Iterator[None]:
+    """Look-ups of a job the model named: a 404 becomes ``unknown_job``, which says where the right id is."""
+    try:
+        yield
+    except NotFoundError:
+        raise unknown_job(job_id) from None
 
 
 def make_job_id(kind: JobKind, raw_id: str) -> str:
@@ -486,10 +505,7 @@ async def _poll(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | 
                          needs="consent" if waits_on_person(status_text) else None,
                          next_step=next_step(kind, status_text, job_id))
     except NotFoundError:
-        raise ToolError(
-            f"{job_id} was not found at HeyGen (deleted, or not an id of that kind). List videos or sessions to "
-            "find the right id; nothing was resubmitted."
-        ) from None
+        raise unknown_job(job_id) from None
 
 
 def video_failure(video: Video) -> str | None:

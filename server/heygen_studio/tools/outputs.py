@@ -102,6 +102,8 @@ class Downloaded(BaseModel):
     resource_uri: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     files: list[SavedFile] | None = Field(default=None, description="A batch's saved videos.")
     missing: list[str] | None = Field(default=None, description="A batch's items not saved, and why.")
+    already_saved: bool = Field(default=False, description="True: the file was there already, byte for byte; "
+                                                           "nothing was written.")
     note: str | None = Field(default=None, description="Set when the name held a file already: never overwritten.")
 
 
@@ -356,11 +358,15 @@ _PRICED: dict[type[BaseModel], type[BaseModel]] = {}
 
 def priced(model: type[BaseModel]) -> type[BaseModel]:
     """A paid tool's result model with ``estimated_usd`` and ``dry_run`` (issue 9 §2): the same name and
-    fields, where a dry run, which makes nothing, leaves the fields a made job fills in (job_id…) null."""
+    fields, where a dry run, which makes nothing, leaves the fields a made job fills in null: the required ones
+    (job_id…) and those with a default (a Studio dry run said ``"api":"v3"`` above a ``/v2`` request: the default,
+    not the request). A real answer is made from the tool's own model, so it carries every value as before."""
     if model not in _PRICED:
         fields: dict[str, Any] = {
-            name: (Optional[info.annotation], Field(None, description=info.description))  # noqa: UP045
-            for name, info in model.model_fields.items() if info.is_required()
+            name: (Optional[info.annotation], Field(None, description=info.description,  # noqa: UP045
+                                                    json_schema_extra=info.json_schema_extra))
+            for name, info in model.model_fields.items()
+            if info.is_required() or info.get_default(call_default_factory=True) is not None
         }
         fields["estimated_usd"] = (float | None, Field(None, description=(
             "Estimated cost in US dollars (HeyGen's pay-as-you-go price); 0 for a repeat, which is not charged.")))

@@ -52,7 +52,17 @@ from .common import (
     url_or_asset,
 )
 from .fields import Id, JobRef, Name, Source
-from .jobs import Progress, batch_items, make_job_id, next_step, parse_job_id, poll_once, video_failure, video_id_for
+from .jobs import (
+    Progress,
+    batch_items,
+    finding,
+    make_job_id,
+    next_step,
+    parse_job_id,
+    poll_once,
+    video_failure,
+    video_id_for,
+)
 from .outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
@@ -232,7 +242,8 @@ async def get_video(
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
-    video = await state.client.videos.get(await video_id_for(state, job_id))
+    with finding(job_id):
+        video = await state.client.videos.get(await video_id_for(state, job_id))
     return VideoInfo(video_id=video.id, status=video.status, title=video.title, duration_s=video.duration,
                      video_url=video.video_url, captioned_video_url=video.captioned_video_url,
                      subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
@@ -263,37 +274,39 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
-        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(),
+        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
                           resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
     thumbnail = title = None
-    if kind == "translation":
-        translation = await state.client.translations.get(raw)
-        url, video_id = translation.video_url, raw
+    with finding(job_id):  # a mistyped or deleted id: say where the right one is
+        if kind == "translation":
+            translation = await state.client.translations.get(raw)
+            url, video_id = translation.video_url, raw
 
-        async def refresh() -> str:
-            return (await state.client.translations.get(raw)).video_url or ""
-    elif kind == "lipsync":
-        lipsync = await state.client.lipsyncs.get(raw)
-        if lipsync.status != "completed":
-            raise ToolError(f"Lipsync {raw} is {lipsync.status}, not completed; call wait_for_job('{job_id}') first.")
-        url, video_id = lipsync.video_url, raw
+            async def refresh() -> str:
+                return (await state.client.translations.get(raw)).video_url or ""
+        elif kind == "lipsync":
+            lipsync = await state.client.lipsyncs.get(raw)
+            if lipsync.status != "completed":
+                raise ToolError(f"Lipsync {raw} is {lipsync.status}, not completed; call wait_for_job('{job_id}') "
+                                "first.")
+            url, video_id = lipsync.video_url, raw
 
-        async def refresh() -> str:
-            return (await state.client.lipsyncs.get(raw)).video_url or ""
-    else:
-        video_id = await video_id_for(state, job_id)
-        video = await state.client.videos.get(video_id)
-        if video.status != "completed":
-            raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
-        url = video.captioned_video_url if captioned else video.video_url
-        thumbnail, title = video.thumbnail_url, video.title
-        if captioned and not url:
-            raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
-                            "download it without captioned, or use its subtitle_url from get_video.")
+            async def refresh() -> str:
+                return (await state.client.lipsyncs.get(raw)).video_url or ""
+        else:
+            video_id = await video_id_for(state, job_id)
+            video = await state.client.videos.get(video_id)
+            if video.status != "completed":
+                raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
+            url = video.captioned_video_url if captioned else video.video_url
+            thumbnail, title = video.thumbnail_url, video.title
+            if captioned and not url:
+                raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
+                                "download it without captioned, or use its subtitle_url from get_video.")
 
-        async def refresh() -> str:
-            fresh = await state.client.videos.get(video_id)
-            return (fresh.captioned_video_url if captioned else fresh.video_url) or ""
+            async def refresh() -> str:
+                fresh = await state.client.videos.get(video_id)
+                return (fresh.captioned_video_url if captioned else fresh.video_url) or ""
     if not url:
         raise ToolError("HeyGen has no file for that job yet; call wait_for_job first.")
     name = filename or f"{video_id}{'-captioned' if captioned else ''}.mp4"
@@ -318,13 +331,15 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
                       title=title, video_url=player.reachable(state, fresh[-1] if fresh else url),
                       thumbnail_url=player.reachable(state, thumbnail),
                       resource_uri=player.file_uri(state.settings.heygen_output_dir, result.path),
+                      already_saved=result.already_there,
                       note=_placement(dest, result.path, result.already_there)), mime
 
 
 def _placement(wanted: Path, path: Path, already_there: bool) -> str | None:
     """What the result says when the file is not simply new under the name asked for (nothing is overwritten)."""
     if already_there:
-        return f"{path.name} already held this same file (byte for byte); kept it, nothing was written."
+        other = f"{wanted.name} holds a different file, left untouched; " if path != wanted else ""
+        return f"{other}{path.name} already held this same file, byte for byte: nothing was written."
     if path != wanted:
         return (f"{wanted.name} already holds a different file, left untouched; this one was saved as "
                 f"{path.name}.")
@@ -426,7 +441,8 @@ async def download_video(
     # The link is readable over MCP (resources/read) when the file is small enough; else the local file.
     link = ResourceLink(type="resource_link", name=path.name, uri=out.resource_uri or out.uri, mime_type=mime,
                         size=out.size_bytes)
-    said = f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else "")
+    said = (f"Already saved: {path} ({out.size_bytes} bytes). {out.note}" if out.already_saved
+            else f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else ""))
     text = TextContent(type="text", text=said)
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 

@@ -1,0 +1,108 @@
+"""Issue #18 §3: what the model needs is in the text, and required means required.
+
+Every test here reads only what a model reads: a result's text content and the tools' listed input schemas
+(``tools/list``). Structured content is never looked at: a host may hand a model the text alone. Requests
+are read from the sandbox's log where a test must prove what was (or was not) sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from mcp import Client
+
+pytestmark = pytest.mark.anyio
+
+
+# -- what a model reads ---------------------------------------------------------------------------------------
+async def read(mcp: Client, name: str, args: dict[str, Any] | None = None) -> str:
+    """The text of a successful call (its first content item)."""
+    result = await mcp.call_tool(name, args or {})
+    text = result.content[0].text if result.content else ""
+    assert not result.is_error, text
+    return text
+
+
+async def shown(mcp: Client, name: str, args: dict[str, Any] | None = None) -> Any:
+    """The text of a successful call, as the JSON it is."""
+    return json.loads(await read(mcp, name, args))
+
+
+async def refused(mcp: Client, name: str, args: dict[str, Any] | None = None) -> str:
+    result = await mcp.call_tool(name, args or {})
+    text = result.content[0].text if result.content else ""
+    assert result.is_error, text
+    return text
+
+
+def rows(table: Any) -> list[dict[str, Any]]:
+    """The rows of a rendered list (one object, a list of objects, or a same/columns/rows table) as objects."""
+    if isinstance(table, list):
+        return table
+    if "rows" not in table:
+        return [table]
+    same = table.get("same", {})
+    return [{**same, **{k: v for k, v in zip(table["columns"], row, strict=True) if v is not None}}
+            for row in table["rows"]]
+
+
+async def listed(mcp: Client, name: str) -> dict[str, Any]:
+    """A tool's input schema as tools/list shows it."""
+    tools = {t.name: t for t in (await mcp.list_tools()).tools}
+    return tools[name].input_schema
+
+
+async def a_look(mcp: Client) -> str:
+    return rows((await shown(mcp, "list_avatars", {"limit": 1}))["items"])[0]["id"]
+
+
+async def a_voice(mcp: Client, language: str = "en") -> str:
+    return rows((await shown(mcp, "list_voices", {"language": language, "limit": 1}))["items"])[0]["voice_id"]
+
+
+# -- the smaller items ----------------------------------------------------------------------------------------
+async def test_a_studio_dry_run_does_not_claim_v3_for_a_v2_request(mcp: Client) -> None:
+    """The dry run's answer said ``"api":"v3"`` (the field's default) above a ``POST /v2/video/generate``."""
+    scene = {"avatar_id": await a_look(mcp), "voice_id": await a_voice(mcp), "script": "Hello there."}
+    dry = await shown(mcp, "create_studio_video", {"scenes": [scene], "dry_run": True})
+    assert dry["dry_run"]["request"]["path"] == "/v2/video/generate"
+    assert "api" not in dry and "replayed" not in dry  # nothing was made: nothing to say about a made job
+    assert "$" in dry["next_step"] and "credits" not in json.dumps(dry)  # a price in dollars
+    made = await shown(mcp, "create_studio_video", {"scenes": [scene]})
+    assert made["api"] == "v2"
+
+
+async def test_a_download_already_there_does_not_say_saved(mcp: Client, clock: Any) -> None:
+    scene = {"avatar_id": await a_look(mcp), "voice_id": await a_voice(mcp), "script": "Hello there."}
+    job = (await shown(mcp, "create_studio_video", {"scenes": [scene]}))["job_id"]
+    clock.advance(3600)
+    first = await read(mcp, "download_video", {"job_id": job})
+    assert first.startswith("Saved ") and "nothing was written" not in first
+    again = await read(mcp, "download_video", {"job_id": job})
+    assert again.startswith("Already saved: ") and "nothing was written" in again
+    assert not re.search(r"\bSaved\b", again)  # not both "Saved" and "nothing was written"
+
+
+@pytest.mark.parametrize(("tool", "args"), [
+    ("wait_for_job", {"job_id": "video:0123456789abcdef0123"}),
+    ("wait_for_job", {"job_id": "translation:0123456789abcdef0123"}),
+    ("get_video", {"job_id": "0123456789abcdef0123"}),
+    ("download_video", {"job_id": "video:0123456789abcdef0123"}),
+    ("get_translation", {"translation_id": "0123456789abcdef0123"}),
+    ("get_agent_session", {"session_id": "agent:0123456789abcdef0123"}),
+])
+async def test_an_unknown_job_id_points_at_list_jobs(mcp: Client, tool: str, args: dict[str, Any]) -> None:
+    text = await refused(mcp, tool, args)
+    assert "0123456789abcdef0123" in text and "list_jobs" in text, text
+
+
+async def test_read_reference_does_not_repeat_the_topic_list(mcp: Client) -> None:
+    topics = (await shown(mcp, "read_reference"))["topics"]  # asked for on its own
+    assert len(topics) > 10 and "scripts" in topics
+    for args in ({"topic": "scripts", "max_chars": 600}, {"query": "pauses in a script", "max_chars": 600}):
+        text = await read(mcp, "read_reference", args)
+        assert "topics" not in json.loads(text)
+        assert sum(topic in text for topic in topics) < len(topics) // 2, text
