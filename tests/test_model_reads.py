@@ -106,3 +106,45 @@ async def test_read_reference_does_not_repeat_the_topic_list(mcp: Client) -> Non
         text = await read(mcp, "read_reference", args)
         assert "topics" not in json.loads(text)
         assert sum(topic in text for topic in topics) < len(topics) // 2, text
+
+
+# -- voices by accent -----------------------------------------------------------------------------------------
+async def test_an_accent_lists_the_voices_that_speak_it_and_says_the_filter_was_widened(mcp: Client) -> None:
+    """``list_voices(language="en-GB")`` silently became "English"; no row said anything about accents."""
+    for language in ("en-GB", "British"):
+        answer = await shown(mcp, "list_voices", {"language": language, "limit": 5})
+        found = rows(answer["items"])
+        assert found and all(r["language"] == "English" and r["locales"] is True for r in found)
+        note = answer["note"]
+        assert f"'{language}' widened to English" in note and "locale='en-GB'" in note and "create_speech" in note
+        assert "design_voice" in note
+    plain = rows((await shown(mcp, "list_voices", {"language": "German", "limit": 3}))["items"])
+    assert all(r["locales"] is False for r in plain)  # the row says it, either way
+
+
+async def test_an_accent_no_voice_takes_and_an_accent_as_a_name_say_what_to_try(mcp: Client) -> None:
+    none = await shown(mcp, "list_voices", {"language": "de-AT"})
+    assert none["items"] == [] and "No German voice takes a locale" in none["note"]
+    assert "design_voice(prompt='…', locale='de-AT')" in none["note"]
+    named = await shown(mcp, "list_voices", {"name": "British"})
+    assert named["items"] == [] and "names carry no accent" in named["note"]
+    assert "list_voices(language='en-GB')" in named["note"]
+    other = await shown(mcp, "list_voices", {"name": "Nobody-By-This-Name"})
+    assert other["items"] == [] and "No voice name contains" in other["note"]
+
+
+async def test_design_voice_says_the_locale_its_voices_matched(mcp: Client) -> None:
+    answer = await shown(mcp, "design_voice", {"prompt": "calm narrator", "locale": "en-GB"})
+    assert rows(answer["items"]) and answer["locale"] == "en-GB"
+
+
+async def test_what_a_locale_changes_is_in_the_schemas_and_reaches_heygen(mcp: Client, sandbox: Any) -> None:
+    speech = (await listed(mcp, "create_speech"))["properties"]["locale"]["description"]
+    assert "accent" in speech and "locales=true" in speech and "language" in speech
+    video = (await listed(mcp, "create_avatar_video"))["properties"]["voice_locale"]["description"]
+    assert "accent" in video.lower() and "locales=true" in video
+    voice = rows((await shown(mcp, "list_voices", {"language": "en-GB", "limit": 1}))["items"])[0]["voice_id"]
+    await read(mcp, "create_avatar_video", {"avatar_id": await a_look(mcp), "voice_id": voice, "script": "Cheers.",
+                                            "voice_locale": "en-GB"})
+    sent = [r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"][-1].json
+    assert sent["voice_settings"] == {"locale": "en-GB"}

@@ -210,11 +210,15 @@ class VoiceRow(BaseModel):
     name: str | None = None
     language: str | None = None
     gender: str | None = None
+    locales: bool | None = Field(default=None, description="True: speaks the locale (accent) a request names, e.g. "
+                                                           "create_speech(locale='en-GB'). HeyGen's support_locale.")
 
 
 class VoiceList(BaseModel):
     items: list[VoiceRow]
     next_token: str | None = None
+    note: str | None = Field(default=None, description="A filter widened (an accent is listed by language), or why "
+                                                       "nothing matched.")
 
 
 class SpeechOut(BaseModel):
@@ -230,6 +234,7 @@ class SpeechOut(BaseModel):
 
 class DesignedVoices(BaseModel):
     items: list[VoiceRow]
+    locale: str | None = Field(default=None, description="The locale (accent) HeyGen matched every voice to.")
     seed: int
     next_step: str
 

@@ -115,6 +115,8 @@ async def create_avatar_video(
                      ] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
     voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
+    voice_locale: Annotated[str | None, Field(max_length=16, description="Accent of a voice with locales=true "
+                                                                        "(list_voices), e.g. 'en-GB'.")] = None,
     resolution: Resolution | None = None,
     aspect_ratio: AspectRatio | None = None,
     background_color: HexColor = None,
@@ -152,7 +154,8 @@ async def create_avatar_video(
                 raise ToolError(f"Avatar '{look.id}' has no default voice; pass voice_id (see list_voices).")
     elif script and not voice_id:
         raise ToolError("An image video with a script needs voice_id (see list_voices).")
-    settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
+    settings = (VoiceSettings(speed=voice_speed, pitch=voice_pitch, locale=voice_locale)
+                if (voice_speed or voice_pitch or voice_locale) else None)
     background = None
     if background_color or background_image:
         background = (Background(type="color", value=background_color) if background_color
