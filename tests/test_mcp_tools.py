@@ -152,7 +152,7 @@ REFUSED = [
     bad("create_avatar_video", {"avatar_id": STUDIO_LOOK, "voice_id": VOICE, "script": "Hi",
                                 "expressiveness": "high"}, "photo avatars", reads=True),
     # Studio: refused before POST /v2/video/generate (or /v3/videos)
-    bad("create_studio_video", {"scenes": [{"avatar_id": LOOK, "script": "No voice."}]}, "voice_id"),
+    bad("create_studio_video", {"scenes": [{"background_color": "#112233", "script": "No voice."}]}, "voice_id"),
     bad("create_studio_video", {"scenes": []}, "scenes"),
     bad("create_studio_video", {"scenes": [{"avatar_id": BAD_ID, "voice_id": VOICE, "script": "Hi"}]},
         f"avatar_id '{BAD_ID}' {NOT_AN_ID}"),

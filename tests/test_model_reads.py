@@ -148,3 +148,44 @@ async def test_what_a_locale_changes_is_in_the_schemas_and_reaches_heygen(mcp: C
                                             "voice_locale": "en-GB"})
     sent = [r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"][-1].json
     assert sent["voice_settings"] == {"locale": "en-GB"}
+
+
+# -- a script's voice: the presenter's own, or required and said so -------------------------------------------
+async def test_a_scene_with_a_script_speaks_with_its_presenters_voice(mcp: Client, sandbox: Any) -> None:
+    """No schema marked a scene's voice_id required, yet the natural first call (a presenter and a script) failed
+    for every scene. The presenter's own voice is used now, as its schema says, and the answer names it."""
+    scene = (await listed(mcp, "create_studio_video"))["$defs"]["Scene"]
+    assert "voice_id" not in scene.get("required", []) and "presenter's own" in scene["properties"]["voice_id"][
+        "description"]
+    look = await a_look(mcp)
+    own = (await shown(mcp, "get_avatar", {"avatar_id": look}))["default_voice_id"]
+    job = await shown(mcp, "create_studio_video", {"scenes": [{"avatar_id": look, "script": "Hello there."},
+                                                              {"avatar_id": look, "script": "Goodbye."}]})
+    assert job["job_id"].startswith("video:") and own in job["note"] and "scenes 1, 2" in job["note"]
+    sent = [r for r in sandbox.requests if r.method == "POST" and r.path == "/v2/video/generate"][-1].json
+    assert [s["voice"]["voice_id"] for s in sent["video_inputs"]] == [own, own]
+
+
+async def test_a_scene_without_a_presenter_is_told_which_voice_to_give(mcp: Client, sandbox: Any) -> None:
+    look = await a_look(mcp)
+    text = await refused(mcp, "create_studio_video", {"scenes": [
+        {"avatar_id": look, "script": "Hello there."},
+        {"background_image": "https://example.com/slide.png", "script": "Over a slide."}]})
+    own = (await shown(mcp, "get_avatar", {"avatar_id": look}))["default_voice_id"]
+    assert "scene 2" in text and "voice_id" in text and own in text and "Nothing was sent" in text
+    assert not [r for r in sandbox.requests if r.method == "POST" and r.path.startswith(("/v2/video", "/v3/videos"))]
+
+
+async def test_an_avatar_video_names_the_voice_it_speaks_with(mcp: Client) -> None:
+    look = await a_look(mcp)
+    own = (await shown(mcp, "get_avatar", {"avatar_id": look}))["default_voice_id"]
+    job = await shown(mcp, "create_avatar_video", {"avatar_id": look, "script": "Hello there."})
+    assert own in job["note"] and "own voice" in job["note"]
+
+
+async def test_an_image_video_says_in_its_schema_that_a_script_needs_a_voice(mcp: Client) -> None:
+    """The description promised 'default: the avatar's own' for every video; an image has none, and failed."""
+    described = (await listed(mcp, "create_avatar_video"))["properties"]["voice_id"]["description"]
+    assert "image" in described and "needs one" in described
+    text = await refused(mcp, "create_avatar_video", {"image": "https://example.com/face.jpg", "script": "Hi."})
+    assert "voice_id" in text and "list_voices" in text and "Nothing was sent" in text

@@ -110,7 +110,8 @@ async def create_avatar_video(
     avatar_id: Annotated[Id | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
     image: Annotated[Source | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
                                                    "an http(s) URL or an asset id.")] = None,
-    voice_id: Annotated[Id | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
+    voice_id: Annotated[Id | None, Field(description="Voice from list_voices; default: the avatar's own. An image "
+                                                  "with a script needs one.")] = None,
     audio: Annotated[Source | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")
                      ] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
@@ -134,6 +135,7 @@ async def create_avatar_video(
     Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(script, "script")
+    note = None
     if bool(avatar_id) == bool(image):
         raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
     if bool(script) == bool(audio):
@@ -149,11 +151,15 @@ async def create_avatar_video(
         look = await catalog.require_look(state, avatar_id)
         _check_engine(look, engine, motion_prompt, expressiveness)
         if script and not voice_id:
-            voice_id = look.default_voice_id
-            if not voice_id:
-                raise ToolError(f"Avatar '{look.id}' has no default voice; pass voice_id (see list_voices).")
+            if not look.default_voice_id:
+                raise ToolError(f"Avatar '{look.id}' has no voice of its own; pass voice_id (list_voices lists "
+                                "voices). Nothing was sent.")
+            own = await catalog.require_voice(state, look.default_voice_id)
+            voice_id = own.voice_id
+            note = f"The avatar's own voice speaks: '{own.name or own.voice_id}' ({own.voice_id})."
     elif script and not voice_id:
-        raise ToolError("An image video with a script needs voice_id (see list_voices).")
+        raise ToolError("An image has no voice of its own: pass voice_id with the script (list_voices(language=..., "
+                        "gender=...) lists voices). Nothing was sent.")
     settings = (VoiceSettings(speed=voice_speed, pitch=voice_pitch, locale=voice_locale)
                 if (voice_speed or voice_pitch or voice_locale) else None)
     background = None
@@ -171,7 +177,7 @@ async def create_avatar_video(
     else:
         req = CreateImageVideo(image=await resolve_asset(state, image or "", roots), **shared)
     created = await state.client.videos.create(req, request_key=request_key)
-    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
+    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed, note=note)
 
 
 def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | None,
@@ -206,11 +212,7 @@ async def create_studio_video(
     for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
         for field in ("audio", "background_image", "background_video"):
             url_or_asset(getattr(scene, field), f"scene {n} {field}")  # a local path here would be posted as an id
-    for n, scene in enumerate(scenes, 1):
-        if scene.presenter:
-            await catalog.require_look(state, scene.presenter, where=f"scene {n}")
-        if scene.voice_id:
-            await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
+    scenes, note = await _voiced(state, scenes)
     client = state.client
 
     def v2() -> CreateStudioVideoV2:
@@ -224,18 +226,46 @@ async def create_studio_video(
         if gaps:
             raise ToolError("v3 Studio cannot express: " + "; ".join(gaps) + ". Use api='v2' or change those scenes.")
         created = await client.videos.create(v3(), request_key=request_key)
-        return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
+        return video_job(created.video_id, created.status, api="v3", replayed=created.replayed, note=note)
     try:
         created = await client.videos.create_studio_v2(v2(), request_key=request_key)
-        return video_job(created.video_id, created.status, api="v2", replayed=created.replayed)
+        return video_job(created.video_id, created.status, api="v2", replayed=created.replayed, note=note)
     except EndpointRetiredError:  # HeyGen is retiring POST /v2/video/generate in favour of v3 type=studio
         gaps = v3_gaps(scenes)
         if gaps:
             raise ToolError("HeyGen has retired the v2 Studio endpoint, and v3 cannot express: " + "; ".join(gaps)
                             + ". Change those scenes, then call again with api='v3'. Nothing was charged.") from None
     created = await client.videos.create(v3(), request_key=request_key)
+    retired = "HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio)."
     return video_job(created.video_id, created.status, api="v3", replayed=created.replayed,
-                     note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
+                     note=f"{note} {retired}" if note else retired)
+
+
+async def _voiced(state: AppState, scenes: list[Scene]) -> tuple[list[Scene], str | None]:
+    """The scenes checked against the catalogue (presenters, voices), each script with a voice: its own, else its
+    presenter's default voice; and a note naming the voices so chosen."""
+    out: list[Scene] = []
+    chosen: dict[str, list[int]] = {}  # "name (id)" -> scene numbers
+    used = {scene.voice_id for scene in scenes if scene.voice_id}
+    for n, scene in enumerate(scenes, 1):
+        look = await catalog.require_look(state, scene.presenter, where=f"scene {n}") if scene.presenter else None
+        if scene.voice_id:
+            await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
+        elif scene.script:
+            if look is None:
+                like = f", e.g. the other scenes' '{next(iter(used))}'" if len(used) == 1 else ""
+                raise ToolError(f"scene {n} has a script and no presenter whose voice to use: give it voice_id{like} "
+                                "(list_voices lists voices). Nothing was sent.")
+            if not look.default_voice_id:
+                raise ToolError(f"scene {n}: avatar '{look.id}' has no voice of its own; give the scene voice_id "
+                                "(list_voices lists voices). Nothing was sent.")
+            voice = await catalog.require_voice(state, look.default_voice_id, where=f"scene {n}")
+            chosen.setdefault(f"'{voice.name or voice.voice_id}' ({voice.voice_id})", []).append(n)
+            scene = scene.model_copy(update={"voice_id": voice.voice_id})
+            used.add(voice.voice_id)
+        out.append(scene)
+    said = [f"scene{'s' if len(ns) > 1 else ''} {', '.join(map(str, ns))}: {name}" for name, ns in chosen.items()]
+    return out, ("The presenter's own voice speaks " + "; ".join(said) + ".") if said else None
 
 
 @reports_errors
