@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,30 @@ async def test_an_image_video_says_in_its_schema_that_a_script_needs_a_voice(mcp
     assert "image" in described and "needs one" in described
     text = await refused(mcp, "create_avatar_video", {"image": "https://example.com/face.jpg", "script": "Hi."})
     assert "voice_id" in text and "list_voices" in text and "Nothing was sent" in text
+
+
+# -- list_jobs rows -------------------------------------------------------------------------------------------
+BRIEF = ("Make a short friendly welcome video for new bakery staff covering hygiene rules, opening hours and where "
+         "the coffee machine is")
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+async def test_list_jobs_rows_say_state_time_length_and_file(mcp: Client, clock: Any) -> None:
+    """Rows had state null for finished jobs, epoch timestamps, no length or saved file, and agent titles cut
+    mid-word from the brief."""
+    look = await a_look(mcp)
+    saved = (await shown(mcp, "create_avatar_video", {"avatar_id": look, "script": "Saved one."}))["job_id"]
+    waited = (await shown(mcp, "create_avatar_video", {"avatar_id": look, "script": "Waited for."}))["job_id"]
+    agent = (await shown(mcp, "create_agent_video", {"prompt": BRIEF}))["job_id"]
+    before = {r["job_id"]: r for r in rows((await shown(mcp, "list_jobs"))["items"])}
+    assert all(r["state"] == "submitted" and ISO.fullmatch(r["created_at"]) for r in before.values())
+    title = before[agent]["title"]
+    assert title.endswith("…") and BRIEF.startswith(title[:-1]) and BRIEF[len(title) - 1] == " "  # a whole word
+    clock.advance(3600)
+    await read(mcp, "wait_for_job", {"job_id": waited})
+    await read(mcp, "download_video", {"job_id": saved})
+    after = {r["job_id"]: r for r in rows((await shown(mcp, "list_jobs"))["items"])}
+    assert after[waited]["state"] == "completed" and after[waited]["duration_s"] > 0 and "path" not in after[waited]
+    assert after[saved]["state"] == "completed" and after[saved]["duration_s"] > 0
+    assert after[saved]["path"].endswith(".mp4") and Path(after[saved]["path"]).is_file()
+    assert after[agent]["state"] == "submitted"  # not looked at since: no state is made up

@@ -61,6 +61,7 @@ class JobStatus(BaseModel):
     done: bool = Field(description="True when the job finished (completed or failed).")
     progress: float = Field(description="0-100; an estimate where HeyGen reports none.")
     video_id: str | None = None
+    duration_s: float | None = Field(default=None, description="The finished video's length.")
     video_url: str | None = None
     thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     failure: str | None = None
@@ -75,8 +76,11 @@ class JobStatus(BaseModel):
 class JobRow(BaseModel):
     job_id: str
     title: str | None = None
-    created_at: int
-    state: str | None = Field(default=None, description="Set only for a create whose answer is not recorded yet.")
+    state: str = Field(description="As last seen by wait_for_job, get_video or a download ('submitted': not looked "
+                                   "at since); or why a create has no job id yet.")
+    created_at: str = Field(description="When it was sent, ISO 8601 UTC.")
+    duration_s: float | None = Field(default=None, description="The finished video's (or speech's) length.")
+    path: str | None = Field(default=None, description="Where download_video saved it.")
 
 
 class JobList(BaseModel):

@@ -60,6 +60,7 @@ from .jobs import (
     next_step,
     parse_job_id,
     poll_once,
+    remember,
     video_failure,
     video_id_for,
 )
@@ -277,6 +278,8 @@ async def get_video(
     state = app(ctx)
     with finding(job_id):
         video = await state.client.videos.get(await video_id_for(state, job_id))
+    remember(state, parse_job_id(state, job_id)[1], status=video.status,
+             duration=video.duration if video.status == "completed" else None)
     return VideoInfo(video_id=video.id, status=video.status, title=video.title, duration_s=video.duration,
                      video_url=video.video_url, captioned_video_url=video.captioned_video_url,
                      subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
@@ -309,7 +312,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
         path, size, mime = saved
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
                           resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
-    thumbnail = title = None
+    thumbnail = title = length = None
     with finding(job_id):  # a mistyped or deleted id: say where the right one is
         if kind == "translation":
             translation = await state.client.translations.get(raw)
@@ -332,7 +335,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
             if video.status != "completed":
                 raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
             url = video.captioned_video_url if captioned else video.video_url
-            thumbnail, title = video.thumbnail_url, video.title
+            thumbnail, title, length = video.thumbnail_url, video.title, video.duration
             if captioned and not url:
                 raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
                                 "download it without captioned, or use its subtitle_url from get_video.")
@@ -359,6 +362,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename and not result.already_there:
         wanted = dest = dest.with_suffix(".webm")  # transparent (alpha) output
         result.path, result.already_there = await place_beside(result.path, wanted)
+    remember(state, raw, status="completed", duration=length, path=str(result.path))  # for list_jobs
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
                       title=title, video_url=player.reachable(state, fresh[-1] if fresh else url),
@@ -432,6 +436,7 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
                         "first.")
     await report(100, "downloaded")
     where = confine_output(state.settings, folder)
+    remember(state, raw, path=str(where))
     total = sum(f.size_bytes for f in files)
     out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,
                      missing=missing or None)

@@ -22,11 +22,21 @@ class _StoppedSession(BaseModel):
     session_id: str
 
 
+def headline(text: str, limit: int = 80) -> str:
+    """A brief's first line as a title for the job store, cut at a word with an ellipsis (HeyGen's own title for
+    the session replaces it once a poll sees one)."""
+    line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,.;:-") + "…"
+
+
 class VideoAgents(Resource):
     async def create(self, req: CreateAgentSession, *, request_key: str | None = None,
                      seconds: float | None = None) -> AgentSession:
         """``seconds``: the video's intended length when known (for the estimate; else read from the brief)."""
-        job = Job("agent", req.prompt[:80], {"prompt_chars": len(req.prompt)})  # a failure may owe to the length
+        job = Job("agent", headline(req.prompt), {"prompt_chars": len(req.prompt)})  # a failure may owe to length
         created, _ = await self._c.create("/v3/video-agents", AgentSession, req, job, lambda s: s.session_id,
                                           request_key=request_key, seconds=seconds)
         return created
