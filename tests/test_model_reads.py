@@ -217,3 +217,60 @@ async def test_list_jobs_rows_say_state_time_length_and_file(mcp: Client, clock:
     assert after[saved]["state"] == "completed" and after[saved]["duration_s"] > 0
     assert after[saved]["path"].endswith(".mp4") and Path(after[saved]["path"]).is_file()
     assert after[agent]["state"] == "submitted"  # not looked at since: no state is made up
+
+
+# -- produce_video: the words spoken, shown, and taken exactly --------------------------------------------------
+def posts(sandbox: Any, path: str) -> list[Any]:
+    return [r for r in sandbox.requests if r.method == "POST" and r.path == path]
+
+
+def chats(sandbox: Any) -> list[Any]:
+    return [r for r in sandbox.requests if r.path.endswith("/chat/completions")]
+
+
+async def test_produce_video_shows_the_words_it_has_spoken(mcp: Client, clock: Any, sandbox: Any) -> None:
+    """The answer never showed the script, so a model could neither check nor reuse it."""
+    args = {"brief": "A tip about brewing green tea", "max_wait_s": 2}
+    first = await shown(mcp, "produce_video", args)
+    sent = posts(sandbox, "/v3/videos")[-1].json["script"]
+    assert first["script"] == sent and "script_uri" not in first  # short: shown whole
+    clock.advance(3600)
+    done = await shown(mcp, "produce_video", args)  # resumed: the same words, from the job store
+    assert done["stage"] == "done" and done["script"] == sent and len(chats(sandbox)) == 1
+
+
+async def test_an_exact_script_is_spoken_as_given_in_another_language(mcp: Client, sandbox: Any) -> None:
+    """Re-voicing a video in another language needed its script again, and produce_video took none."""
+    schema = await listed(mcp, "produce_video")
+    assert "script" in schema["properties"] and "brief" not in schema.get("required", [])
+    german = "Grüner Tee braucht Wasser mit achtzig Grad. [pause 1s] Drei Minuten ziehen lassen, dann genießen."
+    answer = await shown(mcp, "produce_video", {"script": german, "language": "de", "max_wait_s": 2})
+    sent = posts(sandbox, "/v3/videos")[-1].json
+    assert sent["script"] == answer["script"] and sent["script"].startswith("Grüner Tee braucht Wasser")
+    assert '<break time="1s"/>' in sent["script"] and "Drei Minuten ziehen lassen, dann genießen." in sent["script"]
+    assert not chats(sandbox)  # no script model was asked
+    assert "German" in answer["note"]  # the voice was picked for the script's language
+    text = await refused(mcp, "produce_video", {"max_wait_s": 2})
+    assert "brief" in text and "script" in text
+
+
+async def test_an_exact_studio_script_makes_a_scene_per_paragraph(mcp: Client, sandbox: Any) -> None:
+    script = "First we boil the water.\n\nThen we wait three minutes."
+    answer = await shown(mcp, "produce_video", {"script": script, "route": "studio", "brief": "Tea in two steps",
+                                                "max_wait_s": 2})
+    inputs = posts(sandbox, "/v2/video/generate")[-1].json["video_inputs"]
+    assert [i["voice"]["input_text"] for i in inputs] == script.split("\n\n")
+    assert answer["script"] == script and answer["title"] == "Tea in two steps"
+
+
+async def test_a_long_script_shows_its_first_lines_and_a_link_to_all_of_it(mcp: Client, sandbox: Any) -> None:
+    paragraphs = [f"Part {n}: " + "green tea is best brewed gently, below boiling, for a short while. " * 4
+                  for n in range(1, 9)]
+    script = "\n\n".join(p.strip() for p in paragraphs)
+    answer = await shown(mcp, "produce_video", {"script": script, "route": "studio", "max_wait_s": 2})
+    assert answer["script"].startswith("Part 1: ") and answer["script"].endswith(" …")
+    assert len(answer["script"]) < len(script) // 2 and answer["script_uri"].startswith("heygen://scripts/")
+    whole = (await mcp.read_resource(answer["script_uri"])).contents[0].text
+    assert whole == script
+    inputs = posts(sandbox, "/v2/video/generate")[-1].json["video_inputs"]
+    assert "\n\n".join(i["voice"]["input_text"] for i in inputs) == whole

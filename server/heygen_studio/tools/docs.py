@@ -266,7 +266,7 @@ def register_content(mcp: MCPServer) -> None:
                        context: CompletionContext | None) -> Completion | None:
         prefix = argument.value.lower()
         if isinstance(ref, ResourceTemplateReference):
-            if "files" in ref.uri:  # saved videos: their URIs come from download results, not from guessing
+            if "files" in ref.uri or "scripts" in ref.uri:  # their URIs come from tool results, not from guessing
                 return None
             pool = sorted(references()) if "references" in ref.uri else sorted(prompt_files())
         else:

@@ -14,22 +14,13 @@ from ..models import (
     SendAgentMessage,
     Video,
 )
+from ..scripts import headline
 from ..store import Job
 from ._base import Resource
 
 
 class _StoppedSession(BaseModel):
     session_id: str
-
-
-def headline(text: str, limit: int = 80) -> str:
-    """A brief's first line as a title for the job store, cut at a word with an ellipsis (HeyGen's own title for
-    the session replaces it once a poll sees one)."""
-    line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,.;:-") + "…"
 
 
 class VideoAgents(Resource):
