@@ -107,7 +107,9 @@ def _produce_key(brief: str | None, route: str, avatar_id: str | None, voice_id:
 
 
 def _request(brief: str | None, route: Route, duration_s: int, language: str, script: str | None) -> ScriptRequest:
-    if not (brief or "").strip() and not (script or "").strip():
+    not_blank(brief, "brief")
+    not_blank(script, "script")
+    if not brief and not script:
         raise ToolError("Give brief (a script is written from it) or script (the exact words to speak), or both "
                         "(the brief then only titles the video).")
     return ScriptRequest(topic=(brief or "").strip() or headline(script or ""), duration_s=duration_s,
