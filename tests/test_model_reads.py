@@ -184,6 +184,16 @@ async def test_an_avatar_video_names_the_voice_it_speaks_with(mcp: Client) -> No
     assert own in job["note"] and "own voice" in job["note"]
 
 
+async def test_a_looks_voice_heygen_will_not_describe_is_still_its_voice(mcp: Client, sandbox: Any) -> None:
+    """Naming the voice is for the note only: a look-up that fails refuses nothing (HeyGen accepts its own)."""
+    look = await a_look(mcp)
+    own = (await shown(mcp, "get_avatar", {"avatar_id": look}))["default_voice_id"]
+    sandbox.faults.inject("GET", f"/v3/voices/{own}", "status", status=404, code="voice_not_found", times=10)
+    job = await shown(mcp, "create_avatar_video", {"avatar_id": look, "script": "Still spoken."})
+    assert f"'{own}'" in job["note"]
+    assert [r for r in sandbox.requests if r.method == "POST" and r.path == "/v3/videos"][-1].json["voice_id"] == own
+
+
 async def test_an_image_video_says_in_its_schema_that_a_script_needs_a_voice(mcp: Client) -> None:
     """The description promised 'default: the avatar's own' for every video; an image has none, and failed."""
     described = (await listed(mcp, "create_avatar_video"))["properties"]["voice_id"]["description"]

@@ -155,9 +155,8 @@ async def create_avatar_video(
             if not look.default_voice_id:
                 raise ToolError(f"Avatar '{look.id}' has no voice of its own; pass voice_id (list_voices lists "
                                 "voices). Nothing was sent.")
-            own = await catalog.require_voice(state, look.default_voice_id)
-            voice_id = own.voice_id
-            note = f"The avatar's own voice speaks: '{own.name or own.voice_id}' ({own.voice_id})."
+            voice_id = look.default_voice_id
+            note = f"The avatar's own voice speaks: {await _named(state, voice_id)}."
     elif script and not voice_id:
         raise ToolError("An image has no voice of its own: pass voice_id with the script (list_voices(language=..., "
                         "gender=...) lists voices). Nothing was sent.")
@@ -242,6 +241,16 @@ async def create_studio_video(
                      note=f"{note} {retired}" if note else retired)
 
 
+async def _named(state: AppState, voice_id: str) -> str:
+    """A look's own voice as a note names it: 'name' (id), or the id alone when HeyGen will not say its name (the
+    look's voice is HeyGen's to accept: a failed look-up here refuses nothing)."""
+    try:
+        voice = await catalog.require_voice(state, voice_id)
+    except (ToolError, HeyGenError):
+        return f"'{voice_id}'"
+    return f"'{voice.name}' ({voice_id})" if voice.name else f"'{voice_id}'"
+
+
 async def _voiced(state: AppState, scenes: list[Scene]) -> tuple[list[Scene], str | None]:
     """The scenes checked against the catalogue (presenters, voices), each script with a voice: its own, else its
     presenter's default voice; and a note naming the voices so chosen."""
@@ -260,10 +269,10 @@ async def _voiced(state: AppState, scenes: list[Scene]) -> tuple[list[Scene], st
             if not look.default_voice_id:
                 raise ToolError(f"scene {n}: avatar '{look.id}' has no voice of its own; give the scene voice_id "
                                 "(list_voices lists voices). Nothing was sent.")
-            voice = await catalog.require_voice(state, look.default_voice_id, where=f"scene {n}")
-            chosen.setdefault(f"'{voice.name or voice.voice_id}' ({voice.voice_id})", []).append(n)
-            scene = scene.model_copy(update={"voice_id": voice.voice_id})
-            used.add(voice.voice_id)
+            own = look.default_voice_id
+            chosen.setdefault(await _named(state, own), []).append(n)
+            scene = scene.model_copy(update={"voice_id": own})
+            used.add(own)
         out.append(scene)
     said = [f"scene{'s' if len(ns) > 1 else ''} {', '.join(map(str, ns))}: {name}" for name, ns in chosen.items()]
     return out, ("The presenter's own voice speaks " + "; ".join(said) + ".") if said else None
