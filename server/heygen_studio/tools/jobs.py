@@ -680,12 +680,12 @@ async def list_jobs(
 def _job_row(job_id: str, records: list[JobRecord]) -> JobRow:
     """One job from its records, newest first: what any of them saw last."""
 
-    def seen(name: str) -> Any:
+    def latest(name: str) -> Any:
         return next((r.get(name) for r in records if r.get(name) is not None), None)
 
-    duration, path = seen("duration"), seen("path")
-    return JobRow(job_id=job_id, title=seen("title") or next(filter(None, map(_title, records)), None),
-                  state=str(seen("status") or "submitted"), created_at=iso_time(min(r.created_at for r in records)),
+    duration, path = latest("duration"), latest("path")
+    return JobRow(job_id=job_id, title=latest("title") or next(filter(None, map(_title, records)), None),
+                  state=str(latest("status") or "submitted"), created_at=iso_time(min(r.created_at for r in records)),
                   duration_s=float(duration) if isinstance(duration, int | float) else None,
                   path=path if isinstance(path, str) else None)
 
