@@ -64,7 +64,8 @@ async def test_the_same_video_again_under_its_name_is_kept_not_rewritten(
     before = path.stat()
     text, second = await download(mcp, job_id)
     assert second["path"] == first["path"] and second["size_bytes"] == first["size_bytes"] and "same file" in text
-    assert second["note"] == f"{path.name} already held this same file (byte for byte); kept it, nothing was written."
+    assert second["note"] == f"{path.name} already held this same file, byte for byte: nothing was written."
+    assert second["already_saved"] and text.startswith("Already saved: ") and "Saved" not in text
     after = path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert sorted(p.name for p in settings.heygen_output_dir.iterdir()) == [path.name]

@@ -47,7 +47,7 @@ from . import __version__
 from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, player, registry, routes, toolsets
+from .tools import docs, player, registry, routes, spoken, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     registry.register(server)
     docs.register_content(server)
     player.register_files(server)  # heygen://files/{+path}: saved videos, for the player
+    spoken.register(server)  # heygen://scripts/{key}: the whole of a long produce_video script
 
     @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
                      description="JSON Schema of a tool's structured result.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import httpx2
@@ -95,6 +95,15 @@ class ScriptRequest:
             ask["note"] = ("This script frames a brief for HeyGen's Video Agent: the spoken text must fill the whole "
                            "duration so the agent does not pad with silence.")
         return json.dumps(ask, ensure_ascii=False)
+
+
+def headline(text: str, limit: int = 80) -> str:
+    """A text's first line as a title, cut at a word with an ellipsis (a brief's, for the job store; a script's)."""
+    line = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,.;:-") + "…"
 
 
 def speaking_rate(language: str) -> int:
@@ -188,6 +197,26 @@ def parse_script(raw: str, req: ScriptRequest) -> Script:
                     total_seconds=round(sum(s.seconds for s in scenes), 1), words=sum(s.words for s in scenes))
     if req.format == "agent-brief":
         script.brief = agent_brief(script, req)
+    return script
+
+
+def exact_script(text: str, req: ScriptRequest, title: str) -> Script:
+    """A script of words given exactly, shaped as ``parse_script`` shapes a model's: each paragraph (a blank line
+    apart) a scene, or one presenter's single text (format ``single``); pauses in HeyGen's markup, a scene over
+    HeyGen's limit split at sentence ends. The words are not changed. Scenes beyond HeyGen's 50 are not dropped:
+    the caller refuses them."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    if req.format == "single":
+        paragraphs = [" ".join(paragraphs)]
+    scenes = []
+    for paragraph in paragraphs:
+        for piece in split_long(normalise_pauses(paragraph)):
+            words, seconds = estimate_seconds(piece, req.language)
+            scenes.append(ScriptScene(text=piece, words=words, seconds=seconds))
+    script = Script(title=title, language=req.language, format=req.format, scenes=scenes,
+                    total_seconds=round(sum(s.seconds for s in scenes), 1), words=sum(s.words for s in scenes))
+    if req.format == "agent-brief":  # the agent is told the length these words take, not a target for others
+        script.brief = agent_brief(script, replace(req, duration_s=max(1, math.ceil(script.total_seconds))))
     return script
 
 

@@ -69,7 +69,8 @@ class Scene(BaseModel):
     avatar_style: Annotated[Literal["normal", "circle", "closeUp"] | None, Field(description="v2 only.")] = None
     script: Annotated[str | None, Field(min_length=1, max_length=MAX_SCRIPT_CHARS,
                                         description="Exact words to speak.")] = None
-    voice_id: Annotated[str | None, Field(max_length=ID_MAX, description="Voice for the script (list_voices).")] = None
+    voice_id: Annotated[str | None, Field(max_length=ID_MAX, description="list_voices; default: the presenter's "
+                                          "own (needed without one).")] = None
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None
     audio: Annotated[str | None, Field(max_length=SOURCE_MAX,
                                        description="Audio to lip-sync instead of a script: URL or asset id.")] = None
@@ -90,8 +91,6 @@ class Scene(BaseModel):
         speech = [x for x in (self.script, self.audio, self.silence_s) if x]
         if len(speech) != 1:
             raise ValueError("a scene needs exactly one of script, audio or silence_s")
-        if self.script and not self.voice_id:
-            raise ValueError("a scene with a script needs voice_id (see list_voices)")
         if self.avatar_id and self.talking_photo_id:
             raise ValueError("a scene has one presenter: avatar_id or talking_photo_id, not both")
         backgrounds = [x for x in (self.background_color, self.background_image, self.background_video) if x]

@@ -30,6 +30,7 @@ from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
 from .outputs import Deleted, DryRun, PaidRequestOut, priced
 from .state import AppState
+from .text import render
 
 if TYPE_CHECKING:
     from ..core import costs  # imported where used: the price table is not start-up work (tools.docs imports us)
@@ -440,8 +441,9 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         if present is None:
             return answer
         if getattr(answer, "dry_run", None) is not None:
-            return CallToolResult(content=[TextContent(type="text", text=answer.model_dump_json(exclude_none=True))],
-                              structured_content=answer.model_dump(mode="json"))
+            shown = answer.model_dump(mode="json")
+            return CallToolResult(content=[TextContent(type="text", text=render(shown, model.model_json_schema()))],
+                                  structured_content=shown)
         return present(answer)
 
     async def answered(*, dry_run: bool = False, max_credits: float | None = None,

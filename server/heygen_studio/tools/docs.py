@@ -131,8 +131,9 @@ class Section(BaseModel):
 
 
 class ReferenceOut(BaseModel):
-    topics: list[str] = Field(description="All topics, for a follow-up read.")
-    sections: list[Section]
+    topics: list[str] | None = Field(default=None, description="Every topic: the answer to a call with neither "
+                                                               "topic nor query.")
+    sections: list[Section] = Field(default_factory=list)
     truncated: bool = False
     not_enabled: str | None = Field(default=None, description="Tools named here that this server does not list: "
                                     "their toolsets, and how to enable them.")
@@ -193,11 +194,13 @@ async def read_reference(
     max_chars: Annotated[int, Field(ge=500, le=20000)] = 8000,
 ) -> ReferenceOut:
     """Read one bundled reference by topic, or the sections that best answer a query (for clients that do
-    not read resources). Local, free."""
+    not read resources); with neither, the list of topics. Local, free."""
     docs = references()
     topics = sorted(docs)
-    if bool(topic) == bool(query):
-        raise ToolError(f"Give exactly one of topic or query. Topics: {', '.join(topics)}.")
+    if topic and query:
+        raise ToolError("Give one of topic or query, not both.")
+    if not topic and not query:  # the topic list is its own answer: other answers do not repeat it
+        return ReferenceOut(topics=topics)
     if topic:
         key = topic.strip().lower().removesuffix(".md").replace(" ", "-")
         if key not in docs:
@@ -221,7 +224,7 @@ async def read_reference(
         out.append(section)
         used += len(section.text)
     note = _not_enabled(ctx, [query or "", *(section.text for section in out)])
-    return ReferenceOut(topics=topics, sections=out, truncated=truncated, not_enabled=note)
+    return ReferenceOut(sections=out, truncated=truncated, not_enabled=note)
 
 
 def _found(table: dict[str, T], key: str, what: str, plural: str) -> T:
@@ -263,7 +266,7 @@ def register_content(mcp: MCPServer) -> None:
                        context: CompletionContext | None) -> Completion | None:
         prefix = argument.value.lower()
         if isinstance(ref, ResourceTemplateReference):
-            if "files" in ref.uri:  # saved videos: their URIs come from download results, not from guessing
+            if "files" in ref.uri or "scripts" in ref.uri:  # their URIs come from tool results, not from guessing
                 return None
             pool = sorted(references()) if "references" in ref.uri else sorted(prompt_files())
         else:

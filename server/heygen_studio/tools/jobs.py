@@ -12,9 +12,11 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Literal, cast
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, cast
 
 import anyio
 from mcp.server import MCPServer
@@ -41,6 +43,7 @@ from .outputs import JobList, JobRow, JobStatus
 logger = logging.getLogger(__name__)
 
 TERMINAL = {"completed", "failed"}
+V2_MARKER = "heygen-studio hs-"  # the title core/client.py's send_v2_create gives an untitled v2 create
 STALLED = {"pending_consent", "waiting_for_input", "reviewing"}  # waiting on a person, not on HeyGen
 # Statuses that mean HeyGen is at work (or has the job queued): never a person's turn.
 WORKING = {"pending", "waiting", "queued", "processing", "running", "thinking", "generating", "rendering"}
@@ -126,6 +129,24 @@ def _agent_message(session: AgentSession) -> str | None:
     return said[:400] if said else None
 
 
+FIND_JOBS = "list_jobs shows the job ids made from this machine (list_videos: every video at HeyGen)"
+
+
+def unknown_job(job_id: str) -> ToolError:
+    """The refusal for a job id HeyGen does not know (404): mistyped, deleted, or of another kind."""
+    return ToolError(f"{job_id} was not found at HeyGen (a mistyped or deleted id, or one of another kind): "
+                     f"{FIND_JOBS}. Nothing was resubmitted.")
+
+
+@contextmanager
+def finding(job_id: str) -> Iterator[None]:
+    """Look-ups of a job the model named: a 404 becomes ``unknown_job``, which says where the right id is."""
+    try:
+        yield
+    except NotFoundError:
+        raise unknown_job(job_id) from None
+
+
 def make_job_id(kind: JobKind, raw_id: str) -> str:
     return f"{kind}:{raw_id}"
 
@@ -152,6 +173,19 @@ def seen(state: AppState, raw_id: str, running: int) -> None:
         return
     try:
         state.jobs.update(raw_id, slots=running, checked_at=round(time.time(), 3))
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+
+
+def remember(state: AppState, raw_id: str, **fields: object) -> None:
+    """Keep what was last seen of a job with its record (status, length, saved file, HeyGen's title), for
+    ``list_jobs``: written only when something changed; a job this machine did not make has no record."""
+    record = known_job(state, raw_id)
+    changed = {k: v for k, v in fields.items() if v is not None and record is not None and record.get(k) != v}
+    if not changed:
+        return
+    try:
+        state.jobs.update(raw_id, **changed)
     except HeyGenError as exc:
         logger.warning("job store: %s", exc.describe())
 
@@ -419,10 +453,12 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: st
     """One upstream look at a job; a 404 becomes a ToolError that ends any wait. ``video_id``: the video an earlier
     poll saw an agent session make (a session HeyGen no longer shows is followed through its video)."""
     if kind == "batch":
-        return await _batch_status(state, raw_id)
-    status = await _poll(state, kind, raw_id, video_id=video_id)
-    if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
-        seen(state, raw_id, 0)
+        status = await _batch_status(state, raw_id)
+    else:
+        status = await _poll(state, kind, raw_id, video_id=video_id)
+        if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
+            seen(state, raw_id, 0)
+    remember(state, raw_id, status=status.status, duration=status.duration_s)
     return status
 
 
@@ -445,6 +481,7 @@ async def _poll(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | 
                 status.note = session_gone(raw_id, known)
                 return status
             remember_agent_video(state, raw_id, s.video_id)
+            remember(state, raw_id, title=s.title)  # HeyGen's name for it, not the brief's first words
             needs = agent_needs(s)
             if needs is not None:  # a person's turn: say so at once, whatever the status string is
                 return JobStatus(job_id=job_id, kind=kind, status=s.status, done=False,
@@ -486,10 +523,7 @@ async def _poll(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | 
                          needs="consent" if waits_on_person(status_text) else None,
                          next_step=next_step(kind, status_text, job_id))
     except NotFoundError:
-        raise ToolError(
-            f"{job_id} was not found at HeyGen (deleted, or not an id of that kind). List videos or sessions to "
-            "find the right id; nothing was resubmitted."
-        ) from None
+        raise unknown_job(job_id) from None
 
 
 def video_failure(video: Video) -> str | None:
@@ -508,6 +542,7 @@ def _video_status(job_id: str, kind: JobKind, video: Video, expected_s: float | 
                 f"it up at {API_KEY_PAGE}, then create it again if the user agrees.")
     return JobStatus(job_id=job_id, kind=kind, status=video.status, done=video.status in TERMINAL,
                      progress=_video_progress(video.created_at, video.status, expected_s), video_id=video.id,
+                     duration_s=video.duration if video.status == "completed" else None,
                      video_url=video.video_url, thumbnail_url=video.thumbnail_url, failure=failure, next_step=step)
 
 
@@ -617,27 +652,51 @@ async def list_jobs(
     ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
 ) -> JobList:
-    """Jobs submitted to this HeyGen account from this machine (any server process), newest first:
-    recover a lost job_id. A job whose answer was lost shows as state 'unknown'."""
+    """Jobs submitted to this HeyGen account from this machine (any server process), newest first: recover a
+    lost job_id. Each row: its state as last seen (wait_for_job refreshes it), when it was sent, its length and
+    saved file once known."""
     state = app(ctx)
-    seen: set[str] = set()
-    rows = []
+    groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
+    rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
     entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
     for entry in entries:
         kind = entry.kind
         if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
             continue  # produce_video plans and uploads are not jobs; a HeyGen batch inside a batch: listed as it
         if entry.state != "submitted":
-            rows.append(JobRow(job_id="(no id yet)", title=entry.title, created_at=int(entry.created_at),
+            rows.append(JobRow(job_id="(no id yet)", title=_title(entry), created_at=iso_time(entry.created_at),
                                state=UNSETTLED[entry.state]))
             continue
         if not entry.job_id:
             continue
         job_id = make_job_id(cast(JobKind, kind), entry.job_id) if kind in JOB_KINDS else entry.job_id
-        if job_id not in seen:
-            seen.add(job_id)
-            rows.append(JobRow(job_id=job_id, title=entry.title, created_at=int(entry.created_at)))
-    return JobList(items=rows[:limit])
+        if job_id not in groups:
+            groups[job_id] = []
+            rows.append(job_id)
+        groups[job_id].append(entry)
+    return JobList(items=[row if isinstance(row, JobRow) else _job_row(row, groups[row]) for row in rows[:limit]])
+
+
+def _job_row(job_id: str, records: list[JobRecord]) -> JobRow:
+    """One job from its records, newest first: what any of them saw last."""
+
+    def latest(name: str) -> Any:
+        return next((r.get(name) for r in records if r.get(name) is not None), None)
+
+    duration, path = latest("duration"), latest("path")
+    return JobRow(job_id=job_id, title=latest("title") or next(filter(None, map(_title, records)), None),
+                  state=str(latest("status") or "submitted"), created_at=iso_time(min(r.created_at for r in records)),
+                  duration_s=float(duration) if isinstance(duration, int | float) else None,
+                  path=path if isinstance(path, str) else None)
+
+
+def _title(record: JobRecord) -> str | None:
+    """A record's title, less the marker a v2 create is found by after a lost answer (not a title anyone gave)."""
+    return None if not record.title or record.title.startswith(V2_MARKER) else record.title
+
+
+def iso_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 UNSETTLED = {

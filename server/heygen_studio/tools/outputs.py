@@ -61,6 +61,7 @@ class JobStatus(BaseModel):
     done: bool = Field(description="True when the job finished (completed or failed).")
     progress: float = Field(description="0-100; an estimate where HeyGen reports none.")
     video_id: str | None = None
+    duration_s: float | None = Field(default=None, description="The finished video's length.")
     video_url: str | None = None
     thumbnail_url: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     failure: str | None = None
@@ -75,8 +76,11 @@ class JobStatus(BaseModel):
 class JobRow(BaseModel):
     job_id: str
     title: str | None = None
-    created_at: int
-    state: str | None = Field(default=None, description="Set only for a create whose answer is not recorded yet.")
+    state: str = Field(description="As last seen by wait_for_job, get_video or a download ('submitted': not looked "
+                                   "at since); or why a create has no job id yet.")
+    created_at: str = Field(description="When it was sent, ISO 8601 UTC.")
+    duration_s: float | None = Field(default=None, description="The finished video's (or speech's) length.")
+    path: str | None = Field(default=None, description="Where download_video saved it.")
 
 
 class JobList(BaseModel):
@@ -102,6 +106,8 @@ class Downloaded(BaseModel):
     resource_uri: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
     files: list[SavedFile] | None = Field(default=None, description="A batch's saved videos.")
     missing: list[str] | None = Field(default=None, description="A batch's items not saved, and why.")
+    already_saved: bool = Field(default=False, description="True: the file was there already, byte for byte; "
+                                                           "nothing was written.")
     note: str | None = Field(default=None, description="Set when the name held a file already: never overwritten.")
 
 
@@ -208,11 +214,15 @@ class VoiceRow(BaseModel):
     name: str | None = None
     language: str | None = None
     gender: str | None = None
+    locales: bool | None = Field(default=None, description="True: speaks the locale (accent) a request names, e.g. "
+                                                           "create_speech(locale='en-GB'). HeyGen's support_locale.")
 
 
 class VoiceList(BaseModel):
     items: list[VoiceRow]
     next_token: str | None = None
+    note: str | None = Field(default=None, description="A filter widened (an accent is listed by language), or why "
+                                                       "nothing matched.")
 
 
 class SpeechOut(BaseModel):
@@ -228,6 +238,7 @@ class SpeechOut(BaseModel):
 
 class DesignedVoices(BaseModel):
     items: list[VoiceRow]
+    locale: str | None = Field(default=None, description="The locale (accent) HeyGen matched every voice to.")
     seed: int
     next_step: str
 
@@ -356,11 +367,15 @@ _PRICED: dict[type[BaseModel], type[BaseModel]] = {}
 
 def priced(model: type[BaseModel]) -> type[BaseModel]:
     """A paid tool's result model with ``estimated_usd`` and ``dry_run`` (issue 9 §2): the same name and
-    fields, where a dry run, which makes nothing, leaves the fields a made job fills in (job_id…) null."""
+    fields, where a dry run, which makes nothing, leaves the fields a made job fills in null: the required ones
+    (job_id…) and those with a default (a Studio dry run said ``"api":"v3"`` above a ``/v2`` request: the default,
+    not the request). A real answer is made from the tool's own model, so it carries every value as before."""
     if model not in _PRICED:
         fields: dict[str, Any] = {
-            name: (Optional[info.annotation], Field(None, description=info.description))  # noqa: UP045
-            for name, info in model.model_fields.items() if info.is_required()
+            name: (Optional[info.annotation], Field(None, description=info.description,  # noqa: UP045
+                                                    json_schema_extra=info.json_schema_extra))
+            for name, info in model.model_fields.items()
+            if info.is_required() or info.get_default(call_default_factory=True) is not None
         }
         fields["estimated_usd"] = (float | None, Field(None, description=(
             "Estimated cost in US dollars (HeyGen's pay-as-you-go price); 0 for a repeat, which is not charged.")))

@@ -23,7 +23,7 @@ from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 from pydantic import BaseModel, Field
 
 from ..core import costs
-from ..core.models import AspectRatio, CreateAgentSession, CreateAvatarVideo
+from ..core.models import MAX_STUDIO_SCENES, AspectRatio, CreateAgentSession, CreateAvatarVideo
 from ..core.scripts import (
     SYSTEM_PROMPT,
     Script,
@@ -31,11 +31,13 @@ from ..core.scripts import (
     ScriptRequest,
     Usage,
     deepseek_complete,
+    exact_script,
+    headline,
     parse_script,
 )
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
-from . import catalog, player
+from . import catalog, player, spoken
 from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, paid, reports_errors
 from .fields import Id
 from .jobs import make_job_id, wait
@@ -50,7 +52,8 @@ Language = Annotated[str, Field(min_length=2, max_length=20, description="Langua
 Route = Literal["avatar", "studio", "agent"]
 Orientation = Literal["landscape", "portrait"]
 Stage = Literal["rendering", "done", "failed", "waiting_for_input"]
-DraftSource = Literal["deepseek", "sandbox", "journal"]
+DraftSource = Literal["deepseek", "sandbox", "journal", "exact"]
+SCRIPT_MAX = 20000  # exact words for produce_video: 50 Studio scenes of 400, or one presenter's 5000
 TITLE_MAX = 200
 ROUTE_FORMAT: dict[str, ScriptFormat] = {"avatar": "single", "studio": "scenes", "agent": "agent-brief"}
 
@@ -79,6 +82,9 @@ class Produced(BaseModel):
     path: str | None = None
     title: str
     route: Route
+    script: str = Field(description="The words spoken, one paragraph per scene (pass it back as script, e.g. "
+                                    "translated); a long one: its first lines, and script_uri reads all of it.")
+    script_uri: str | None = Field(default=None, description="heygen://scripts/…: the whole script (resources/read).")
     script_seconds: float
     avatar_id: str | None = None
     voice_id: str | None = None
@@ -91,10 +97,35 @@ class Produced(BaseModel):
     resource_uri: str | None = Field(default=None, json_schema_extra=TEXT_OMITS)
 
 
-def _produce_key(brief: str, route: str, avatar_id: str | None, voice_id: str | None, duration_s: int,
-                 orientation: str, language: str) -> str:
-    payload = json.dumps([brief.strip(), route, avatar_id, voice_id, duration_s, orientation, language.lower()])
-    return "produce:" + hashlib.sha256(payload.encode()).hexdigest()[:40]
+def _produce_key(brief: str | None, route: str, avatar_id: str | None, voice_id: str | None, duration_s: int,
+                 orientation: str, language: str, script: str | None = None) -> str:
+    """The job store's key of a produce call: the same arguments, the same key (and so the same job)."""
+    fields: list[Any] = [(brief or "").strip(), route, avatar_id, voice_id, duration_s, orientation, language.lower()]
+    if script is not None:  # appended only when given: a brief's key is what it was before scripts were taken
+        fields.append(script.strip())
+    return "produce:" + hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:40]
+
+
+def _request(brief: str | None, route: Route, duration_s: int, language: str, script: str | None) -> ScriptRequest:
+    not_blank(brief, "brief")
+    not_blank(script, "script")
+    if not brief and not script:
+        raise ToolError("Give brief (a script is written from it) or script (the exact words to speak), or both "
+                        "(the brief then only titles the video).")
+    return ScriptRequest(topic=(brief or "").strip() or headline(script or ""), duration_s=duration_s,
+                         language=language, format=ROUTE_FORMAT[route])
+
+
+def _exact(req: ScriptRequest, brief: str | None, script: str) -> Script:
+    """The given words as this route's script; refused here when HeyGen could not take them."""
+    made = exact_script(script, req, headline(brief or "") or headline(script))
+    if len(made.scenes) > MAX_STUDIO_SCENES:
+        raise ToolError(f"The script makes {len(made.scenes)} scenes (one per paragraph, a long one split); HeyGen "
+                        f"takes at most {MAX_STUDIO_SCENES}: join paragraphs. Nothing was sent.")
+    if req.format == "single" and len(made.scenes) > 1:
+        raise ToolError("The script is over 5000 characters for one presenter; use route='studio' (a scene per "
+                        "paragraph). Nothing was sent.")
+    return made
 
 
 async def _draft(state: AppState, ctx: Context[AppState], req: ScriptRequest, model: str | None) -> Drafted | Sample:
@@ -132,11 +163,12 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
     return await _draft(app(ctx), ctx, req, model)
 
 
-async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voice_id: str | None, duration_s: int,
-                            orientation: str, language: str, ctx: Context[AppState]) -> Drafted | Sample:
+async def draft_for_produce(brief: str | None, route: Route, avatar_id: str | None, voice_id: str | None,
+                            duration_s: int, orientation: str, language: str, script: str | None,
+                            ctx: Context[AppState]) -> Drafted | Sample:
     state = app(ctx)
-    not_blank(brief, "brief")
-    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
+    req = _request(brief, route, duration_s, language, script)
+    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language, script)
     previous = state.jobs.find(key)
     if previous is not None and previous.get("script"):
         return Drafted(source="journal", script=previous.get("script"))
@@ -145,8 +177,10 @@ async def draft_for_produce(brief: str, route: Route, avatar_id: str | None, voi
         return Drafted(source="journal", script=drafted)
     # Everything that can refuse this call is checked before the script model is paid for (a fuzz run once spent
     # 89 model calls on ids and languages that were refused afterwards); the tool body reuses the answer.
+    exact = _exact(req, brief, script) if script else None  # refused before any request when HeyGen would refuse
     await _cast(state, key, avatar_id, voice_id, language)
-    req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
+    if exact is not None:
+        return Drafted(source="exact", script=exact.model_dump(mode="json"))
     return await _draft(state, ctx, req, None)
 
 
@@ -255,8 +289,11 @@ async def _submit(state: AppState, route: Route, script: Script, avatar_id: str,
 @reports_errors
 async def produce_video(
     ctx: Context[AppState],
-    brief: Annotated[str, Field(min_length=3, max_length=4000, description="What the video is about.")],
     draft: Annotated[Any, Resolve(draft_for_produce)],
+    brief: Annotated[str | None, Field(min_length=3, max_length=4000, description="What the video is about: a "
+                                       "script is written from it.")] = None,
+    script: Annotated[str | None, Field(min_length=1, max_length=SCRIPT_MAX, description=(
+        "Exact words instead (studio: a scene per paragraph); a brief then only titles it."))] = None,
     route: Annotated[Route, Field(description="avatar: one presenter; studio: scenes; agent: Video Agent.")] = "avatar",
     avatar_id: Annotated[Id | None, Field(description="Default: a public avatar (named in the answer).")] = None,
     voice_id: Annotated[Id | None, Field(description="Default: a voice in the script's language.")] = None,
@@ -265,14 +302,16 @@ async def produce_video(
     language: Language = "en",
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
 ) -> Produced:
-    """For a topic, when the user just wants the finished file: script → video → MP4 in one call. Paid (the
-    render). Bounded: if it outlasts max_wait_s, call again with the same arguments to resume (never pays twice)."""
+    """For a topic, when the user just wants the finished file: brief (or your exact script) → video → MP4 in one
+    call; the answer shows the words spoken. Paid (the render). If it outlasts max_wait_s, call again alike to
+    resume (never pays twice)."""
     state = app(ctx)
-    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language)
-    req = ScriptRequest(topic=brief, duration_s=duration_s, language=language, format=ROUTE_FORMAT[route])
+    key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language, script)
+    req = _request(brief, route, duration_s, language, script)
     await ctx.report_progress(2, total=100, message="script")
-    script, _, _, _ = _unpack(draft, req)
-    state.cache.put(("produce-script", key), script.model_dump(mode="json"))  # a dry run shows what is then sent
+    made, _, _, _ = _unpack(draft, req)
+    state.cache.put(("produce-script", key), made.model_dump(mode="json"))  # a dry run shows what is then sent
+    words, words_uri = spoken.shown(spoken.spoken(made.model_dump(mode="json")), key)
     previous = state.jobs.find(key)
     note = None
     if previous is not None and previous.job_id:
@@ -289,12 +328,12 @@ async def produce_video(
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
             # A dry run journals nothing.
             if not costs.previewing():
-                state.jobs.record(kind="produce_plan", job_id="", key=key, title=script.title,
-                                  script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+                state.jobs.record(kind="produce_plan", job_id="", key=key, title=made.title,
+                                  script=made.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")
-        job_id, resumed = await _submit(state, route, script, avatar_id, voice_id, orientation, duration_s), False
-        state.jobs.record(kind="produce", job_id=job_id, key=key, title=script.title,
-                          script=script.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
+        job_id, resumed = await _submit(state, route, made, avatar_id, voice_id, orientation, duration_s), False
+        state.jobs.record(kind="produce", job_id=job_id, key=key, title=made.title,
+                          script=made.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(15 + progress * 0.8, total=100, message=f"rendering: {message}")
@@ -304,8 +343,9 @@ async def produce_video(
 
     def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
         done = stage == "done"
-        return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=script.title,
-                        route=route, script_seconds=script.total_seconds, avatar_id=avatar_id, voice_id=voice_id,
+        return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=made.title,
+                        route=route, script=words, script_uri=words_uri, script_seconds=made.total_seconds,
+                        avatar_id=avatar_id, voice_id=voice_id,
                         resumed=resumed, note=note, failure=failure, next_step=step,
                         video_url=player.reachable(state, status.video_url) if done else None,
                         thumbnail_url=player.reachable(state, status.thumbnail_url) if done else None,

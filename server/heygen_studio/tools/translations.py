@@ -24,7 +24,7 @@ from .common import (
     reports_errors,
 )
 from .fields import JobRef, LanguageName, Source
-from .jobs import id_of, is_job_id, make_job_id, next_step, video_id_for
+from .jobs import finding, id_of, is_job_id, make_job_id, next_step, video_id_for
 from .outputs import TranslationInfo, TranslationJobs
 
 
@@ -142,7 +142,8 @@ async def get_translation(
 ) -> TranslationInfo:
     """Status of a video translation, with the translated video's URL when done."""
     tid = id_of("translation", translation_id, "translation_id")
-    t = await app(ctx).client.translations.get(tid)
+    with finding(make_job_id("translation", tid)):
+        t = await app(ctx).client.translations.get(tid)
     return TranslationInfo(translation_id=t.id, status=t.status, output_language=t.output_language,
                            video_url=t.video_url, srt_caption_url=t.srt_caption_url,
                            vtt_caption_url=t.vtt_caption_url, failure=t.failure_message,

@@ -38,6 +38,7 @@ from .jobs import (
     next_step,
     remember_agent_video,
     session_gone,
+    unknown_job,
 )
 from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
@@ -105,7 +106,7 @@ async def get_agent_session(
     except NotFoundError:
         video_id = known_agent_video(state, sid)
         if video_id is None:
-            raise
+            raise unknown_job(job_id) from None
         raise ToolError(f"{session_gone(sid, video_id)} wait_for_job('{job_id}') and download_video('{job_id}') "
                         "follow it.") from None
     remember_agent_video(state, sid, session.video_id)

@@ -52,7 +52,18 @@ from .common import (
     url_or_asset,
 )
 from .fields import Id, JobRef, Name, Source
-from .jobs import Progress, batch_items, make_job_id, next_step, parse_job_id, poll_once, video_failure, video_id_for
+from .jobs import (
+    Progress,
+    batch_items,
+    finding,
+    make_job_id,
+    next_step,
+    parse_job_id,
+    poll_once,
+    remember,
+    video_failure,
+    video_id_for,
+)
 from .outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
@@ -100,11 +111,14 @@ async def create_avatar_video(
     avatar_id: Annotated[Id | None, Field(description="Avatar look id from list_avatars(kind='looks').")] = None,
     image: Annotated[Source | None, Field(description="Instead of avatar_id: an image to animate, as a local path, "
                                                    "an http(s) URL or an asset id.")] = None,
-    voice_id: Annotated[Id | None, Field(description="Voice from list_voices; default: the avatar's own.")] = None,
+    voice_id: Annotated[Id | None, Field(description="list_voices; default: the avatar's own (an image with a "
+                                                  "script needs one).")] = None,
     audio: Annotated[Source | None, Field(description="Audio to lip-sync instead of a script: URL or asset id.")
                      ] = None,
     voice_speed: Annotated[float | None, Field(ge=0.5, le=1.5)] = None,
     voice_pitch: Annotated[float | None, Field(ge=-50, le=50)] = None,
+    voice_locale: Annotated[str | None, Field(max_length=16, description="Accent of a voice with locales=true "
+                                                                        "(list_voices), e.g. 'en-GB'.")] = None,
     resolution: Resolution | None = None,
     aspect_ratio: AspectRatio | None = None,
     background_color: HexColor = None,
@@ -122,6 +136,7 @@ async def create_avatar_video(
     or audio. Paid. Returns a job_id at once."""
     state = app(ctx)
     not_blank(script, "script")
+    note = None
     if bool(avatar_id) == bool(image):
         raise ToolError("Give exactly one of avatar_id (a look from list_avatars) or image.")
     if bool(script) == bool(audio):
@@ -137,12 +152,16 @@ async def create_avatar_video(
         look = await catalog.require_look(state, avatar_id)
         _check_engine(look, engine, motion_prompt, expressiveness)
         if script and not voice_id:
+            if not look.default_voice_id:
+                raise ToolError(f"Avatar '{look.id}' has no voice of its own; pass voice_id (list_voices lists "
+                                "voices). Nothing was sent.")
             voice_id = look.default_voice_id
-            if not voice_id:
-                raise ToolError(f"Avatar '{look.id}' has no default voice; pass voice_id (see list_voices).")
+            note = f"The avatar's own voice speaks: {await _named(state, voice_id)}."
     elif script and not voice_id:
-        raise ToolError("An image video with a script needs voice_id (see list_voices).")
-    settings = VoiceSettings(speed=voice_speed, pitch=voice_pitch) if (voice_speed or voice_pitch) else None
+        raise ToolError("An image has no voice of its own: pass voice_id with the script (list_voices(language=..., "
+                        "gender=...) lists voices). Nothing was sent.")
+    settings = (VoiceSettings(speed=voice_speed, pitch=voice_pitch, locale=voice_locale)
+                if (voice_speed or voice_pitch or voice_locale) else None)
     background = None
     if background_color or background_image:
         background = (Background(type="color", value=background_color) if background_color
@@ -158,7 +177,7 @@ async def create_avatar_video(
     else:
         req = CreateImageVideo(image=await resolve_asset(state, image or "", roots), **shared)
     created = await state.client.videos.create(req, request_key=request_key)
-    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
+    return video_job(created.video_id, created.status, api="v3", replayed=created.replayed, note=note)
 
 
 def _check_engine(look: AvatarLook, engine: str | None, motion_prompt: str | None,
@@ -193,11 +212,7 @@ async def create_studio_video(
     for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
         for field in ("audio", "background_image", "background_video"):
             url_or_asset(getattr(scene, field), f"scene {n} {field}")  # a local path here would be posted as an id
-    for n, scene in enumerate(scenes, 1):
-        if scene.presenter:
-            await catalog.require_look(state, scene.presenter, where=f"scene {n}")
-        if scene.voice_id:
-            await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
+    scenes, note = await _voiced(state, scenes)
     client = state.client
 
     def v2() -> CreateStudioVideoV2:
@@ -211,18 +226,56 @@ async def create_studio_video(
         if gaps:
             raise ToolError("v3 Studio cannot express: " + "; ".join(gaps) + ". Use api='v2' or change those scenes.")
         created = await client.videos.create(v3(), request_key=request_key)
-        return video_job(created.video_id, created.status, api="v3", replayed=created.replayed)
+        return video_job(created.video_id, created.status, api="v3", replayed=created.replayed, note=note)
     try:
         created = await client.videos.create_studio_v2(v2(), request_key=request_key)
-        return video_job(created.video_id, created.status, api="v2", replayed=created.replayed)
+        return video_job(created.video_id, created.status, api="v2", replayed=created.replayed, note=note)
     except EndpointRetiredError:  # HeyGen is retiring POST /v2/video/generate in favour of v3 type=studio
         gaps = v3_gaps(scenes)
         if gaps:
             raise ToolError("HeyGen has retired the v2 Studio endpoint, and v3 cannot express: " + "; ".join(gaps)
                             + ". Change those scenes, then call again with api='v3'. Nothing was charged.") from None
     created = await client.videos.create(v3(), request_key=request_key)
+    retired = "HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio)."
     return video_job(created.video_id, created.status, api="v3", replayed=created.replayed,
-                     note="HeyGen has retired the v2 Studio endpoint, so this was sent to v3 (type=studio).")
+                     note=f"{note} {retired}" if note else retired)
+
+
+async def _named(state: AppState, voice_id: str) -> str:
+    """A look's own voice as a note names it: 'name' (id), or the id alone when HeyGen will not say its name (the
+    look's voice is HeyGen's to accept: a failed look-up here refuses nothing)."""
+    try:
+        voice = await catalog.require_voice(state, voice_id)
+    except (ToolError, HeyGenError):
+        return f"'{voice_id}'"
+    return f"'{voice.name}' ({voice_id})" if voice.name else f"'{voice_id}'"
+
+
+async def _voiced(state: AppState, scenes: list[Scene]) -> tuple[list[Scene], str | None]:
+    """The scenes checked against the catalogue (presenters, voices), each script with a voice: its own, else its
+    presenter's default voice; and a note naming the voices so chosen."""
+    out: list[Scene] = []
+    chosen: dict[str, list[int]] = {}  # "name (id)" -> scene numbers
+    used = {scene.voice_id for scene in scenes if scene.voice_id}
+    for n, scene in enumerate(scenes, 1):
+        look = await catalog.require_look(state, scene.presenter, where=f"scene {n}") if scene.presenter else None
+        if scene.voice_id:
+            await catalog.require_voice(state, scene.voice_id, where=f"scene {n}")
+        elif scene.script:
+            if look is None:
+                like = f", e.g. the other scenes' '{next(iter(used))}'" if len(used) == 1 else ""
+                raise ToolError(f"scene {n} has a script and no presenter whose voice to use: give it voice_id{like} "
+                                "(list_voices lists voices). Nothing was sent.")
+            if not look.default_voice_id:
+                raise ToolError(f"scene {n}: avatar '{look.id}' has no voice of its own; give the scene voice_id "
+                                "(list_voices lists voices). Nothing was sent.")
+            own = look.default_voice_id
+            chosen.setdefault(await _named(state, own), []).append(n)
+            scene = scene.model_copy(update={"voice_id": own})
+            used.add(own)
+        out.append(scene)
+    said = [f"scene{'s' if len(ns) > 1 else ''} {', '.join(map(str, ns))}: {name}" for name, ns in chosen.items()]
+    return out, ("The presenter's own voice speaks " + "; ".join(said) + ".") if said else None
 
 
 @reports_errors
@@ -232,7 +285,10 @@ async def get_video(
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
     state = app(ctx)
-    video = await state.client.videos.get(await video_id_for(state, job_id))
+    with finding(job_id):
+        video = await state.client.videos.get(await video_id_for(state, job_id))
+    remember(state, parse_job_id(state, job_id)[1], status=video.status,
+             duration=video.duration if video.status == "completed" else None)
     return VideoInfo(video_id=video.id, status=video.status, title=video.title, duration_s=video.duration,
                      video_url=video.video_url, captioned_video_url=video.captioned_video_url,
                      subtitle_url=video.subtitle_url, thumbnail_url=video.thumbnail_url, failure=video_failure(video),
@@ -263,37 +319,39 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
-        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(),
+        return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
                           resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
-    thumbnail = title = None
-    if kind == "translation":
-        translation = await state.client.translations.get(raw)
-        url, video_id = translation.video_url, raw
+    thumbnail = title = length = None
+    with finding(job_id):  # a mistyped or deleted id: say where the right one is
+        if kind == "translation":
+            translation = await state.client.translations.get(raw)
+            url, video_id = translation.video_url, raw
 
-        async def refresh() -> str:
-            return (await state.client.translations.get(raw)).video_url or ""
-    elif kind == "lipsync":
-        lipsync = await state.client.lipsyncs.get(raw)
-        if lipsync.status != "completed":
-            raise ToolError(f"Lipsync {raw} is {lipsync.status}, not completed; call wait_for_job('{job_id}') first.")
-        url, video_id = lipsync.video_url, raw
+            async def refresh() -> str:
+                return (await state.client.translations.get(raw)).video_url or ""
+        elif kind == "lipsync":
+            lipsync = await state.client.lipsyncs.get(raw)
+            if lipsync.status != "completed":
+                raise ToolError(f"Lipsync {raw} is {lipsync.status}, not completed; call wait_for_job('{job_id}') "
+                                "first.")
+            url, video_id = lipsync.video_url, raw
 
-        async def refresh() -> str:
-            return (await state.client.lipsyncs.get(raw)).video_url or ""
-    else:
-        video_id = await video_id_for(state, job_id)
-        video = await state.client.videos.get(video_id)
-        if video.status != "completed":
-            raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
-        url = video.captioned_video_url if captioned else video.video_url
-        thumbnail, title = video.thumbnail_url, video.title
-        if captioned and not url:
-            raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
-                            "download it without captioned, or use its subtitle_url from get_video.")
+            async def refresh() -> str:
+                return (await state.client.lipsyncs.get(raw)).video_url or ""
+        else:
+            video_id = await video_id_for(state, job_id)
+            video = await state.client.videos.get(video_id)
+            if video.status != "completed":
+                raise ToolError(f"Video {video_id} is {video.status}, not completed; call wait_for_job first.")
+            url = video.captioned_video_url if captioned else video.video_url
+            thumbnail, title, length = video.thumbnail_url, video.title, video.duration
+            if captioned and not url:
+                raise ToolError(f"Video {video_id} has no captioned copy (it was made without captions=true); "
+                                "download it without captioned, or use its subtitle_url from get_video.")
 
-        async def refresh() -> str:
-            fresh = await state.client.videos.get(video_id)
-            return (fresh.captioned_video_url if captioned else fresh.video_url) or ""
+            async def refresh() -> str:
+                fresh = await state.client.videos.get(video_id)
+                return (fresh.captioned_video_url if captioned else fresh.video_url) or ""
     if not url:
         raise ToolError("HeyGen has no file for that job yet; call wait_for_job first.")
     name = filename or f"{video_id}{'-captioned' if captioned else ''}.mp4"
@@ -313,18 +371,21 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename and not result.already_there:
         wanted = dest = dest.with_suffix(".webm")  # transparent (alpha) output
         result.path, result.already_there = await place_beside(result.path, wanted)
+    remember(state, raw, status="completed", duration=length, path=str(result.path))  # for list_jobs
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
                       title=title, video_url=player.reachable(state, fresh[-1] if fresh else url),
                       thumbnail_url=player.reachable(state, thumbnail),
                       resource_uri=player.file_uri(state.settings.heygen_output_dir, result.path),
+                      already_saved=result.already_there,
                       note=_placement(dest, result.path, result.already_there)), mime
 
 
 def _placement(wanted: Path, path: Path, already_there: bool) -> str | None:
     """What the result says when the file is not simply new under the name asked for (nothing is overwritten)."""
     if already_there:
-        return f"{path.name} already held this same file (byte for byte); kept it, nothing was written."
+        other = f"{wanted.name} holds a different file, left untouched; " if path != wanted else ""
+        return f"{other}{path.name} already held this same file, byte for byte: nothing was written."
     if path != wanted:
         return (f"{wanted.name} already holds a different file, left untouched; this one was saved as "
                 f"{path.name}.")
@@ -384,6 +445,7 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
                         "first.")
     await report(100, "downloaded")
     where = confine_output(state.settings, folder)
+    remember(state, raw, path=str(where))
     total = sum(f.size_bytes for f in files)
     out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,
                      missing=missing or None)
@@ -400,8 +462,8 @@ async def download_video(
     filename: Annotated[str | None, Field(max_length=120, description="File name in the output folder.")] = None,
     captioned: Annotated[bool, Field(description="Download the copy with burned-in captions.")] = False,
 ) -> Annotated[CallToolResult, Downloaded]:
-    """Save a finished video into the output folder (resumes partial files, refreshes expired URLs; never
-    overwrites a different file: that name gets -2); a batch: every finished video, in one folder."""
+    """Save a finished video into the output folder (resumes, refreshes expired links, never overwrites another
+    file); a batch: every finished video, in one folder."""
 
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)
@@ -427,7 +489,8 @@ async def download_video(
     # The link is readable over MCP (resources/read) when the file is small enough; else the local file.
     link = ResourceLink(type="resource_link", name=path.name, uri=out.resource_uri or out.uri, mime_type=mime,
                         size=out.size_bytes)
-    said = f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else "")
+    said = (f"Already saved: {path} ({out.size_bytes} bytes). {out.note}" if out.already_saved
+            else f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else ""))
     text = TextContent(type="text", text=said)
     return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 

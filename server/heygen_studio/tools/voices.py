@@ -18,10 +18,10 @@ from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
 from ..core.errors import HeyGenError, NotFoundError
-from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVoice, Page
+from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVoice, Page, Voice
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
-from ..languages import language_name
+from ..languages import language_name, locale_of
 from . import catalog
 from .common import (
     PAID,
@@ -47,14 +47,19 @@ from .outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
 logger = logging.getLogger(__name__)
 
 RequestKey = Annotated[str | None, Field(max_length=64, description="Set only to repeat it on purpose.")]
-Locale = Annotated[str | None, Field(max_length=16, description="e.g. 'en-GB'.")]
+Locale = Annotated[str | None, Field(max_length=16, description="Accent: voices of this locale, e.g. 'en-GB'.")]
+SpeechLocale = Annotated[str | None, Field(max_length=16, description=(
+    "e.g. 'en-GB', 'pt-BR': the accent of a voice with locales=true, and the speech's language (else "
+    "detected)."))]
 AUDIO_TYPES = ("audio/", "video/")
 
 
 @reports_errors
 async def list_voices(
     ctx: Context[AppState],
-    language: Annotated[LanguageName | None, Field(description="Language name or code, e.g. 'German' or 'de'.")] = None,
+    language: Annotated[LanguageName | None, Field(description="Language name or code, e.g. 'German' or 'de'; with "
+                                                   "an accent ('en-GB', 'British'): the voices that speak it.")
+                        ] = None,
     gender: Literal["female", "male"] | None = None,
     type: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your cloned ones.")] = None,
     engine: Annotated[str | None, Field(max_length=40, description="Voice engine, e.g. 'starfish'.")] = None,
@@ -62,9 +67,11 @@ async def list_voices(
     limit: catalog.Limit = 10,
     next_token: catalog.NextToken = None,
 ) -> VoiceList:
-    """Find voices by language, gender, type, engine or name (compact rows)."""
+    """Find voices by language or accent, gender, type, engine or name (compact rows). locales=true: the voice
+    takes a locale (accent) per request, e.g. create_speech(locale='en-GB')."""
     state = app(ctx)
     lang = language_name(language)
+    accent = locale_of(language)
     matches = catalog.name_matcher(name)
     key = ("voices", lang, gender, type, engine)
     if type == "private" and not next_token:
@@ -74,10 +81,41 @@ async def list_voices(
         return await state.client.voices.list(type=type, engine=engine, language=lang, gender=gender, limit=100,
                                               token=token)
 
-    rows, nxt = await catalog.window(state, key, fetch, next_token=next_token, limit=limit,
-                                     keep=lambda v: matches(v.name))
-    items = [VoiceRow(voice_id=v.voice_id, name=v.name, language=v.language, gender=v.gender) for v in rows]
-    return VoiceList(items=items, next_token=nxt)
+    def keep(voice: Voice) -> bool:  # an accent: HeyGen lists by language; a voice with locales speaks any of them
+        return matches(voice.name) and (accent is None or bool(voice.support_locale))
+
+    rows, nxt = await catalog.window(state, key, fetch, next_token=next_token, limit=limit, keep=keep)
+    items = [voice_row(v) for v in rows]
+    return VoiceList(items=items, next_token=nxt, note=_voices_note(language, lang, accent, name, gender, bool(items)))
+
+
+def voice_row(voice: Voice) -> VoiceRow:
+    return VoiceRow(voice_id=voice.voice_id, name=voice.name, language=voice.language, gender=voice.gender,
+                    locales=voice.support_locale)
+
+
+def _voices_note(language: str | None, lang: str | None, accent: str | None, name: str | None, gender: str | None,
+                 found: bool) -> str | None:
+    """What a model must know to read a voice list right: a filter widened, or why nothing matched."""
+    if accent:
+        design = f"design_voice(prompt='…', locale='{accent}') finds voices recorded in that accent"
+        if not found:
+            return (f"No {lang} voice takes a locale (HeyGen lists voices by language, not accent); {design}, or "
+                    f"list_voices(language='{lang}') lists them all.")
+        return (f"'{language}' widened to {lang}: HeyGen lists voices by language, not accent. These take a locale "
+                f"(locales=true): pass locale='{accent}' to create_speech, or voice_locale='{accent}' to "
+                f"create_avatar_video, for that accent. Or {design}.")
+    if found:
+        return None
+    if name:
+        hint = locale_of(name)
+        if hint:
+            return (f"No voice name contains {name!r}: names carry no accent. For {hint}: "
+                    f"list_voices(language='{hint}'), or design_voice(prompt='{name} voice', locale='{hint}').")
+        return f"No voice name contains {name!r}; drop name, or describe the voice to design_voice."
+    if language or gender:
+        return "No voice matches; try another language (name or code) or drop gender."
+    return None
 
 
 @reports_errors
@@ -92,11 +130,10 @@ async def design_voice(
     not_blank(prompt, "prompt")
     designed = await app(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
                                                                seed=seed or None))
-    rows = [VoiceRow(voice_id=v.voice_id, name=v.name, language=v.language, gender=v.gender)
-            for v in designed.voices]
+    rows = [voice_row(v) for v in designed.voices]
     step = (f"Use a voice_id; hear it with create_speech, or call again with seed={designed.seed + 1} for others."
             if rows else "No match: describe the voice differently, or drop gender/locale.")
-    return DesignedVoices(items=rows, seed=designed.seed, next_step=step)
+    return DesignedVoices(items=rows, locale=locale if rows else None, seed=designed.seed, next_step=step)
 
 
 # -- speech -----------------------------------------------------------------------------------------------------
@@ -172,7 +209,7 @@ async def create_speech(
     text: Annotated[str, Field(min_length=1, max_length=MAX_SCRIPT_CHARS, description="Words to speak, or SSML.")],
     voice_id: Annotated[Id, Field(description="From list_voices(engine='starfish'), or a clone.")],
     speed: Annotated[float | None, Field(ge=0.5, le=2.0)] = None,
-    locale: Locale = None,
+    locale: SpeechLocale = None,
     filename: Annotated[str | None, Field(max_length=120)] = None,
     request_key: RequestKey = None,
 ) -> SpeechOut:

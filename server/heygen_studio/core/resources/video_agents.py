@@ -14,6 +14,7 @@ from ..models import (
     SendAgentMessage,
     Video,
 )
+from ..scripts import headline
 from ..store import Job
 from ._base import Resource
 
@@ -26,7 +27,7 @@ class VideoAgents(Resource):
     async def create(self, req: CreateAgentSession, *, request_key: str | None = None,
                      seconds: float | None = None) -> AgentSession:
         """``seconds``: the video's intended length when known (for the estimate; else read from the brief)."""
-        job = Job("agent", req.prompt[:80], {"prompt_chars": len(req.prompt)})  # a failure may owe to the length
+        job = Job("agent", headline(req.prompt), {"prompt_chars": len(req.prompt)})  # a failure may owe to length
         created, _ = await self._c.create("/v3/video-agents", AgentSession, req, job, lambda s: s.session_id,
                                           request_key=request_key, seconds=seconds)
         return created
