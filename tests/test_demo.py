@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from test_transports import assert_mp4, child_env
+from without_modules import hide
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow]
 
@@ -29,8 +32,30 @@ def test_the_demo_saves_the_video_and_says_what_to_do_next(tmp_path: Path) -> No
     saved = tmp_path / "out" / "demo.mp4"
     assert_mp4(saved)  # the request's own render
     *_, last, next_step = done.stdout.strip().splitlines()
-    assert last.startswith(f"Done: {saved} (")
+    assert last == f"Done: {saved} ({saved.stat().st_size} bytes, an MP4)."  # a render: nothing to add
     assert next_step.startswith(f"Next: play {saved}.") and "serve'" in next_step and "HEYGEN_API_KEY" in next_step
+
+
+def test_without_the_render_extra_the_demo_says_it_saved_the_sample_clip_and_how_to_render(tmp_path: Path) -> None:
+    """No PyAV or Pillow (hidden from the demo and the server it starts): the file is the bundled sample, and the
+    Done line says so, with the one command that installs the extra into this environment."""
+    import shlex
+    import tomllib
+
+    from heygen_studio.sandbox.media import sample
+
+    done = subprocess.run([sys.executable, "-m", "heygen_studio", "demo"], cwd=str(tmp_path), capture_output=True,
+                          text=True, timeout=120, env=hide(child_env(tmp_path), tmp_path / "hide", "av", "PIL"))
+    assert done.returncode == 0, done.stderr
+    saved = tmp_path / "out" / "demo.mp4"
+    assert saved.read_bytes() == sample("sample.mp4")
+    *_, last, next_step = done.stdout.strip().splitlines()
+    head = f"Done: {saved} ({saved.stat().st_size} bytes): this is the sandbox's 2-second 320×180 sample clip, "
+    assert last.startswith(head) and "the render extra is not installed (av is missing)" in last, last
+    render = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["render"]
+    command = shlex.split(last.split("install it: ", 1)[1])
+    assert command == [sys.executable, "-m", "pip", "install", *sorted(render)]
+    assert next_step.startswith(f"Next: play {saved}.")
 
 
 def failed_line(done: subprocess.CompletedProcess[str]) -> str:

@@ -26,6 +26,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from test_transports import free_port, wait_for_port
+from without_modules import hide
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -230,6 +231,49 @@ def test_doctor_passes_in_sandbox_mode(tmp_path: Path) -> None:
     assert f"✓ output folder: {tmp_path / 'new' / 'videos'} is writable (created it now)" in lines
     assert (tmp_path / "new" / "videos").is_dir()
     assert out.stderr == ""
+
+
+def render_extra_command() -> list[str]:
+    """The command doctor and demo must give: pip for this interpreter, with pyproject.toml's render extra."""
+    return [sys.executable, "-m", "pip", "install", *sorted(PYPROJECT["project"]["optional-dependencies"]["render"])]
+
+
+def test_doctor_says_sandbox_videos_are_the_sample_clip_without_the_render_extra(tmp_path: Path) -> None:
+    env = hide(env_for(tmp_path, HEYGEN_SANDBOX="1"), tmp_path / "hide", "av", "PIL")
+    out = cli("doctor", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr  # a warning: the sandbox works, its videos are one clip
+    [line] = [line for line in out.stdout.splitlines() if "sandbox videos" in line]
+    assert line.startswith("! sandbox videos: each one is the sandbox's 2-second 320×180 sample clip"), line
+    assert "render extra is not installed (av is missing)" in line
+    assert shlex.split(line.split(" Fix: ", 1)[1]) == render_extra_command()
+    assert out.stdout.splitlines()[-1] == "Ready, with 1 warning (! above)."
+
+
+def test_doctor_says_sandbox_videos_are_silent_without_espeak_and_checks_nothing_on_the_real_api(
+        tmp_path: Path) -> None:
+    env = hide(env_for(tmp_path, HEYGEN_SANDBOX="1"), tmp_path / "hide", "espeakng_loader")
+    out = cli("doctor", env=env, cwd=tmp_path)
+    [line] = [line for line in out.stdout.splitlines() if "sandbox videos" in line]
+    assert line.startswith("! sandbox videos: rendered as asked but silent") and "espeakng_loader is missing" in line
+    assert shlex.split(line.split(" Fix: ", 1)[1]) == render_extra_command()
+    with_it = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert "✓ sandbox videos: rendered as asked (size, length, captions and speech)" in with_it.stdout.splitlines()
+    real = hide(env_for(tmp_path, HEYGEN_API_KEY="YOUR_HEYGEN_API_KEY"), tmp_path / "hide", "av", "PIL")
+    assert "sandbox videos" not in cli("doctor", env=real, cwd=tmp_path).stdout  # renders are the sandbox's
+
+
+def test_the_render_extra_command_fits_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pipx adds packages to its venvs with ``inject``; an environment uv made has no pip."""
+    from heygen_studio import extras
+
+    wanted = sorted(PYPROJECT["project"]["optional-dependencies"]["render"])
+    assert sorted(extras.requirements()) == wanted
+    monkeypatch.setattr(extras, "requirements", lambda: wanted)
+    monkeypatch.setattr(sys, "prefix", "/home/u/.local/share/pipx/venvs/heygen-studio")
+    assert shlex.split(extras.install_command()) == ["pipx", "inject", "heygen-studio", *wanted]
+    monkeypatch.setattr(sys, "prefix", "/home/u/.local/share/uv/tools/heygen-studio")
+    monkeypatch.setattr(extras, "_installer", lambda: "uv")
+    assert shlex.split(extras.install_command()) == ["uv", "pip", "install", "--python", sys.executable, *wanted]
 
 
 def test_doctor_fails_on_an_output_folder_that_cannot_be_written_naming_it(tmp_path: Path) -> None:

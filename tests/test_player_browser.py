@@ -306,3 +306,43 @@ async def test_an_embedded_sandbox_video_plays_through_the_host(tmp_path: Path, 
     assert state["ready"] >= 1 and state["src"].startswith("data:video/mp4;base64,"), state
     assert state["width"] > 0 and state["height"] > 0 and state["line"].endswith(f"{state['width']}×{state['height']}")
     assert picture and len(colours(picture)) >= 8, "the video's area is flat: nothing was drawn"
+
+
+@pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
+async def test_an_embedded_sandbox_video_not_yet_saved_says_to_download_it(tmp_path: Path, serve_page: Any) -> None:
+    """wait_for_job's result for an embedded sandbox video: its link lives only inside the server and no copy is
+    saved yet. The page must not offer that link, must not send the person to get_video (not in the default
+    toolset), and must say what plays it: download_video."""
+    from heygen_studio.tools import toolsets
+
+    assert toolsets.TOOLSETS["download_video"] == toolsets.DEFAULT != toolsets.TOOLSETS["get_video"]
+    settings = make_settings(tmp_path, heygen_sandbox_render_s=1.0, heygen_toolsets="default")
+    async with Client(create_server(settings)) as mcp:
+        look = (await mcp.call_tool("list_avatars", {"limit": 1})).structured_content["items"][0]["id"]  # type: ignore[index]
+        job = (await mcp.call_tool("create_avatar_video", {"avatar_id": look, "script": "Not saved yet.",
+                                                           "title": "Not saved"})).structured_content
+        assert job is not None
+        arguments = {"job_id": job["job_id"], "max_wait_s": 30}
+        result = await mcp.call_tool("wait_for_job", arguments)
+        page = (await mcp.read_resource(player.URI)).contents[0]
+    waited = result.structured_content
+    assert waited is not None and waited["status"] == "completed" and waited["video_url"]
+    csp = (page.meta or {})["ui"]["csp"]
+    url = serve_page("/host.html", host_page(view_document(getattr(page, "text", ""), csp), arguments,
+                                             result.model_dump(mode="json", by_alias=True, exclude_none=True)))
+    with browsing(url, tmp_path) as tab:
+        state: dict[str, Any] = {}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            state = player_state(tab)
+            if "could not" in state.get("line", ""):
+                break
+            time.sleep(0.1)
+        seen = tab.evaluate("window.seen")
+    assert state, f"no player frame with a <video> was found; the host saw {seen}"
+    assert state["error"] and state["ready"] == 0, state  # the link did not play
+    assert state["line"] == ("This view could not play the video's link (it may have expired, or only the server "
+                             "can reach it). Run download_video: this view then plays the saved copy."), state
+    assert "get_video" not in state["line"]
+    assert not state["button"], "the page offers a link that cannot open"
+    assert "resources/read" not in seen  # there is no saved copy to ask for

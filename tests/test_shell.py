@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
@@ -161,8 +162,39 @@ def test_status_jobs_and_catalogue_tables(tmp_path: Path) -> None:
     assert groups.returncode == 0 and groups.stdout.split()[:2] == ["group", "id"]
 
 
-def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path) -> None:
-    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01")  # dollars: a 1-second video costs $0.0667
+@pytest.fixture
+def real_api(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a shell on the real API (no HEYGEN_SANDBOX, a key), the API being `heygen-studio
+    sandbox` on a port: HeyGen's answers, and the shell's real-API behaviour (money is asked about)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(COMMAND), "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=environment(tmp_path), cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.2)
+        base = f"http://127.0.0.1:{port}"  # it answers DeepSeek's /chat/completions too (produce writes a script)
+        env = environment(tmp_path, HEYGEN_BASE_URL=base, HEYGEN_API_KEY="test-key-0123456789",
+                          DEEPSEEK_BASE_URL=base, DEEPSEEK_API_KEY="ds-test-key-0123456789",
+                          HEYGEN_CONFIRM_ABOVE="0.01")  # dollars: a 1-second video costs $0.0667
+        env.pop("HEYGEN_SANDBOX")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path, real_api: dict[str, str]) -> None:
+    env = real_api
     refused = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", env=env)
     assert refused.returncode == 1
     line = one_line(refused.stderr)
@@ -174,6 +206,27 @@ def test_a_cost_above_the_threshold_needs_yes_without_a_terminal(tmp_path: Path)
     capped = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Other.", "--max-credits", "0.01",
                    env=env)
     assert capped.returncode == 1 and "--max-credits" in one_line(capped.stderr)
+
+
+def test_the_sandbox_is_free_so_the_shell_never_asks(tmp_path: Path) -> None:
+    """HEYGEN_SANDBOX=1: the estimate is over HEYGEN_CONFIRM_ABOVE, but nothing costs money, so nobody is asked
+    (on a terminal or not) and the shell says the sandbox is free, with what the real API would charge."""
+    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01", TERM="xterm-256color", COLUMNS="200")
+    code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
+    assert code == 0, seen
+    assert "[y/N]" not in seen and "Create it and pay" not in seen
+    assert "The sandbox is free: nothing to confirm or pay (with the real API it would cost about $0.13)." in seen
+    assert re.search(r"Created video:\w+, free on the sandbox \(about \$0\.13 with the real API\)\.", seen), seen
+    done = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Costly.", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "The sandbox is free: nothing to confirm or pay (with the real API it would cost about " \
+                          "$0.07).\n"
+    assert re.fullmatch(r"Created video:\w+, free on the sandbox \(about \$0\.07 with the real API\)\.\n"
+                        r"Next: heygen-studio video wait video:\w+\n", done.stdout), done.stdout
+    dry = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Not sent.", "--dry-run", env=env)
+    assert "Estimated: $0.07 with the real API; the sandbox is free." in dry.stdout, dry.stdout
+    produced = shell(tmp_path, "produce", "A free brief", "--duration", "5", "--json", env=env)
+    assert produced.returncode == 0 and as_json(produced)["stage"] == "done", produced.stderr  # no --yes needed
 
 
 def test_produce_a_brief_to_an_mp4(tmp_path: Path) -> None:
@@ -235,10 +288,12 @@ def test_bars_on_a_terminal_and_never_escape_codes_in_json(tmp_path: Path) -> No
     assert code == 0 and "\x1b" not in seen and json.loads(seen)["status"] == "completed"
 
 
-def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path) -> None:
-    env = environment(tmp_path, HEYGEN_CONFIRM_ABOVE="0.01", TERM="xterm-256color", COLUMNS="200")
+def test_on_a_terminal_the_person_is_asked_about_the_cost(tmp_path: Path, real_api: dict[str, str]) -> None:
+    env = {**real_api, "TERM": "xterm-256color", "COLUMNS": "200"}
     code, seen = read_pty(["video", "create", "--avatar", LOOK, "--script", "Ask me first."], env, tmp_path, "n")
-    assert code == 1 and "Estimated cost: about $0.13" in seen and "declined the cost" in seen
+    assert code == 1 and "Estimated cost: about $0.13 (HeyGen's pay-as-you-go price" in seen and "[y/N]" in seen
+    answer = seen.split("[y/N]", 1)[1]  # what the person reads after answering: for them, not for an assistant
+    assert answer.split() == ["n", "Not", "created.", "Nothing", "was", "sent", "or", "charged."], answer
     assert as_json(shell(tmp_path, "jobs", "--json", env=env))["items"] == []  # nothing was sent
     code, seen = read_pty(["produce", "A brief worth asking about", "--duration", "5"], env, tmp_path, "y")
     assert code == 0 and "produce_video will POST" in seen and "Saved " in seen

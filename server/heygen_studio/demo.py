@@ -144,9 +144,27 @@ def run_demo(settings: Settings) -> int:
                 cause += f"; the server said: {said}"
             print(f"demo failed: {cause}", file=sys.stderr)
             return 1
-    with open(path, "rb") as fh:
-        head = fh.read(12)
-    kind = "an MP4" if head[4:8] == b"ftyp" else "a file"
-    _say(f"Done: {path} ({os.path.getsize(path)} bytes, {kind}).")
+    _say(done_line(path))
     _say(next_steps(path))
     return 0
+
+
+def done_line(path: str) -> str:
+    """Where the video is and what it is: the sandbox's sample clip (no render extra) said plainly, with the one
+    command that installs the extra; a render without speech said to be silent."""
+    from . import extras
+    from .sandbox.media import sample
+
+    data = Path(path).read_bytes()
+    done = f"Done: {path} ({len(data)} bytes"
+    fix = ("For sandbox videos that show what you ask for (size, length, captions and speech), install it: "
+           f"{extras.install_command()}")
+    if data == sample("sample.mp4"):
+        missing = extras.video_missing()
+        why = f" ({missing} is missing)" if missing else ""
+        return (f"{done}): this is {extras.SAMPLE_CLIP}, the same for every video, not a render of this one: the "
+                f"render extra is not installed{why}. {fix}")
+    kind = "an MP4" if data[4:8] == b"ftyp" else "a file"
+    if silent := extras.speech_missing():
+        return f"{done}, {kind}), silent: the render extra is not complete ({silent} is missing). {fix}"
+    return f"{done}, {kind})."

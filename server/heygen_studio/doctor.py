@@ -42,6 +42,19 @@ def mode(settings: Settings) -> Check:
     return Check("✓", f"mode: real HeyGen API at {settings.heygen_base_url}")
 
 
+def sandbox_videos() -> Check:
+    """What sandbox videos are here: renders of each request, or (no render extra) one sample clip."""
+    from . import extras
+
+    if missing := extras.video_missing():
+        return Check("!", f"sandbox videos: each one is {extras.SAMPLE_CLIP}, the same whatever you ask for: the "
+                          f"render extra is not installed ({missing} is missing). Fix: {extras.install_command()}")
+    if silent := extras.speech_missing():
+        return Check("!", f"sandbox videos: rendered as asked but silent: the render extra is not complete "
+                          f"({silent} is missing). Fix: {extras.install_command()}")
+    return Check("✓", "sandbox videos: rendered as asked (size, length, captions and speech)")
+
+
 async def account(settings: Settings, wired: Any) -> list[Check]:
     """Key present and accepted (``GET /v3/users/me``), and the credits it has."""
     if settings.api_key is None:
@@ -210,6 +223,8 @@ async def checks(settings: Settings) -> list[Check]:
     from .server import make_wiring  # the same wiring ``serve`` uses (the embedded sandbox in sandbox mode)
 
     found = [mode(settings)]
+    if settings.heygen_sandbox:
+        found.append(sandbox_videos())
     found.append(job_store(settings))
     wired = make_wiring(settings, None)()
     found += await account(settings, wired)
@@ -230,5 +245,6 @@ def run(settings: Settings, out: Any = None) -> int:
     if failed:
         print(f"{failed} problem{'s' if failed > 1 else ''} to fix (✗ above).", file=out)
         return 1
-    print("Ready.", file=out)
+    warned = sum(c.mark == "!" for c in results)
+    print(f"Ready, with {warned} warning{'s' if warned > 1 else ''} (! above)." if warned else "Ready.", file=out)
     return 0

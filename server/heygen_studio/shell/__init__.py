@@ -86,7 +86,7 @@ def add_commands(sub: Any) -> None:
     paid.add_argument("--max-credits", type=_credits, metavar="N", help="refuse if the estimate is above $N")
     paid.add_argument("--yes", action="store_true",
                       help="confirm the cost without asking (a cost above HEYGEN_CONFIRM_ABOVE is asked y/N on a "
-                           "terminal, and refused without one unless --yes)")
+                           "terminal, and refused without one unless --yes; the sandbox is free and never asks)")
     timeout = argparse.ArgumentParser(add_help=False)
     timeout.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT_S, metavar="S",
                          help=f"stop waiting after S seconds, exit 4; the job keeps running (default "

@@ -12,12 +12,20 @@ from typing import Any
 
 from ..settings import Settings, SettingsError, load_settings
 from .output import Out
-from .session import EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT, Session, ShellError, in_shell_words
+from .session import EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT, Declined, Session, ShellError, in_shell_words
 
 
 def usd(amount: float) -> str:
     """An estimate in dollars, as the tools' own text writes it (the shell reaches the core through MCP only)."""
     return f"${amount:.4f}" if amount and abs(amount) < 0.01 else f"${amount:,.2f}"
+
+
+def cost(session: Session, amount: float | None) -> str:
+    """What a create costs: its estimate, or, on the sandbox (which charges nothing), that it is free."""
+    if session.settings.heygen_sandbox:
+        return f"free on the sandbox (about {usd(amount or 0)} with the real API)"
+    return f"about {usd(amount or 0)}"
+
 
 WAIT_CALL_S = 45.0  # one wait_for_job call, as a model would make it (each call is bounded)
 PRODUCE_CALL_S = 120.0
@@ -51,9 +59,12 @@ def _quiet_logs() -> None:
 
 
 async def _session(command: Command, args: argparse.Namespace, settings: Settings, out: Out) -> int:
-    async with Session(settings, yes=getattr(args, "yes", False)) as session:
+    async with Session(settings, yes=getattr(args, "yes", False), note=out.note) as session:
         try:
             return await command(session, args, out)
+        except Declined as exc:  # the person said no: their own answer, not a failure to explain
+            out.error(str(exc), plain=True)
+            return EXIT_ERROR
         except ShellError as exc:
             out.error(str(exc))
             return EXIT_ERROR
@@ -84,7 +95,7 @@ def _paid(args: argparse.Namespace) -> dict[str, Any]:
     return extra
 
 
-def _dry_run_lines(out: Out, result: dict[str, Any]) -> None:
+def _dry_run_lines(session: Session, out: Out, result: dict[str, Any]) -> None:
     import json
 
     dry = result.get("dry_run") or {}
@@ -95,7 +106,8 @@ def _dry_run_lines(out: Out, result: dict[str, Any]) -> None:
     for line in dry.get("estimate") or []:
         out.say(f"  {line}")
     step = in_shell_words(str(result["next_step"])).replace("Call again without", "Run it again without")
-    out.say(f"Estimated: {usd(result.get('estimated_usd') or 0)}. {step}")
+    free = " with the real API; the sandbox is free" if session.settings.heygen_sandbox else ""
+    out.say(f"Estimated: {usd(result.get('estimated_usd') or 0)}{free}. {step}")
     if dry.get("note"):
         out.say(in_shell_words(str(dry["note"])))
 
@@ -111,7 +123,7 @@ async def video_create(session: Session, args: argparse.Namespace, out: Out) -> 
         if out.json:
             out.result(created)
         else:
-            _dry_run_lines(out, created)
+            _dry_run_lines(session, out, created)
         return EXIT_OK
     job_id = str(created["job_id"])
     if not (args.wait or args.download):
@@ -119,10 +131,10 @@ async def video_create(session: Session, args: argparse.Namespace, out: Out) -> 
             out.result(created)
         else:
             again = " (an identical earlier request: that video, not paid again)" if created.get("replayed") else ""
-            out.say(f"Created {job_id}{again}, about {usd(created.get('estimated_usd') or 0)}.")
+            out.say(f"Created {job_id}{again}, {cost(session, created.get('estimated_usd'))}.")
             out.say(f"Next: heygen-studio video wait {job_id}")
         return EXIT_OK
-    out.note(f"Created {job_id} (about {usd(created.get('estimated_usd') or 0)}).")
+    out.note(f"Created {job_id} ({cost(session, created.get('estimated_usd'))}).")
     results: dict[str, Any] = {"created": created}
     status, code = await _wait(session, out, job_id, args.timeout)
     results["status"] = status
@@ -303,7 +315,7 @@ async def produce(session: Session, args: argparse.Namespace, out: Out) -> int:
         out.result(result)
     if args.dry_run:
         if not out.json:
-            _dry_run_lines(out, result)
+            _dry_run_lines(session, out, result)
         return EXIT_OK
     job_id = str(result.get("job_id"))
     stage = result.get("stage")

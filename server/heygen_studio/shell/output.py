@@ -33,9 +33,10 @@ class Out:
         if not self.json:
             print(text, file=sys.stderr, flush=True)
 
-    def error(self, text: str) -> None:
-        """The one line on stderr; with --json also ``{"error": ...}`` on stdout for scripts."""
-        print(f"heygen-studio: {' '.join(text.split())}", file=sys.stderr, flush=True)
+    def error(self, text: str, *, plain: bool = False) -> None:
+        """The one line on stderr (``plain``: without the command's name, an answer to the person's own choice);
+        with --json also ``{"error": ...}`` on stdout for scripts."""
+        print(f"{'' if plain else 'heygen-studio: '}{' '.join(text.split())}", file=sys.stderr, flush=True)
         if self.json:
             self.result({"error": " ".join(text.split())})
 

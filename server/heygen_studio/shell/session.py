@@ -3,8 +3,10 @@
 ``create_server(settings)`` is what ``heygen-studio serve`` serves; an in-memory ``mcp.Client`` on it calls
 the tools exactly as Claude or Cursor do (the SDK's in-process connection: no stdio, no JSON framing). So the
 shell gets the tools' guards, job store, idempotency, cost checks and error texts unchanged, and the tools'
-progress notifications drive its bars. A cost confirmation (elicitation) is answered here: ``--yes``, a
-y/N question on a terminal, or, with no terminal to ask on, a decline with the flag to pass.
+progress notifications drive its bars. A cost confirmation (elicitation) is answered here: on the sandbox
+(HEYGEN_SANDBOX=1, from the shell's own settings) nothing costs money, so it is not asked; else ``--yes``, a
+y/N question on a terminal (a no reads "Not created."), or, with no terminal to ask on, a decline with the flag
+to pass.
 """
 
 from __future__ import annotations
@@ -49,19 +51,43 @@ class ShellError(Exception):
     """A failure to report as one line on stderr (exit 1); ``str()`` is the line, next step included."""
 
 
-class Asker:
-    """Answers the tools' cost question (MCP elicitation): --yes accepts; on a terminal the person is asked
-    y/N; with no terminal nobody can answer, so it declines and remembers the question for the error line."""
+class Declined(ShellError):
+    """The person answered no to the cost question: nothing was created (exit 1, said to the person)."""
 
-    def __init__(self, yes: bool) -> None:
+
+NOT_CREATED = "Not created. Nothing was sent or charged."
+_ESTIMATE = re.compile(r"Estimated cost: about (\$[\d,.]+)")
+
+
+class Asker:
+    """Answers the tools' cost question (MCP elicitation): on the sandbox nothing costs money, so it accepts and
+    says so (``note``); --yes accepts; on a terminal the person is asked y/N; with no terminal nobody can answer,
+    so it declines and remembers the question for the error line."""
+
+    def __init__(self, yes: bool, *, free: bool = False, note: Callable[[str], None] | None = None) -> None:
         self.yes = yes
+        self.free = free  # the sandbox (HEYGEN_SANDBOX=1): no money is spent, whatever the estimate
+        self.note = note
         self.unasked: str | None = None
+        self.declined = False  # the person answered no
         self.live: Any = None  # a progress display on the terminal, paused while the person is asked
 
     async def __call__(self, context: Any, params: Any) -> Any:
         from mcp.types import ElicitResult
 
         question = str(getattr(params, "message", ""))
+        if self.free:
+            found = _ESTIMATE.search(question)
+            real = f" (with the real API it would cost about {found.group(1)})" if found else ""
+            if self.note is not None:
+                if self.live is not None:
+                    self.live.pause()
+                try:
+                    self.note(f"The sandbox is free: nothing to confirm or pay{real}.")
+                finally:
+                    if self.live is not None:
+                        self.live.resume()
+            return ElicitResult(action="accept", content={"pay": True})
         if self.yes:
             return ElicitResult(action="accept", content={"pay": True})
         if sys.stdin.isatty() and sys.stderr.isatty():
@@ -76,6 +102,7 @@ class Asker:
                 if self.live is not None:
                     self.live.resume()
             pay = answer.strip().lower() in ("y", "yes")
+            self.declined = not pay
             return ElicitResult(action="accept", content={"pay": pay})
         self.unasked = question
         return ElicitResult(action="decline")
@@ -84,9 +111,9 @@ class Asker:
 class Session:
     """``async with Session(settings, yes=...) as s: await s.call("list_jobs", {...})``."""
 
-    def __init__(self, settings: Settings, *, yes: bool = False) -> None:
+    def __init__(self, settings: Settings, *, yes: bool = False, note: Callable[[str], None] | None = None) -> None:
         self.settings = settings
-        self.asker = Asker(yes)
+        self.asker = Asker(yes, free=settings.heygen_sandbox, note=note)
         self.startup_s = 0.0
         self._stack = AsyncExitStack()
         self._client: Any = None
@@ -107,10 +134,13 @@ class Session:
 
     async def call(self, tool: str, arguments: dict[str, Any], progress: ProgressFn | None = None) -> dict[str, Any]:
         """The tool's structured result; its error text (one line, in shell words) as a ``ShellError``."""
+        self.asker.declined = False
         result = await self._client.call_tool(tool, arguments, progress_callback=progress)
         if result.is_error:
             text = next((c.text for c in result.content if getattr(c, "type", "") == "text"), "") or "failed"
             text = text.removeprefix(f"Error executing tool {tool}: ")
+            if self.asker.declined:  # the tool's text is for a model ("ask them before calling again")
+                raise Declined(NOT_CREATED)
             if self.asker.unasked is not None:
                 question = self.asker.unasked.removesuffix(" Create it and pay?")
                 raise ShellError(f"{question} Nobody at a terminal to confirm it, so nothing was sent or charged: "
