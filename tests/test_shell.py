@@ -310,8 +310,12 @@ def test_ctrl_c_stops_waiting_quietly_and_the_job_keeps_running(tmp_path: Path) 
 
     env = environment(tmp_path, HEYGEN_SANDBOX_RENDER_S="60")
     job = create(tmp_path, "Interrupted, not cancelled.", env)
+    # A command typed at a terminal gets Ctrl-C. A test run started in the background (`.ci/run &`, a CI runner,
+    # nohup) has SIGINT ignored, and its children inherit that: the wait would then go on to the end and exit 0.
+    # So the child gets SIGINT's default back, as the terminal's foreground job has it.
     child = subprocess.Popen([str(COMMAND), "video", "wait", job], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env, cwd=tmp_path)
+                             text=True, env=env, cwd=tmp_path,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)  # waiting by now (or still starting: either way Ctrl-C must end it quietly)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
