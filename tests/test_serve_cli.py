@@ -52,8 +52,8 @@ def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
 
 
 def assert_quiet(err: str) -> None:
-    assert "Traceback" not in err and "Error" not in err, err
-    assert len(err.splitlines()) <= 1, err
+    """Nothing after the start line (already read): a stop is expected, not worth a word."""
+    assert err.strip() == "", err
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
@@ -120,7 +120,8 @@ async def test_http_names_its_endpoint_points_the_bare_address_on_and_stops_quie
     finally:
         proc.kill()
     assert returncode == 130 and time.monotonic() - started < 15
-    assert_quiet(err.replace("INFO heygen_studio.server: using the embedded HeyGen sandbox", ""))
+    assert_quiet("\n".join(line for line in err.splitlines()  # the sandbox's own start, logged as it begins
+                            if not line.startswith("INFO heygen_studio.server: using the embedded HeyGen sandbox")))
 
 
 @pytest.mark.parametrize("port", ["abc", "70000", "0", "in use"])
