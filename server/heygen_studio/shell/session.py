@@ -19,6 +19,8 @@ from typing import Any
 from ..settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_TIMEOUT = 0, 1, 4  # done; an error (one line on stderr); a wait ran out, job running
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+INTERRUPTED = "interrupted; a job already created keeps running (`heygen-studio jobs` lists it)."
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 # Tool names in a tool's text, as the shell command that does the same (the tools speak to a model).
