@@ -157,6 +157,20 @@ def test_json_is_one_document_on_every_way_out(tmp_path: Path) -> None:
         assert as_json(failed)["error"] in failed.stderr
 
 
+def test_jobs_says_what_became_of_each_job(tmp_path: Path) -> None:
+    saved = shell(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Saved.", "--download", "--json")
+    path = as_json(saved)["downloaded"]["path"]
+    finished = create(tmp_path, "Finished, not saved.")
+    assert shell(tmp_path, "video", "wait", finished).returncode == 0
+    sent = create(tmp_path, "Sent, never waited for.")
+    rows = {row["job_id"]: row for row in as_json(shell(tmp_path, "jobs", "--json"))["items"]}
+    assert rows[as_json(saved)["created"]["job_id"]]["state"] == "downloaded"
+    assert rows[as_json(saved)["created"]["job_id"]]["path"] == path
+    assert rows[finished]["state"] == "completed" and rows[sent]["state"] == "submitted"
+    table = shell(tmp_path, "jobs").stdout.splitlines()
+    assert [line.split()[-1] for line in table[1:]] == ["submitted", "completed", "downloaded"], table
+
+
 def test_errors_name_the_next_step_in_shell_words(tmp_path: Path) -> None:
     done = shell(tmp_path, "video", "download", "video:nope", "--json")
     assert done.returncode == 1

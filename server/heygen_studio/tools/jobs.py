@@ -156,6 +156,18 @@ def seen(state: AppState, raw_id: str, running: int) -> None:
         logger.warning("job store: %s", exc.describe())
 
 
+def remember(state: AppState, raw_id: str, **fields: str | None) -> None:
+    """Keep what a tool learnt about a job in its row of the job store (how it ended, where it was saved), so
+    list_jobs can say it; a store that cannot be written is logged and the tool's answer stands."""
+    record = known_job(state, raw_id)
+    if record is None or all(record.get(name) == value for name, value in fields.items() if value is not None):
+        return
+    try:
+        state.jobs.update(raw_id, **fields)
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+
+
 def is_job_id(state: AppState, value: str) -> bool:
     """True for ``<kind>:<id>`` and for a bare id the job store knows."""
     return value.strip().partition(":")[0] in JOB_KINDS or known_job(state, value.strip()) is not None
@@ -423,6 +435,8 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: st
     status = await _poll(state, kind, raw_id, video_id=video_id)
     if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
         seen(state, raw_id, 0)
+    if status.done:
+        remember(state, raw_id, status=status.status, failure=status.failure)
     return status
 
 
@@ -623,6 +637,13 @@ async def list_jobs(
     seen: set[str] = set()
     rows = []
     entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    known: dict[str, dict[str, str]] = {}  # what any row of a job says of its end (a produce_video row and its video's)
+    for entry in entries:
+        if entry.state == "submitted" and entry.job_id and entry.kind in (*JOB_KINDS, "produce"):
+            learnt = known.setdefault(_listed_id(entry), {})
+            for name in ("status", "path"):
+                if isinstance(entry.get(name), str) and name not in learnt:
+                    learnt[name] = entry.get(name)
     for entry in entries:
         kind = entry.kind
         if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
@@ -633,11 +654,20 @@ async def list_jobs(
             continue
         if not entry.job_id:
             continue
-        job_id = make_job_id(cast(JobKind, kind), entry.job_id) if kind in JOB_KINDS else entry.job_id
+        job_id = _listed_id(entry)
         if job_id not in seen:
             seen.add(job_id)
-            rows.append(JobRow(job_id=job_id, title=entry.title, created_at=int(entry.created_at)))
+            learnt = known.get(job_id, {})
+            rows.append(JobRow(job_id=job_id, title=entry.title, created_at=int(entry.created_at),
+                               state="downloaded" if "path" in learnt else learnt.get("status", "submitted"),
+                               path=learnt.get("path")))
     return JobList(items=rows[:limit])
+
+
+def _listed_id(entry: JobRecord) -> str:
+    """The job id a row lists: ``<kind>:<id>`` (a produce_video row keeps its video's job id as it is)."""
+    job_id = entry.job_id or ""
+    return make_job_id(cast(JobKind, entry.kind), job_id) if entry.kind in JOB_KINDS else job_id
 
 
 UNSETTLED = {

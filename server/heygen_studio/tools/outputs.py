@@ -76,7 +76,9 @@ class JobRow(BaseModel):
     job_id: str
     title: str | None = None
     created_at: int
-    state: str | None = Field(default=None, description="Set only for a create whose answer is not recorded yet.")
+    state: str | None = Field(default=None, description="submitted (not seen finished yet), completed, failed, "
+                              "downloaded (path says where), or why a create has no id yet.")
+    path: str | None = Field(default=None, description="Where download_video saved it.")
 
 
 class JobList(BaseModel):

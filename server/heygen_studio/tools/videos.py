@@ -52,7 +52,17 @@ from .common import (
     url_or_asset,
 )
 from .fields import Id, JobRef, Name, Source
-from .jobs import Progress, batch_items, make_job_id, next_step, parse_job_id, poll_once, video_failure, video_id_for
+from .jobs import (
+    Progress,
+    batch_items,
+    make_job_id,
+    next_step,
+    parse_job_id,
+    poll_once,
+    remember,
+    video_failure,
+    video_id_for,
+)
 from .outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
@@ -263,6 +273,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
+        remember(state, raw, status="completed", path=str(path))
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(),
                           resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
     thumbnail = title = None
@@ -313,6 +324,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
     if mime == "video/webm" and result.path.suffix == ".mp4" and not filename and not result.already_there:
         wanted = dest = dest.with_suffix(".webm")  # transparent (alpha) output
         result.path, result.already_there = await place_beside(result.path, wanted)
+    remember(state, raw, status="completed", path=str(result.path))
     return Downloaded(video_id=video_id, path=str(result.path), size_bytes=result.size,
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
                       title=title, video_url=player.reachable(state, fresh[-1] if fresh else url),
@@ -384,6 +396,7 @@ async def _save_batch(state: AppState, job_id: str, report: Progress, captioned:
                         "first.")
     await report(100, "downloaded")
     where = confine_output(state.settings, folder)
+    remember(state, raw, path=str(where))
     total = sum(f.size_bytes for f in files)
     out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,
                      missing=missing or None)
