@@ -367,6 +367,55 @@ def test_doctor_without_a_key_or_with_the_placeholder_says_how_to_fix_it(tmp_pat
     assert out.returncode == 1 and "still the placeholder" in out.stdout
 
 
+@pytest.mark.anyio
+async def test_the_placeholder_key_is_refused_at_once_naming_how_to_set_it(tmp_path: Path) -> None:
+    """The entry `config` writes holds YOUR_HEYGEN_API_KEY until the person puts a key there. A call then used to
+    go out with it (and, offline, retried the network); now every call that needs HeyGen is refused before any
+    request, saying so and how to set the key. On the sandbox the placeholder counts as no key, which it needs."""
+    import httpx2
+
+    from conftest import make_settings
+    from heygen_studio.server import create_server
+
+    sent: list[str] = []
+    wire = httpx2.MockTransport(lambda request: sent.append(str(request.url)) or httpx2.Response(503))
+    settings = make_settings(tmp_path, heygen_sandbox=False, heygen_api_key="YOUR_HEYGEN_API_KEY",
+                             heygen_base_url="https://api.heygen.com")
+    async with Client(create_server(settings, transport=wire)) as client:
+        look = "Abigail_expressive_2024112501"
+        for name, args in (("list_avatars", {}), ("get_account", {}), ("wait_for_job", {"job_id": "video:abc"}),
+                           ("create_avatar_video", {"avatar_id": look, "script": "Hello."})):
+            with anyio.fail_after(5):  # at once: no retries, no network
+                result = await client.call_tool(name, args)
+            text = result.content[0].text  # type: ignore[union-attr]
+            assert result.is_error and "still the placeholder YOUR_HEYGEN_API_KEY" in text, (name, text)
+            assert "Put your HeyGen API key" in text and "HEYGEN_SANDBOX=1" in text, (name, text)
+    assert sent == []
+    async with Client(create_server(make_settings(tmp_path, heygen_api_key="YOUR_HEYGEN_API_KEY"))) as client:
+        assert not (await client.call_tool("list_avatars", {"limit": 1})).is_error
+
+
+def test_doctor_fails_on_a_client_entry_that_still_has_the_placeholder(tmp_path: Path) -> None:
+    """The shell's environment may have a key (or the sandbox) while Cursor's entry still has the placeholder:
+    doctor reads each client's entry and names the one that needs the key."""
+    env = env_for(tmp_path)
+    assert cli("config", "cursor", "--write", env=env, cwd=tmp_path).returncode == 0
+    config = tmp_path / ".cursor" / "mcp.json"
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 1, out.stdout
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("✗ cursor:")]
+    assert f"{config} still has the placeholder key YOUR_HEYGEN_API_KEY" in line
+    assert "Fix: put your key" in line and "heygen-studio config cursor --sandbox --write" in line
+    assert cli("config", "cursor", "--sandbox", "--write", env=env, cwd=tmp_path).returncode == 0
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 0 and f"✓ cursor: \"heygen\" entry in {config} (the offline sandbox)" in out.stdout
+    data = json.loads(config.read_text())
+    data["mcpServers"]["heygen"]["env"] = {"HEYGEN_API_KEY": SECRET}
+    config.write_text(json.dumps(data))
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 0 and "(its key is set)" in out.stdout and SECRET not in out.stdout + out.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_doctor_checks_the_key_against_a_real_api_over_http(tmp_path: Path) -> None:

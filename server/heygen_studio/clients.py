@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .core.errors import KEY_PLACEHOLDER
 from .http_token import TokenError, stored_token
 from .settings import Settings
 
 SERVER_NAME = "heygen"
-KEY_PLACEHOLDER = "YOUR_HEYGEN_API_KEY"
 KEY_PAGE = "https://app.heygen.com/settings?nav=API"
 VSCODE_KEY_INPUT = "heygen-api-key"
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode", "windsurf")
