@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx2
@@ -73,6 +74,44 @@ def test_stdio_says_what_runs_and_stops_quietly(tmp_path: Path, sig: int, code: 
         proc.kill()
     assert returncode == code
     assert_quiet(err)
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_on_a_terminal_the_first_signal_stops_stdio_at_once_and_quietly(tmp_path: Path, sig: int, code: int) -> None:
+    """stdin, stdout and stderr on a terminal, as when a person runs `heygen-studio serve`: no line ever comes, so
+    the SDK's stdin reader (a worker thread) never returns. The first Ctrl-C used to do nothing (shutdown waited
+    for that thread) and the second printed "Exception ignored in: <module 'threading'> … KeyboardInterrupt"."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve"], env=child_env(tmp_path),
+                            cwd=str(tmp_path), stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+
+    def read_until(done: Any, seconds: float) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the process closed the terminal
+                    return
+                seen += chunk
+    try:
+        read_until(lambda: b"Ctrl-C stops it." in seen, 30)
+        assert b"MCP over stdio" in seen, seen
+        started = len(seen)
+        proc.send_signal(sig)
+        read_until(lambda: proc.poll() is not None, 10)
+        returncode = proc.wait(timeout=1)
+    finally:
+        proc.kill()
+        os.close(master)
+    assert returncode == code
+    assert seen[started:].decode().strip() == ""  # nothing after the start line: no traceback, no warning
 
 
 def test_the_start_line_names_the_real_api_and_never_the_key(tmp_path: Path) -> None:

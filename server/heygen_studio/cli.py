@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 
+STDIO_GRACE_S = 2.0  # serve over stdio: the most a stop may take (a cancelled tool call cleaning up)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """``serve``: one line on stderr saying what runs where, then the server until it ends or is stopped."""
     from .server import create_server, serve_stdio
@@ -165,4 +168,4 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import anyio
 
     line = start_line(settings)
-    return until_stopped(lambda: anyio.run(serve_stdio, server), lambda: announce(line))
+    return until_stopped(lambda: anyio.run(serve_stdio, server), lambda: announce(line), grace_s=STDIO_GRACE_S)
