@@ -556,6 +556,11 @@ def test_readme_installs_from_the_repository_url_on_the_python_it_needs() -> Non
     commands = re.findall(r"```bash\n(.*?)```", section, flags=re.S)[0].strip().splitlines()
     assert commands == [f"pipx install git+{repo}", f"uv tool install git+{repo}",
                         f"uvx --from git+{repo} heygen-studio serve"]
+    # A second install, to add the render extra: pipx leaves an installed package as it is unless --force.
+    spec = f'"heygen-studio[render] @ git+{repo}"'
+    said = " ".join(section.split())
+    assert f"`pipx install {spec}`" in said and f"`pipx install --force {spec}`" in said
+    assert "Installed already without it?" in said
 
 
 def test_readme_client_entry_has_the_shape_config_prints(tmp_path: Path) -> None:
