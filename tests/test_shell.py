@@ -341,6 +341,34 @@ def test_tool_words_become_shell_commands() -> None:
                                                     "--max-credits, or HEYGEN_MAX_CREDITS")
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see where the start-up is")
+def test_ctrl_c_while_starting_is_one_line_too(tmp_path: Path) -> None:
+    """Ctrl-C in the first second, while the command still imports pydantic (seen in /proc: its compiled core is
+    mapped), used to print a traceback: heygen_studio.cli imported it (through the settings) before anything could
+    catch the interrupt."""
+    import signal
+
+    env = environment(tmp_path)
+    for _ in range(3):  # the moment varies with the machine's load: each must end the same way
+        child = subprocess.Popen([str(COMMAND), "jobs", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env=env, cwd=tmp_path,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        maps = Path(f"/proc/{child.pid}/maps")
+        deadline = time.monotonic() + 30
+        while child.poll() is None and time.monotonic() < deadline:
+            try:
+                if "pydantic_core" in maps.read_text():
+                    break
+            except OSError:
+                pass
+            time.sleep(0.002)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 130 and "Traceback" not in err, err
+        assert err.strip().splitlines()[-1].startswith("heygen-studio: interrupted"), err
+        assert list(json.loads(out)) == ["error"], out
+
+
 def test_ctrl_c_stops_waiting_quietly_and_the_job_keeps_running(tmp_path: Path) -> None:
     import signal
 

@@ -37,11 +37,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core.errors import KEY_PLACEHOLDER
 from .http_token import TokenError, stored_token
-from .settings import Settings
+
+if TYPE_CHECKING:  # not at run time: ``cli.py`` imports this to build its parser, before it can catch Ctrl-C
+    from .settings import Settings
 
 SERVER_NAME = "heygen"
 KEY_PAGE = "https://app.heygen.com/settings?nav=API"
