@@ -83,8 +83,12 @@ def test_on_a_terminal_the_first_signal_stops_stdio_at_once_and_quietly(tmp_path
     for that thread) and the second printed "Exception ignored in: <module 'threading'> … KeyboardInterrupt"."""
     import os
     import pty
+    import termios
 
     master, slave = pty.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[3] &= ~termios.ECHO  # what the test types is not shown back: the output is the server's alone
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
     proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve"], env=child_env(tmp_path),
                             cwd=str(tmp_path), stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
@@ -103,6 +107,9 @@ def test_on_a_terminal_the_first_signal_stops_stdio_at_once_and_quietly(tmp_path
     try:
         read_until(lambda: b"Ctrl-C stops it." in seen, 30)
         assert b"MCP over stdio" in seen, seen
+        os.write(master, json.dumps(INIT).encode() + b"\n")  # answered: the server is reading the terminal now
+        read_until(lambda: b'"serverInfo"' in seen and seen.endswith(b"\n"), 30)
+        assert b'"heygen-studio"' in seen, seen
         started = len(seen)
         proc.send_signal(sig)
         read_until(lambda: proc.poll() is not None, 10)
