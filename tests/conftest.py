@@ -13,6 +13,34 @@ import pytest
 from contract import ContractTransport, load_contract
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many examples the fuzz drew per tool, and what a run without ../shared left out: the tests that
+    need HeyGen's contract skip with one reason (``contract.ABSENT``), and the exchanges of the other tests went
+    unchecked."""
+    import sys
+
+    import contract
+
+    fuzzing = sys.modules.get("fuzzing")
+    fuzzed = [r for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+              if "test_fuzz_tool[" in r.nodeid and r.when == "call"]
+    if fuzzing is not None and fuzzed:
+        terminalreporter.write_line(
+            f"fuzz: {fuzzing.EXAMPLES} examples per tool for {len(fuzzed)} tool{'s' * (len(fuzzed) != 1)} (200 when CI "
+            "is set; "
+            "HEYGEN_FUZZ_EXAMPLES=N to choose).")
+    if contract.load_contract() is not None:
+        return
+    skipped = sum(1 for report in terminalreporter.stats.get("skipped", [])
+                  if isinstance(report.longrepr, tuple) and report.longrepr[2].endswith(contract.ABSENT))
+    if skipped or contract.UNCHECKED[0]:
+        terminalreporter.write_line(
+            f"contract checks skipped: {skipped} test{'s' * (skipped != 1)} that need HeyGen's API contract, and "
+            f"{contract.UNCHECKED[0]} HTTP exchange{'s' * (contract.UNCHECKED[0] != 1)} of the tests that ran were "
+            f"not checked against it ({contract.CONTRACT_PATH} is absent; the project's workspace has it beside "
+            "the repository).")
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

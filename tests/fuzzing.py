@@ -1,6 +1,7 @@
 """Property fuzzing of every listed tool through an in-process MCP client (issue #8 §2 "Input").
 
-Shared by ``tests/test_fuzz.py`` (CI: 200 examples per tool) and ``bench/fuzz.py`` (longer runs, figures).
+Shared by ``tests/test_fuzz.py`` (``EXAMPLES`` per tool: 200 in CI, 20 elsewhere) and ``bench/fuzz.py`` (longer
+runs, figures).
 
 ``FuzzTarget`` is a server wired to a fresh sandbox through ``ContractTransport``, driven synchronously
 (hypothesis calls back into plain functions) through an anyio blocking portal; its tool list and input
@@ -28,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import os
 import re
 import shutil
 import socket
@@ -50,6 +52,19 @@ from mcp.shared.exceptions import MCPError
 
 from contract import ContractTransport, load_contract
 
+
+def _examples() -> int:
+    """Examples per tool for ``tests/test_fuzz.py``: ``HEYGEN_FUZZ_EXAMPLES``, else 200 in CI (``CI`` set, as CI
+    services set it), else 20."""
+    asked = os.environ.get("HEYGEN_FUZZ_EXAMPLES", "").strip()
+    if asked:
+        if not asked.isdigit() or int(asked) < 1:
+            raise ValueError(f"HEYGEN_FUZZ_EXAMPLES={asked!r}: give a whole number of examples per tool, 1 or more")
+        return int(asked)
+    return 200 if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no") else 20
+
+
+EXAMPLES = _examples()
 HEYGEN_KEY = "hgfuzz-7c1d9e42b8a3f6051e"  # the HeyGen key the fuzzed server sends (the sandbox takes any)
 DEEPSEEK_KEY = "dsfuzz-52e0b7a19c4d3f6820"
 KEYS = (HEYGEN_KEY, DEEPSEEK_KEY)

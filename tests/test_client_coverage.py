@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from contract import load_contract
+from contract import require_contract
 from heygen_studio.core.models import (
     AssetUrl,
     CloneVoice,
@@ -74,9 +74,7 @@ def public_methods(hg: Any) -> set[str]:
 
 
 async def test_every_client_method_and_operation(hg: Any, wire: Any, clock: Any, tmp_path: Path) -> None:
-    contract = load_contract()
-    if contract is None:
-        pytest.skip("../shared/heygen-api/contract.json is absent")
+    contract = require_contract()
     called: set[str] = set()
 
     def use(name: str) -> Any:

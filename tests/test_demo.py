@@ -7,6 +7,7 @@ it cannot write (found before anything renders), or a tool that failed inside th
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,40 @@ def test_without_the_render_extra_the_demo_says_it_saved_the_sample_clip_and_how
     command = shlex.split(last.split("install it: ", 1)[1])
     assert command == [sys.executable, "-m", "pip", "install", *sorted(render)]
     assert next_step.startswith(f"Next: play {saved}.")
+
+
+def test_progress_into_a_log_is_plain_lines_and_a_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    """Written to a file (the demo's output kept as a log), progress is one line per phase, never the terminal's
+    carriage-return redraws; on a terminal the bar redraws in place."""
+    import os
+    import pty
+    import select
+
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        done = subprocess.run([sys.executable, "-m", "heygen_studio", "demo"], env=child_env(tmp_path),
+                              cwd=str(tmp_path), stdout=out, stderr=subprocess.STDOUT, timeout=120)
+    written = log.read_bytes()
+    assert done.returncode == 0, written
+    assert b"\r" not in written and b"\x1b" not in written
+    assert re.search(rb"^ +100\.0%  video completed \(\d+ s\)$", written, flags=re.M), written
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "heygen_studio", "demo"], env=child_env(tmp_path),
+                             cwd=str(tmp_path), stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the demo ended and closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert child.wait(timeout=30) == 0, seen
+    assert re.search(rb"\r  \[#+\.*\] +\d+\.\d%", seen), seen  # the bar, redrawn in place
 
 
 def failed_line(done: subprocess.CompletedProcess[str]) -> str:

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from contract import load_contract
+from contract import require_contract
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = ROOT / "references"
@@ -110,10 +110,7 @@ def test_every_json_block_carries_a_marker() -> None:
 
 
 def _contract() -> Any:
-    contract = load_contract()
-    if contract is None:
-        pytest.skip("HeyGen contract (../shared/heygen-api/contract.json) not available")
-    return contract
+    return require_contract()
 
 
 @pytest.mark.parametrize("block", marked("request"))

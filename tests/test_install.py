@@ -129,6 +129,104 @@ def test_claude_code_gets_a_claude_mcp_add_line_and_write_runs_it(tmp_path: Path
     assert "HEYGEN_SANDBOX=1" in ran.stdout and "Added" in ran.stderr
 
 
+CLAUDE_STAND_IN = """#!{python}
+# A stand-in for Claude Code's `claude mcp add|remove` at user scope (an external program, not ours): the servers
+# in $HOME/.claude.json's mcpServers, and the refusal the real CLI gives to a name it already has.
+import json, os, sys
+path = os.path.join(os.environ["HOME"], ".claude.json")
+data = json.load(open(path)) if os.path.exists(path) else {{"numStartups": 3}}
+servers = data.setdefault("mcpServers", {{}})
+args = sys.argv[1:]
+with open(os.path.join(os.environ["HOME"], "claude-calls.jsonl"), "a") as log:
+    log.write(json.dumps(args) + "\\n")
+words, options, env, after = [], {{}}, {{}}, []
+rest = args[2:]
+if "--" in rest:
+    rest, after = rest[:rest.index("--")], rest[rest.index("--") + 1:]
+i = 0
+while i < len(rest):
+    if rest[i].startswith("-"):
+        if rest[i] in ("-e", "--env"):
+            name, _, value = rest[i + 1].partition("=")
+            env[name] = value
+        else:
+            options[rest[i]] = rest[i + 1]
+        i += 2
+    else:
+        words.append(rest[i])
+        i += 1
+name = words[0]
+if args[:2] == ["mcp", "remove"]:
+    if name not in servers:
+        sys.exit(f"No user-scoped MCP server found with name: {{name}}")
+    del servers[name]
+    print(f"Removed MCP server {{name}} from user config")
+else:
+    if name in servers:
+        sys.exit(f"MCP server {{name}} already exists in user config")
+    servers[name] = {{"type": "stdio", "command": after[0], "args": after[1:], "env": env}}
+    print(f"Added stdio MCP server {{name}} to user config")
+json.dump(data, open(path, "w"), indent=2)
+"""
+
+
+def test_claude_code_write_twice_replaces_our_entry_keeping_the_key_and_the_users_settings(tmp_path: Path) -> None:
+    """`claude mcp add` refuses a name it has: a second --write replaced nothing and failed. Now it removes ours
+    and adds it again, keeping a key put there since and the variables we do not set; --sandbox then takes the key
+    out and says where the copy of the file that still has it is."""
+    (tmp_path / "bin").mkdir()
+    stub = tmp_path / "bin" / "claude"
+    stub.write_text(CLAUDE_STAND_IN.format(python=sys.executable))
+    stub.chmod(0o755)
+    env = env_for(tmp_path, PATH=str(tmp_path / "bin") + os.pathsep + "/usr/bin:/bin")
+    first = cli("config", "claude-code", "--write", env=env, cwd=tmp_path)
+    assert first.returncode == 0 and "Added" in first.stderr, first.stderr
+    claude_json = tmp_path / ".claude.json"
+    data = json.loads(claude_json.read_text())
+    data["mcpServers"]["heygen"]["env"].update(HEYGEN_API_KEY=SECRET, HEYGEN_TOOLSETS="all")  # the person's edits
+    claude_json.write_text(json.dumps(data))
+
+    again = cli("config", "claude-code", "--write", env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Replaced" in again.stderr and "Kept the API key" in again.stderr and "HEYGEN_TOOLSETS" in again.stderr
+    assert SECRET not in again.stdout + again.stderr and "YOUR_HEYGEN_API_KEY" in again.stdout  # the printed line
+    entry = json.loads(claude_json.read_text())["mcpServers"]["heygen"]
+    assert entry["env"]["HEYGEN_API_KEY"] == SECRET and entry["env"]["HEYGEN_TOOLSETS"] == "all"
+    assert entry["args"][-1] == "serve" and json.loads(claude_json.read_text())["numStartups"] == 3
+
+    sandboxed = cli("config", "claude-code", "--sandbox", "--write", env=env, cwd=tmp_path)
+    assert sandboxed.returncode == 0, sandboxed.stderr
+    entry = json.loads(claude_json.read_text())["mcpServers"]["heygen"]
+    assert "HEYGEN_API_KEY" not in entry["env"] and entry["env"]["HEYGEN_SANDBOX"] == "1"
+    assert entry["env"]["HEYGEN_TOOLSETS"] == "all" and SECRET not in sandboxed.stdout + sandboxed.stderr
+    assert "Removed the API key" in sandboxed.stderr
+    backup = Path(sandboxed.stderr.split("the backup ")[1].split(" still has it")[0])
+    assert backup.parent == tmp_path and SECRET in backup.read_text() and backup.stat().st_mode & 0o777 == 0o600
+
+
+def test_write_keeps_the_entrys_other_variables_and_says_when_sandbox_takes_the_key_out(tmp_path: Path) -> None:
+    config = tmp_path / ".codeium" / "windsurf" / "mcp_config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"mcpServers": {"heygen": {"command": "/old/heygen-studio", "args": ["serve"], "env": {
+        "HEYGEN_API_KEY": SECRET, "HEYGEN_TOOLSETS": "avatars,batch", "HEYGEN_MAX_CREDITS": "5",
+        "HEYGEN_OUTPUT_DIR": "/old/videos"}}}}))
+    env = env_for(tmp_path)
+    out = cli("config", "windsurf", "--write", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    kept = json.loads(config.read_text())["mcpServers"]["heygen"]["env"]
+    assert kept["HEYGEN_TOOLSETS"] == "avatars,batch" and kept["HEYGEN_MAX_CREDITS"] == "5"
+    assert kept["HEYGEN_API_KEY"] == SECRET and kept["HEYGEN_OUTPUT_DIR"] == str(tmp_path / "heygen-output")
+    assert "Kept HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS" in out.stderr
+
+    sandboxed = cli("config", "windsurf", "--sandbox", "--write", env=env, cwd=tmp_path)
+    assert sandboxed.returncode == 0, sandboxed.stderr
+    now = json.loads(config.read_text())["mcpServers"]["heygen"]["env"]
+    assert "HEYGEN_API_KEY" not in now and now["HEYGEN_SANDBOX"] == "1" and now["HEYGEN_TOOLSETS"] == "avatars,batch"
+    [line] = [line for line in sandboxed.stderr.splitlines() if line.startswith("Removed the API key")]
+    backup = Path(line.split("the backup ")[1].split(" still has it")[0])
+    assert SECRET in backup.read_text() and SECRET not in sandboxed.stdout + sandboxed.stderr
+
+
 def test_write_merges_into_the_file_keeping_other_servers_keys_and_a_real_key(tmp_path: Path) -> None:
     config = tmp_path / ".cursor" / "mcp.json"
     config.parent.mkdir()
@@ -313,6 +411,55 @@ def test_doctor_without_a_key_or_with_the_placeholder_says_how_to_fix_it(tmp_pat
     assert out.returncode == 1 and "still the placeholder" in out.stdout
 
 
+@pytest.mark.anyio
+async def test_the_placeholder_key_is_refused_at_once_naming_how_to_set_it(tmp_path: Path) -> None:
+    """The entry `config` writes holds YOUR_HEYGEN_API_KEY until the person puts a key there. A call then used to
+    go out with it (and, offline, retried the network); now every call that needs HeyGen is refused before any
+    request, saying so and how to set the key. On the sandbox the placeholder counts as no key, which it needs."""
+    import httpx2
+
+    from conftest import make_settings
+    from heygen_studio.server import create_server
+
+    sent: list[str] = []
+    wire = httpx2.MockTransport(lambda request: sent.append(str(request.url)) or httpx2.Response(503))
+    settings = make_settings(tmp_path, heygen_sandbox=False, heygen_api_key="YOUR_HEYGEN_API_KEY",
+                             heygen_base_url="https://api.heygen.com")
+    async with Client(create_server(settings, transport=wire)) as client:
+        look = "Abigail_expressive_2024112501"
+        for name, args in (("list_avatars", {}), ("get_account", {}), ("wait_for_job", {"job_id": "video:abc"}),
+                           ("create_avatar_video", {"avatar_id": look, "script": "Hello."})):
+            with anyio.fail_after(5):  # at once: no retries, no network
+                result = await client.call_tool(name, args)
+            text = result.content[0].text  # type: ignore[union-attr]
+            assert result.is_error and "still the placeholder YOUR_HEYGEN_API_KEY" in text, (name, text)
+            assert "Put your HeyGen API key" in text and "HEYGEN_SANDBOX=1" in text, (name, text)
+    assert sent == []
+    async with Client(create_server(make_settings(tmp_path, heygen_api_key="YOUR_HEYGEN_API_KEY"))) as client:
+        assert not (await client.call_tool("list_avatars", {"limit": 1})).is_error
+
+
+def test_doctor_fails_on_a_client_entry_that_still_has_the_placeholder(tmp_path: Path) -> None:
+    """The shell's environment may have a key (or the sandbox) while Cursor's entry still has the placeholder:
+    doctor reads each client's entry and names the one that needs the key."""
+    env = env_for(tmp_path)
+    assert cli("config", "cursor", "--write", env=env, cwd=tmp_path).returncode == 0
+    config = tmp_path / ".cursor" / "mcp.json"
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 1, out.stdout
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("✗ cursor:")]
+    assert f"{config} still has the placeholder key YOUR_HEYGEN_API_KEY" in line
+    assert "Fix: put your key" in line and "heygen-studio config cursor --sandbox --write" in line
+    assert cli("config", "cursor", "--sandbox", "--write", env=env, cwd=tmp_path).returncode == 0
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 0 and f"✓ cursor: \"heygen\" entry in {config} (the offline sandbox)" in out.stdout
+    data = json.loads(config.read_text())
+    data["mcpServers"]["heygen"]["env"] = {"HEYGEN_API_KEY": SECRET}
+    config.write_text(json.dumps(data))
+    out = doctor(tmp_path, HEYGEN_SANDBOX="1")
+    assert out.returncode == 0 and "(its key is set)" in out.stdout and SECRET not in out.stdout + out.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_doctor_checks_the_key_against_a_real_api_over_http(tmp_path: Path) -> None:
@@ -453,6 +600,11 @@ def test_readme_installs_from_the_repository_url_on_the_python_it_needs() -> Non
     commands = re.findall(r"```bash\n(.*?)```", section, flags=re.S)[0].strip().splitlines()
     assert commands == [f"pipx install git+{repo}", f"uv tool install git+{repo}",
                         f"uvx --from git+{repo} heygen-studio serve"]
+    # A second install, to add the render extra: pipx leaves an installed package as it is unless --force.
+    spec = f'"heygen-studio[render] @ git+{repo}"'
+    said = " ".join(section.split())
+    assert f"`pipx install {spec}`" in said and f"`pipx install --force {spec}`" in said
+    assert "Installed already without it?" in said
 
 
 def test_readme_client_entry_has_the_shape_config_prints(tmp_path: Path) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import NoReturn
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, shell
 from .clients import CLIENTS
 from .http_token import token_problem
-from .settings import Settings, SettingsError, load_settings, public_url
+
+if TYPE_CHECKING:  # pydantic and the settings load in ``main``, where Ctrl-C is one line, not a traceback
+    from .settings import Settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +46,8 @@ def _token(text: str) -> str:
 
 
 def _public_url(text: str) -> str:
+    from .settings import public_url
+
     try:
         return public_url(text)
     except ValueError as exc:
@@ -107,6 +109,16 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
         sys.exit(shell.main(argv))
+    try:
+        _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting, or in config, doctor or demo: one line, no traceback
+        print("heygen-studio: interrupted.", file=sys.stderr)
+        sys.exit(130)
+
+
+def _main(argv: list[str]) -> None:
+    from .settings import SettingsError, load_settings
+
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "sandbox":
@@ -139,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 
+STDIO_GRACE_S = 2.0  # serve over stdio: the most a stop may take (a cancelled tool call cleaning up)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """``serve``: one line on stderr saying what runs where, then the server until it ends or is stopped."""
     from .server import create_server, serve_stdio
@@ -154,6 +169,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.http and args.public_url:
         settings = settings.model_copy(update={"heygen_public_url": args.public_url})
     if args.http and args.token:
+        from pydantic import SecretStr
+
         settings = settings.model_copy(update={"heygen_http_token": SecretStr(args.token)})
     server = create_server(settings)
     if args.http:
@@ -165,4 +182,4 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import anyio
 
     line = start_line(settings)
-    return until_stopped(lambda: anyio.run(serve_stdio, server), lambda: announce(line))
+    return until_stopped(lambda: anyio.run(serve_stdio, server), lambda: announce(line), grace_s=STDIO_GRACE_S)

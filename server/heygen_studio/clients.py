@@ -37,13 +37,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .core.errors import KEY_PLACEHOLDER
 from .http_token import TokenError, stored_token
-from .settings import Settings
+
+if TYPE_CHECKING:  # not at run time: ``cli.py`` imports this to build its parser, before it can catch Ctrl-C
+    from .settings import Settings
 
 SERVER_NAME = "heygen"
-KEY_PLACEHOLDER = "YOUR_HEYGEN_API_KEY"
 KEY_PAGE = "https://app.heygen.com/settings?nav=API"
 VSCODE_KEY_INPUT = "heygen-api-key"
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode", "windsurf")
@@ -221,19 +223,42 @@ def read_config(path: Path, client: str) -> dict[str, Any]:
     return data
 
 
+# The variables an entry's ``env`` gets from ``launch``: set (or dropped) by every --write. Any other variable in
+# our entry (HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS, DEEPSEEK_API_KEY…) is the user's, and stays.
+MANAGED_ENV = ("HEYGEN_OUTPUT_DIR", "HEYGEN_ALLOWED_DIRS", "HEYGEN_SANDBOX", "HEYGEN_API_KEY")
+
+
+def real_key(value: Any) -> bool:
+    """A key someone put there: not empty, not the placeholder, not VS Code's prompt for one."""
+    return isinstance(value, str) and bool(value.strip()) and value != KEY_PLACEHOLDER and \
+        not value.startswith("${input:")
+
+
+def merged_env(old: Any, new: dict[str, str]) -> dict[str, str]:
+    """The env of our entry after a --write: ``new`` (the variables we manage), a real key of ``old`` kept in
+    place of the placeholder, and every variable of ``old`` that we do not manage, after them."""
+    old_env = old.get("env") if isinstance(old, dict) else None
+    old_env = old_env if isinstance(old_env, dict) else {}
+    env = dict(new)
+    if env.get("HEYGEN_API_KEY") == KEY_PLACEHOLDER and real_key(old_env.get("HEYGEN_API_KEY")):
+        env["HEYGEN_API_KEY"] = old_env["HEYGEN_API_KEY"]
+    for name, value in old_env.items():
+        if name not in MANAGED_ENV and name not in env and isinstance(value, str):
+            env[name] = value
+    return env
+
+
 def merge(data: dict[str, Any], client: str, spec: Launch | Remote) -> dict[str, Any]:
     """``data`` with this server's entry set; every other key and server kept, in order. A real key already in
-    the old entry is kept in place of the placeholder."""
+    the old entry is kept in place of the placeholder, and so are the variables of its env we do not manage."""
     merged = dict(data)
     key = servers_key(client)
     servers = dict(merged.get(key) or {})
     new = entry(client, spec)
     old = servers.get(SERVER_NAME)
-    old_env = old.get("env") if isinstance(old, dict) else None
-    kept = old_env.get("HEYGEN_API_KEY") if isinstance(old_env, dict) else None
     new_env = new.get("env", {})
-    if new_env.get("HEYGEN_API_KEY") == KEY_PLACEHOLDER and isinstance(kept, str) and kept:
-        new_env["HEYGEN_API_KEY"] = kept
+    if "env" in new:
+        new["env"] = new_env = merged_env(old, new_env)
     servers[SERVER_NAME] = new
     merged[key] = servers
     if client == "vscode" and str(new_env.get("HEYGEN_API_KEY", "")).startswith("${input:"):
@@ -265,6 +290,8 @@ class Written:
     backup: Path | None
     changed: bool
     key_kept: bool
+    key_removed: bool = False  # the old entry had a real key and the new one has none (a --sandbox or --http entry)
+    kept_env: tuple[str, ...] = ()  # variables of the old entry's env we do not manage, kept
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -343,10 +370,16 @@ def write_config(client: str, spec: Launch | Remote, path: Path | None = None, *
     path = confined(path, project) if project is not None else _resolved(path)
     data = read_config(path, client)
     merged = merge(data, client, spec)
-    key = merged[servers_key(client)][SERVER_NAME].get("env", {}).get("HEYGEN_API_KEY")
-    kept = isinstance(key, str) and key != KEY_PLACEHOLDER and not key.startswith("${input:")
+    servers: dict[str, Any] = data.get(servers_key(client)) or {}
+    old = servers.get(SERVER_NAME)
+    old_env: dict[str, Any] = old.get("env") or {} if isinstance(old, dict) else {}
+    old_env = old_env if isinstance(old_env, dict) else {}
+    new_env = merged[servers_key(client)][SERVER_NAME].get("env", {})
+    kept = real_key(new_env.get("HEYGEN_API_KEY"))
+    removed = real_key(old_env.get("HEYGEN_API_KEY")) and not kept
+    extra = tuple(name for name in new_env if name not in MANAGED_ENV)
     if merged == data:
-        return Written(path=path, backup=None, changed=False, key_kept=kept)
+        return Written(path=path, backup=None, changed=False, key_kept=kept, kept_env=extra)
     backup = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +391,7 @@ def write_config(client: str, spec: Launch | Remote, path: Path | None = None, *
     except OSError as exc:
         raise ConfigFileError(f"cannot write {path} ({exc.strerror or exc}); check that folder's permissions, or "
                               "paste the entry printed above by hand. The file was not changed.") from None
-    return Written(path=path, backup=backup, changed=True, key_kept=kept)
+    return Written(path=path, backup=backup, changed=True, key_kept=kept, key_removed=removed, kept_env=extra)
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -390,6 +423,17 @@ def run(client: str, settings: Settings, *, sandbox: bool, write: bool, http: bo
     elif written.key_kept:
         print("Kept the API key that entry already had.", file=err)
     return 0
+
+
+def _kept_and_removed(written: Written, err: Any) -> None:
+    """What --write kept of the old entry, and the key it took out (the backup still has it)."""
+    if written.changed and written.kept_env:
+        print(f"Kept {', '.join(written.kept_env)} from that entry (heygen-studio does not set "
+              f"{'them' if len(written.kept_env) > 1 else 'it'}).", file=err)
+    if written.key_removed:
+        where = f"; the backup {written.backup} still has it: delete that file if you no longer want a copy" \
+            if written.backup else ""
+        print(f"Removed the API key that entry had: this entry needs none{where}.", file=err)
 
 
 def _run_http(client: str, settings: Settings, *, write: bool, port: int, out: Any, err: Any) -> int:
@@ -431,6 +475,7 @@ def _write(client: str, spec: Launch | Remote, err: Any, *, note: str = "") -> W
         backup = f" (backup: {written.backup})" if written.backup else " (a new file)"
         print(f"Wrote the \"{SERVER_NAME}\" server to {written.path}{backup}. Restart the client to load it."
               f"{' ' + note if note else ''}", file=err)
+    _kept_and_removed(written, err)
     return written
 
 
@@ -446,8 +491,30 @@ def _key_note(client: str, sandbox: bool, err: Any, path: Path | None = None) ->
               "or use --sandbox to try it offline first.", file=err)
 
 
+def claude_code_file() -> Path:
+    """Where Claude Code keeps its user-scope servers (``mcpServers`` of ``.claude.json``; ``CLAUDE_CONFIG_DIR``
+    moves it)."""
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home()) / ".claude.json"
+
+
+def claude_code_entry() -> dict[str, Any] | None:
+    """Our user-scope entry as Claude Code keeps it, read only (None when there is none, or the file cannot be
+    read: then nothing of it can be kept)."""
+    try:
+        data = json.loads(claude_code_file().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    servers = data.get("mcpServers") if isinstance(data, dict) else None
+    found = servers.get(SERVER_NAME) if isinstance(servers, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _run_claude(found: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([found, *argv[1:]], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
 def _claude_code(spec: Launch | Remote, *, write: bool, err: Any, note: str = "") -> int:
-    argv = claude_code_argv(spec)
     has_key = isinstance(spec, Launch) and "HEYGEN_API_KEY" in spec.env
     key_note = f" {note}" if note else "" if not has_key else (
         f" Put your HeyGen API key in place of {KEY_PLACEHOLDER} first ({KEY_PAGE}).")
@@ -459,16 +526,48 @@ def _claude_code(spec: Launch | Remote, *, write: bool, err: Any, note: str = ""
         print(f"`claude` is not on PATH, so nothing was run: run the line above where Claude Code is "
               f"installed.{key_note}", file=err)
         return 1
-    done = subprocess.run([found, *argv[1:]], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60, check=False)
+    # An entry of ours already there: its real key and the variables we do not manage go into the new one (run,
+    # never printed: the line above keeps the placeholder), as --write keeps them in the other clients' files.
+    old = claude_code_entry()
+    old_env: dict[str, Any] = (old.get("env") or {}) if old is not None else {}
+    old_env = old_env if isinstance(old_env, dict) else {}
+    run_spec: Launch | Remote = spec
+    if isinstance(spec, Launch):
+        run_spec = Launch(command=spec.command, args=spec.args, env=merged_env(old, spec.env))
+    step = "add"
+    done = _run_claude(found, claude_code_argv(run_spec))
+    said = (done.stderr or done.stdout).strip().splitlines()
+    replaced, backup = False, None
+    if done.returncode != 0 and "already exists" in " ".join(said):  # ours from an earlier --write: replace it
+        if old is not None and claude_code_file().is_file():
+            try:
+                backup = _backup(claude_code_file())
+            except OSError as exc:
+                print(f"heygen-studio: cannot back up {claude_code_file()} ({exc.strerror or exc}), so the "
+                      f"\"{SERVER_NAME}\" server there was left as it is; run `claude mcp remove {SERVER_NAME} "
+                      "--scope user`, then this again.", file=err)
+                return 1
+        step = "remove"
+        done = _run_claude(found, ["claude", "mcp", "remove", "--scope", "user", SERVER_NAME])
+        if done.returncode == 0:
+            step = "add"
+            done = _run_claude(found, claude_code_argv(run_spec))
+        said = (done.stderr or done.stdout).strip().splitlines()
+        replaced = True
     if done.returncode != 0:
-        reason = (done.stderr or done.stdout).strip().splitlines()
-        print(f"heygen-studio: `claude mcp add` failed ({reason[-1] if reason else f'exit {done.returncode}'}); "
-              f"if a \"{SERVER_NAME}\" server exists already, remove it with `claude mcp remove {SERVER_NAME} "
-              "--scope user` and run this again.", file=err)
+        print(f"heygen-studio: `claude mcp {step}` failed ({said[-1] if said else f'exit {done.returncode}'}); run "
+              "the line above by hand to see why.", file=err)
         return 1
-    if has_key:
+    new_env = run_spec.env if isinstance(run_spec, Launch) else {}
+    kept = real_key(new_env.get("HEYGEN_API_KEY"))
+    if has_key and not kept:
         key_note = (f" Its key is the placeholder {KEY_PLACEHOLDER}: put your key ({KEY_PAGE}) in place of it in "
-                    "~/.claude.json, or use --sandbox to try it offline first.")
-    print(f"Added the \"{SERVER_NAME}\" server to Claude Code (user scope).{key_note}", file=err)
+                    f"{claude_code_file()}, or use --sandbox to try it offline first.")
+    elif kept:
+        key_note = " Kept the API key that entry already had."
+    verb = "Replaced the" if replaced else "Added the"
+    print(f"{verb} \"{SERVER_NAME}\" server in Claude Code (user scope).{key_note}", file=err)
+    _kept_and_removed(Written(path=claude_code_file(), backup=backup, changed=True, key_kept=kept,
+                              key_removed=real_key(old_env.get("HEYGEN_API_KEY")) and not kept,
+                              kept_env=tuple(n for n in new_env if n not in MANAGED_ENV)), err)
     return 0

@@ -63,22 +63,48 @@ async def _demo(settings: Settings, errlog: TextIO) -> str:
         _say(f"Submitted {job['job_id']}; waiting for the render…")
         started = time.monotonic()
 
-        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-            width = 30
-            filled = int(width * progress / (total or 100))
-            print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {progress:5.1f}%  {message or ''}   ",
-                  end="", flush=True)
-
+        progress = Progress(sys.stdout)
         status: dict[str, Any] = {"done": False}
         while not status.get("done"):
             status = await _call(client, "wait_for_job", {"job_id": job["job_id"], "max_wait_s": 20},
-                                 progress_callback=on_progress)
-        print()
+                                 progress_callback=progress)
+        progress.end()
         if status["status"] != "completed":
             raise RuntimeError(f"render {status['status']}: {status.get('failure')}")
         _say(f"Rendered in {time.monotonic() - started:.1f} s. Downloading…")
         saved = await _call(client, "download_video", {"job_id": job["job_id"], "filename": "demo.mp4"})
         return str(saved["path"])
+
+
+class Progress:
+    """The render's progress: a bar redrawn in place (``\\r``) on a terminal; in a file or a pipe, a plain line for
+    each new phase and one every ``EVERY_S`` seconds (a log never gets carriage returns)."""
+
+    EVERY_S = 10.0
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.bar = out.isatty()
+        self.started = time.monotonic()
+        self.shown: tuple[str | None, float] = (None, 0.0)  # the phase last printed, and when
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        percent = 100 * progress / (total or 100)
+        if self.bar:
+            width = 30
+            filled = int(width * percent / 100)
+            print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {percent:5.1f}%  {message or ''}   ", end="",
+                  file=self.out, flush=True)
+            return
+        elapsed = time.monotonic() - self.started
+        phase = message or ""
+        if phase != self.shown[0] or elapsed - self.shown[1] >= self.EVERY_S:
+            self.shown = (phase, elapsed)
+            print(f"  {percent:5.1f}%  {phase} ({elapsed:.0f} s)".rstrip(), file=self.out, flush=True)
+
+    def end(self) -> None:
+        if self.bar:
+            print(file=self.out)
 
 
 class DemoError(Exception):

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import anyio
 import httpx2
 
-from .clients import KEY_PAGE, KEY_PLACEHOLDER
-from .core.errors import AuthenticationError, HeyGenError, PermissionDeniedError
+from .clients import KEY_PAGE
+from .core.errors import KEY_PLACEHOLDER, AuthenticationError, HeyGenError, PermissionDeniedError
 from .core.store import Scope, SQLiteJobStore, StoreError
 from .settings import Settings
 
@@ -98,6 +98,61 @@ async def account(settings: Settings, wired: Any) -> list[Check]:
             checks.append(Check("✓", f"API wallet: {amount} {currency or ''}".rstrip()))
     else:
         checks.append(Check("✓", f"credits: not reported for this account{plan_text}"))
+    return checks
+
+
+def client_entries() -> list[Check]:
+    """Our entry in each MCP client's config on this machine, as ``config --write`` puts it there. One that still
+    holds the placeholder key fails: every HeyGen tool call from that client is refused until the key is in."""
+    from .clients import (
+        CLIENTS,
+        SERVER_NAME,
+        ConfigFileError,
+        claude_code_entry,
+        claude_code_file,
+        config_file,
+        read_config,
+        real_key,
+        servers_key,
+    )
+
+    checks = []
+    for client in CLIENTS:
+        if client == "claude-code":
+            where, entry = claude_code_file(), claude_code_entry()
+        else:
+            where = config_file(client)
+            try:
+                servers = read_config(where, client).get(servers_key(client)) or {}
+            except ConfigFileError:
+                continue  # not ours to judge: --write says what is wrong with it
+            entry = servers.get(SERVER_NAME)
+        if not isinstance(entry, dict):
+            continue
+        env: dict[str, Any] = entry.get("env") or {}
+        env = env if isinstance(env, dict) else {}
+        key = env.get("HEYGEN_API_KEY")
+        if env.get("HEYGEN_SANDBOX") in ("1", "true", "yes"):
+            how = "the offline sandbox"
+        elif key == KEY_PLACEHOLDER:
+            checks.append(Check("✗", f"{client}: the \"{SERVER_NAME}\" entry in {where} still has the placeholder key "
+                                     f"{KEY_PLACEHOLDER}, so every HeyGen tool call from {client} is refused. Fix: "
+                                     f"put your key ({KEY_PAGE}) in its place there and restart {client}, or run "
+                                     f"`heygen-studio config {client} --sandbox --write` to use the offline sandbox"))
+            continue
+        elif real_key(key):
+            how = "its key is set"
+        elif isinstance(key, str) and key.startswith("${input:"):
+            how = "VS Code asks for the key"
+        elif "url" in entry or "serverUrl" in entry:
+            how = "serve --http"
+        else:
+            how = "no key in it: the server's own environment must have HEYGEN_API_KEY"
+        checks.append(Check("✓", f"{client}: \"{SERVER_NAME}\" entry in {where} ({how})"))
+    if not checks:
+        checks.append(Check("✓", "MCP clients: none has a \"heygen\" entry on this machine yet (nothing wrong: "
+                                 "`heygen-studio config <client> --write` adds one for claude-desktop, claude-code, "
+                                 "cursor, vscode or windsurf)"))
     return checks
 
 
@@ -232,6 +287,7 @@ async def checks(settings: Settings) -> list[Check]:
     found.append(output_folder(settings))
     found += allowed_folders(settings)
     found.append(await deepseek(settings, wired))
+    found += client_entries()
     return found
 
 

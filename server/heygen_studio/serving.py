@@ -31,8 +31,11 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import signal
 import socket
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -538,17 +541,41 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def until_stopped(run: Callable[[], None], announce: Callable[[], None] | None = None) -> int:
+def _exit_now(code: int) -> None:
+    """End the process at once with ``code``: what was printed is flushed, no thread is waited for."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def until_stopped(run: Callable[[], None], announce: Callable[[], None] | None = None, *,
+                  grace_s: float | None = None) -> int:
     """Run ``run()`` until it returns (exit 0) or SIGINT/SIGTERM stops it: exit 130 or 0, with no traceback.
 
     ``announce`` (the start line) runs once the handlers are in place, so a signal sent by whoever read that line
     is always ours. A stop silences shutdown chatter (cancelled requests, closing sessions): it is expected, not an
-    error."""
+    error.
+
+    ``grace_s`` (stdio): the process ends once the stop is done, or ``grace_s`` after the signal at the latest, or
+    at a second signal. Over stdio the SDK reads stdin in a worker thread that nothing can interrupt: on a terminal
+    (or a pipe its client keeps open) no line ever comes, so the event loop's shutdown waited for that thread, the
+    first Ctrl-C seemed to do nothing, and the second one broke into the interpreter's own wait for it
+    ("Exception ignored in: <module 'threading'> … KeyboardInterrupt")."""
     stopped: list[int] = []
 
+    def code() -> int:
+        return 130 if stopped and stopped[0] == signal.SIGINT else 0
+
     def stop(signum: int, frame: object) -> None:
+        if stopped and grace_s is not None:
+            _exit_now(code())
         if not stopped:
             logging.disable(logging.ERROR)
+            if grace_s is not None:
+                threading.Timer(grace_s, lambda: _exit_now(code())).start()
         stopped.append(signum)
         raise KeyboardInterrupt
 
@@ -561,9 +588,11 @@ def until_stopped(run: Callable[[], None], announce: Callable[[], None] | None =
         if not stopped:  # raised by someone other than our handler: still an interrupt
             stopped.append(signal.SIGINT)
     finally:
+        if stopped and grace_s is not None:
+            _exit_now(code())  # stopped: only the stdin reader's thread is left, and nothing can end it
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 130 if stopped and stopped[0] == signal.SIGINT else 0
+    return code()
 
 
 def run_http(server: MCPServer[Any], settings: Settings, *, host: str, port: int, token: str | None = None,

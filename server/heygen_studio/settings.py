@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .core.errors import KEY_PLACEHOLDER
 from .core.http import DEFAULT_BASE_URL
 from .http_token import token_problem
 from .tools import toolsets
@@ -201,9 +202,10 @@ class Settings(BaseSettings):
     @property
     def api_key(self) -> str | None:
         """The key to send: the sandbox's own when HEYGEN_SANDBOX=1 and no key is set."""
-        if self.heygen_api_key is not None:
-            return self.heygen_api_key.get_secret_value()
-        return SANDBOX_API_KEY if self.heygen_sandbox else None
+        key = self.heygen_api_key.get_secret_value() if self.heygen_api_key is not None else None
+        if self.heygen_sandbox and key in (None, KEY_PLACEHOLDER):  # the sandbox takes no key: a placeholder is none
+            return SANDBOX_API_KEY
+        return key
 
     @property
     def store_path(self) -> Path:

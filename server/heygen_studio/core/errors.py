@@ -16,9 +16,12 @@ from typing import ClassVar, TypedDict, Unpack
 API_KEY_PAGE = "https://app.heygen.com/settings?nav=API"
 """HeyGen's API page: the keys, and the API wallet (pay-as-you-go USD) an API key spends."""
 PLANS_PAGE = "https://app.heygen.com/settings?nav=Subscriptions"
+KEY_PLACEHOLDER = "YOUR_HEYGEN_API_KEY"
+"""What ``heygen-studio config`` writes where the key goes: never sent (``PlaceholderKeyError``)."""
 
 __all__ = [
     "API_KEY_PAGE",
+    "KEY_PLACEHOLDER",
     "APIConnectionError",
     "APIKeyRequiredError",
     "APIStatusError",
@@ -35,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PlaceholderKeyError",
     "PlanUpgradeRequiredError",
     "RateLimitError",
     "RedirectError",
@@ -67,6 +71,14 @@ class ConfigError(HeyGenError):
     default_hint = (
         "Set HEYGEN_API_KEY (HeyGen app → Settings → API), or set HEYGEN_SANDBOX=1 to use the offline sandbox."
     )
+
+
+class PlaceholderKeyError(ConfigError):
+    """HEYGEN_API_KEY is still ``KEY_PLACEHOLDER``: refused before anything is sent (no retries, no network)."""
+
+    default_hint = (f"Put your HeyGen API key ({API_KEY_PAGE}) in its place in your MCP client's \"heygen\" entry "
+                    "(its env), then restart the client; or set HEYGEN_SANDBOX=1 there to use the offline sandbox. "
+                    "`heygen-studio doctor` shows which client's entry still has it.")
 
 
 class InputError(HeyGenError, ValueError):

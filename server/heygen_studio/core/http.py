@@ -39,11 +39,13 @@ import httpx2
 
 from .. import __version__
 from .errors import (
+    KEY_PLACEHOLDER,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     ConfigError,
     NotFoundError,
+    PlaceholderKeyError,
     RateLimitError,
     RedirectError,
     RequestInProgressError,
@@ -255,6 +257,9 @@ class HeyGenHTTP:
         """
         if self._api_key is None:
             raise ConfigError("No HeyGen API key is configured")
+        if self._api_key == KEY_PLACEHOLDER:
+            raise PlaceholderKeyError(f"HEYGEN_API_KEY is still the placeholder {KEY_PLACEHOLDER} that "
+                                      "`heygen-studio config` wrote, so nothing was sent")
         if _has_whitespace_or_control(self._api_key):  # it would be refused by h11, which quotes it in its error
             raise ConfigError("The HeyGen API key contains whitespace or control characters (a stray newline?)",
                               hint="Remove them from HEYGEN_API_KEY, then restart the server.")

@@ -2,8 +2,10 @@
 
 A shell workflow on the very same tools an MCP client calls (``shell.session``). Exit codes: 0 done, 1 an
 error (one line on stderr with the next step), 4 a wait ran out while the job still runs (the job id is
-printed: wait for it again, never create it again), 130 interrupted. ``--json`` prints the tool's structured
-result (and ``{"error": ...}`` on failure) on stdout and nothing else; bars appear only on a terminal.
+printed: wait for it again, never create it again), 130 interrupted. ``--json`` prints one JSON document on
+stdout and nothing else, on every way out: the tool's structured result, ``{"error": ...}`` on failure, and a
+result that ends in an error (a wait that ran out) with ``"error"`` beside its fields; bars appear only on a
+terminal.
 
 This module is imported by ``cli.py`` to build its parser, so it imports nothing heavy at the top.
 """
@@ -11,10 +13,11 @@ This module is imported by ``cli.py`` to build its parser, so it imports nothing
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any, NoReturn
 
-from .session import EXIT_ERROR
+from .session import EXIT_ERROR, EXIT_INTERRUPTED, INTERRUPTED
 
 COMMANDS = ("video", "jobs", "voices", "avatars", "produce")
 # The tools' enumerations (core.models Resolution, AspectRatio; tools.scripts Route, Orientation), checked
@@ -27,10 +30,16 @@ DEFAULT_TIMEOUT_S = 1800.0
 
 
 class ShellParser(argparse.ArgumentParser):
-    """argparse with the shell's contract: a bad argument is one line on stderr and exit 1."""
+    """argparse with the shell's contract: a bad argument is one line on stderr and exit 1 (with ``--json`` on
+    the command line, also ``{"error": ...}`` on stdout)."""
+
+    json_errors = False  # set by ``main`` for the command line it parses (every subparser is one of these)
 
     def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        line = f"{self.prog}: {message} (see {self.prog} --help)"
+        print(line, file=sys.stderr)
+        if ShellParser.json_errors:
+            print(json.dumps({"error": line}, indent=2))
         sys.exit(EXIT_ERROR)
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # argparse's own signature
@@ -167,12 +176,14 @@ def parser() -> ShellParser:
 
 def main(argv: list[str]) -> int:
     """Run one shell command; the exit code (0, 1, 4, 130)."""
+    ShellParser.json_errors = "--json" in argv
     args = parser().parse_args(argv)
     try:
         from .commands import run
 
-        return run(args)
-    except KeyboardInterrupt:  # Ctrl-C, even while the SDK is still being imported: one line, no traceback
-        print("heygen-studio: interrupted; a job already created keeps running (`heygen-studio jobs` lists it).",
-              file=sys.stderr)
-        return 130
+        return run(args)  # it reports Ctrl-C itself once it runs
+    except KeyboardInterrupt:  # Ctrl-C while the SDK is still being imported: one line, no traceback
+        print(f"heygen-studio: {INTERRUPTED}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"error": INTERRUPTED}, indent=2))
+        return EXIT_INTERRUPTED

@@ -12,7 +12,17 @@ from typing import Any
 
 from ..settings import Settings, SettingsError, load_settings
 from .output import Out
-from .session import EXIT_ERROR, EXIT_OK, EXIT_TIMEOUT, Declined, Session, ShellError, in_shell_words
+from .session import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    INTERRUPTED,
+    Declined,
+    Session,
+    ShellError,
+    in_shell_words,
+)
 
 
 def usd(amount: float) -> str:
@@ -35,9 +45,20 @@ Command = Callable[[Session, argparse.Namespace, Out], Awaitable[int]]
 
 
 def run(args: argparse.Namespace) -> int:
+    """The command's exit code; with ``--json`` exactly one JSON document on stdout on every way out."""
+    out = Out(args.json)
+    try:
+        return _run(args, out)
+    except KeyboardInterrupt:
+        out.error(INTERRUPTED)
+        return EXIT_INTERRUPTED
+    finally:
+        out.finish()
+
+
+def _run(args: argparse.Namespace, out: Out) -> int:
     import anyio
 
-    out = Out(args.json)
     overrides: dict[str, Any] = {"heygen_toolsets": "all"}  # the shell offers what it offers; no listing budget
     if args.sandbox:
         overrides["heygen_sandbox"] = True
@@ -47,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         out.error(str(exc))
         return EXIT_ERROR
     _quiet_logs()
-    return anyio.run(_session, COMMANDS[args.run], args, settings, out)  # Ctrl-C: shell.main
+    return anyio.run(_session, COMMANDS[args.run], args, settings, out)
 
 
 def _quiet_logs() -> None:
@@ -168,13 +189,12 @@ async def _wait(session: Session, out: Out, job_id: str, timeout: float) -> tupl
     deadline = time.monotonic() + timeout
     status: dict[str, Any] = {}
     with out.progress(job_id) as bar:
-        while True:
+        while True:  # one look at least, however short the timeout: the answer says where the job is
             remaining = deadline - time.monotonic()
-            if remaining < 1:
-                break
-            status = await session.call("wait_for_job", {"job_id": job_id, "max_wait_s": min(WAIT_CALL_S, remaining)},
+            status = await session.call("wait_for_job", {"job_id": job_id,
+                                                         "max_wait_s": max(1.0, min(WAIT_CALL_S, remaining))},
                                         bar.callback)
-            if status.get("done") or status.get("needs"):
+            if status.get("done") or status.get("needs") or deadline - time.monotonic() < 1:
                 break
     job_id = str(status.get("job_id") or job_id)
     if not status.get("done") and not status.get("needs"):

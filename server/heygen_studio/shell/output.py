@@ -1,5 +1,5 @@
-"""What the shell prints: results (``--json``: the tool's structured result, nothing else on stdout), tables,
-progress (rich bars on a terminal; plain lines on stderr otherwise; nothing with ``--json``), one-line errors.
+"""What the shell prints: results (``--json``: one JSON document on stdout, whatever happens), tables, progress
+(rich bars on a terminal; plain lines on stderr otherwise; nothing with ``--json``), one-line errors.
 """
 
 from __future__ import annotations
@@ -15,13 +15,37 @@ from .session import ProgressFn
 
 
 class Out:
+    """``--json``: ``result`` and ``error`` are kept, and ``finish`` prints them as one document (a result that
+    ended in an error, a time-out say, is that result with ``"error"`` beside its fields), so a script's
+    ``json.load`` or ``jq`` reads every outcome. Without ``--json`` a result is printed at once."""
+
     def __init__(self, json_mode: bool) -> None:
         self.json = json_mode
         self.bars = not json_mode and sys.stderr.isatty()
+        self._document: Any = None
+        self._error: str | None = None
+        self._finished = False
 
     def result(self, data: Any) -> None:
-        """``--json``: the structured result as one JSON document on stdout."""
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        """The structured result (``--json``: printed by ``finish``)."""
+        if self.json:
+            self._document = data
+        else:
+            print(json.dumps(data, indent=2, ensure_ascii=False))
+
+    def finish(self) -> None:
+        """``--json``: print the one document, once: the result, with the first error beside its fields if there
+        was one; the error alone if there is no result."""
+        if not self.json or self._finished:
+            return
+        self._finished = True
+        document = self._document if isinstance(self._document, dict) else (
+            {} if self._document is None else {"result": self._document})
+        if self._error is not None:
+            document = {"error": self._error, **{k: v for k, v in document.items() if k != "error"}}
+        elif not document:
+            document = {"error": "heygen-studio stopped without a result; see the lines above on stderr"}
+        print(json.dumps(document, indent=2, ensure_ascii=False), flush=True)
 
     def say(self, text: str) -> None:
         """A line of the human answer (stdout)."""
@@ -35,10 +59,11 @@ class Out:
 
     def error(self, text: str, *, plain: bool = False) -> None:
         """The one line on stderr (``plain``: without the command's name, an answer to the person's own choice);
-        with --json also ``{"error": ...}`` on stdout for scripts."""
-        print(f"{'' if plain else 'heygen-studio: '}{' '.join(text.split())}", file=sys.stderr, flush=True)
-        if self.json:
-            self.result({"error": " ".join(text.split())})
+        with --json also ``"error"`` in the document on stdout, for scripts."""
+        line = " ".join(text.split())
+        print(f"{'' if plain else 'heygen-studio: '}{line}", file=sys.stderr, flush=True)
+        if self.json and self._error is None:
+            self._error = line
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
         """A compact table: boxed on a terminal, plain aligned columns (greppable) otherwise."""

@@ -16,11 +16,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..settings import Settings
+if TYPE_CHECKING:  # not at run time: ``cli.py`` imports this to build its parser, before it can catch Ctrl-C
+    from ..settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_TIMEOUT = 0, 1, 4  # done; an error (one line on stderr); a wait ran out, job running
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+INTERRUPTED = "interrupted; a job already created keeps running (`heygen-studio jobs` lists it)."
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 # Tool names in a tool's text, as the shell command that does the same (the tools speak to a model).

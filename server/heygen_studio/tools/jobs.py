@@ -458,7 +458,8 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: st
         status = await _poll(state, kind, raw_id, video_id=video_id)
         if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
             seen(state, raw_id, 0)
-    remember(state, raw_id, status=status.status, duration=status.duration_s)
+    remember(state, raw_id, status=status.status, duration=status.duration_s,
+             failure=status.failure if status.done else None)
     return status
 
 
@@ -659,6 +660,13 @@ async def list_jobs(
     groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
     rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
     entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    known: dict[str, dict[str, str]] = {}  # what any row of a job says of its end (a produce_video row and its video's)
+    for entry in entries:
+        if entry.state == "submitted" and entry.job_id and entry.kind in (*JOB_KINDS, "produce"):
+            learnt = known.setdefault(_listed_id(entry), {})
+            for name in ("status", "path"):
+                if isinstance(entry.get(name), str) and name not in learnt:
+                    learnt[name] = entry.get(name)
     for entry in entries:
         kind = entry.kind
         if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
@@ -685,7 +693,8 @@ def _job_row(job_id: str, records: list[JobRecord]) -> JobRow:
 
     duration, path = latest("duration"), latest("path")
     return JobRow(job_id=job_id, title=latest("title") or next(filter(None, map(_title, records)), None),
-                  state=str(latest("status") or "submitted"), created_at=iso_time(min(r.created_at for r in records)),
+                  state="downloaded" if isinstance(path, str) else str(latest("status") or "submitted"),
+                  created_at=iso_time(min(r.created_at for r in records)),
                   duration_s=float(duration) if isinstance(duration, int | float) else None,
                   path=path if isinstance(path, str) else None)
 
@@ -697,6 +706,12 @@ def _title(record: JobRecord) -> str | None:
 
 def iso_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _listed_id(entry: JobRecord) -> str:
+    """The job id a row lists: ``<kind>:<id>`` (a produce_video row keeps its video's job id as it is)."""
+    job_id = entry.job_id or ""
+    return make_job_id(cast(JobKind, entry.kind), job_id) if entry.kind in JOB_KINDS else job_id
 
 
 UNSETTLED = {

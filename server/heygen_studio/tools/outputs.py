@@ -76,8 +76,9 @@ class JobStatus(BaseModel):
 class JobRow(BaseModel):
     job_id: str
     title: str | None = None
-    state: str = Field(description="As last seen by wait_for_job, get_video or a download ('submitted': not looked "
-                                   "at since); or why a create has no job id yet.")
+    state: str = Field(description="As last seen by wait_for_job, get_video or a download: submitted (not seen "
+                                   "finished since), completed, failed, downloaded (path says where); or why a "
+                                   "create has no job id yet.")
     created_at: str = Field(description="When it was sent, ISO 8601 UTC.")
     duration_s: float | None = Field(default=None, description="The finished video's (or speech's) length.")
     path: str | None = Field(default=None, description="Where download_video saved it.")

@@ -319,6 +319,7 @@ async def save_video(state: AppState, job_id: str, progress: Progress, *, filena
 
     if keep_existing and filename and (saved := _saved(place(filename))) is not None:
         path, size, mime = saved
+        remember(state, raw, status="completed", path=str(path))  # for list_jobs
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
                           resource_uri=player.file_uri(state.settings.heygen_output_dir, path)), mime
     thumbnail = title = length = None
