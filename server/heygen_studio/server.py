@@ -37,17 +37,21 @@ from mcp.types import (
     INVALID_REQUEST,
     PARSE_ERROR,
     ErrorData,
+    GetPromptResult,
     InputRequiredResult,
     JSONRPCError,
     jsonrpc_message_adapter,
 )
+from mcp.types import Prompt as MCPPrompt
+from mcp.types import Resource as MCPResource
+from mcp.types import ResourceTemplate as MCPResourceTemplate
 from pydantic import AnyUrl, ValidationError
 
 from . import __version__
 from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, player, registry, routes, toolsets
+from .tools import content, player, registry, routes, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
@@ -164,13 +168,41 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 
 
 class StudioServer(registry.ToolServer):
-    """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools."""
+    """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools.
+
+    The bundled docs (``tools/content.py``: resources and prompts) are read from disk and registered on the
+    first request that lists or reads resources or prompts, through the SDK's public methods overridden here:
+    a server started to list its tools, or a shell command, never reads them."""
 
     live: Live
+    _content_pending = True
+
+    def _content(self) -> None:
+        if self._content_pending:
+            self._content_pending = False
+            content.register_content(self)
+
+    async def list_resources(self) -> list[MCPResource]:
+        self._content()
+        return await super().list_resources()
+
+    async def list_resource_templates(self) -> list[MCPResourceTemplate]:
+        self._content()
+        return await super().list_resource_templates()
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        self._content()
+        return await super().list_prompts()
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
+                         context: Context[Any, Any] | None = None) -> GetPromptResult | InputRequiredResult:
+        self._content()
+        return await super().get_prompt(name, arguments, context)
 
     async def read_resource(self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
                             ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         """The SDK's read; a saved video then carries the type of its own bytes (``player.typed``)."""
+        self._content()
         result = await super().read_resource(uri, context)
         return result if isinstance(result, InputRequiredResult) else player.typed(str(uri), result)
 
@@ -195,7 +227,7 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     server.live = live
     server.middleware.append(reject_unknown_tools(server))
     registry.register(server)
-    docs.register_content(server)
+    content.register_completions(server)  # the docs themselves: on the first resources/prompts request
     player.register_files(server)  # heygen://files/{+path}: saved videos, for the player
 
     @server.resource("heygen://schemas/{tool}", name="result-schema", mime_type="application/json",
