@@ -136,6 +136,29 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     return wiring
 
 
+def make_where(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], tuple[str, str | None]]:
+    """Which HeyGen the wiring will reach, as (base URL, instance), without building it: ``list_jobs`` lists the
+    job store's scope from this, so a shell's ``jobs`` does not import the sandbox (``AppState.recorded_jobs``).
+    The embedded sandbox's jobs are one account's when its state file can be used (``make_wiring``); when it
+    cannot, they are this process's, and before its sandbox is built this process has none."""
+
+    def where() -> tuple[str, str | None]:
+        if not settings.heygen_sandbox:
+            return settings.heygen_base_url, None
+        if transport is None and settings.heygen_base_url != DEFAULT_BASE_URL:
+            return settings.heygen_base_url, None
+        from .sandbox import SANDBOX_BASE_URL, STATE_FILE
+        from .sandbox.statefile import usable
+
+        if transport is not None:
+            return SANDBOX_BASE_URL, f"{os.getpid()}-{id(transport):x}"
+        if usable(settings.store_path.parent / STATE_FILE):
+            return SANDBOX_BASE_URL, "embedded"
+        return SANDBOX_BASE_URL, f"{os.getpid()}-unbuilt"
+
+    return where
+
+
 async def send_queued(state: AppState, batch_id: str) -> float | None:
     """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
     the batch tools are not start-up work)."""
@@ -155,7 +178,7 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
                          poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
-                         send_queued=send_queued)
+                         send_queued=send_queued, where=make_where(settings, transport))
         live.state = state
         try:
             yield state

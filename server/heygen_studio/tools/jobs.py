@@ -622,7 +622,7 @@ async def list_jobs(
     state = app(ctx)
     seen: set[str] = set()
     rows = []
-    entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    entries = state.recorded_jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
     for entry in entries:
         kind = entry.kind
         if kind not in (*JOB_KINDS, "produce") or entry.get("part_of"):
