@@ -1,7 +1,8 @@
 """Command line: ``heygen-studio serve | sandbox | demo | config | doctor``.
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
-Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.
+Heavy modules (the MCP SDK, the sandbox, ``openai``, and pydantic itself, which the settings need) are imported
+only by the command that needs them, with the garbage collector held back while they load (``startup.py``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from pydantic import SecretStr
-
-from . import __version__, shell
+from . import __version__, shell, startup
 from .clients import CLIENTS
 from .http_token import token_problem
-from .settings import Settings, SettingsError, load_settings, public_url
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +47,8 @@ def _token(text: str) -> str:
 
 
 def _public_url(text: str) -> str:
+    from .settings import public_url
+
     try:
         return public_url(text)
     except ValueError as exc:
@@ -105,10 +108,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    startup.hold()  # released once the command has built what it needs (a shell command: after its first call)
+    try:
+        _main(argv)
+    finally:
+        startup.release(freeze=False)
+
+
+def _main(argv: list[str]) -> None:
     if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
         sys.exit(shell.main(argv))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if args.command != "serve":
+        startup.release()  # only serve starts against a clock (a client waits on it)
     if args.command == "sandbox":
         from .sandbox import run_sandbox
 
@@ -116,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr)
         run_sandbox(host=args.host, port=args.port)
         return
+    from .settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -154,8 +169,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.http and args.public_url:
         settings = settings.model_copy(update={"heygen_public_url": args.public_url})
     if args.http and args.token:
+        from pydantic import SecretStr
+
         settings = settings.model_copy(update={"heygen_http_token": SecretStr(args.token)})
     server = create_server(settings)
+    startup.release()  # the server is built: what remains until the first tools/list allocates little
     if args.http:
         try:
             return run_http(server, settings, host=args.host, port=args.port, no_auth=args.no_auth,

@@ -37,10 +37,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .http_token import TokenError, stored_token
-from .settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports this module for its parser: no pydantic before a command needs it
+    from .settings import Settings
 
 SERVER_NAME = "heygen"
 KEY_PLACEHOLDER = "YOUR_HEYGEN_API_KEY"

@@ -14,9 +14,12 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..settings import Settings
+from .. import startup
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_TIMEOUT = 0, 1, 4  # done; an error (one line on stderr); a wait ran out, job running
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -108,6 +111,7 @@ class Session:
     async def call(self, tool: str, arguments: dict[str, Any], progress: ProgressFn | None = None) -> dict[str, Any]:
         """The tool's structured result; its error text (one line, in shell words) as a ``ShellError``."""
         result = await self._client.call_tool(tool, arguments, progress_callback=progress)
+        startup.release()  # the SDK, the server and the first tool's modules are in (see ``startup``)
         if result.is_error:
             text = next((c.text for c in result.content if getattr(c, "type", "") == "text"), "") or "failed"
             text = text.removeprefix(f"Error executing tool {tool}: ")
