@@ -3,8 +3,10 @@ for heygen-studio's upload path and for raw ``httpx2`` streaming of the same fil
 
 The sandbox runs as a separate process on a loopback port (real sockets), and each upload runs in a fresh
 process of its own, so each figure is that client's own memory. heygen-studio (``core.transfer.upload_file``,
-what ``upload_asset`` runs) hashes the file, then direct-uploads it (create → PUT of 1 MiB chunks → complete);
-the raw client does create → PUT → complete with a plain 1 MiB read loop and no hashing.
+what ``upload_asset`` runs, with a job store) direct-uploads it (create → PUT of 1 MiB chunks, each hashed as it
+is read → complete with the hash); the raw client does create → PUT → complete with a plain 1 MiB read loop and
+no hashing. ``ours-hash-first`` is heygen-studio's other path, taken when an upload of the same size is already
+on record (the file may be that content): hash it first, then send it.
 Target (issue #2): growth under 64 MB.    Run: .venv/bin/python bench/upload_rss.py [size_mib]
 """
 
@@ -25,6 +27,7 @@ import anyio
 import httpx2
 
 from heygen_studio.core.client import HeyGenClient
+from heygen_studio.core.store import Scope, ScopedJobs, SQLiteJobStore
 from heygen_studio.core.transfer import CHUNK, upload_file
 
 MP4_HEAD = (Path(__file__).resolve().parents[1] / "server/heygen_studio/sandbox/media/sample.mp4").read_bytes()[:64]
@@ -78,9 +81,14 @@ def sparse_mp4(size_mib: int) -> Iterator[Path]:
         yield path
 
 
-async def ours(port: int, path: Path) -> tuple[float, float]:
-    """heygen-studio's upload: (RSS before, seconds)."""
-    async with HeyGenClient(api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_retries=0) as hg:
+async def ours(port: int, path: Path, same_size_on_record: bool = False) -> tuple[float, float]:
+    """heygen-studio's upload, with a job store as ``upload_asset`` has (the never-upload-twice record): (RSS
+    before, seconds). ``same_size_on_record``: an upload of another content of this size is on record first."""
+    base = f"http://127.0.0.1:{port}"
+    jobs = ScopedJobs(SQLiteJobStore(path.with_name("jobs.sqlite3")), Scope.of(base, KEY))
+    if same_size_on_record:
+        jobs.record(kind="asset", job_id="another", key=f"asset:{'0' * 64}:{path.stat().st_size}")
+    async with HeyGenClient(api_key=KEY, base_url=base, max_retries=0, jobs=jobs) as hg:
         await hg.account.me()  # warm the connection pool and imports before the baseline
         baseline = peak_rss_mb()
         started = time.perf_counter()
@@ -120,7 +128,10 @@ async def raw(port: int, path: Path) -> tuple[float, float]:
 def measure(how: str, port: int, size_mib: int) -> dict[str, float]:
     """One upload in this process (call it in a fresh one): MiB/s and peak RSS growth in MB."""
     with sparse_mp4(size_mib) as path:
-        baseline, elapsed = anyio.run(ours if how == "ours" else raw, port, path)
+        if how == "raw":
+            baseline, elapsed = anyio.run(raw, port, path)
+        else:
+            baseline, elapsed = anyio.run(ours, port, path, how == "ours-hash-first")
     peak = peak_rss_mb()
     return {"mib": size_mib, "seconds": elapsed, "mib_per_s": size_mib / elapsed, "baseline_mb": baseline,
             "peak_mb": peak, "growth_mb": peak - baseline}
@@ -139,7 +150,7 @@ def main() -> None:
         return
     size_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
     with sandbox_on_port() as port:
-        for how, label in (("ours", "heygen-studio (hash, then direct upload)"), ("raw", "raw httpx2 streaming")):
+        for how, label in (("ours", "heygen-studio (hashed while sent)"), ("raw", "raw httpx2 streaming")):
             f = measure_in_child(how, port, size_mib)
             verdict = f" (target < 64 MB: {'PASS' if f['growth_mb'] < 64 else 'FAIL'})" if how == "ours" else ""
             print(f"upload of {size_mib} MiB, {label}: {f['seconds']:.1f} s, {f['mib_per_s']:.0f} MiB/s; "

@@ -1,7 +1,8 @@
 """Command line: ``heygen-studio serve | sandbox | demo | config | doctor``.
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
-Heavy modules (the MCP SDK, the sandbox, ``openai``) are imported only by the command that needs them.
+Heavy modules (the MCP SDK, the sandbox, ``openai``, and pydantic itself, which the settings need) are imported
+only by the command that needs them, with the garbage collector held back while they load (``startup.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, shell
+from . import __version__, shell, startup
 from .clients import CLIENTS
 from .http_token import token_problem
 
@@ -107,20 +108,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
-        sys.exit(shell.main(argv))
+    startup.hold()  # released once the command has built what it needs (a shell command: after its first call)
     try:
-        _main(argv)
-    except KeyboardInterrupt:  # Ctrl-C while starting, or in config, doctor or demo: one line, no traceback
-        print("heygen-studio: interrupted.", file=sys.stderr)
-        sys.exit(130)
+        if argv and argv[0] in shell.COMMANDS:  # the shell workflow: its own parser, exit codes and output
+            sys.exit(shell.main(argv))
+        try:
+            _main(argv)
+        except KeyboardInterrupt:  # Ctrl-C while starting, or in config, doctor or demo: one line, no traceback
+            print("heygen-studio: interrupted.", file=sys.stderr)
+            sys.exit(130)
+    finally:
+        startup.release(freeze=False)
 
 
 def _main(argv: list[str]) -> None:
-    from .settings import SettingsError, load_settings
-
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if args.command != "serve":
+        startup.release()  # only serve starts against a clock (a client waits on it)
     if args.command == "sandbox":
         from .sandbox import run_sandbox
 
@@ -128,6 +133,8 @@ def _main(argv: list[str]) -> None:
               file=sys.stderr)
         run_sandbox(host=args.host, port=args.port)
         return
+    from .settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -173,6 +180,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         settings = settings.model_copy(update={"heygen_http_token": SecretStr(args.token)})
     server = create_server(settings)
+    startup.release()  # the server is built: what remains until the first tools/list allocates little
     if args.http:
         try:
             return run_http(server, settings, host=args.host, port=args.port, no_auth=args.no_auth,

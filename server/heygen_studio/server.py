@@ -37,17 +37,21 @@ from mcp.types import (
     INVALID_REQUEST,
     PARSE_ERROR,
     ErrorData,
+    GetPromptResult,
     InputRequiredResult,
     JSONRPCError,
     jsonrpc_message_adapter,
 )
+from mcp.types import Prompt as MCPPrompt
+from mcp.types import Resource as MCPResource
+from mcp.types import ResourceTemplate as MCPResourceTemplate
 from pydantic import AnyUrl, ValidationError
 
 from . import __version__
 from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
-from .tools import docs, player, registry, routes, spoken, toolsets
+from .tools import content, player, registry, routes, spoken, toolsets
 from .tools.state import AppState, Live, Wiring
 
 logger = logging.getLogger(__name__)
@@ -132,6 +136,29 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
     return wiring
 
 
+def make_where(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], tuple[str, str | None]]:
+    """Which HeyGen the wiring will reach, as (base URL, instance), without building it: ``list_jobs`` lists the
+    job store's scope from this, so a shell's ``jobs`` does not import the sandbox (``AppState.recorded_jobs``).
+    The embedded sandbox's jobs are one account's when its state file can be used (``make_wiring``); when it
+    cannot, they are this process's, and before its sandbox is built this process has none."""
+
+    def where() -> tuple[str, str | None]:
+        if not settings.heygen_sandbox:
+            return settings.heygen_base_url, None
+        if transport is None and settings.heygen_base_url != DEFAULT_BASE_URL:
+            return settings.heygen_base_url, None
+        from .sandbox import SANDBOX_BASE_URL, STATE_FILE
+        from .sandbox.statefile import usable
+
+        if transport is not None:
+            return SANDBOX_BASE_URL, f"{os.getpid()}-{id(transport):x}"
+        if usable(settings.store_path.parent / STATE_FILE):
+            return SANDBOX_BASE_URL, "embedded"
+        return SANDBOX_BASE_URL, f"{os.getpid()}-unbuilt"
+
+    return where
+
+
 async def send_queued(state: AppState, batch_id: str) -> float | None:
     """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
     the batch tools are not start-up work)."""
@@ -151,7 +178,7 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
                          poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
-                         send_queued=send_queued)
+                         send_queued=send_queued, where=make_where(settings, transport))
         live.state = state
         try:
             yield state
@@ -164,13 +191,41 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 
 
 class StudioServer(registry.ToolServer):
-    """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools."""
+    """The tool server, plus ``live``: what HTTP mode's webhook receiver shares with the tools.
+
+    The bundled docs (``tools/content.py``: resources and prompts) are read from disk and registered on the
+    first request that lists or reads resources or prompts, through the SDK's public methods overridden here:
+    a server started to list its tools, or a shell command, never reads them."""
 
     live: Live
+    _content_pending = True
+
+    def _content(self) -> None:
+        if self._content_pending:
+            self._content_pending = False
+            content.register_content(self)
+
+    async def list_resources(self) -> list[MCPResource]:
+        self._content()
+        return await super().list_resources()
+
+    async def list_resource_templates(self) -> list[MCPResourceTemplate]:
+        self._content()
+        return await super().list_resource_templates()
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        self._content()
+        return await super().list_prompts()
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
+                         context: Context[Any, Any] | None = None) -> GetPromptResult | InputRequiredResult:
+        self._content()
+        return await super().get_prompt(name, arguments, context)
 
     async def read_resource(self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
                             ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         """The SDK's read; a saved video then carries the type of its own bytes (``player.typed``)."""
+        self._content()
         result = await super().read_resource(uri, context)
         return result if isinstance(result, InputRequiredResult) else player.typed(str(uri), result)
 
@@ -195,7 +250,7 @@ def create_server(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     server.live = live
     server.middleware.append(reject_unknown_tools(server))
     registry.register(server)
-    docs.register_content(server)
+    content.register_completions(server)  # the docs themselves: on the first resources/prompts request
     player.register_files(server)  # heygen://files/{+path}: saved videos, for the player
     spoken.register(server)  # heygen://scripts/{key}: the whole of a long produce_video script
 

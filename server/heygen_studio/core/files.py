@@ -29,10 +29,14 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
 
 CHUNK = 1 << 20
 NAME_MAX = 255  # bytes in one file or folder name (ext4, APFS, NTFS: 255 characters)
@@ -114,16 +118,23 @@ class LocalFile:
             offset += len(block)
             yield block
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The file's bytes as checked, ``CHUNK`` at a time, each read in a worker thread."""
+    async def chunks(self, digest: Hash | None = None) -> AsyncIterator[bytes]:
+        """The file's bytes as checked, ``CHUNK`` at a time, each read in a worker thread; with ``digest``,
+        each block is also hashed there, so what is sent is hashed in the same single read."""
         offset = 0
         while offset < self.size:
-            block = await anyio.to_thread.run_sync(self.read_at, offset, min(CHUNK, self.size - offset))
-            if not block:
-                raise FileRefused(f"{self.name} shrank while it was being read",
-                                  hint="Call again once the file is complete.")
+            block = await anyio.to_thread.run_sync(self._block, offset, digest)
             offset += len(block)
             yield block
+
+    def _block(self, offset: int, digest: Hash | None) -> bytes:
+        block = self.read_at(offset, min(CHUNK, self.size - offset))
+        if not block:
+            raise FileRefused(f"{self.name} shrank while it was being read",
+                              hint="Call again once the file is complete.")
+        if digest is not None:
+            digest.update(block)  # hashlib lets go of the GIL for a block this size
+        return block
 
     def _digest(self) -> str:
         digest = hashlib.sha256()
@@ -136,6 +147,15 @@ class LocalFile:
         if self._sha256 is None:
             self._sha256 = await anyio.to_thread.run_sync(self._digest)
         return self._sha256
+
+    @property
+    def known_sha256(self) -> str | None:
+        """The SHA-256 if something already computed it (``sha256``, or an upload that hashed while sending)."""
+        return self._sha256
+
+    def hashed(self, sha: str) -> None:
+        """Remember the SHA-256 of every byte of the file as read, computed on the way (one read, not two)."""
+        self._sha256 = sha
 
     # -- lifetime --------------------------------------------------------------------------------
     def close(self) -> None:

@@ -169,6 +169,7 @@ class JobStore(Protocol):
                title: str | None = None, **data: Any) -> JobRecord: ...
     def get(self, scope: Scope, job_id: str) -> JobRecord | None: ...
     def find(self, scope: Scope, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None: ...
+    def find_upload(self, scope: Scope, size: int) -> JobRecord | None: ...
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
     def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
@@ -417,6 +418,13 @@ class SQLiteJobStore:
             return self._select(conn, "scope = ? AND fingerprint = ? AND state = 'submitted' AND created_at >= ?",
                                 (scope.key, fingerprint, cutoff))
 
+    def find_upload(self, scope: Scope, size: int) -> JobRecord | None:
+        """The newest upload recorded of exactly ``size`` bytes, whatever its content (``core.transfer``: only
+        then can a file of that size be one uploaded before)."""
+        with self._tx(write=False) as conn:
+            return self._select(conn, "scope = ? AND kind = 'asset' AND state = 'submitted' AND fingerprint LIKE ? "
+                                "ORDER BY created_at DESC LIMIT 1", (scope.key, f"asset:%:{int(size)}"))
+
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]:
         """Newest first, including claims whose answer is unknown (so a lost job id is never lost)."""
         with self._tx(write=False) as conn:
@@ -496,6 +504,9 @@ class ScopedJobs:
 
     def find(self, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None:
         return self.store.find(self.scope, fingerprint, max_age_s=max_age_s)
+
+    def find_upload(self, size: int) -> JobRecord | None:
+        return self.store.find_upload(self.scope, size)
 
     def recent(self, limit: int = 20) -> list[JobRecord]:
         return self.store.recent(self.scope, limit)

@@ -2,9 +2,10 @@
 
 * ``upload_file``: sniffs the MIME type from the content, sends files up to 32 MB as multipart
   (``POST /v3/assets``) and larger ones through a direct upload (create → PUT to the presigned
-  URL → complete), streaming from the opened file in 1 MiB chunks read in a worker thread: a 1 GiB
-  file is never held in memory and never read on the event loop. Everything is read through one
-  descriptor (``core.files.LocalFile``), so the bytes sent are the bytes hashed and checked.
+  URL → complete), streaming from the opened file in 1 MiB chunks read (and hashed) in a worker thread:
+  a 1 GiB file is never held in memory, never read on the event loop, and read once. Everything is read
+  through one descriptor (``core.files.LocalFile``), so the bytes sent are the bytes hashed and checked;
+  the same content is sent once (see ``upload_file``).
 * ``download``: streams to ``<dest>.part``, resumes a partial file with ``Range``, asks for a
   fresh URL once when the presigned one has expired, verifies the size, then renames into place.
   The ``.part`` file is opened without following links (``O_NOFOLLOW``; ``O_EXCL`` when new), so a
@@ -19,8 +20,11 @@ Neither sends the API key: media and presigned upload URLs belong to other hosts
 from __future__ import annotations
 
 import errno
+import hashlib
+import logging
 import os
 import stat
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,9 @@ from .errors import APIConnectionError, HeyGenError, InputError, NotFoundError
 from .files import CHUNK, LocalFile
 from .mime import SNIFF_BYTES, SUPPORTED, sniff
 from .models import MAX_UPLOAD_BYTES, MULTIPART_LIMIT_BYTES, UploadedAsset
+from .store import Claim, ScopedJobs, StoreError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["CHUNK", "DownloadResult", "LocalFile", "detect_mime", "download", "file_sha256", "upload_file"]
 
@@ -56,12 +63,27 @@ async def file_sha256(path: Path) -> str:
 
 async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
                       multipart_limit: int = MULTIPART_LIMIT_BYTES) -> UploadedAsset:
-    """Upload a local file as a HeyGen asset, choosing the upload path by size.
+    """Upload a local file as a HeyGen asset, choosing the upload path by size; the file is read once.
 
     ``source`` is a file opened by ``core.files.open_inside`` (tools) or a path the caller trusts.
     The same content is uploaded once: with a job store, a file whose SHA-256 was uploaded before
     reuses that asset (if HeyGen still has it). Besides saving the upload, this keeps a paid create
     that embeds the file byte-identical when it is retried, so its Idempotency-Key replays the job.
+
+    How that holds without reading a big file twice (once to hash it, once to send it):
+
+    * up to ``multipart_limit`` the file is read into memory once, hashed there, then reused or sent;
+    * above it (a direct upload), content can only have been uploaded before if an upload of exactly
+      this size is recorded. Each direct upload first *claims its size* in the job store (shared by every
+      server process), then, holding the claim: when an upload of this size is recorded, the file is hashed
+      first and reused or sent as before; when none is (the usual case for a new big file), it is sent at
+      once and hashed on the way, each block hashed as it is read for sending, and the upload is completed
+      with that hash (HeyGen checks it) and recorded under it. A second upload of the same size meanwhile
+      (the same file sent twice at once, in any process) hashes its file while it waits for the claim, then
+      reuses the first one's asset when the content is the same.
+    * a file that changes while it is sent is not completed (its stat before and after the send differ, or
+      the bytes sent do not match a hash made earlier): the call fails, nothing is recorded, and the next
+      call sends it afresh. What is recorded is always the hash of the bytes HeyGen received.
     """
     if isinstance(source, Path):
         with LocalFile.open(source) as opened:
@@ -78,37 +100,112 @@ async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
         spend.uploads.append(f"{file.name} ({size} bytes, {mime})")
         return UploadedAsset(asset_id=f"(asset id of {file.name})", url="", mime_type=mime, size_bytes=size,
                              status="dry_run")
-    sha = await file.sha256()
-    key = f"asset:{sha}:{size}"
-    jobs = client.jobs
-    if jobs is not None and (known := jobs.find(key)) is not None and known.job_id:
-        try:
-            detail = await client.assets.get(known.job_id)
-        except NotFoundError:
-            pass  # deleted since: upload it again
-        else:
-            return UploadedAsset(asset_id=detail.id, url=detail.url or "", mime_type=mime, size_bytes=size,
-                                 status="reused")
     if size <= multipart_limit:
-        content = await anyio.to_thread.run_sync(file.read_all)
-        asset = await client.assets.upload_multipart(file.name, content, mime)
-    else:
-        asset = await _direct_upload(client, file, mime, size, sha)
-    client.remember("asset", asset.asset_id, key=key, title=file.name)
+        return await _multipart_upload(client, file, mime)
+    return await _direct_upload(client, file, mime)
+
+
+UPLOAD_CLAIM_S = 600.0
+"""How long a claim on an upload's size lasts at least (plus a second per MiB: a slow link still holds it).
+A process that dies while it uploads frees it at once (``store.claim`` sees the owner gone)."""
+CLAIM_POLL_S = 0.25
+
+
+def _asset_key(sha: str, size: int) -> str:
+    return f"asset:{sha}:{size}"
+
+
+async def _reused(client: HeyGenClient, sha: str, size: int, mime: str) -> UploadedAsset | None:
+    """The asset recorded for this content, if HeyGen still has it."""
+    jobs = client.jobs
+    known = jobs.find(_asset_key(sha, size)) if jobs is not None else None
+    if known is None or not known.job_id:
+        return None
+    try:
+        detail = await client.assets.get(known.job_id)
+    except NotFoundError:
+        return None  # deleted since: upload it again
+    return UploadedAsset(asset_id=detail.id, url=detail.url or "", mime_type=mime, size_bytes=size, status="reused")
+
+
+def _hexdigest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+async def _multipart_upload(client: HeyGenClient, file: LocalFile, mime: str) -> UploadedAsset:
+    """Up to 32 MB: read once, hashed from memory, reused or sent."""
+    content = await anyio.to_thread.run_sync(file.read_all)
+    sha = file.known_sha256
+    if sha is None:
+        sha = await anyio.to_thread.run_sync(_hexdigest, content)
+    reused = await _reused(client, sha, file.size, mime)
+    if reused is not None:
+        return reused
+    asset = await client.assets.upload_multipart(file.name, content, mime)
+    client.remember("asset", asset.asset_id, key=_asset_key(sha, file.size), title=file.name)
     return asset
 
 
-async def _direct_upload(client: HeyGenClient, file: LocalFile, mime: str, size: int, sha: str) -> UploadedAsset:
-    instructions = await client.assets.create_direct_upload(file.name, mime, size, checksum_sha256=sha)
+async def _direct_upload(client: HeyGenClient, file: LocalFile, mime: str) -> UploadedAsset:
+    """Over 32 MB: claim the size, then reuse, or send while hashing (see ``upload_file``)."""
+    jobs, size = client.jobs, file.size
+    if jobs is None:  # no store: nothing to reuse, nothing to record
+        return (await _send(client, file, mime))[0]
+    sha = file.known_sha256
+    while True:
+        try:
+            claim: Claim | None = jobs.claim(f"upload:{size}", "asset", title=file.name,
+                                             lease_s=UPLOAD_CLAIM_S + size / (1 << 20))
+        except StoreError as exc:  # a read-only store, say: no claim to hold, so hash first (uploads are free)
+            logger.warning("uploading %s without a claim: %s", file.name, exc.describe())
+            claim = None
+        if claim is not None and claim.state == "in_flight":  # another call sends a file of this size: this one?
+            if sha is None:
+                sha = await file.sha256()  # meanwhile: its asset is found by this hash once it is recorded
+            await anyio.sleep(CLAIM_POLL_S)
+            continue
+        try:
+            if sha is None and (claim is None or jobs.find_upload(size) is not None):
+                sha = await file.sha256()  # content of this size was uploaded before: it may be this
+            if sha is not None and (reused := await _reused(client, sha, size, mime)) is not None:
+                return reused
+            asset, sent = await _send(client, file, mime)
+            client.remember("asset", asset.asset_id, key=_asset_key(sent, size), title=file.name)
+            return asset
+        finally:
+            if claim is not None and claim.state != "submitted":
+                _let_go(jobs, claim)
+
+
+def _let_go(jobs: ScopedJobs, claim: Claim) -> None:
+    try:
+        jobs.release(claim)
+    except HeyGenError as exc:  # the claim lapses with its lease; the upload itself is done or failed
+        logger.warning("could not release the upload claim %s: %s", claim.fingerprint, exc.describe())
+
+
+def _unchanged(before: os.stat_result, after: os.stat_result, size: int) -> bool:
+    return (after.st_size == before.st_size == size and after.st_mtime_ns == before.st_mtime_ns
+            and after.st_ctime_ns == before.st_ctime_ns)
+
+
+async def _send(client: HeyGenClient, file: LocalFile, mime: str) -> tuple[UploadedAsset, str]:
+    """create → PUT (each block hashed as it is read) → complete with that hash: (the asset, the hash). A hash
+    made before the send (``file.known_sha256``) must match it, or nothing is completed."""
+    size, expected = file.size, file.known_sha256
+    instructions = await client.assets.create_direct_upload(file.name, mime, size, checksum_sha256=expected,
+                                                            attempt=uuid.uuid4().hex)
     if size > instructions.max_bytes:
         raise InputError(f"{file.name} is {size} bytes; HeyGen accepts at most {instructions.max_bytes}")
 
     headers = {str(k): str(v) for k, v in instructions.upload_headers.items()}
     headers.setdefault("Content-Type", mime)
     headers["Content-Length"] = str(size)
+    digest = hashlib.sha256()
+    before = os.fstat(file.fd)
     try:
-        response = await client.http.client.put(instructions.upload_url, content=file.chunks(), headers=headers,
-                                                timeout=httpx2.Timeout(600.0, connect=10.0))
+        response = await client.http.client.put(instructions.upload_url, content=file.chunks(digest),
+                                                headers=headers, timeout=httpx2.Timeout(600.0, connect=10.0))
     except httpx2.TransportError as exc:
         raise APIConnectionError(f"upload of {file.name} failed: {type(exc).__name__}") from None
     if response.status_code >= 300:
@@ -116,7 +213,12 @@ async def _direct_upload(client: HeyGenClient, file: LocalFile, mime: str, size:
             f"the presigned upload of {file.name} was refused ({response.status_code})",
             hint="The upload URL may have expired; call upload_asset again.",
         )
-    return await client.assets.complete_direct_upload(instructions.asset_id, sha)
+    sent = digest.hexdigest()
+    if not _unchanged(before, os.fstat(file.fd), size) or (expected is not None and sent != expected):
+        raise InputError(f"{file.name} changed while it was being uploaded, so the upload was not completed "
+                         "(nothing was recorded)", hint="Call again once the file is complete.")
+    file.hashed(sent)
+    return await client.assets.complete_direct_upload(instructions.asset_id, sent), sent
 
 
 @dataclass

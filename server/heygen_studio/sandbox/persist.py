@@ -40,7 +40,6 @@ import dataclasses
 import json
 import logging
 import math
-import os
 import sqlite3
 import time
 import types
@@ -49,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
-from ..core.files import sqlite_file_problem
 from .records import (
     AgentSession,
     Asset,
@@ -64,29 +62,15 @@ from .records import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from .statefile import SCHEMA_VERSION, STATE_FILE, connect
 
 if TYPE_CHECKING:
     from .store import SandboxStore
 
 logger = logging.getLogger(__name__)
 
-STATE_FILE = "sandbox.sqlite3"
-SCHEMA_VERSION = 1
 TOMBSTONE_DAYS = 7.0
-BUSY_TIMEOUT_S = 5.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS resources (
-    kind TEXT NOT NULL,
-    id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    data TEXT,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (kind, id)
-);
-CREATE INDEX IF NOT EXISTS resources_by_seq ON resources (seq);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
-"""
+__all__ = ["STATE_FILE", "SandboxDisk"]
 
 
 class Malformed(ValueError):
@@ -239,31 +223,6 @@ def decode(kind: Kind, data: str) -> Any:
     return build(kind.record, value)
 
 
-# -- the file --------------------------------------------------------------------------------------
-def _check_file(path: Path) -> None:
-    problem = sqlite_file_problem(path)
-    if problem is not None:
-        raise OSError(problem)
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _check_file(path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
-    os.close(fd)  # created (or opened) without following a link planted since the check
-    _check_file(path)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
-        conn.executescript(_SCHEMA)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 class SandboxDisk:
     """The link between one sandbox's memory and the shared file. Use ``open()``; ``None`` = memory only."""
 
@@ -280,7 +239,7 @@ class SandboxDisk:
     def open(cls, path: Path, store: SandboxStore) -> SandboxDisk | None:
         """Attach ``store`` to the file at ``path`` and load it; ``None`` (with a warning) when it cannot be."""
         try:
-            conn = _connect(path)
+            conn = connect(path)
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

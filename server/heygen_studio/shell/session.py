@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
+from .. import startup
+
 if TYPE_CHECKING:  # not at run time: ``cli.py`` imports this to build its parser, before it can catch Ctrl-C
     from ..settings import Settings
 
@@ -139,6 +141,7 @@ class Session:
         """The tool's structured result; its error text (one line, in shell words) as a ``ShellError``."""
         self.asker.declined = False
         result = await self._client.call_tool(tool, arguments, progress_callback=progress)
+        startup.release()  # the SDK, the server and the first tool's modules are in (see ``startup``)
         if result.is_error:
             text = next((c.text for c in result.content if getattr(c, "type", "") == "text"), "") or "failed"
             text = text.removeprefix(f"Error executing tool {tool}: ")

@@ -659,7 +659,7 @@ async def list_jobs(
     state = app(ctx)
     groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
     rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
-    entries = state.jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    entries = state.recorded_jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
     known: dict[str, dict[str, str]] = {}  # what any row of a job says of its end (a produce_video row and its video's)
     for entry in entries:
         if entry.state == "submitted" and entry.job_id and entry.kind in (*JOB_KINDS, "produce"):

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.config import JsonDict
 
 from ..core.store import JobKind
+
+
+class Out(BaseModel):
+    """A tool's result. Its validator and serializer are built when a tool that returns it is first registered
+    (the SDK derives the output schema then), not when this module is imported: one call imports 40 of them."""
+
+    model_config = ConfigDict(defer_build=True)
+
 
 TEXT_OMITS: JsonDict = {"x-text": False}  # structured content only: ids of related things, shown by a detail tool,
 # and the URLs the inline player (``player.py``) shows beside a saved file
 
 
-class VideoJob(BaseModel):
+class VideoJob(Out):
     job_id: str = Field(description="Pass to wait_for_job / get_video.")
     video_id: str
     status: str
@@ -28,7 +36,7 @@ class VideoJob(BaseModel):
     next_step: str
 
 
-class VideoInfo(BaseModel):
+class VideoInfo(Out):
     video_id: str
     status: str
     title: str | None = None
@@ -41,7 +49,7 @@ class VideoInfo(BaseModel):
     next_step: str | None = None
 
 
-class VideoRow(BaseModel):
+class VideoRow(Out):
     video_id: str
     status: str
     title: str | None = None
@@ -49,12 +57,12 @@ class VideoRow(BaseModel):
     created_at: int | None = None
 
 
-class VideoList(BaseModel):
+class VideoList(Out):
     items: list[VideoRow]
     next_token: str | None = None
 
 
-class JobStatus(BaseModel):
+class JobStatus(Out):
     job_id: str
     kind: JobKind
     status: str
@@ -73,7 +81,7 @@ class JobStatus(BaseModel):
     next_step: str
 
 
-class JobRow(BaseModel):
+class JobRow(Out):
     job_id: str
     title: str | None = None
     state: str = Field(description="As last seen by wait_for_job, get_video or a download: submitted (not seen "
@@ -84,18 +92,18 @@ class JobRow(BaseModel):
     path: str | None = Field(default=None, description="Where download_video saved it.")
 
 
-class JobList(BaseModel):
+class JobList(Out):
     items: list[JobRow]
 
 
-class SavedFile(BaseModel):
+class SavedFile(Out):
     item: int
     job_id: str
     path: str
     size_bytes: int
 
 
-class Downloaded(BaseModel):
+class Downloaded(Out):
     video_id: str
     path: str = Field(description="The file; for a batch, its folder.")
     size_bytes: int
@@ -112,7 +120,7 @@ class Downloaded(BaseModel):
     note: str | None = Field(default=None, description="Set when the name held a file already: never overwritten.")
 
 
-class AgentJob(BaseModel):
+class AgentJob(Out):
     job_id: str
     session_id: str
     status: str
@@ -121,14 +129,14 @@ class AgentJob(BaseModel):
     next_step: str
 
 
-class AgentMessageOut(BaseModel):
+class AgentMessageOut(Out):
     role: str
     type: str
     content: str
     resource_ids: list[str] | None = Field(default=None, description="A draft_* id: a draft to approve.")
 
 
-class AgentSessionInfo(BaseModel):
+class AgentSessionInfo(Out):
     session_id: str
     status: str
     progress: int | None = None
@@ -138,25 +146,25 @@ class AgentSessionInfo(BaseModel):
     next_step: str
 
 
-class AgentReplyOut(BaseModel):
+class AgentReplyOut(Out):
     session_id: str
     run_id: str
     next_step: str
 
 
-class StyleRow(BaseModel):
+class StyleRow(Out):
     style_id: str
     name: str
     tags: list[str] = Field(default_factory=list)
     aspect_ratio: str | None = None
 
 
-class StyleList(BaseModel):
+class StyleList(Out):
     items: list[StyleRow]
     next_token: str | None = None
 
 
-class AvatarRow(BaseModel):
+class AvatarRow(Out):
     id: str = Field(description="Look id (use as avatar_id) or group id.")
     name: str
     kind: Literal["look", "group"]
@@ -170,12 +178,12 @@ class AvatarRow(BaseModel):
     looks: int | None = None
 
 
-class AvatarList(BaseModel):
+class AvatarList(Out):
     items: list[AvatarRow]
     next_token: str | None = None
 
 
-class AvatarInfo(BaseModel):
+class AvatarInfo(Out):
     id: str
     kind: Literal["look", "group"]
     name: str
@@ -192,7 +200,7 @@ class AvatarInfo(BaseModel):
     next_step: str | None = None
 
 
-class AvatarChange(BaseModel):
+class AvatarChange(Out):
     id: str
     kind: Literal["look", "group"]
     action: Literal["renamed", "deleted"]
@@ -200,7 +208,7 @@ class AvatarChange(BaseModel):
     next_step: str
 
 
-class PhotoAvatarJob(BaseModel):
+class PhotoAvatarJob(Out):
     job_id: str
     look_id: str
     group_id: str | None = None
@@ -210,7 +218,7 @@ class PhotoAvatarJob(BaseModel):
     next_step: str
 
 
-class VoiceRow(BaseModel):
+class VoiceRow(Out):
     voice_id: str
     name: str | None = None
     language: str | None = None
@@ -219,14 +227,14 @@ class VoiceRow(BaseModel):
                                                            "create_speech(locale='en-GB'). HeyGen's support_locale.")
 
 
-class VoiceList(BaseModel):
+class VoiceList(Out):
     items: list[VoiceRow]
     next_token: str | None = None
     note: str | None = Field(default=None, description="A filter widened (an accent is listed by language), or why "
                                                        "nothing matched.")
 
 
-class SpeechOut(BaseModel):
+class SpeechOut(Out):
     path: str
     uri: str
     size_bytes: int
@@ -237,14 +245,14 @@ class SpeechOut(BaseModel):
     next_step: str
 
 
-class DesignedVoices(BaseModel):
+class DesignedVoices(Out):
     items: list[VoiceRow]
     locale: str | None = Field(default=None, description="The locale (accent) HeyGen matched every voice to.")
     seed: int
     next_step: str
 
 
-class VoiceJob(BaseModel):
+class VoiceJob(Out):
     job_id: str
     voice_id: str
     status: str
@@ -252,7 +260,7 @@ class VoiceJob(BaseModel):
     next_step: str
 
 
-class LipsyncJob(BaseModel):
+class LipsyncJob(Out):
     job_id: str
     lipsync_id: str
     status: str
@@ -261,7 +269,7 @@ class LipsyncJob(BaseModel):
     next_step: str
 
 
-class AssetOut(BaseModel):
+class AssetOut(Out):
     asset_id: str
     mime_type: str
     size_bytes: int
@@ -269,25 +277,25 @@ class AssetOut(BaseModel):
     url: str | None = None
 
 
-class AssetRow(BaseModel):
+class AssetRow(Out):
     asset_id: str
     name: str
     type: str
     uploaded_at: int | None = None
 
 
-class AssetList(BaseModel):
+class AssetList(Out):
     items: list[AssetRow]
     next_token: str | None = None
 
 
-class Deleted(BaseModel):
+class Deleted(Out):
     id: str
     deleted: bool = True
     note: str | None = None
 
 
-class Account(BaseModel):
+class Account(Out):
     username: str
     email: str | None = None
     billing_type: str | None = None
@@ -300,26 +308,26 @@ class Account(BaseModel):
     daily: str = ""
 
 
-class TemplateRow(BaseModel):
+class TemplateRow(Out):
     template_id: str
     name: str
     api: Literal["v3", "v2"]
     aspect_ratio: str | None = None
 
 
-class TemplateList(BaseModel):
+class TemplateList(Out):
     items: list[TemplateRow]
     next_token: str | None = None
 
 
-class TranslationJobs(BaseModel):
+class TranslationJobs(Out):
     job_ids: list[str]
     translation_ids: list[str]
     languages: list[str]
     next_step: str
 
 
-class TranslationInfo(BaseModel):
+class TranslationInfo(Out):
     translation_id: str
     status: str
     output_language: str | None = None
@@ -330,14 +338,14 @@ class TranslationInfo(BaseModel):
     next_step: str | None = None
 
 
-class WebhookRow(BaseModel):
+class WebhookRow(Out):
     endpoint_id: str
     url: str
     status: str
     events: list[str] | None = None
 
 
-class WebhookList(BaseModel):
+class WebhookList(Out):
     items: list[WebhookRow]
     next_token: str | None = None
 
@@ -347,14 +355,14 @@ class WebhookCreated(WebhookRow):
     next_step: str | None = None
 
 
-class PaidRequestOut(BaseModel):
+class PaidRequestOut(Out):
     method: str
     path: str
     body: dict[str, Any] = Field(description="The JSON body exactly as it would be sent (headers, and so the key, "
                                              "are never shown).")
 
 
-class DryRun(BaseModel):
+class DryRun(Out):
     request: PaidRequestOut | None = Field(description="What would be sent; null: nothing would (a repeat).")
     uploads: list[str] = Field(default_factory=list, description="Local files uploaded first; the body names each "
                                                                   "by a placeholder asset id.")

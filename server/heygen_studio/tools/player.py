@@ -33,13 +33,14 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.apps import Apps, ResourceCsp
 from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from ..core.errors import HeyGenError
 from ..core.files import open_below
 from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
-from .common import AppState, Context
+from .state import AppState  # not .common: the server imports this module at start-up, and common is heavy
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}

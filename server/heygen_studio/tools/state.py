@@ -78,9 +78,12 @@ class AppState:
     send_queued: Callable[[AppState, str], Awaitable[float | None]] | None = None
     """Sends a produce_videos batch's queued items that HeyGen's free slots take (``tools/batches.py`` ``advance``);
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
+    where: Callable[[], tuple[str, str | None]] | None = None
+    """(base URL, instance) that ``wiring`` will give, told without building it (``server.make_where``)."""
     _client: HeyGenClient | None = None
     _wired: Wiring | None = None
     _jobs: ScopedJobs | None = None
+    _journal_read: bool = False
 
     @property
     def jobs(self) -> ScopedJobs:
@@ -88,11 +91,27 @@ class AppState:
         if self._jobs is None:
             scope = Scope.of(self.wired.base_url, self.settings.api_key, instance=self.wired.instance)
             self._jobs = ScopedJobs(self.store, scope)
-            try:
-                import_journal(self.store, self.settings.legacy_journal)
-            except HeyGenError as exc:  # an unreadable old journal must not block today's jobs
-                logger.warning("could not import %s: %s", self.settings.legacy_journal, exc.describe())
+            self._read_journal()
         return self._jobs
+
+    @property
+    def recorded_jobs(self) -> ScopedJobs:
+        """The same jobs, to read only (``list_jobs``): before anything was wired, scoped by ``where``, so listing
+        them builds nothing (the embedded sandbox is not imported). Every tool that acts on a job uses ``jobs``."""
+        if self._jobs is not None or self._wired is not None or self.where is None:
+            return self.jobs
+        base_url, instance = self.where()
+        self._read_journal()
+        return ScopedJobs(self.store, Scope.of(base_url, self.settings.api_key, instance=instance))
+
+    def _read_journal(self) -> None:
+        if self._journal_read:
+            return
+        self._journal_read = True
+        try:
+            import_journal(self.store, self.settings.legacy_journal)
+        except HeyGenError as exc:  # an unreadable old journal must not block today's jobs
+            logger.warning("could not import %s: %s", self.settings.legacy_journal, exc.describe())
 
     @property
     def wired(self) -> Wiring:

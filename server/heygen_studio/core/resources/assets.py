@@ -13,11 +13,17 @@ class Assets(Resource):
         return parse(UploadedAsset, env.data, "POST /v3/assets")
 
     async def create_direct_upload(self, filename: str, content_type: str, size_bytes: int,
-                                   checksum_sha256: str | None = None) -> UploadInstructions:
+                                   checksum_sha256: str | None = None, *, attempt: str | None = None
+                                   ) -> UploadInstructions:
+        """An upload slot. ``attempt`` names this upload (its Idempotency-Key, kept by retries of this request):
+        a slot is for one send, and a replay of an earlier one (same name and size, within 24 h) would hand back
+        a slot already used, whose upload URL then answers 404."""
         body = {"filename": filename, "content_type": content_type, "size_bytes": size_bytes,
                 "checksum_sha256": checksum_sha256}
         body = {k: v for k, v in body.items() if v is not None}
-        instructions, _ = await self._c.send("POST", "/v3/assets/direct-uploads", UploadInstructions, body)
+        identity = None if attempt is None else {**body, "attempt": attempt}
+        instructions, _ = await self._c.send("POST", "/v3/assets/direct-uploads", UploadInstructions, body,
+                                             identity=identity)
         return instructions
 
     async def complete_direct_upload(self, asset_id: str, checksum_sha256: str | None = None) -> UploadedAsset:

@@ -13,12 +13,14 @@ from ..errors import ApiError
 M = TypeVar("M", bound=BaseModel)
 
 
+# defer_build: a model's validator is built when a request first needs it, not when the sandbox is imported
+# (a shell command that lists voices on the embedded sandbox never validates a video request).
 class Open(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
 
 class Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 def tagged(*models: type[BaseModel], field: str = "type") -> Any:
