@@ -67,7 +67,8 @@ OPEN_PATHS = frozenset({"/health", "/"})  # answered without a token: they say n
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 MAX_PENDING_CONNECTIONS = 128  # connections still sending their headers; the oldest is closed past this
 MAX_UNAUTHENTICATED = 32  # requests without the token (webhook deliveries, refusals) read at once; 503 past this
-MAX_UNUSED_BODY = 64 * 1024  # a refused request's body is read (and dropped) up to this size before the answer
+MAX_UNUSED_BODY = DEFAULT_MAX_REQUEST_BODY_SIZE  # a refused request's body is read and dropped (never kept) up to
+# the most any route takes, before the answer: closing under a body still arriving resets the answer away
 RETRY_AFTER_S = 5
 UNAUTHORIZED = ("unauthorized: send 'Authorization: Bearer <token>' with HEYGEN_HTTP_TOKEN, or the token "
                 "'heygen-studio serve --http' printed at start (kept in http-token in its state folder); "
@@ -260,7 +261,7 @@ class Gate:
         self._unauthenticated += 1
         try:
             if isinstance(app, Response):
-                outcome, _ = await self._collect(scope, receive, limit)
+                outcome, _ = await self._collect(scope, receive, limit, keep=False)
                 if outcome != "gone":
                     await answer(scope, receive, send, app, close=outcome != "whole")
                 return
@@ -270,19 +271,24 @@ class Gate:
         finally:
             self._unauthenticated -= 1
 
-    async def _collect(self, scope: Scope, receive: Receive, limit: int) -> tuple[str, bytes]:
-        """Read the request's body within ``body_s``: ("whole", body), or ("too large" | "late" | "gone", b"")."""
+    async def _collect(self, scope: Scope, receive: Receive, limit: int, *, keep: bool = True) -> tuple[str, bytes]:
+        """Read the request's body within ``body_s``: ("whole", body), or ("too large" | "late" | "gone", b"").
+        ``keep=False``: count the bytes and drop them (a refusal's body, read only so the answer arrives)."""
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return "too large", b""
         body = bytearray()
+        size = 0
         with anyio.move_on_after(self._body_s):
             while True:
                 message = await receive()
                 if message["type"] != "http.request":
                     return "gone", b""
-                body.extend(message.get("body", b""))
-                if len(body) > limit:
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if keep:
+                    body.extend(chunk)
+                if size > limit:
                     return "too large", b""
                 if not message.get("more_body", False):
                     return "whole", bytes(body)
