@@ -22,6 +22,17 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+
+def read_unlinked(path: Path, limit: int = -1) -> bytes | None:
+    """A file of the sandbox's own folders, read without following a link planted there (None if it cannot be
+    read); the caller checks what it read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(limit)
+
 logger = logging.getLogger(__name__)
 
 KEEP_BYTES = 16 * 1024 * 1024  # the largest file kept
@@ -91,15 +102,8 @@ class KeptFiles:
 
     def _read(self, digest: str) -> bytes | None:
         path = self._path(digest)
-        if path is None:
-            return None
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(KEEP_BYTES + 1)
-        return data if hashlib.sha256(data).hexdigest() == digest else None  # never trust the folder
+        data = None if path is None else read_unlinked(path, KEEP_BYTES + 1)
+        return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None  # never trust it
 
     def _write(self, digest: str, data: bytes) -> None:
         path = self._path(digest)

@@ -51,6 +51,7 @@ import anyio
 import anyio.to_thread
 
 from .costs import WORDS_PER_SECOND
+from .kept import read_unlinked
 from .media import sniff_mime
 
 logger = logging.getLogger(__name__)
@@ -703,15 +704,8 @@ class Renders:
 
     def _read(self, name: str) -> bytes | None:
         path = self._path(name)
-        if path is None:
-            return None
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read()
-        return data if sniff_mime(data[:64]) == MAKERS[Path(name).suffix][1] else None
+        data = None if path is None else read_unlinked(path)
+        return data if data is not None and sniff_mime(data[:64]) == MAKERS[Path(name).suffix][1] else None
 
     def _write(self, name: str, data: bytes) -> None:
         path = self._path(name)
