@@ -90,7 +90,7 @@ async def account(settings: Settings, wired: Any) -> list[Check]:
             checks.append(Check("✓", f"credits: {credits:g} remaining{plan_text}"))
     elif balance is not None:
         if currency == "usd" and isinstance(balance, int | float):
-            fix = "" if balance > 0 else ". Fix: top up the API wallet at https://app.heygen.com/settings?nav=API"
+            fix = "" if balance > 0 else f". Fix: top up the API wallet at {KEY_PAGE}"
             checks.append(Check("✓" if balance > 0 else "✗",
                                 f"API wallet: ${balance:,.2f} (pay-as-you-go, at HeyGen's published prices){fix}"))
         else:

@@ -36,7 +36,6 @@ from .errors import HeyGenError
 PRICING = "developers.heygen.com/docs/pricing"
 PRICES_READ = "2026-12-06"
 """When ``PRICING`` was read for this table (its newest version; older versions priced Avatar IV at $0.10/s)."""
-TOP_UP = "https://app.heygen.com/settings?nav=API"
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,6 @@ source, a silent Studio scene."""
 LONGEST_SOURCE_S = 3600.0
 """The longest video HeyGen takes (its refusal: "Video is too long (> 3600.0s)"): a translation whose source
 length cannot be read is priced at this worst case, so a cap bounds what it can really cost."""
-CINEMATIC_S = (4.0, 15.0)
 FREE = ("/v3/voices",)  # voice design is a search over HeyGen's voices
 
 
