@@ -85,15 +85,51 @@ def test_no_import_circles() -> None:
     assert find_cycle(graph) is None, " → ".join(find_cycle(graph) or [])
 
 
-def test_one_direction_between_layers() -> None:
-    """core imports no other layer; the sandbox imports no adapter; the adapter never the sandbox."""
-    forbidden = {"core": {"tools", "sandbox", "server", "cli", "serving", "demo", "shell"},
-                 "sandbox": {"tools", "server", "cli", "serving", "demo", "shell"},
-                 "tools": {"sandbox", "server", "cli", "serving", "demo", "shell"},
-                 "shell": {"sandbox", "tools", "core"}}  # the shell reaches the tools through MCP only
-    bad = [(m, t) for m, ts in imports().items() for t in ts
-           if layer(t) in forbidden.get(layer(m), set())]
+# Which layers each layer may import (besides itself and the package's ``__init__``): an allow-list, so a new
+# direction is a decision made here, not an accident. From the bottom up: the domain (``core``), the workflow
+# layer that knows who is asking, its adapters (``tools`` for MCP, ``shell`` for the command line), and the
+# composition roots (``server``, ``serving``, ``cli``). The sandbox stands beside HeyGen: only roots start it.
+ALLOWED: dict[str, set[str]] = {
+    "core": set(),
+    "workflow": {"core", "settings"},
+    "tools": {"workflow", "core", "settings", "docs", "languages"},
+    "sandbox": {"core"},
+    "settings": {"core", "http_token", "tools"},  # the toolset names, for HEYGEN_TOOLSETS
+    "http_token": set(),
+    "clients": {"core", "http_token", "settings"},
+    "docs": set(),
+    "languages": set(),
+    "startup": set(),
+    "extras": set(),
+    "shell": {"workflow", "core", "settings", "startup", "server"},
+    "server": {"tools", "workflow", "core", "settings", "sandbox"},
+    "serving": {"workflow", "core", "settings", "http_token"},
+    "demo": {"sandbox", "settings", "extras"},
+    "doctor": {"server", "clients", "core", "settings", "extras"},
+    "cli": {"server", "serving", "shell", "demo", "doctor", "clients", "sandbox", "settings", "http_token",
+            "startup"},
+    "__main__": {"cli"},
+    "root": set(),
+}
+
+
+def test_imports_follow_the_allowed_directions() -> None:
+    """Every import between layers is one the allow-list names; every layer is in it."""
+    bad = sorted((m, t) for m, ts in imports().items() for t in ts
+                 if layer(t) not in {layer(m), "root"} | ALLOWED.get(layer(m), set()))
     assert bad == []
+    assert {layer(m) for m in imports()} <= set(ALLOWED), "a new layer: say in ALLOWED what it may import"
+
+
+def test_the_adapters_stay_apart() -> None:
+    """The MCP adapter never imports the sandbox or the command line; the domain and the workflow import no MCP."""
+    for module, path in ((m, PACKAGE.parent / (m.replace(".", "/") + ".py")) for m in imports()):
+        if layer(module) in ("core", "workflow") and path.exists():
+            tree = ast.parse(path.read_text())
+            names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+            names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
+            assert not [n for n in names if n == "mcp" or n.startswith("mcp.")], module
+    assert not ALLOWED["tools"] & {"sandbox", "shell", "cli", "server", "serving"}
 
 
 def test_the_checker_sees_a_circle() -> None:

@@ -52,7 +52,8 @@ from .core.http import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
 from .tools import content, player, registry, routes, spoken, toolsets
-from .tools.state import AppState, Live, Wiring
+from .workflow.state import AppState, Live, Wiring
+from .workflow.tenant import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def make_where(settings: Settings, transport: httpx2.AsyncBaseTransport | None) 
     return where
 
 
-async def send_queued(state: AppState, batch_id: str) -> float | None:
+async def send_queued(state: Tenant, batch_id: str) -> float | None:
     """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
     the batch tools are not start-up work)."""
     from .tools.batches import advance

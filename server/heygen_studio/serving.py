@@ -56,7 +56,7 @@ from .core import webhooks
 from .core.errors import HeyGenError
 from .http_token import TokenError, stored_token, token_problem
 from .settings import Settings
-from .tools.state import Live
+from .workflow.state import Live
 
 logger = logging.getLogger(__name__)
 

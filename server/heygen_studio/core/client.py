@@ -23,6 +23,7 @@ plumbing they share, including the one path every paid create takes (``create``)
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -89,8 +90,12 @@ class HeyGenClient:
         self.daily_limit = daily_limit
         """Dollars this account may reserve in any 24 h (HEYGEN_DAILY_CREDITS), enforced in the job store."""
         self.require_budget = require_budget
-        """The server's client: a paid request must come from a call that set a budget (``costs.spending``: the
-        adapter's ``@paid``), so a tool that forgot it cannot pay without a limit, a dry run or a confirmation."""
+        """The server's client: a paid request must come from a view with a budget (``with_options(spend=…)``,
+        made by the adapter's ``@paid``), so a tool that forgot it cannot pay without a limit, a dry run or a
+        confirmation."""
+        self._resources()
+
+    def _resources(self) -> None:
         self.video_agents = VideoAgents(self)
         self.videos = Videos(self)
         self.assets = Assets(self)
@@ -101,6 +106,20 @@ class HeyGenClient:
         self.translations = Translations(self)
         self.lipsyncs = Lipsyncs(self)
         self.webhooks = Webhooks(self)
+
+    @property
+    def spend(self) -> costs.Spend | None:
+        """The budget of the call this view serves (None on the root client)."""
+        return self.http.spend
+
+    def with_options(self, *, spend: costs.Spend | None = None, rate_limit_wait: float | None = None) -> HeyGenClient:
+        """This client for one call: the same key, pool and job store, held to ``spend`` (a paid call's budget: a
+        dry run sends no write; every paid request is priced and checked against it) and waiting out a 429 at
+        most ``rate_limit_wait`` seconds inside a request (0: the caller honours ``Retry-After`` itself)."""
+        view = copy.copy(self)
+        view.http = self.http.with_options(spend=spend, rate_limit_wait=rate_limit_wait)
+        view._resources()
+        return view
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -211,10 +230,10 @@ class HeyGenClient:
                seconds: costs.Seconds = None) -> costs.PaidRequest | None:
         """Price a paid create and hold it to the call's spending rules (a dry run stops here, before any claim);
         the estimate is kept with the job. The priced request is the admission ``HeyGenHTTP`` asks of it."""
-        if self.require_budget and costs.current() is None:
+        if self.require_budget and self.spend is None:
             raise UnguardedPaidRequest(f"POST {path} is charged by HeyGen but the call that built it set no budget "
                                        "(a paid tool without @paid); it was not sent")
-        paid = costs.before_paid("POST", path, body, seconds=seconds, replay_of=self._replay_of(key))
+        paid = costs.before_paid("POST", path, body, self.spend, seconds=seconds, replay_of=self._replay_of(key))
         if paid is not None:
             job.data.setdefault("estimated_usd", paid.estimate.usd)
         return paid

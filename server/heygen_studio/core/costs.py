@@ -15,19 +15,17 @@ per language, ``<break>`` pauses included); what the body does not say (an audio
 Agent brief without a stated length, a translation source given by URL whose length could not be read) takes
 an assumed length, named in the estimate. Output seconds are billed whole (a started second counts).
 
-``Spend`` is one paid tool call's budget. The adapter sets it around the call (``spending``); the client
-consults it (``before_paid``) after a paid request is built and before it is claimed in the job store or
-sent: over the limit it raises ``SpendLimitError``; in a dry run it raises ``Preview`` (nothing is claimed,
-journaled, uploaded or sent). Without a ``Spend`` nothing changes.
+``Spend`` is one paid call's budget, passed explicitly: the workflow binds it to the client for that call
+(``HeyGenClient.with_options(spend=…)``), and the client consults it (``before_paid``) after a paid request is
+built and before it is claimed in the job store or sent: over the limit it raises ``SpendLimitError``; in a dry
+run it raises ``Preview`` (nothing is claimed, journaled, uploaded or sent).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -450,30 +448,7 @@ class Spend:
         self.requests.append(request)
 
 
-_SPEND: ContextVar[Spend | None] = ContextVar("heygen_spend", default=None)
-
-
-@contextmanager
-def spending(spend: Spend) -> Iterator[Spend]:
-    """Run a paid tool call under ``spend``: every paid request the client builds meanwhile is checked by it."""
-    token = _SPEND.set(spend)
-    try:
-        yield spend
-    finally:
-        _SPEND.reset(token)
-
-
-def current() -> Spend | None:
-    return _SPEND.get()
-
-
-def previewing() -> bool:
-    """True inside a dry run: nothing may be written, uploaded or sent (reads are fine)."""
-    spend = _SPEND.get()
-    return spend is not None and spend.dry_run
-
-
-def before_paid(method: str, path: str, body: dict[str, Any], *, seconds: Seconds = None,
+def before_paid(method: str, path: str, body: dict[str, Any], spend: Spend | None, *, seconds: Seconds = None,
                 replay_of: str | None = None) -> PaidRequest | None:
     """Price a request that is about to be claimed and sent, and hold it to the call's budget: raises
     ``SpendLimitError`` over the limit, ``Preview`` in a dry run. None when it costs nothing."""
@@ -481,14 +456,17 @@ def before_paid(method: str, path: str, body: dict[str, Any], *, seconds: Second
     if est is None:
         return None
     request = PaidRequest(method.upper(), path, body, est, replay_of)
-    spend = _SPEND.get()
     if spend is not None:
         spend.check(request)
     return request
 
 
-def nothing_to_send(note: str) -> None:
+def previewing(spend: Spend | None) -> bool:
+    """True for a dry run's budget: nothing may be written, uploaded or sent (reads are fine)."""
+    return spend is not None and spend.dry_run
+
+
+def nothing_to_send(spend: Spend | None, note: str) -> None:
     """In a dry run, end the call here: nothing would be sent (a repeat of a job already made, say)."""
-    spend = _SPEND.get()
     if spend is not None and spend.dry_run:
         raise Preview(None, spend, note)

@@ -21,6 +21,7 @@ What lives here and nowhere else:
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import hashlib
 import json
@@ -29,7 +30,6 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, quote_plus
@@ -68,10 +68,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"  # contract: components/parameters/Idempo
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Sleep = Callable[[float], Awaitable[None]]
-RATE_LIMIT_WAIT: ContextVar[float | None] = ContextVar("heygen_rate_limit_wait", default=None)
-"""The longest a 429 may be waited out inside a request, in this context (None: ``max_retry_wait``). A caller
-that keeps its own queue (``produce_videos``: HeyGen's concurrency limit) sets 0 and honours ``Retry-After``
-itself, rather than sleeping inside a tool call."""
 EnvelopeKind = Literal["v3", "v2"]
 
 
@@ -202,7 +198,21 @@ class HeyGenHTTP:
         self._sleep: Sleep = sleep or anyio.sleep
         self._timeout = timeout
         self._transport = transport
-        self._client_instance: httpx2.AsyncClient | None = None
+        self._pool: list[httpx2.AsyncClient] = []  # the one connection pool, shared with every view (made lazily)
+        self.spend: costs.Spend | None = None
+        """The budget of the call this view serves (``with_options``): a dry run sends no write, and every paid
+        request is held to it. None on the root client (a paid request there is refused by ``HeyGenClient``)."""
+        self.rate_limit_wait: float | None = None
+        """The longest a 429 may be waited out inside a request (None: ``max_retry_wait``). A caller that keeps
+        its own queue (``produce_videos``: HeyGen's concurrency limit) sets 0 and honours ``Retry-After`` itself,
+        rather than sleeping inside a tool call."""
+
+    def with_options(self, *, spend: costs.Spend | None = None, rate_limit_wait: float | None = None) -> HeyGenHTTP:
+        """A view on the same connection pool and key for one call: its budget and its patience with a 429
+        (openai-python's ``with_options``). Closing the root closes the pool; a view needs no closing."""
+        view = copy.copy(self)
+        view.spend, view.rate_limit_wait = spend, rate_limit_wait
+        return view
 
     # -- lifecycle -----------------------------------------------------------------------------
     @property
@@ -215,19 +225,19 @@ class HeyGenHTTP:
 
         Made on first use: building its TLS context costs ~50 ms, which server start-up need not pay.
         """
-        if self._client_instance is None:
-            self._client_instance = httpx2.AsyncClient(
+        if not self._pool:
+            self._pool.append(httpx2.AsyncClient(
                 base_url=self.base_url,
                 timeout=httpx2.Timeout(self._timeout, connect=min(10.0, self._timeout)),
                 transport=self._transport,
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 follow_redirects=True,
-            )
-        return self._client_instance
+            ))
+        return self._pool[0]
 
     async def aclose(self) -> None:
-        if self._client_instance is not None:
-            await self._client_instance.aclose()
+        if self._pool:
+            await self._pool.pop().aclose()
 
     async def __aenter__(self) -> HeyGenHTTP:
         return self
@@ -267,8 +277,8 @@ class HeyGenHTTP:
         if method not in _SAFE_METHODS:  # a dry run writes nothing, whatever the path
             from . import costs  # here, not at start-up: the price table is not start-up work
 
-            if costs.previewing():
-                costs.nothing_to_send(f"A dry run stops before {method} {path}; nothing was sent.")
+            if self.spend is not None and self.spend.dry_run:
+                raise costs.Preview(None, self.spend, f"A dry run stops before {method} {path}; nothing was sent.")
             if costs.charges(method, path) and (paid is None or paid.path != path):
                 # Structural: a request HeyGen charges for goes out only as the paid path admitted it (priced,
                 # held to the budget, claimed in the job store). A tool that forgets that path fails here.
@@ -327,7 +337,7 @@ class HeyGenHTTP:
             return None
         if isinstance(error, RateLimitError):
             # A 429 means HeyGen did not act on the request, so even a keyless write may retry.
-            cap = self.max_retry_wait if (wait := RATE_LIMIT_WAIT.get()) is None else min(wait, self.max_retry_wait)
+            cap = self.max_retry_wait if (wait := self.rate_limit_wait) is None else min(wait, self.max_retry_wait)
             if error.retry_after is not None:
                 if error.retry_after > cap:
                     return None

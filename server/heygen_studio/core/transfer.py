@@ -32,7 +32,6 @@ from pathlib import Path
 import anyio
 import httpx2
 
-from . import costs
 from .client import HeyGenClient
 from .errors import APIConnectionError, HeyGenError, InputError, NotFoundError
 from .files import CHUNK, LocalFile
@@ -95,7 +94,7 @@ async def upload_file(client: HeyGenClient, source: Path | LocalFile, *,
     if size > MAX_UPLOAD_BYTES:
         raise InputError(f"{file.name} is {size} bytes; HeyGen accepts at most {MAX_UPLOAD_BYTES} bytes per upload")
     mime = detect_mime(file)
-    spend = costs.current()
+    spend = client.spend
     if spend is not None and spend.dry_run:  # a dry run uploads nothing: the body names the file instead
         spend.uploads.append(f"{file.name} ({size} bytes, {mime})")
         return UploadedAsset(asset_id=f"(asset id of {file.name})", url="", mime_type=mime, size_bytes=size,

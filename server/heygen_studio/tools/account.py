@@ -5,14 +5,14 @@ from __future__ import annotations
 from mcp.server import MCPServer
 
 from ..core.store import daily_left, daily_summary
-from .common import READ_ONLY, AppState, Context, app, reports_errors
+from .common import READ_ONLY, AppState, Context, reports_errors, who
 from .outputs import Account
 
 
 @reports_errors
 async def get_account(ctx: Context[AppState]) -> Account:
     """Your HeyGen account: plan, wallet balance, and what the daily spending limit still allows."""
-    state = app(ctx)
+    state = who(ctx)
     user = await state.client.account.me()
     plan, credits, balance, currency = user.balance()
     spent, limit = state.jobs.spent(), state.settings.heygen_daily_credits

@@ -21,6 +21,7 @@ from ..core.fetch import Fetched, fetch_to, fetch_trusted
 from ..core.files import LocalFile
 from ..core.models import MULTIPART_LIMIT_BYTES, AssetRef, AssetUrl, UploadedAsset
 from ..core.transfer import upload_file
+from ..workflow.tenant import Tenant
 from . import catalog
 from .common import (
     DESTRUCTIVE,
@@ -29,13 +30,13 @@ from .common import (
     AppState,
     Context,
     PathRoots,
-    app,
     check_id,
     check_url,
     classify_source,
     confine_input,
     delete,
     reports_errors,
+    who,
 )
 from .fields import BASE64_MAX, Id, Source
 from .outputs import AssetList, AssetOut, AssetRow, Deleted
@@ -44,7 +45,7 @@ MAX_FETCH_BYTES = 2 * 1024**3
 MAX_BASE64_BYTES = MULTIPART_LIMIT_BYTES
 
 
-async def resolve_asset(state: AppState, value: str, roots: ListRootsResult | None = None) -> AssetUrl | AssetRef:
+async def resolve_asset(state: Tenant, value: str, roots: ListRootsResult | None = None) -> AssetUrl | AssetRef:
     """A file argument as HeyGen takes it: a URL as is, a local path uploaded first, an asset id checked.
 
     ``roots``: the client's roots, when the tool asked for them (``common.PathRoots`` and friends)."""
@@ -63,7 +64,7 @@ def _same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
-async def fetch_url(state: AppState, url: str, sink: IO[bytes]) -> Fetched:
+async def fetch_url(state: Tenant, url: str, sink: IO[bytes]) -> Fetched:
     """Fetch a URL a tool call named into ``sink`` (``core.fetch``: every hop's addresses checked, one
     deadline, a size cap). With HEYGEN_SANDBOX=1 the sandbox's own media URLs are fetched through its
     in-process transport; every other URL, there too, goes through the checks."""
@@ -76,7 +77,7 @@ async def fetch_url(state: AppState, url: str, sink: IO[bytes]) -> Fetched:
                           allow_private=s.heygen_allow_private_urls, allowed_hosts=s.heygen_allowed_url_hosts)
 
 
-async def media_seconds(state: AppState, url: str) -> float | None:
+async def media_seconds(state: Tenant, url: str) -> float | None:
     """How long the video at ``url`` lasts, read from a few of its bytes through the same checked fetch as
     ``upload_asset(url=…)`` (``core.media_length``); None when it cannot be told (not an MP4, a private or
     unreachable address, a slow server: a few seconds at most are spent)."""
@@ -128,7 +129,7 @@ async def upload_asset(
 ) -> AssetOut:
     """Upload an image, video, audio, PDF or SRT to HeyGen; returns an asset_id for other tools.
     The type is detected from the content; files over 32 MB use a direct upload."""
-    state = app(ctx)
+    state = who(ctx)
     if sum(1 for x in (path, url, base64_data) if x) != 1:
         raise ToolError("Give exactly one of path, url or base64_data.")
     if path:
@@ -162,7 +163,7 @@ async def upload_asset(
 async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
                       next_token: catalog.NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
-    hg = app(ctx).client
+    hg = who(ctx).client
     token = catalog.unseal(next_token)
     me = await hg.account.me()
     page = await hg.assets.list(username=me.username, limit=limit, token=token)
@@ -175,7 +176,7 @@ async def delete_asset(ctx: Context[AppState],
                        asset_id: Annotated[Id, Field(description="The asset to delete.")]) -> Deleted:
     """Permanently delete an uploaded asset."""
     aid = check_id(asset_id, "asset_id")
-    return await delete(app(ctx).client.assets.delete(aid), aid,
+    return await delete(who(ctx).client.assets.delete(aid), aid,
                         f"No asset {aid} (already deleted?); list_assets shows what exists.")
 
 

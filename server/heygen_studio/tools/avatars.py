@@ -20,6 +20,7 @@ from mcp.types import ListRootsResult
 from pydantic import Field
 
 from ..core import costs
+from ..core.costs import Spend
 from ..core.errors import APIStatusError, NotFoundError
 from ..core.models import (
     MAX_PROMPT_AVATAR_CHARS,
@@ -34,6 +35,7 @@ from ..core.models import (
     Page,
 )
 from ..core.transfer import upload_file
+from ..workflow.tenant import Tenant
 from . import catalog
 from .assets import resolve_asset
 from .common import (
@@ -44,7 +46,6 @@ from .common import (
     Context,
     LocalFile,
     PhotoRoots,
-    app,
     check_id,
     classify_source,
     confine_input,
@@ -52,13 +53,14 @@ from .common import (
     not_blank,
     paid,
     reports_errors,
+    who,
 )
 from .fields import Id, Source
 from .jobs import make_job_id, next_step
 from .outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
 
-async def _consent_url(state: AppState, group_id: str | None) -> str | None:
+async def _consent_url(state: Tenant, group_id: str | None) -> str | None:
     if not group_id:
         return None
     try:
@@ -67,13 +69,13 @@ async def _consent_url(state: AppState, group_id: str | None) -> str | None:
         return None  # not needed, or not yet possible; wait_for_job shows pending_consent when it is
 
 
-async def _job(state: AppState, look_id: str, group_id: str | None, *, replayed: bool) -> PhotoAvatarJob:
+async def _job(state: Tenant, look_id: str, group_id: str | None, *, replayed: bool) -> PhotoAvatarJob:
     look = await state.client.avatars.get_look(look_id)
     group_id = group_id or look.group_id
     status = look.status or "completed"
     job_id = make_job_id("look", look_id)
     consent = None
-    if status in ("pending_consent", "processing") and not costs.previewing():  # a dry run asks for nothing
+    if status in ("pending_consent", "processing") and not costs.previewing(state.spend):  # a dry run asks for nothing
         consent = await _consent_url(state, group_id)
     return PhotoAvatarJob(job_id=job_id, look_id=look_id, group_id=group_id, status=status, consent_url=consent,
                           replayed=replayed, next_step=next_step("look", status, job_id, consent_url=bool(consent)))
@@ -103,7 +105,7 @@ async def list_avatars(
     next_token: catalog.NextToken = None,
 ) -> AvatarList:
     """Find avatars: compact rows of looks (id = avatar_id for videos) or groups."""
-    state = app(ctx)
+    state = who(ctx)
     hg = state.client
     matches = catalog.name_matcher(name)
     if kind == "groups":
@@ -131,7 +133,7 @@ async def get_avatar(
     avatar_id: Annotated[Id, Field(description="A look id or a group id.")],
 ) -> AvatarInfo:
     """Details and status of one avatar look, or of a group with its looks."""
-    state = app(ctx)
+    state = who(ctx)
     check_id(avatar_id, "avatar_id")
     hg = state.client
     try:
@@ -165,10 +167,12 @@ async def create_photo_avatar(
     name: Annotated[str, Field(min_length=1, max_length=100, description="Name of the avatar.")],
     group_id: Annotated[Id | None, Field(description="Add the photo as a new look of this existing group.")] = None,
     roots: PhotoRoots = None,
+    *,
+    spend: Spend,
 ) -> PhotoAvatarJob:
     """For a photo of a person to reuse as a presenter: a photo avatar (or a new look in a group); returns the
     consent link if needed. Paid; the same photo again costs nothing and returns the same avatar."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(name, "name")
     if group_id:
         check_id(group_id, "group_id")
@@ -180,7 +184,7 @@ _FILE_KINDS: dict[str, tuple[str, str]] = {"photo": ("image/", "a JPEG or PNG ph
                                            "digital_twin": ("video/", "an MP4 or MOV video of the person")}
 
 
-async def _file_avatar(state: AppState, kind: Literal["photo", "digital_twin"], file: str, name: str,
+async def _file_avatar(state: Tenant, kind: Literal["photo", "digital_twin"], file: str, name: str,
                        group_id: str | None, roots: ListRootsResult | None, *, arg: str = "file") -> PhotoAvatarJob:
     """A photo avatar or a digital twin from one file. The file's content hash (or its URL or asset id) keys
     the job journal, so the same file again returns the recorded look and pays nothing."""
@@ -192,7 +196,7 @@ async def _file_avatar(state: AppState, kind: Literal["photo", "digital_twin"], 
         return await _made_from(state, kind, file, name, group_id, local)
 
 
-async def _made_from(state: AppState, kind: Literal["photo", "digital_twin"], file: str, name: str,
+async def _made_from(state: Tenant, kind: Literal["photo", "digital_twin"], file: str, name: str,
                      group_id: str | None, local: LocalFile | None) -> PhotoAvatarJob:
     if classify_source(file) == "url":
         fingerprint = hashlib.sha256(file.encode()).hexdigest()
@@ -226,7 +230,7 @@ async def _made_from(state: AppState, kind: Literal["photo", "digital_twin"], fi
     return await _job(state, look_id, new_group, replayed=created.replayed)
 
 
-async def _prompt_avatar(state: AppState, req: CreatePromptAvatar, group_id: str | None) -> PhotoAvatarJob:
+async def _prompt_avatar(state: Tenant, req: CreatePromptAvatar, group_id: str | None) -> PhotoAvatarJob:
     """A prompt look; an identical request again is replayed by HeyGen (Idempotency-Key) and paid once."""
     created = await state.client.avatars.create(req)
     look_id = (created.avatar_item or {}).get("id")
@@ -255,10 +259,12 @@ async def create_avatar(
     reference_images: Annotated[list[Source] | None, Field(max_length=3, description="prompt: ≤3 images.")] = None,
     group_id: Annotated[Id | None, Field(description="Add as a new look of this group.")] = None,
     roots: Annotated[ListRootsResult | None, Resolve(_avatar_roots)] = None,
+    *,
+    spend: Spend,
 ) -> PhotoAvatarJob:
     """For footage of a person, or a description, to make an avatar: any kind; returns a look job_id
     (+ consent_url if needed). Paid (~$1); the same inputs again are free."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(name, "name")
     not_blank(prompt, "prompt")
     if group_id:
@@ -285,9 +291,11 @@ async def create_avatar_look(
     prompt: Annotated[str, Field(min_length=1, max_length=MAX_PROMPT_AVATAR_CHARS,
                                  description="What changes: outfit, setting, pose, style.")],
     name: Annotated[str, Field(min_length=1, max_length=100)] = "New look",
+    *,
+    spend: Spend,
 ) -> PhotoAvatarJob:
     """New look of an existing avatar from a text prompt (same group). Paid."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(prompt, "prompt")
     not_blank(name, "name")
     base = await catalog.require_look(state, avatar_id)
@@ -304,7 +312,7 @@ async def manage_avatar(
     name: Annotated[str | None, Field(min_length=1, max_length=100, description="The new name (rename).")] = None,
 ) -> AvatarChange:
     """Rename or delete one of your avatar looks, or delete a whole group."""
-    state = app(ctx)
+    state = who(ctx)
     check_id(avatar_id, "avatar_id")
     hg = state.client
     if action == "rename":

@@ -53,11 +53,12 @@ from mcp.types import CreateMessageResult
 from pydantic import BaseModel, Field, TypeAdapter
 
 from ..core import concurrency, costs
+from ..core.costs import Spend
 from ..core.errors import HeyGenError, RateLimitError
-from ..core.http import RATE_LIMIT_WAIT
 from ..core.models import CreateVideoBatch, VideoRequest
 from ..core.scripts import Script, ScriptRequest
-from .common import PAID, AppState, Context, app, not_blank, paid, reports_errors
+from ..workflow.tenant import Tenant
+from .common import PAID, AppState, Context, not_blank, paid, reports_errors, who
 from .fields import Id
 from .jobs import make_job_id
 from .scripts import ROUTE_FORMAT, Drafted, Language, Orientation, Route, _cast, _draft, _submit, _titled, _unpack
@@ -143,7 +144,7 @@ def batch_key(plans: list[dict[str, Any]], route: str, duration_s: int, orientat
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-async def _prepare(state: AppState, ctx: Context[AppState], key: str, plan: dict[str, Any], route: Route,
+async def _prepare(state: Tenant, ctx: Context[AppState], key: str, plan: dict[str, Any], route: Route,
                    duration_s: int, sampled: Any = None) -> tuple[Script, str, str, str | None]:
     """One item's script, avatar and voice: from the journal, the cache (a dry run's), the client's model
     (``sampled``: its answer, asked for before the call, see ``_sampled``), or made now."""
@@ -166,12 +167,12 @@ async def _prepare(state: AppState, ctx: Context[AppState], key: str, plan: dict
     return script, avatar_id, voice_id, note
 
 
-async def _price(state: AppState, route: Route, script: Script, avatar_id: str, voice_id: str,
+async def _price(state: Tenant, route: Route, script: Script, avatar_id: str, voice_id: str,
                  orientation: Orientation, duration_s: int) -> costs.PaidRequest | None:
     """The item's create as it would be sent, with its estimate (a dry run of that one create)."""
     try:
-        with costs.spending(costs.Spend(dry_run=True)):
-            await _submit(state, route, script, avatar_id, voice_id, orientation, duration_s)
+        await _submit(state.paying(costs.Spend(dry_run=True)), route, script, avatar_id, voice_id, orientation,
+                      duration_s)
     except costs.Preview as stop:
         return stop.request
     return None
@@ -230,13 +231,14 @@ def _sampled(tool: Callable[..., Awaitable[BatchOut]]) -> Callable[..., Awaitabl
     ``drafts``. Checked with the mcp 2.3 client in both modes (tests/test_batches.py)."""
     signature = inspect.signature(tool, eval_str=True)
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()
-              if p.name != "drafts"]
+              if p.name not in ("drafts", "spend")]
     names = [p.name for p in params]
+    spend = signature.parameters["spend"]  # the budget ``@paid`` passes on: not an argument the resolvers see
 
     def asker(index: int) -> Callable[..., Awaitable[Sample | None]]:
         async def ask(**kwargs: Any) -> Sample | None:
             ctx: Context[AppState] = kwargs["ctx"]
-            state = app(ctx)
+            state = who(ctx)
             caps = ctx.client_capabilities
             if state.settings.deepseek_api_key is not None or caps is None or caps.sampling is None:
                 return None
@@ -269,10 +271,11 @@ def _sampled(tool: Callable[..., Awaitable[BatchOut]]) -> Callable[..., Awaitabl
     @functools.wraps(tool)
     async def wrapper(**kwargs: Any) -> BatchOut:
         answers = [kwargs.pop(f"draft_{i}", None) for i in range(MAX_ITEMS)]
-        return await tool(**{n: kwargs[n] for n in names}, drafts=answers)
+        return await tool(**{n: kwargs[n] for n in names}, drafts=answers, spend=kwargs["spend"])
 
-    wrapper.__signature__ = signature.replace(parameters=params + drafts)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params + drafts} | {"return": signature.return_annotation}
+    wrapper.__signature__ = signature.replace(parameters=[*params, *drafts, spend])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*params, *drafts, spend]} | {
+        "return": signature.return_annotation}
     return wrapper
 
 
@@ -296,12 +299,14 @@ async def produce_videos(
     language: Language = "en",
     max_parallel: Annotated[int, Field(ge=1, le=10)] = 3,
     drafts: list[Any] | None = None,
+    *,
+    spend: Spend,
 ) -> BatchOut:
     """For many videos at once (a series over topics, or a list): topics + brief_template, one brief in many
     languages, or items (avatar route: one HeyGen batch). Paid (each render). Returns a batch: job id; items
     beyond HeyGen's concurrency limit are queued and wait_for_job sends them. Then download_video. Repeating
     resumes (never pays twice)."""
-    state = app(ctx)
+    state = who(ctx, spend)
     plans = _plans(items, topics, brief_template, brief, languages, language, avatar_id, voice_id)
     bid = batch_key(plans, route, duration_s, orientation)
     job_id = make_job_id("batch", bid)
@@ -310,7 +315,7 @@ async def produce_videos(
     done = {i: rec.job_id or None for i, key in enumerate(keys)
             if (rec := state.jobs.find(key)) is not None and (rec.job_id or rec.get("hg_batch"))}
     if len(done) == len(plans):
-        costs.nothing_to_send(f"Every item of {job_id} is already made or rendering: calling without dry_run "
+        costs.nothing_to_send(spend, f"Every item of {job_id} is already made or rendering: calling without dry_run "
                               "pays for nothing.")
     limiter = anyio.CapacityLimiter(max_parallel)
     ready: dict[int, tuple[Script, str, str, str | None]] = {}
@@ -339,22 +344,20 @@ async def produce_videos(
         request = await _price(state, route, script, look, voice, orientation, duration_s)
         if request is not None:
             priced[i] = request
-    spend = costs.current()
     if priced:
         total = costs.Estimate()
         for i, request in sorted(priced.items()):
             total.merge(request.estimate, prefix=f"item {i + 1}: ")
-        if costs.previewing():
-            assert spend is not None
+        if costs.previewing(spend):
             _preview(bid, priced, total, spend, state.settings.heygen_concurrency)
-        if spend is not None and spend.limit is not None and spend.usd + total.usd > spend.limit:
+        if spend.limit is not None and spend.usd + total.usd > spend.limit:
             raise ToolError(f"This batch would cost about {costs.usd(total.usd)} ({len(priced)} videos), over the "
                             f"limit of {costs.usd(spend.limit)} set by {spend.limit_from}. Nothing was sent or "
                             "charged; raise it, or make fewer or shorter videos (dry_run=true shows every request).")
 
     # Journal before paying: the batch (with what its items' bodies are made from, so that wait_for_job can send
     # the queued ones) and each item's plan (script, avatar, voice), queued until a HeyGen slot takes it.
-    if not costs.previewing():
+    if not costs.previewing(spend):
         kept = {k: earlier.get(k) for k in ("chunks", "not_before", "slots_seen")} if earlier is not None else {}
         state.jobs.record(kind="batch", job_id=bid, key=f"batch:{bid}", title=f"{len(plans)} videos",
                           items=[{"key": k, "label": p["label"], "language": p["language"]}
@@ -423,7 +426,7 @@ class Advanced:
         return note
 
 
-async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanced:
+async def advance(state: Tenant, bid: str, *, max_parallel: int = 3) -> Advanced:
     """Send the queued items of produce_videos batch ``bid`` that HeyGen's free slots take now.
 
     Free slots: ``HEYGEN_CONCURRENCY`` less what the job store says is running (``core/concurrency.py``: every
@@ -431,16 +434,15 @@ async def advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanc
     ``POST /v3/videos/batches`` (a *chunk*), the others as single creates. A chunk's members are journaled
     before it is sent, so a chunk whose answer was lost is sent again exactly (the same body, so the same
     Idempotency-Key: HeyGen replays it) before anything new. A 429 is never waited out inside the call
-    (``RATE_LIMIT_WAIT``): the items stay queued, nothing is sent before its ``Retry-After``, and a refused
+    (a queueing client): the items stay queued, nothing is sent before its ``Retry-After``, and a refused
     chunk (nothing made) is dissolved and fewer go at once. Bodies are remade from the journal exactly as
     produce_videos priced them (the call that approved and priced the whole batch)."""
-    if costs.current() is None:  # from wait_for_job: the queued items go under the budget they were agreed with
-        with costs.spending(queued_budget(state, bid)):
-            return await _advance(state, bid, max_parallel=max_parallel)
+    if state.spend is None:  # from wait_for_job: the queued items go under the budget they were agreed with
+        state = state.paying(queued_budget(state, bid))
     return await _advance(state, bid, max_parallel=max_parallel)
 
 
-def queued_budget(state: AppState, bid: str) -> costs.Spend:
+def queued_budget(state: Tenant, bid: str) -> costs.Spend:
     """The budget of queued items sent after their produce_videos call: what that call agreed to spend on the
     whole batch (its estimate, journaled with the batch), less nothing: each item was part of it. The daily
     limit (HEYGEN_DAILY_CREDITS) still holds, at each claim."""
@@ -450,7 +452,7 @@ def queued_budget(state: AppState, bid: str) -> costs.Spend:
                        limit_from="the estimate produce_videos agreed for this batch")
 
 
-async def _advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advanced:
+async def _advance(state: Tenant, bid: str, *, max_parallel: int = 3) -> Advanced:
     out = Advanced()
     batch = state.jobs.find(f"batch:{bid}")
     if batch is None or batch.kind != "batch":
@@ -542,38 +544,35 @@ async def _advance(state: AppState, bid: str, *, max_parallel: int = 3) -> Advan
             out.sent[i] = None
             keep(i, queued=None, chunk=None, failure=None, hg_batch=remote, hg_index=n, hg_api="videos", batch=bid)
 
-    token = RATE_LIMIT_WAIT.set(0.0)  # honoured here, between calls, never slept inside one
-    try:
-        while queue and free > 0 and out.retry_at is None:
-            pending = sorted({c for i in queue if (c := plans[i].get("chunk")) is not None})
-            if pending:  # a chunk journaled before: sent again exactly as it was
-                take = [i for i in queue if plans[i].get("chunk") == pending[0]]
-                if len(take) > free:
-                    break
-                chunk = int(pending[0])
-            else:
-                take = queue[:free]
-                chunk = int(state.jobs.find(f"batch:{bid}").get("chunks") or 0)  # type: ignore[union-attr]
-            queue = [i for i in queue if i not in take]
-            free -= len(take)
-            priced: dict[int, costs.PaidRequest] = {}
+    state = state.queueing()  # a 429 is honoured here, between calls, never slept inside one
+    while queue and free > 0 and out.retry_at is None:
+        pending = sorted({c for i in queue if (c := plans[i].get("chunk")) is not None})
+        if pending:  # a chunk journaled before: sent again exactly as it was
+            take = [i for i in queue if plans[i].get("chunk") == pending[0]]
+            if len(take) > free:
+                break
+            chunk = int(pending[0])
+        else:
+            take = queue[:free]
+            chunk = int(state.jobs.find(f"batch:{bid}").get("chunks") or 0)  # type: ignore[union-attr]
+        queue = [i for i in queue if i not in take]
+        free -= len(take)
+        priced: dict[int, costs.PaidRequest] = {}
+        for i in take:
+            plan = plans[i]
+            request = await _price(state, route, Script.model_validate(plan.get("script")),
+                                   plan.get("avatar_id"), plan.get("voice_id"), orientation, duration_s)
+            if request is not None:
+                priced[i] = request
+        grouped = [i for i in take if i in priced and priced[i].path == "/v3/videos"]
+        if len(grouped) >= 2:
+            await together(grouped, [priced[i].body for i in grouped], chunk)
+        else:
+            grouped = []
+        async with anyio.create_task_group() as tg:
             for i in take:
-                plan = plans[i]
-                request = await _price(state, route, Script.model_validate(plan.get("script")),
-                                       plan.get("avatar_id"), plan.get("voice_id"), orientation, duration_s)
-                if request is not None:
-                    priced[i] = request
-            grouped = [i for i in take if i in priced and priced[i].path == "/v3/videos"]
-            if len(grouped) >= 2:
-                await together(grouped, [priced[i].body for i in grouped], chunk)
-            else:
-                grouped = []
-            async with anyio.create_task_group() as tg:
-                for i in take:
-                    if i not in grouped:
-                        tg.start_soon(single, i)
-    finally:
-        RATE_LIMIT_WAIT.reset(token)
+                if i not in grouped:
+                    tg.start_soon(single, i)
     out.queued = [i for i in out.queued if i not in out.sent and i not in out.failures]
     return out
 

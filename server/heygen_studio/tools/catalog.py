@@ -20,7 +20,8 @@ from pydantic import Field
 
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
-from .common import AppState, check_id
+from ..workflow.tenant import Tenant
+from .common import check_id
 from .fields import Token
 from .jobs import make_job_id, next_step
 
@@ -47,7 +48,7 @@ def _everything(item: Any) -> bool:
     return True
 
 
-async def window(state: AppState, key: tuple[Any, ...], fetch: FetchPage, *, next_token: str | None, limit: int,
+async def window(state: Tenant, key: tuple[Any, ...], fetch: FetchPage, *, next_token: str | None, limit: int,
                  keep: Callable[[Any], bool] = _everything) -> tuple[list[Any], str | None]:
     """The page after ``next_token`` of the filtered catalog, and the token of the page after it.
 
@@ -116,7 +117,7 @@ def look_step(look: AvatarLook) -> str:
 
 
 # -- pre-flight checks used by paid tools ----------------------------------------------------------
-async def require_look(state: AppState, look_id: str, *, where: str | None = None) -> AvatarLook:
+async def require_look(state: Tenant, look_id: str, *, where: str | None = None) -> AvatarLook:
     """The look, or a ToolError before anything is paid for."""
     check_id(look_id, "avatar_id")
     prefix = f"{where}: " if where else ""
@@ -134,7 +135,7 @@ async def require_look(state: AppState, look_id: str, *, where: str | None = Non
     return look
 
 
-async def require_voice(state: AppState, voice_id: str, *, where: str | None = None) -> Voice:
+async def require_voice(state: Tenant, voice_id: str, *, where: str | None = None) -> Voice:
     check_id(voice_id, "voice_id")
     voice: Voice | None = state.cache.get(("voice", voice_id))
     if voice is None:

@@ -28,8 +28,9 @@ from ..core.errors import HeyGenError, NotFoundError
 from ..core.files import LocalFile, open_inside, resolve, root_of
 from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
+from ..workflow.state import AppState
+from ..workflow.tenant import Tenant
 from .outputs import Deleted, DryRun, PaidRequestOut, priced
-from .state import AppState
 from .text import render
 
 if TYPE_CHECKING:
@@ -60,6 +61,11 @@ Source = Literal["url", "path", "asset"]
 
 def app(ctx: Context[AppState]) -> AppState:
     return ctx.request_context.lifespan_context
+
+
+def who(ctx: Context[AppState], spend: costs.Spend | None = None) -> Tenant:
+    """Who is asking, for the workflow layer: the person this call serves (and, for a paid call, its budget)."""
+    return Tenant(app(ctx), spend=spend)
 
 
 def classify_source(value: str, what: str = "The value", *, paths: bool = True) -> Source:
@@ -341,8 +347,7 @@ async def _preview(tool: Callable[..., Awaitable[Any]], arguments: dict[str, Any
     from ..core import costs
 
     try:
-        with costs.spending(costs.Spend(dry_run=True)):
-            await tool(**arguments)
+        await tool(**arguments, spend=costs.Spend(dry_run=True))
     except costs.Preview as stop:
         return stop if stop.request is not None else None
     return None
@@ -362,16 +367,18 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
 
         @paid
         @reports_errors
-        async def create_speech(ctx: Context[AppState], text: ..., ...) -> SpeechOut:
+        async def create_speech(ctx: Context[AppState], text: ..., ..., spend: costs.Spend) -> SpeechOut:
+            tenant = who(ctx, spend)  # the person's client, held to this call's budget
 
-    The tool's paid request must go through the client (``HeyGenClient.create``, ``send_v2_create`` or
+    The tool takes the call's budget as its ``spend`` argument (hidden from the tool's schema) and passes it on
+    explicitly. Its paid request must go through the client (``HeyGenClient.create``, ``send_v2_create`` or
     ``send``), which prices it with ``core.costs.estimate`` (a new endpoint needs its rule and price row there)
     and holds it to the call's ``costs.Spend`` before claiming or sending it. The tool gains:
 
     * ``dry_run``: the call runs as usual (checks, catalogue reads) up to the paid request, which is returned
       (method, path, exact body, never a header) with its estimate instead of being sent; nothing is
       uploaded, claimed, journaled or charged. A tool that writes its own journal rows before paying checks
-      ``costs.previewing()`` first;
+      ``costs.previewing(spend)`` first;
     * ``max_credits`` (and the HEYGEN_MAX_CREDITS setting; the tighter wins): a larger estimate is refused
       before anything is sent (a dry run runs first, so not even an upload goes), with the estimate and what
       to raise;
@@ -385,7 +392,8 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
     from ..core import costs
 
     signature = inspect.signature(tool, eval_str=True)
-    params = list(signature.parameters.values())
+    assert "spend" in signature.parameters, f"{tool.__name__} must take the call's budget as `spend`"
+    params = [p for p in signature.parameters.values() if p.name != "spend"]
     taken = {"dry_run", "max_credits", "previewed", "confirmed"} & set(signature.parameters)
     assert not taken, f"{tool.__name__} already has parameters named {sorted(taken)}"
     ctx_name = next(p.name for p in params  # Context[AppState] is a subclass of Context (a generic pydantic model)
@@ -468,8 +476,7 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
                 raise ToolError(exc.describe()) from None
         spend = costs.Spend(dry_run=dry_run, limit=limit, limit_from=limit_from, confirmed=agreed)
         try:
-            with costs.spending(spend):
-                result = await tool(**kwargs)
+            result = await tool(**kwargs, spend=spend)
         except costs.Preview as stop:
             return _dry_run_answer(model, stop, limit, limit_from)
         fields = result.model_dump() if isinstance(result, BaseModel) else dict(result)

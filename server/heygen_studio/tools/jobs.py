@@ -35,8 +35,9 @@ from ..core.errors import (
 )
 from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
+from ..workflow.tenant import Tenant
 from . import player
-from .common import LOCAL_READ, READ_ONLY, AppState, Context, app, check_id, reports_errors
+from .common import LOCAL_READ, READ_ONLY, AppState, Context, check_id, reports_errors, who
 from .fields import JobRef
 from .outputs import JobList, JobRow, JobStatus
 
@@ -102,7 +103,7 @@ def agent_silent_failure(session: AgentSession, record: JobRecord | None, job_id
             f"again (a new session is charged again). Nothing was resubmitted for {job_id}.")
 
 
-def remember_agent_video(state: AppState, session_id: str, video_id: str | None) -> None:
+def remember_agent_video(state: Tenant, session_id: str, video_id: str | None) -> None:
     """Keep the video a session made with its job: HeyGen may answer 404 for the session once the video exists."""
     record = known_job(state, session_id)
     if video_id and record is not None and record.get("video_id") != video_id:
@@ -112,7 +113,7 @@ def remember_agent_video(state: AppState, session_id: str, video_id: str | None)
             logger.warning("job store: %s", exc.describe())
 
 
-def known_agent_video(state: AppState, session_id: str) -> str | None:
+def known_agent_video(state: Tenant, session_id: str) -> str | None:
     record = known_job(state, session_id)
     video_id = record.get("video_id") if record is not None else None
     return video_id if isinstance(video_id, str) and video_id else None
@@ -156,7 +157,7 @@ def id_of(kind: JobKind, value: str, what: str) -> str:
     return check_id(value.strip().removeprefix(f"{kind}:"), what)
 
 
-def known_job(state: AppState, job_id: str) -> JobRecord | None:
+def known_job(state: Tenant, job_id: str) -> JobRecord | None:
     """The store's record of a job id, if any; a store that cannot be read is no record (logged)."""
     try:
         return state.jobs.get(job_id)
@@ -165,7 +166,7 @@ def known_job(state: AppState, job_id: str) -> JobRecord | None:
         return None
 
 
-def seen(state: AppState, raw_id: str, running: int) -> None:
+def seen(state: Tenant, raw_id: str, running: int) -> None:
     """Record what a poll saw of a job that holds slots of HeyGen's concurrency limit (``core/concurrency.py``):
     how many still run (0 once it ended), so that queued items may take the slots it frees."""
     record = known_job(state, raw_id)
@@ -177,7 +178,7 @@ def seen(state: AppState, raw_id: str, running: int) -> None:
         logger.warning("job store: %s", exc.describe())
 
 
-def remember(state: AppState, raw_id: str, **fields: object) -> None:
+def remember(state: Tenant, raw_id: str, **fields: object) -> None:
     """Keep what was last seen of a job with its record (status, length, saved file, HeyGen's title), for
     ``list_jobs``: written only when something changed; a job this machine did not make has no record."""
     record = known_job(state, raw_id)
@@ -190,12 +191,12 @@ def remember(state: AppState, raw_id: str, **fields: object) -> None:
         logger.warning("job store: %s", exc.describe())
 
 
-def is_job_id(state: AppState, value: str) -> bool:
+def is_job_id(state: Tenant, value: str) -> bool:
     """True for ``<kind>:<id>`` and for a bare id the job store knows."""
     return value.strip().partition(":")[0] in JOB_KINDS or known_job(state, value.strip()) is not None
 
 
-def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
+def parse_job_id(state: Tenant, job_id: str) -> tuple[JobKind, str]:
     job_id = job_id.strip()
     if ":" in job_id:
         prefix, _, raw = job_id.partition(":")
@@ -208,7 +209,7 @@ def parse_job_id(state: AppState, job_id: str) -> tuple[JobKind, str]:
     return "video", job_id
 
 
-async def video_id_for(state: AppState, job_id: str) -> str:
+async def video_id_for(state: Tenant, job_id: str) -> str:
     """The HeyGen video behind a video or agent job id (a ToolError for any other kind)."""
     kind, raw = parse_job_id(state, job_id)
     if kind == "video":
@@ -316,7 +317,7 @@ class BatchEntry:
     queued: bool = False  # waits for a free slot of HeyGen's concurrency limit (tools/batches.py ``advance``)
 
 
-async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
+async def batch_items(state: Tenant, raw_id: str) -> list[BatchEntry]:
     """A batch's items: a produce_videos batch from the job store (each item a single create's job, or an item
     of a HeyGen batch), or a HeyGen batch made by a tool (a translation batch), read from HeyGen's detail."""
     record = state.jobs.find(f"batch:{raw_id}")
@@ -364,7 +365,7 @@ async def batch_items(state: AppState, raw_id: str) -> list[BatchEntry]:
     return [entry(i + 1, labels[i] if i < len(labels) else f"item {i + 1}", api, got, i) for i in range(count)]
 
 
-async def _batch_status(state: AppState, raw_id: str) -> JobStatus:
+async def _batch_status(state: Tenant, raw_id: str) -> JobStatus:
     """Every item's state, summed up: n of m done, failures with reasons. The items of a HeyGen batch are read
     from its detail (one request for all of them, per page of 100); only single creates are polled one by one."""
     job_id = make_job_id("batch", raw_id)
@@ -449,7 +450,7 @@ def _video_progress(created_at: int | None, status: str, expected_s: float | Non
     return round(10 + 85 * (1 - math.exp(-2 * elapsed / (expected_s or 240))), 1)
 
 
-async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
+async def poll_once(state: Tenant, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
     """One upstream look at a job; a 404 becomes a ToolError that ends any wait. ``video_id``: the video an earlier
     poll saw an agent session make (a session HeyGen no longer shows is followed through its video)."""
     if kind == "batch":
@@ -463,7 +464,7 @@ async def poll_once(state: AppState, kind: JobKind, raw_id: str, *, video_id: st
     return status
 
 
-async def _poll(state: AppState, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
+async def _poll(state: Tenant, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
     hg = state.client
     job_id = make_job_id(kind, raw_id)
     try:
@@ -570,7 +571,7 @@ def _tally(failures: list[str]) -> str:
     return ", ".join(f"{what} ×{n}" if n > 1 else what for what, n in Counter(failures).most_common())
 
 
-async def wait(state: AppState, job_id: str, max_wait_s: float, progress: Progress) -> JobStatus:
+async def wait(state: Tenant, job_id: str, max_wait_s: float, progress: Progress) -> JobStatus:
     """Poll with backoff until the job ends or ``max_wait_s`` runs out; report progress on every poll.
 
     Between polls it listens for a webhook about this job (HTTP mode's receiver, ``state.signals``): news
@@ -645,7 +646,7 @@ async def wait_for_job(
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)
 
-    return await wait(app(ctx), job_id, max_wait_s, report)
+    return await wait(who(ctx), job_id, max_wait_s, report)
 
 
 @reports_errors
@@ -656,7 +657,7 @@ async def list_jobs(
     """Jobs submitted to this HeyGen account from this machine (any server process), newest first: recover a
     lost job_id. Each row: its state as last seen (wait_for_job refreshes it), when it was sent, its length and
     saved file once known."""
-    state = app(ctx)
+    state = who(ctx)
     groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
     rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
     entries = state.recorded_jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)

@@ -14,17 +14,18 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.errors import NotFoundError
 from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CreateLipsync
 from ..core.store import JOB_KINDS, JobKind
 from ..core.transfer import upload_file
+from ..workflow.tenant import Tenant
 from .assets import media_seconds
 from .common import (
     PAID,
     AppState,
     Context,
     MediaRoots,
-    app,
     check_id,
     check_url,
     classify_source,
@@ -32,6 +33,7 @@ from .common import (
     not_blank,
     paid,
     reports_errors,
+    who,
 )
 from .fields import Id, Source
 from .jobs import known_job, make_job_id, next_step, video_id_for
@@ -39,7 +41,7 @@ from .outputs import LipsyncJob
 from .voices import RequestKey, audio_source, make_speech
 
 
-def _job_of(state: AppState, value: str) -> tuple[JobKind, str] | None:
+def _job_of(state: Tenant, value: str) -> tuple[JobKind, str] | None:
     """``(kind, id)`` when ``value`` names a job: ``<kind>:<id>``, or a bare id the job store holds as a job."""
     prefix, sep, raw = value.strip().partition(":")
     if sep and prefix in JOB_KINDS:
@@ -50,7 +52,7 @@ def _job_of(state: AppState, value: str) -> tuple[JobKind, str] | None:
     return None
 
 
-async def _job_video(state: AppState, kind: JobKind, raw: str) -> tuple[str, float | None]:
+async def _job_video(state: Tenant, kind: JobKind, raw: str) -> tuple[str, float | None]:
     """The finished file of a video, agent, translation or lipsync job (its URL is presigned, so it is read now),
     and its length when HeyGen says it (the lipsync is priced by it)."""
     job_id = make_job_id(kind, raw)
@@ -75,7 +77,7 @@ async def _job_video(state: AppState, kind: JobKind, raw: str) -> tuple[str, flo
     return url, seconds
 
 
-async def _video_source(state: AppState, value: str,
+async def _video_source(state: Tenant, value: str,
                         roots: Any) -> tuple[AssetUrl | AssetRef, str | None, float | None]:
     """The video as HeyGen takes it, the job it came from (the request's identity then, not its URL), and its
     length when it can be told (a job's, or read from the file at a URL: the estimate uses it)."""
@@ -119,10 +121,12 @@ async def create_lipsync(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: RequestKey = None,
     roots: MediaRoots = None,
+    *,
+    spend: Spend,
 ) -> LipsyncJob:
     """For a finished video that should say something else: new speech, lips in sync. Paid (per second).
     Returns a job_id: wait_for_job, then download_video."""
-    state = app(ctx)
+    state = who(ctx, spend)
     if bool(audio) == bool(script):
         raise ToolError("Give exactly one of audio (a file, URL or asset id) or script (with voice_id).")
     not_blank(script, "script")

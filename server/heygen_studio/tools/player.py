@@ -40,7 +40,8 @@ from ..core.errors import HeyGenError
 from ..core.files import open_below
 from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
-from .state import AppState  # not .common: the server imports this module at start-up, and common is heavy
+from ..workflow.state import AppState  # not .common: the server imports this module at start-up, and common is heavy
+from ..workflow.tenant import Tenant
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}
@@ -86,7 +87,7 @@ def file_uri(output_dir: Path, path: str | Path) -> str | None:
     return FILES + quote(relative.as_posix(), safe="/")
 
 
-def reachable(state: AppState, url: str | None) -> str | None:
+def reachable(state: Tenant, url: str | None) -> str | None:
     """``url`` if a browser could fetch it; None for a link that exists only inside this process (the embedded
     sandbox answers on an in-process transport), which the page would only fail to load."""
     wired = state.wired

@@ -23,6 +23,7 @@ from mcp.types import CreateMessageResult, SamplingMessage, TextContent
 from pydantic import BaseModel, Field
 
 from ..core import costs
+from ..core.costs import Spend
 from ..core.models import MAX_STUDIO_SCENES, AspectRatio, CreateAgentSession, CreateAvatarVideo
 from ..core.scripts import (
     SYSTEM_PROMPT,
@@ -37,8 +38,9 @@ from ..core.scripts import (
 )
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
+from ..workflow.tenant import Tenant
 from . import catalog, player, spoken
-from .common import PAID, READ_ONLY, AppState, Context, app, not_blank, paid, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, not_blank, paid, reports_errors, who
 from .fields import Id
 from .jobs import make_job_id, wait
 from .outputs import TEXT_OMITS
@@ -128,7 +130,7 @@ def _exact(req: ScriptRequest, brief: str | None, script: str) -> Script:
     return made
 
 
-async def _draft(state: AppState, ctx: Context[AppState], req: ScriptRequest, model: str | None) -> Drafted | Sample:
+async def _draft(state: Tenant, ctx: Context[AppState], req: ScriptRequest, model: str | None) -> Drafted | Sample:
     settings = state.settings
     model = model or settings.deepseek_model
 
@@ -160,13 +162,13 @@ async def draft_for_write(topic: str, duration_s: int, language: str, tone: str 
     not_blank(topic, "topic")
     req = ScriptRequest(topic=topic, duration_s=duration_s, language=language, tone=tone, audience=audience,
                         format=format)
-    return await _draft(app(ctx), ctx, req, model)
+    return await _draft(who(ctx), ctx, req, model)
 
 
 async def draft_for_produce(brief: str | None, route: Route, avatar_id: str | None, voice_id: str | None,
                             duration_s: int, orientation: str, language: str, script: str | None,
                             ctx: Context[AppState]) -> Drafted | Sample:
-    state = app(ctx)
+    state = who(ctx)
     req = _request(brief, route, duration_s, language, script)
     key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language, script)
     previous = state.jobs.find(key)
@@ -229,7 +231,7 @@ async def write_script(
                                      "next_step": step})
 
 
-async def _cast(state: AppState, key: str, avatar_id: str | None, voice_id: str | None,
+async def _cast(state: Tenant, key: str, avatar_id: str | None, voice_id: str | None,
                 language: str) -> tuple[str, str, str | None]:
     """The avatar and voice for a produce call, checked (or picked) once per call: (avatar_id, voice_id, note)."""
     cached: tuple[str, str, str | None] | None = state.cache.get(("produce-cast", key))
@@ -238,7 +240,7 @@ async def _cast(state: AppState, key: str, avatar_id: str | None, voice_id: str 
     return cached
 
 
-async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None,
+async def _defaults(state: Tenant, avatar_id: str | None, voice_id: str | None,
                     language: str) -> tuple[str, str, str | None]:
     notes = []
     if avatar_id:
@@ -264,7 +266,7 @@ async def _defaults(state: AppState, avatar_id: str | None, voice_id: str | None
     return look.id, voice_id, ("Picked " + " and ".join(notes) + ".") if notes else None
 
 
-async def _submit(state: AppState, route: Route, script: Script, avatar_id: str, voice_id: str,
+async def _submit(state: Tenant, route: Route, script: Script, avatar_id: str, voice_id: str,
                   orientation: Orientation, duration_s: int) -> str:
     aspect: AspectRatio = "9:16" if orientation == "portrait" else "16:9"
     if route == "agent":
@@ -301,11 +303,13 @@ async def produce_video(
     orientation: Orientation = "landscape",
     language: Language = "en",
     max_wait_s: Annotated[float, Field(ge=1, le=300, description="Return by then; call again to resume.")] = 40,
+    *,
+    spend: Spend,
 ) -> Produced:
     """For a topic, when the user just wants the finished file: brief (or your exact script) → video → MP4 in one
     call; the answer shows the words spoken. Paid (the render). If it outlasts max_wait_s, call again alike to
     resume (never pays twice)."""
-    state = app(ctx)
+    state = who(ctx, spend)
     key = _produce_key(brief, route, avatar_id, voice_id, duration_s, orientation, language, script)
     req = _request(brief, route, duration_s, language, script)
     await ctx.report_progress(2, total=100, message="script")
@@ -315,7 +319,7 @@ async def produce_video(
     previous = state.jobs.find(key)
     note = None
     if previous is not None and previous.job_id:
-        costs.nothing_to_send(f"This brief's video is already made or rendering ({previous.job_id}): calling "
+        costs.nothing_to_send(spend, f"This brief's video is already made or rendering ({previous.job_id}): calling "
                               "without dry_run resumes it and pays for nothing.")
         job_id, resumed = previous.job_id, True
         avatar_id, voice_id = previous.get("avatar_id"), previous.get("voice_id")
@@ -327,7 +331,7 @@ async def produce_video(
             # Written before the paid call: if this call is cut off while HeyGen is accepting the job,
             # the next call re-sends the same script, so the same Idempotency-Key replays that job.
             # A dry run journals nothing.
-            if not costs.previewing():
+            if not costs.previewing(spend):
                 state.jobs.record(kind="produce_plan", job_id="", key=key, title=made.title,
                                   script=made.model_dump(mode="json"), avatar_id=avatar_id, voice_id=voice_id)
         await ctx.report_progress(10, total=100, message="submitting")

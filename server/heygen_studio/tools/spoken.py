@@ -16,6 +16,7 @@ from typing import Any, cast
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
+from ..workflow.tenant import Tenant
 from .common import AppState, Context
 
 SCRIPTS = "heygen://scripts/"
@@ -44,7 +45,7 @@ def shown(words: str, key: str) -> tuple[str, str | None]:
     return f"{head.rstrip()} …", SCRIPTS + key.removeprefix("produce:")
 
 
-def read_script(state: AppState, key: str) -> str:
+def read_script(state: Tenant, key: str) -> str:
     if not KEY.fullmatch(key):
         raise ResourceNotFoundError(f"No script '{key[:60]}': use the script_uri a produce_video answer gave.")
     record = state.jobs.find(f"produce:{key}")
@@ -62,4 +63,4 @@ def register(mcp: MCPServer[Any]) -> None:
                   description="The whole script a produce_video answer showed in part (its script_uri): the "
                               "words spoken, one paragraph per scene.")
     async def script(key: str, ctx: Context) -> str:  # bare Context: the SDK finds it in resources
-        return read_script(cast(AppState, ctx.request_context.lifespan_context), key)
+        return read_script(Tenant(cast(AppState, ctx.request_context.lifespan_context)), key)

@@ -8,10 +8,11 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.errors import NotFoundError
 from ..core.models import GenerateFromTemplate, Page
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, app, check_id, paid, reports_errors
+from .common import PAID, READ_ONLY, AppState, Context, check_id, paid, reports_errors, who
 from .fields import Id
 from .outputs import TemplateList, TemplateRow, VideoJob
 from .videos import video_job
@@ -25,7 +26,7 @@ async def list_templates(
     next_token: catalog.NextToken = None,
 ) -> TemplateList:
     """Your video templates (compact rows); pass the row's api to create_template_video."""
-    state = app(ctx)
+    state = who(ctx)
 
     async def fetch(token: str | None) -> Page[Any]:
         if api == "v2":
@@ -70,9 +71,11 @@ async def create_template_video(
     api: Literal["v3", "v2"] = "v3",
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: Annotated[str | None, Field(max_length=64)] = None,
+    *,
+    spend: Spend,
 ) -> VideoJob:
     """For a HeyGen template to fill in: renders it with your variables. Paid."""
-    state = app(ctx)
+    state = who(ctx, spend)
     tid = check_id(template_id, "template_id")
     req = GenerateFromTemplate(variables=v2_variables(variables) if api == "v2" else variables, title=title)
     try:

@@ -9,19 +9,21 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.models import AssetRef, AssetUrl, CreateTranslation, CreateTranslationBatch
+from ..workflow.tenant import Tenant
 from .assets import media_seconds
 from .common import (
     PAID,
     READ_ONLY,
     AppState,
     Context,
-    app,
     check_id,
     check_url,
     classify_source,
     paid,
     reports_errors,
+    who,
 )
 from .fields import JobRef, LanguageName, Source
 from .jobs import finding, id_of, is_job_id, make_job_id, next_step, video_id_for
@@ -43,7 +45,7 @@ def _language(given: str, known: list[str]) -> str:
                     "GET /v3/video-translations/languages).")
 
 
-def _given(state: AppState, video: str) -> str:
+def _given(state: Tenant, video: str) -> str:
     """What kind of source ``video`` is (url, job, or an asset id), checked before any request: a local path
     is refused with what to do instead."""
     given = classify_source(video, "video", paths=False)
@@ -58,7 +60,7 @@ def _given(state: AppState, video: str) -> str:
     return "asset"
 
 
-async def _source(state: AppState, video: str) -> tuple[AssetUrl | AssetRef, dict[str, Any] | None, float | None]:
+async def _source(state: Tenant, video: str) -> tuple[AssetUrl | AssetRef, dict[str, Any] | None, float | None]:
     """What ``video`` names, as a translation's source: (the input, what the job is when the input's URL is
     re-signed on every read, the source's length when known)."""
     given = _given(state, video)
@@ -88,10 +90,12 @@ async def translate_video(
     mode: Annotated[Literal["speed", "precision"], Field(description="precision costs twice as much.")] = "speed",
     title: Annotated[str | None, Field(max_length=200)] = None,
     captions: bool = False,
+    *,
+    spend: Spend,
 ) -> TranslationJobs:
     """For a finished video in other languages: voice clone + lip-sync, one or several videos at once. Paid, per
     video and language."""
-    state = app(ctx)
+    state = who(ctx, spend)
     hg = state.client
     if (video is None) == (videos is None):
         raise ToolError("Pass video (one) or videos (several, sent as one batch). Nothing was sent or charged.")
@@ -114,7 +118,7 @@ async def translate_video(
     return TranslationJobs(job_ids=jobs, translation_ids=ids, languages=languages, next_step=step)
 
 
-async def _translate_many(state: AppState, videos: list[str], languages: list[str], mode: Literal["speed", "precision"],
+async def _translate_many(state: Tenant, videos: list[str], languages: list[str], mode: Literal["speed", "precision"],
                           title: str | None, captions: bool) -> TranslationJobs:
     """Several videos as one POST /v3/video-translations/batches: one item per video and language."""
     if len({v.strip() for v in videos}) != len(videos):
@@ -143,7 +147,7 @@ async def get_translation(
     """Status of a video translation, with the translated video's URL when done."""
     tid = id_of("translation", translation_id, "translation_id")
     with finding(make_job_id("translation", tid)):
-        t = await app(ctx).client.translations.get(tid)
+        t = await who(ctx).client.translations.get(tid)
     return TranslationInfo(translation_id=t.id, status=t.status, output_language=t.output_language,
                            video_url=t.video_url, srt_caption_url=t.srt_caption_url,
                            vtt_caption_url=t.vtt_caption_url, failure=t.failure_message,

@@ -9,8 +9,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ListRootsResult
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
+from ..workflow.tenant import Tenant
 from . import catalog
 from .assets import resolve_asset
 from .common import (
@@ -20,12 +22,12 @@ from .common import (
     AppState,
     Context,
     FilesRoots,
-    app,
     check_id,
     classify_source,
     not_blank,
     paid,
     reports_errors,
+    who,
 )
 from .fields import Id, JobRef, Source
 from .jobs import (
@@ -48,7 +50,7 @@ Files = Annotated[
 ]
 
 
-async def _files(state: AppState, files: list[str] | None, roots: ListRootsResult | None) -> list[AssetInput] | None:
+async def _files(state: Tenant, files: list[str] | None, roots: ListRootsResult | None) -> list[AssetInput] | None:
     if not files:
         return None
     return [await resolve_asset(state, item, roots) for item in files]
@@ -69,10 +71,12 @@ async def create_agent_video(
                     Field(description="generate: one shot; chat: the agent may ask questions.")] = "generate",
     request_key: Annotated[str | None, Field(max_length=64, description="Only to deliberately repeat a brief.")] = None,
     roots: FilesRoots = None,
+    *,
+    spend: Spend,
 ) -> AgentJob:
     """For a brief that Video Agent should write, cast and edit (an ad, a promo): HeyGen's agent makes the whole
     video. Paid. Returns a job_id at once."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(prompt, "prompt")
     for item in files or ():
         classify_source(item, "files item")  # refuses ftp:// and other URLs HeyGen cannot fetch, before any request
@@ -99,7 +103,7 @@ async def get_agent_session(
 ) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
     sid = id_of("agent", session_id, "session_id")
-    state = app(ctx)
+    state = who(ctx)
     job_id = make_job_id("agent", sid)
     try:
         session = await state.client.video_agents.get(sid)
@@ -127,10 +131,12 @@ async def reply_to_agent(
     message: Annotated[str, Field(min_length=1, max_length=MAX_AGENT_PROMPT_CHARS)],
     files: Files = None,
     roots: FilesRoots = None,
+    *,
+    spend: Spend,
 ) -> AgentReplyOut:
     """Answer, approve a draft of, or steer a chat-mode Video Agent session.
     Paid: HeyGen may render again, priced as a Video Agent video of the length the message states."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(message, "message")
     for item in files or ():
         classify_source(item, "files item")
@@ -150,7 +156,7 @@ async def stop_agent_session(
 ) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
     sid = id_of("agent", session_id, "session_id")
-    stopped = await app(ctx).client.video_agents.stop(sid)
+    stopped = await who(ctx).client.video_agents.stop(sid)
     return AgentReplyOut(session_id=stopped, run_id="", next_step="Stopped. get_agent_session shows where it ended.")
 
 
@@ -162,7 +168,7 @@ async def list_agent_styles(
     next_token: catalog.NextToken = None,
 ) -> StyleList:
     """Visual styles for create_agent_video (compact rows)."""
-    state = app(ctx)
+    state = who(ctx)
 
     async def fetch(token: str | None) -> Page[AgentStyle]:
         return await state.client.video_agents.styles(tag=tag, limit=50, token=token)

@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.errors import EndpointRetiredError, HeyGenError
 from ..core.mime import SNIFF_BYTES, sniff
 from ..core.models import (
@@ -31,6 +32,7 @@ from ..core.models import (
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import ByteProgress, download, place_beside
+from ..workflow.tenant import Tenant
 from . import catalog, player
 from .assets import resolve_asset
 from .common import (
@@ -42,7 +44,6 @@ from .common import (
     Context,
     ImageRoots,
     LocalFile,
-    app,
     classify_source,
     confine_output,
     delete,
@@ -50,6 +51,7 @@ from .common import (
     paid,
     reports_errors,
     url_or_asset,
+    who,
 )
 from .fields import Id, JobRef, Name, Source
 from .jobs import (
@@ -131,10 +133,12 @@ async def create_avatar_video(
     title: Annotated[str | None, Field(max_length=200)] = None,
     request_key: RequestKey = None,
     roots: ImageRoots = None,
+    *,
+    spend: Spend,
 ) -> VideoJob:
     """For one presenter saying exact words, or a photo to make talk: an avatar look or any image speaks a script
     or audio. Paid. Returns a job_id at once."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(script, "script")
     note = None
     if bool(avatar_id) == bool(image):
@@ -205,10 +209,12 @@ async def create_studio_video(
     captions: bool = False,
     api: Annotated[Literal["v2", "v3"], Field(description="v2 Studio endpoint (default) or v3 type=studio.")] = "v2",
     request_key: RequestKey = None,
+    *,
+    spend: Spend,
 ) -> VideoJob:
     """For exact words in scenes, each with its own presenter, voice or background: 1-50 scenes, in order.
     Paid. Returns a job_id at once."""
-    state = app(ctx)
+    state = who(ctx, spend)
     for n, scene in enumerate(scenes, 1):  # local checks first: no request for a call that will be refused
         for field in ("audio", "background_image", "background_video"):
             url_or_asset(getattr(scene, field), f"scene {n} {field}")  # a local path here would be posted as an id
@@ -241,7 +247,7 @@ async def create_studio_video(
                      note=f"{note} {retired}" if note else retired)
 
 
-async def _named(state: AppState, voice_id: str) -> str:
+async def _named(state: Tenant, voice_id: str) -> str:
     """A look's own voice as a note names it: 'name' (id), or the id alone when HeyGen will not say its name (the
     look's voice is HeyGen's to accept: a failed look-up here refuses nothing)."""
     try:
@@ -251,7 +257,7 @@ async def _named(state: AppState, voice_id: str) -> str:
     return f"'{voice.name}' ({voice_id})" if voice.name else f"'{voice_id}'"
 
 
-async def _voiced(state: AppState, scenes: list[Scene]) -> tuple[list[Scene], str | None]:
+async def _voiced(state: Tenant, scenes: list[Scene]) -> tuple[list[Scene], str | None]:
     """The scenes checked against the catalogue (presenters, voices), each script with a voice: its own, else its
     presenter's default voice; and a note naming the voices so chosen."""
     out: list[Scene] = []
@@ -284,7 +290,7 @@ async def get_video(
     job_id: Annotated[JobRef, Field(description="job_id from a create tool, or a HeyGen video id.")],
 ) -> VideoInfo:
     """Current status of a video and fresh (expiring) URLs. One upstream call."""
-    state = app(ctx)
+    state = who(ctx)
     with finding(job_id):
         video = await state.client.videos.get(await video_id_for(state, job_id))
     remember(state, parse_job_id(state, job_id)[1], status=video.status,
@@ -295,7 +301,7 @@ async def get_video(
                      next_step=next_step("video", video.status, make_job_id("video", video.id)))
 
 
-async def save_video(state: AppState, job_id: str, progress: Progress, *, filename: str | None = None,
+async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename: str | None = None,
                      captioned: bool = False, keep_existing: bool = False,
                      folder: str | None = None, on_bytes: ByteProgress | None = None) -> tuple[Downloaded, str]:
     """Save a finished video, agent video, translation or lipsync in the output folder: (what was saved, MIME type).
@@ -411,7 +417,7 @@ def _saved(path: Path) -> tuple[Path, int, str] | None:
         return None
 
 
-async def _save_batch(state: AppState, job_id: str, report: Progress, captioned: bool) -> CallToolResult:
+async def _save_batch(state: Tenant, job_id: str, report: Progress, captioned: bool) -> CallToolResult:
     """Every finished item of a batch, in one folder named after it; unfinished and failed items are listed."""
     _, raw = parse_job_id(state, job_id)
     folder = f"batch-{raw[:12]}"
@@ -469,7 +475,7 @@ async def download_video(
     async def report(progress: float, message: str) -> None:
         await ctx.report_progress(progress, total=100, message=message)
 
-    state = app(ctx)
+    state = who(ctx)
     if parse_job_id(state, job_id)[0] == "batch":
         return await _save_batch(state, job_id, report, captioned)
     # One file: progress in bytes (total = the file's size), so a client can show bytes and speed.
@@ -505,7 +511,7 @@ async def list_videos(
 ) -> VideoList:
     """For a video made earlier, to find and download again: your videos, newest first (compact rows;
     next_token for more); then download_video(video_id)."""
-    page = await app(ctx).client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
+    page = await who(ctx).client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
             for v in page.items]
     return VideoList(items=rows, next_token=catalog.next_token_of(page))
@@ -516,7 +522,7 @@ async def delete_video(
     ctx: Context[AppState], video_id: Annotated[JobRef, Field(description="HeyGen video id (or a video job_id).")]
 ) -> Deleted:
     """Permanently delete a video and its files at HeyGen."""
-    state = app(ctx)
+    state = who(ctx)
     vid = await video_id_for(state, video_id)
     return await delete(state.client.videos.delete(vid), vid,
                         f"No video {vid} at HeyGen (already deleted?); list_videos shows what exists.")

@@ -17,11 +17,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
+from ..core.costs import Spend
 from ..core.errors import HeyGenError, NotFoundError
 from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVoice, Page, Voice
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
+from ..workflow.tenant import Tenant
 from . import catalog
 from .common import (
     PAID,
@@ -29,7 +31,6 @@ from .common import (
     AppState,
     AudioRoots,
     Context,
-    app,
     check_id,
     check_url,
     classify_source,
@@ -39,6 +40,7 @@ from .common import (
     paid,
     paid_presented,
     reports_errors,
+    who,
 )
 from .fields import Id, LanguageName, Source
 from .jobs import clone_status, make_job_id, next_step
@@ -69,7 +71,7 @@ async def list_voices(
 ) -> VoiceList:
     """Find voices by language or accent, gender, type, engine or name (compact rows). locales=true: the voice
     takes a locale (accent) per request, e.g. create_speech(locale='en-GB')."""
-    state = app(ctx)
+    state = who(ctx)
     lang = language_name(language)
     accent = locale_of(language)
     matches = catalog.name_matcher(name)
@@ -128,7 +130,7 @@ async def design_voice(
 ) -> DesignedVoices:
     """For a new voice from a description: up to 3 matching voices (HeyGen's voice design)."""
     not_blank(prompt, "prompt")
-    designed = await app(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
+    designed = await who(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
                                                                seed=seed or None))
     rows = [voice_row(v) for v in designed.voices]
     step = (f"Use a voice_id; hear it with create_speech, or call again with seed={designed.seed + 1} for others."
@@ -145,7 +147,7 @@ def _speech_step(out_asset: str | None, path: str) -> str:
             "to retry the upload (not charged again), then use its asset_id as audio.")
 
 
-async def _previous_speech(state: AppState, key: str) -> SpeechOut | None:
+async def _previous_speech(state: Tenant, key: str) -> SpeechOut | None:
     """The speech made before with this fingerprint, if its file is still in the output folder."""
     record = state.jobs.find(key)
     path_text = record.get("path") if record is not None else None
@@ -160,7 +162,7 @@ async def _previous_speech(state: AppState, key: str) -> SpeechOut | None:
                      asset_id=uploaded.asset_id, replayed=True, next_step=_speech_step(uploaded.asset_id, path_text))
 
 
-async def make_speech(state: AppState, text: str, voice_id: str, *, speed: float | None = None,
+async def make_speech(state: Tenant, text: str, voice_id: str, *, speed: float | None = None,
                       locale: str | None = None, filename: str | None = None,
                       request_key: str | None = None) -> SpeechOut:
     """Speech as a file in the output folder and an asset: made once per text, voice and settings."""
@@ -212,15 +214,17 @@ async def create_speech(
     locale: SpeechLocale = None,
     filename: Annotated[str | None, Field(max_length=120)] = None,
     request_key: RequestKey = None,
+    *,
+    spend: Spend,
 ) -> SpeechOut:
     """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
     Studio scenes. Paid (small)."""
-    return await make_speech(app(ctx), text, voice_id, speed=speed, locale=locale, filename=filename,
+    return await make_speech(who(ctx, spend), text, voice_id, speed=speed, locale=locale, filename=filename,
                              request_key=request_key)
 
 
 # -- cloning ----------------------------------------------------------------------------------------------------
-async def audio_source(state: AppState, value: str, what: str, roots: Any = None) -> AssetUrl | AssetRef:
+async def audio_source(state: Tenant, value: str, what: str, roots: Any = None) -> AssetUrl | AssetRef:
     """An audio (or video) argument as HeyGen takes it, checked before anything is paid: a URL as is, a local
     file (inside the allowed folders) uploaded, an asset id looked up."""
     source = classify_source(value, what)
@@ -254,10 +258,12 @@ async def clone_voice(
     language: Annotated[LanguageName | None, Field(description="e.g. 'en'; detected if omitted.")] = None,
     request_key: RequestKey = None,
     roots: AudioRoots = None,
+    *,
+    spend: Spend,
 ) -> VoiceJob:
     """For a voice cloned from a recording: an audio sample (yours, or a speaker who agreed). Paid.
     Returns a voice: job id; wait_for_job, then use its voice_id."""
-    state = app(ctx)
+    state = who(ctx, spend)
     not_blank(name, "name")
     if not speaker_consent:
         raise ToolError("Cloning a voice needs the speaker's permission: ask them, then call again with "

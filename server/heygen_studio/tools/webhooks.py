@@ -19,7 +19,7 @@ from ..core.models import WEBHOOK_EVENTS, CreateWebhook
 from ..core.webhooks import SecretBook
 from ..settings import Settings
 from . import catalog
-from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, app, check_id, check_url, delete, reports_errors
+from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, check_id, check_url, delete, reports_errors, who
 from .fields import Id, Source
 from .outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 
@@ -31,7 +31,7 @@ SELF = "self"
 async def list_webhooks(ctx: Context[AppState], limit: catalog.Limit = 10,
                         next_token: catalog.NextToken = None) -> WebhookList:
     """Registered webhook endpoints (signed event deliveries)."""
-    page = await app(ctx).client.webhooks.list(limit=limit, token=catalog.unseal(next_token))
+    page = await who(ctx).client.webhooks.list(limit=limit, token=catalog.unseal(next_token))
     rows = [WebhookRow(endpoint_id=e.endpoint_id, url=e.url, status=e.status, events=e.events) for e in page.items]
     return WebhookList(items=rows, next_token=catalog.next_token_of(page))
 
@@ -63,7 +63,7 @@ async def add_webhook(
 ) -> WebhookCreated:
     """Register an HTTPS endpoint for HeyGen events; returns the signing secret once. Without a url this server
     receives them itself (wait_for_job then returns the moment a job ends)."""
-    state = app(ctx)
+    state = who(ctx)
     unknown = sorted(set(events or ()) - set(WEBHOOK_EVENTS))
     if unknown:
         raise ToolError(f"Unknown event type(s) {unknown}; known: {', '.join(WEBHOOK_EVENTS)}.")
@@ -96,7 +96,7 @@ async def add_webhook(
 async def delete_webhook(ctx: Context[AppState], endpoint_id: Annotated[Id, Field(description="From list_webhooks.")]
                          ) -> Deleted:
     """Remove a webhook endpoint."""
-    state = app(ctx)
+    state = who(ctx)
     eid = check_id(endpoint_id, "endpoint_id")
     deleted = await delete(state.client.webhooks.delete(eid), eid,
                            f"No webhook endpoint {eid}; list_webhooks shows what exists.")

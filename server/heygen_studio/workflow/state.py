@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from ..core.client import HeyGenClient
+    from .tenant import Tenant
 
 
 @dataclass
@@ -75,7 +76,7 @@ class AppState:
     cache: TTLCache = field(default_factory=TTLCache)
     signals: JobSignals = field(default_factory=JobSignals)
     """Wake-ups from the webhook receiver (HTTP mode): ``wait_for_job`` polls at once on news of its job."""
-    send_queued: Callable[[AppState, str], Awaitable[float | None]] | None = None
+    send_queued: Callable[[Tenant, str], Awaitable[float | None]] | None = None
     """Sends a produce_videos batch's queued items that HeyGen's free slots take (``tools/batches.py`` ``advance``);
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     where: Callable[[], tuple[str, str | None]] | None = None
