@@ -5,8 +5,8 @@ from __future__ import annotations
 from mcp.server import MCPServer
 
 from ..core.store import daily_left, daily_summary
+from ..workflow.outputs import Account
 from .common import READ_ONLY, AppState, Context, reports_errors, who
-from .outputs import Account
 
 
 @reports_errors

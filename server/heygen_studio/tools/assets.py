@@ -21,6 +21,8 @@ from ..core.fetch import Fetched, fetch_to, fetch_trusted
 from ..core.files import LocalFile
 from ..core.models import MULTIPART_LIMIT_BYTES, AssetRef, AssetUrl, UploadedAsset
 from ..core.transfer import upload_file
+from ..workflow.inputs import check_id, check_url, classify_source
+from ..workflow.outputs import AssetList, AssetOut, AssetRow, Deleted
 from ..workflow.tenant import Tenant
 from . import catalog
 from .common import (
@@ -30,16 +32,12 @@ from .common import (
     AppState,
     Context,
     PathRoots,
-    check_id,
-    check_url,
-    classify_source,
     confine_input,
     delete,
     reports_errors,
     who,
 )
 from .fields import BASE64_MAX, Id, Source
-from .outputs import AssetList, AssetOut, AssetRow, Deleted
 
 MAX_FETCH_BYTES = 2 * 1024**3
 MAX_BASE64_BYTES = MULTIPART_LIMIT_BYTES

@@ -35,6 +35,8 @@ from ..core.models import (
     Page,
 )
 from ..core.transfer import upload_file
+from ..workflow.inputs import check_id, classify_source, not_blank
+from ..workflow.outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 from ..workflow.tenant import Tenant
 from . import catalog
 from .assets import resolve_asset
@@ -46,18 +48,14 @@ from .common import (
     Context,
     LocalFile,
     PhotoRoots,
-    check_id,
-    classify_source,
     confine_input,
     needs_roots,
-    not_blank,
     paid,
     reports_errors,
     who,
 )
 from .fields import Id, Source
 from .jobs import make_job_id, next_step
-from .outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 
 
 async def _consent_url(state: Tenant, group_id: str | None) -> str | None:

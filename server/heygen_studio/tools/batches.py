@@ -57,8 +57,10 @@ from ..core.costs import Spend
 from ..core.errors import HeyGenError, RateLimitError
 from ..core.models import CreateVideoBatch, VideoRequest
 from ..core.scripts import Script, ScriptRequest
+from ..workflow.errors import Refused
+from ..workflow.inputs import not_blank
 from ..workflow.tenant import Tenant
-from .common import PAID, AppState, Context, not_blank, paid, reports_errors, who
+from .common import PAID, AppState, Context, paid, reports_errors, who
 from .fields import Id
 from .jobs import make_job_id
 from .scripts import ROUTE_FORMAT, Drafted, Language, Orientation, Route, _cast, _draft, _submit, _titled, _unpack
@@ -245,7 +247,7 @@ def _sampled(tool: Callable[..., Awaitable[BatchOut]]) -> Callable[..., Awaitabl
             try:
                 plans = _plans(*(kwargs[n] for n in ("items", "topics", "brief_template", "brief", "languages",
                                                      "language", "avatar_id", "voice_id")))
-            except ToolError:
+            except (ToolError, Refused):
                 return None  # the tool says what is wrong, without asking anything first
             if index >= len(plans):
                 return None

@@ -20,8 +20,8 @@ from pydantic import Field
 
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
+from ..workflow.inputs import check_id
 from ..workflow.tenant import Tenant
-from .common import check_id
 from .fields import Token
 from .jobs import make_job_id, next_step
 

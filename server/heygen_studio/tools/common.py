@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
@@ -28,9 +27,12 @@ from ..core.errors import HeyGenError, NotFoundError
 from ..core.files import LocalFile, open_inside, resolve, root_of
 from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
+from ..workflow.inputs import (
+    classify_source,
+)
+from ..workflow.outputs import Deleted, DryRun, PaidRequestOut, priced
 from ..workflow.state import AppState
 from ..workflow.tenant import Tenant
-from .outputs import Deleted, DryRun, PaidRequestOut, priced
 from .text import render
 
 if TYPE_CHECKING:
@@ -52,13 +54,6 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 LOCAL_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
 
-ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
-SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://")
-
-
-Source = Literal["url", "path", "asset"]
-
-
 def app(ctx: Context[AppState]) -> AppState:
     return ctx.request_context.lifespan_context
 
@@ -66,45 +61,6 @@ def app(ctx: Context[AppState]) -> AppState:
 def who(ctx: Context[AppState], spend: costs.Spend | None = None) -> Tenant:
     """Who is asking, for the workflow layer: the person this call serves (and, for a paid call, its budget)."""
     return Tenant(app(ctx), spend=spend)
-
-
-def classify_source(value: str, what: str = "The value", *, paths: bool = True) -> Source:
-    """Whether a file argument is an http(s) URL, a local path or a HeyGen asset id.
-
-    A path has a folder separator or a file extension; HeyGen asset ids have neither. A URL of any
-    other scheme (ftp://, file://, s3://) is refused here rather than taken for a relative path.
-    """
-    scheme = SCHEME_RE.match(value)
-    if scheme:
-        if scheme.group(1).lower() in ("http", "https"):
-            return "url"
-        takes = "an http(s) URL, a local path or an asset id" if paths else "an http(s) URL or an asset id"
-        raise ToolError(f"{what} {value.strip()[:60]!r} is a {scheme.group(1)}:// URL, which HeyGen cannot fetch: "
-                        f"give {takes} (download the file first and upload it with upload_asset). "
-                        "Nothing was sent or charged.")
-    if "/" in value or "\\" in value or Path(value).suffix:
-        return "path"
-    return "asset"
-
-
-def url_or_asset(value: str | None, what: str) -> tuple[str | None, str | None]:
-    """Split a 'URL or asset id' argument into (url, asset_id), for fields that take either (not a local path:
-    those fields are sent to HeyGen as they are, and a path there would be posted as an asset id)."""
-    if not value:
-        return None, None
-    source = classify_source(value, what, paths=False)
-    if source == "url":
-        return check_url(value, what), None
-    if source == "path":
-        raise ToolError(f"{what} takes an http(s) URL or an asset id, not a local path: upload the file with "
-                        f"upload_asset(path='{value[:80]}') and pass its asset_id. Nothing was sent or charged.")
-    return None, check_id(value, what)
-
-
-def not_blank(value: str | None, what: str) -> None:
-    """Text that is only whitespace is refused here: HeyGen would take it (or refuse it after a paid check)."""
-    if value is not None and not value.strip():
-        raise ToolError(f"{what} is blank (only whitespace); write the text itself. Nothing was sent or charged.")
 
 
 async def delete(remove: Awaitable[Any], item_id: str, missing: str) -> Deleted:
@@ -144,23 +100,6 @@ def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
                             "writable and HEYGEN_ALLOWED_DIRS points at the right folders.") from None
 
     return wrapper
-
-
-def check_id(value: str, what: str) -> str:
-    value = value.strip()
-    if not ID_RE.match(value) or not value.strip("."):  # "." and ".." are path steps in a URL, not ids
-        raise ToolError(f"{what} {value[:60]!r} is not a valid HeyGen id (letters, digits, _ - . : only).")
-    return value
-
-
-def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
-    parsed = urlparse(url.strip())
-    schemes = ("https",) if https_only else ("http", "https")
-    if parsed.scheme not in schemes or not parsed.netloc:
-        need = "an https:// URL" if https_only else "an http(s):// URL"
-        raise ToolError(f"{what} must be {need}; got {url[:80]!r}.")
-    return url.strip()
-
 
 
 # -- local files: the output folder, HEYGEN_ALLOWED_DIRS and the client's roots -------------------
@@ -255,17 +194,6 @@ def confine_input(settings: Settings, raw: str, roots: ListRootsResult | None = 
     The caller closes it (``with confine_input(...) as file:``); every read goes through it.
     """
     return open_inside(raw, allowed_folders(settings, roots), max_bytes=MAX_UPLOAD_BYTES)
-
-
-def confine_output(settings: Settings, filename: str) -> Path:
-    """A plain file name directly inside HEYGEN_OUTPUT_DIR (no folders, no traversal, no link followed).
-
-    The name is not resolved: whatever sits under it now (a link, say) is replaced by the download's
-    rename, never written through (``core.transfer.download``).
-    """
-    name = Path(filename).name
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
-    return settings.heygen_output_dir / name
 
 
 # -- cost before credits (issue 9 §2): one guard for every paid tool ----------------------------------------

@@ -35,11 +35,13 @@ from ..core.errors import (
 )
 from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
+from ..workflow.errors import Refused
+from ..workflow.inputs import check_id
+from ..workflow.outputs import JobList, JobRow, JobStatus
 from ..workflow.tenant import Tenant
 from . import player
-from .common import LOCAL_READ, READ_ONLY, AppState, Context, check_id, reports_errors, who
+from .common import LOCAL_READ, READ_ONLY, AppState, Context, reports_errors, who
 from .fields import JobRef
-from .outputs import JobList, JobRow, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -405,7 +407,7 @@ async def _batch_status(state: Tenant, raw_id: str) -> JobStatus:
         kind, raw = parse_job_id(state, item.job_id)
         try:
             status = await poll_once(state, kind, raw)
-        except ToolError as exc:
+        except (ToolError, Refused) as exc:
             failed += 1
             progress += 100.0
             reasons.append(f"item {n} ({label}): {exc}")

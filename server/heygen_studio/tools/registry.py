@@ -46,6 +46,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
+from ..core.errors import HeyGenError
 from . import text
 from . import toolsets as toolsets_module
 from .schema import compact
@@ -169,7 +170,9 @@ class ToolServer(MCPServer[Any]):
             await self._materialize(entry)
         try:
             result = await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
+        except UnexpectedToolError as exc:
+            if isinstance(exc.__cause__, HeyGenError):  # a resolver's refusal (``reports_errors`` wraps tools only)
+                raise ToolError(f"Error executing tool {name}: {exc.__cause__.describe()}") from None
             raise
         except ToolError as exc:
             # The SDK's own argument check raises from a ValidationError and words it as pydantic does

@@ -11,10 +11,11 @@ from pydantic import Field
 from ..core.costs import Spend
 from ..core.errors import NotFoundError
 from ..core.models import GenerateFromTemplate, Page
+from ..workflow.inputs import check_id
+from ..workflow.outputs import TemplateList, TemplateRow, VideoJob
 from . import catalog
-from .common import PAID, READ_ONLY, AppState, Context, check_id, paid, reports_errors, who
+from .common import PAID, READ_ONLY, AppState, Context, paid, reports_errors, who
 from .fields import Id
-from .outputs import TemplateList, TemplateRow, VideoJob
 from .videos import video_job
 
 

@@ -12,23 +12,12 @@ from pydantic import Field
 from ..core.costs import Spend
 from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
+from ..workflow.inputs import check_id, classify_source, not_blank
+from ..workflow.outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 from ..workflow.tenant import Tenant
 from . import catalog
 from .assets import resolve_asset
-from .common import (
-    PAID,
-    READ_ONLY,
-    WRITES,
-    AppState,
-    Context,
-    FilesRoots,
-    check_id,
-    classify_source,
-    not_blank,
-    paid,
-    reports_errors,
-    who,
-)
+from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, paid, reports_errors, who
 from .fields import Id, JobRef, Source
 from .jobs import (
     agent_needs,
@@ -42,7 +31,6 @@ from .jobs import (
     session_gone,
     unknown_job,
 )
-from .outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 
 Files = Annotated[
     list[Source] | None,

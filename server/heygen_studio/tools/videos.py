@@ -32,6 +32,8 @@ from ..core.models import (
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import ByteProgress, download, place_beside
+from ..workflow.inputs import classify_source, confine_output, not_blank, url_or_asset
+from ..workflow.outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 from ..workflow.tenant import Tenant
 from . import catalog, player
 from .assets import resolve_asset
@@ -44,13 +46,9 @@ from .common import (
     Context,
     ImageRoots,
     LocalFile,
-    classify_source,
-    confine_output,
     delete,
-    not_blank,
     paid,
     reports_errors,
-    url_or_asset,
     who,
 )
 from .fields import Id, JobRef, Name, Source
@@ -66,7 +64,6 @@ from .jobs import (
     video_failure,
     video_id_for,
 )
-from .outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 
 RequestKey = Annotated[
     str | None,

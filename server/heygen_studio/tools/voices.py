@@ -23,6 +23,8 @@ from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, Crea
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
+from ..workflow.inputs import check_id, check_url, classify_source, confine_output, not_blank
+from ..workflow.outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
 from ..workflow.tenant import Tenant
 from . import catalog
 from .common import (
@@ -31,12 +33,7 @@ from .common import (
     AppState,
     AudioRoots,
     Context,
-    check_id,
-    check_url,
-    classify_source,
     confine_input,
-    confine_output,
-    not_blank,
     paid,
     paid_presented,
     reports_errors,
@@ -44,7 +41,6 @@ from .common import (
 )
 from .fields import Id, LanguageName, Source
 from .jobs import clone_status, make_job_id, next_step
-from .outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from pydantic import Field
 from ..core.models import WEBHOOK_EVENTS, CreateWebhook
 from ..core.webhooks import SecretBook
 from ..settings import Settings
+from ..workflow.inputs import check_id, check_url
+from ..workflow.outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 from . import catalog
-from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, check_id, check_url, delete, reports_errors, who
+from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, delete, reports_errors, who
 from .fields import Id, Source
-from .outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
 
 logger = logging.getLogger(__name__)
 SELF = "self"
