@@ -16,7 +16,7 @@ import pytest
 from mcp import Client
 
 from heygen_studio.core.models import AgentMessage, AgentSession
-from heygen_studio.tools.jobs import agent_needs, next_step, waits_on_person
+from heygen_studio.workflow.jobs import agent_needs, next_step, waits_on_person
 from test_mcp_tools import call, upstream
 
 pytestmark = pytest.mark.anyio

@@ -36,6 +36,7 @@ from ..core.models import (
 )
 from ..core.transfer import upload_file
 from ..workflow.inputs import check_id, classify_source, not_blank
+from ..workflow.jobs import make_job_id, next_step
 from ..workflow.outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 from ..workflow.tenant import Tenant
 from . import catalog
@@ -55,7 +56,6 @@ from .common import (
     who,
 )
 from .fields import Id, Source
-from .jobs import make_job_id, next_step
 
 
 async def _consent_url(state: Tenant, group_id: str | None) -> str | None:

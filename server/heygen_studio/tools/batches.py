@@ -9,7 +9,7 @@ batch) take.
 How the items are sent: the items whose create is a ``POST /v3/videos`` body (the ``avatar`` route), two or
 more, go to HeyGen as ONE ``POST /v3/videos/batches`` (``Videos.create_batch``: priced as the sum of its items,
 claimed in the job store with its Idempotency-Key before it is sent, like any paid create); HeyGen names each
-video later, in the batch's detail, which ``tools/jobs.py`` reads for progress, failures (each item's
+video later, in the batch's detail, which ``workflow/jobs.py`` reads for progress, failures (each item's
 ``error``) and downloads. The others (the ``studio`` route's ``/v2/video/generate``, the ``agent`` route's
 ``/v3/video-agents``, or a lone item) are single guarded creates. Each item's body is taken from a dry run of
 its single create, so the batch carries exactly what ``POST /v3/videos`` would have.
@@ -59,10 +59,10 @@ from ..core.models import CreateVideoBatch, VideoRequest
 from ..core.scripts import Script, ScriptRequest
 from ..workflow.errors import Refused
 from ..workflow.inputs import not_blank
+from ..workflow.jobs import make_job_id
 from ..workflow.tenant import Tenant
 from .common import PAID, AppState, Context, paid, reports_errors, who
 from .fields import Id
-from .jobs import make_job_id
 from .scripts import ROUTE_FORMAT, Drafted, Language, Orientation, Route, _cast, _draft, _submit, _titled, _unpack
 
 MAX_ITEMS = 50  # a series longer than HeyGen's concurrency limit is queued (``advance``)

@@ -21,9 +21,9 @@ from pydantic import Field
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
 from ..workflow.inputs import check_id
+from ..workflow.jobs import make_job_id, next_step
 from ..workflow.tenant import Tenant
 from .fields import Token
-from .jobs import make_job_id, next_step
 
 MAX_UPSTREAM_PAGES = 20
 NOT_ISSUED = ("next_token is not one this server issued; pass the next_token of the previous page exactly, or start "

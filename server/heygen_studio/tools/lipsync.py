@@ -20,12 +20,12 @@ from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CreateLipsync
 from ..core.store import JOB_KINDS, JobKind
 from ..core.transfer import upload_file
 from ..workflow.inputs import check_id, check_url, classify_source, not_blank
+from ..workflow.jobs import known_job, make_job_id, next_step, video_id_for
 from ..workflow.outputs import LipsyncJob
 from ..workflow.tenant import Tenant
 from .assets import media_seconds
 from .common import PAID, AppState, Context, MediaRoots, confine_input, paid, reports_errors, who
 from .fields import Id, Source
-from .jobs import known_job, make_job_id, next_step, video_id_for
 from .voices import RequestKey, audio_source, make_speech
 
 

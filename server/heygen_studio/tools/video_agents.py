@@ -13,13 +13,7 @@ from ..core.costs import Spend
 from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from ..workflow.inputs import check_id, classify_source, not_blank
-from ..workflow.outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
-from ..workflow.tenant import Tenant
-from . import catalog
-from .assets import resolve_asset
-from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, paid, reports_errors, who
-from .fields import Id, JobRef, Source
-from .jobs import (
+from ..workflow.jobs import (
     agent_needs,
     agent_silent_failure,
     id_of,
@@ -31,6 +25,12 @@ from .jobs import (
     session_gone,
     unknown_job,
 )
+from ..workflow.outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
+from ..workflow.tenant import Tenant
+from . import catalog
+from .assets import resolve_asset
+from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, paid, reports_errors, who
+from .fields import Id, JobRef, Source
 
 Files = Annotated[
     list[Source] | None,

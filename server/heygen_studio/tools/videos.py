@@ -33,6 +33,18 @@ from ..core.models import (
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import ByteProgress, download, place_beside
 from ..workflow.inputs import classify_source, confine_output, not_blank, url_or_asset
+from ..workflow.jobs import (
+    Progress,
+    batch_items,
+    finding,
+    make_job_id,
+    next_step,
+    parse_job_id,
+    poll_once,
+    remember,
+    video_failure,
+    video_id_for,
+)
 from ..workflow.outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 from ..workflow.tenant import Tenant
 from . import catalog, player
@@ -52,18 +64,6 @@ from .common import (
     who,
 )
 from .fields import Id, JobRef, Name, Source
-from .jobs import (
-    Progress,
-    batch_items,
-    finding,
-    make_job_id,
-    next_step,
-    parse_job_id,
-    poll_once,
-    remember,
-    video_failure,
-    video_id_for,
-)
 
 RequestKey = Annotated[
     str | None,

@@ -24,6 +24,7 @@ from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
 from ..workflow.inputs import check_id, check_url, classify_source, confine_output, not_blank
+from ..workflow.jobs import clone_status, make_job_id, next_step
 from ..workflow.outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
 from ..workflow.tenant import Tenant
 from . import catalog
@@ -40,7 +41,6 @@ from .common import (
     who,
 )
 from .fields import Id, LanguageName, Source
-from .jobs import clone_status, make_job_id, next_step
 
 logger = logging.getLogger(__name__)
 
