@@ -14,17 +14,16 @@ from urllib.parse import urlparse, urlsplit
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ListRootsResult
 from pydantic import Field
 
 from ..core.fetch import Fetched, fetch_to, fetch_trusted
 from ..core.files import LocalFile
 from ..core.models import MULTIPART_LIMIT_BYTES, AssetRef, AssetUrl, UploadedAsset
 from ..core.transfer import upload_file
-from ..workflow.inputs import check_id, check_url, classify_source
+from ..workflow import catalog
+from ..workflow.inputs import check_id, check_url, classify_source, confine_input
 from ..workflow.outputs import AssetList, AssetOut, AssetRow, Deleted
 from ..workflow.tenant import Tenant
-from . import catalog
 from .common import (
     DESTRUCTIVE,
     READ_ONLY,
@@ -32,26 +31,25 @@ from .common import (
     AppState,
     Context,
     PathRoots,
-    confine_input,
     delete,
     reports_errors,
     who,
 )
-from .fields import BASE64_MAX, Id, Source
+from .fields import BASE64_MAX, Id, Limit, NextToken, Source
 
 MAX_FETCH_BYTES = 2 * 1024**3
 MAX_BASE64_BYTES = MULTIPART_LIMIT_BYTES
 
 
-async def resolve_asset(state: Tenant, value: str, roots: ListRootsResult | None = None) -> AssetUrl | AssetRef:
+async def resolve_asset(state: Tenant, value: str) -> AssetUrl | AssetRef:
     """A file argument as HeyGen takes it: a URL as is, a local path uploaded first, an asset id checked.
 
-    ``roots``: the client's roots, when the tool asked for them (``common.PathRoots`` and friends)."""
+    A path is read from the folders the person may read (``Tenant.allowed_folders``: the client's roots too)."""
     source = classify_source(value)
     if source == "url":
         return AssetUrl(url=value)
     if source == "path":
-        with confine_input(state.settings, value, roots) as local:
+        with confine_input(state, value) as local:
             uploaded = await upload_file(state.client, local)
         return AssetRef(asset_id=uploaded.asset_id)
     return AssetRef(asset_id=check_id(value, "asset id"))
@@ -127,11 +125,11 @@ async def upload_asset(
 ) -> AssetOut:
     """Upload an image, video, audio, PDF or SRT to HeyGen; returns an asset_id for other tools.
     The type is detected from the content; files over 32 MB use a direct upload."""
-    state = who(ctx)
+    state = who(ctx, roots=roots)
     if sum(1 for x in (path, url, base64_data) if x) != 1:
         raise ToolError("Give exactly one of path, url or base64_data.")
     if path:
-        with confine_input(state.settings, path, roots) as local:
+        with confine_input(state, path) as local:
             return _out(await upload_file(state.client, local), local.size)
     name = Path(filename or (urlparse(url).path if url else "") or "upload").name or "upload"
     if not url:  # base64: checked before anything is written
@@ -158,8 +156,8 @@ async def upload_asset(
 
 
 @reports_errors
-async def list_assets(ctx: Context[AppState], limit: catalog.Limit = 10,
-                      next_token: catalog.NextToken = None) -> AssetList:
+async def list_assets(ctx: Context[AppState], limit: Limit = 10,
+                      next_token: NextToken = None) -> AssetList:
     """Your uploaded assets (compact rows)."""
     hg = who(ctx).client
     token = catalog.unseal(next_token)

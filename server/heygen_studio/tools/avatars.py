@@ -35,11 +35,11 @@ from ..core.models import (
     Page,
 )
 from ..core.transfer import upload_file
-from ..workflow.inputs import check_id, classify_source, not_blank
+from ..workflow import catalog
+from ..workflow.inputs import check_id, classify_source, confine_input, not_blank
 from ..workflow.jobs import make_job_id, next_step
 from ..workflow.outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 from ..workflow.tenant import Tenant
-from . import catalog
 from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
@@ -49,13 +49,12 @@ from .common import (
     Context,
     LocalFile,
     PhotoRoots,
-    confine_input,
     needs_roots,
     paid,
     reports_errors,
     who,
 )
-from .fields import Id, Source
+from .fields import Id, Limit, NextToken, Source
 
 
 async def _consent_url(state: Tenant, group_id: str | None) -> str | None:
@@ -99,8 +98,8 @@ async def list_avatars(
     avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
     group_id: Annotated[Id | None, Field(description="Only looks of this group.")] = None,
     name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
-    limit: catalog.Limit = 10,
-    next_token: catalog.NextToken = None,
+    limit: Limit = 10,
+    next_token: NextToken = None,
 ) -> AvatarList:
     """Find avatars: compact rows of looks (id = avatar_id for videos) or groups."""
     state = who(ctx)
@@ -170,11 +169,11 @@ async def create_photo_avatar(
 ) -> PhotoAvatarJob:
     """For a photo of a person to reuse as a presenter: a photo avatar (or a new look in a group); returns the
     consent link if needed. Paid; the same photo again costs nothing and returns the same avatar."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(name, "name")
     if group_id:
         check_id(group_id, "group_id")
-    return await _file_avatar(state, "photo", photo, name, group_id, roots, arg="photo")
+    return await _file_avatar(state, "photo", photo, name, group_id, arg="photo")
 
 
 # What each file-made kind is made from: the MIME family its file must have, and what to call it.
@@ -183,14 +182,14 @@ _FILE_KINDS: dict[str, tuple[str, str]] = {"photo": ("image/", "a JPEG or PNG ph
 
 
 async def _file_avatar(state: Tenant, kind: Literal["photo", "digital_twin"], file: str, name: str,
-                       group_id: str | None, roots: ListRootsResult | None, *, arg: str = "file") -> PhotoAvatarJob:
+                       group_id: str | None, *, arg: str = "file") -> PhotoAvatarJob:
     """A photo avatar or a digital twin from one file. The file's content hash (or its URL or asset id) keys
     the job journal, so the same file again returns the recorded look and pays nothing."""
     if classify_source(file, arg) != "path":
         return await _made_from(state, kind, file, name, group_id, None)
     # One descriptor from the check to the upload; hashed in a worker thread (a big file never blocks
     # the server), once: the upload reuses the digest.
-    with confine_input(state.settings, file, roots) as local:
+    with confine_input(state, file) as local:
         return await _made_from(state, kind, file, name, group_id, local)
 
 
@@ -262,7 +261,7 @@ async def create_avatar(
 ) -> PhotoAvatarJob:
     """For footage of a person, or a description, to make an avatar: any kind; returns a look job_id
     (+ consent_url if needed). Paid (~$1); the same inputs again are free."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(name, "name")
     not_blank(prompt, "prompt")
     if group_id:
@@ -271,12 +270,12 @@ async def create_avatar(
         if not file or prompt or reference_images:
             raise ToolError(f"A {kind} avatar takes file (the {'photo' if kind == 'photo' else 'video footage'}) "
                             "and no prompt or reference_images.")
-        return await _file_avatar(state, kind, file, name, group_id, roots)
+        return await _file_avatar(state, kind, file, name, group_id)
     if not prompt or file:
         raise ToolError("A prompt avatar takes prompt (and optional reference_images), not file.")
     for item in reference_images or ():
         classify_source(item, "reference_images item")  # refuses ftp:// and the like before any request
-    images: list[AssetInput] = [await resolve_asset(state, item, roots) for item in reference_images or ()]
+    images: list[AssetInput] = [await resolve_asset(state, item) for item in reference_images or ()]
     req = CreatePromptAvatar(name=name, prompt=prompt, avatar_group_id=group_id, reference_images=images or None)
     return await _prompt_avatar(state, req, group_id)
 

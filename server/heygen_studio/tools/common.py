@@ -24,8 +24,7 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, Field, ValidationError
 
 from ..core.errors import HeyGenError, NotFoundError
-from ..core.files import LocalFile, open_inside, resolve, root_of
-from ..core.models import MAX_UPLOAD_BYTES
+from ..core.files import LocalFile, resolve, root_of
 from ..settings import Settings
 from ..workflow.inputs import (
     classify_source,
@@ -58,9 +57,10 @@ def app(ctx: Context[AppState]) -> AppState:
     return ctx.request_context.lifespan_context
 
 
-def who(ctx: Context[AppState], spend: costs.Spend | None = None) -> Tenant:
-    """Who is asking, for the workflow layer: the person this call serves (and, for a paid call, its budget)."""
-    return Tenant(app(ctx), spend=spend)
+def who(ctx: Context[AppState], spend: costs.Spend | None = None, roots: ListRootsResult | None = None) -> Tenant:
+    """Who is asking, for the workflow layer: the person this call serves, for a paid call its budget, and the
+    folders their client shared (its roots, when a path argument needed them)."""
+    return Tenant(app(ctx), spend=spend, roots=tuple(client_roots(roots)))
 
 
 async def delete(remove: Awaitable[Any], item_id: str, missing: str) -> Deleted:
@@ -179,21 +179,6 @@ def client_roots(result: ListRootsResult | None) -> list[Path]:
         if folder not in folders:
             folders.append(folder)
     return folders
-
-
-def allowed_folders(settings: Settings, roots: ListRootsResult | None = None) -> list[Path]:
-    """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots."""
-    folders = list(settings.heygen_allowed_dirs)
-    folders += [f for f in client_roots(roots) if f not in folders]
-    return folders
-
-
-def confine_input(settings: Settings, raw: str, roots: ListRootsResult | None = None) -> LocalFile:
-    """Open a local file for reading if it is a regular file inside the allowed folders (``core.files``).
-
-    The caller closes it (``with confine_input(...) as file:``); every read goes through it.
-    """
-    return open_inside(raw, allowed_folders(settings, roots), max_bytes=MAX_UPLOAD_BYTES)
 
 
 # -- cost before credits (issue 9 §2): one guard for every paid tool ----------------------------------------

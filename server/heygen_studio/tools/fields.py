@@ -27,3 +27,6 @@ Token = Annotated[str, Field(max_length=TOKEN_MAX)]
 Source = Annotated[str, Field(max_length=SOURCE_MAX)]
 LanguageName = Annotated[str, Field(max_length=LANGUAGE_MAX)]
 Name = Annotated[str, Field(max_length=NAME_MAX)]
+
+Limit = Annotated[int, Field(ge=1, le=20)]  # rows of a catalogue page
+NextToken = Token | None  # the previous page's next_token

@@ -8,7 +8,7 @@ Idempotency-Key, so the same call again returns the same job.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -19,12 +19,12 @@ from ..core.errors import NotFoundError
 from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CreateLipsync
 from ..core.store import JOB_KINDS, JobKind
 from ..core.transfer import upload_file
-from ..workflow.inputs import check_id, check_url, classify_source, not_blank
+from ..workflow.inputs import check_id, check_url, classify_source, confine_input, not_blank
 from ..workflow.jobs import known_job, make_job_id, next_step, video_id_for
 from ..workflow.outputs import LipsyncJob
 from ..workflow.tenant import Tenant
 from .assets import media_seconds
-from .common import PAID, AppState, Context, MediaRoots, confine_input, paid, reports_errors, who
+from .common import PAID, AppState, Context, MediaRoots, paid, reports_errors, who
 from .fields import Id, Source
 from .voices import RequestKey, audio_source, make_speech
 
@@ -65,8 +65,7 @@ async def _job_video(state: Tenant, kind: JobKind, raw: str) -> tuple[str, float
     return url, seconds
 
 
-async def _video_source(state: Tenant, value: str,
-                        roots: Any) -> tuple[AssetUrl | AssetRef, str | None, float | None]:
+async def _video_source(state: Tenant, value: str) -> tuple[AssetUrl | AssetRef, str | None, float | None]:
     """The video as HeyGen takes it, the job it came from (the request's identity then, not its URL), and its
     length when it can be told (a job's, or read from the file at a URL: the estimate uses it)."""
     source = classify_source(value, "video")
@@ -74,7 +73,7 @@ async def _video_source(state: Tenant, value: str,
         url = check_url(value, "video")
         return AssetUrl(url=url), None, await media_seconds(state, url)
     if source == "path":
-        with confine_input(state.settings, value, roots) as local:
+        with confine_input(state, value) as local:
             uploaded = await upload_file(state.client, local)
         if not uploaded.mime_type.startswith("video/"):
             raise ToolError(f"video: {local.name} is {uploaded.mime_type}, not a video. Nothing was charged.")
@@ -114,7 +113,7 @@ async def create_lipsync(
 ) -> LipsyncJob:
     """For a finished video that should say something else: new speech, lips in sync. Paid (per second).
     Returns a job_id: wait_for_job, then download_video."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     if bool(audio) == bool(script):
         raise ToolError("Give exactly one of audio (a file, URL or asset id) or script (with voice_id).")
     not_blank(script, "script")
@@ -129,8 +128,8 @@ async def create_lipsync(
         check_id(voice_id, "voice_id")
     speech = None
     if audio:
-        sound: AssetUrl | AssetRef = await audio_source(state, audio, "audio", roots)
-    source, job, seconds = await _video_source(state, video, roots)
+        sound: AssetUrl | AssetRef = await audio_source(state, audio, "audio")
+    source, job, seconds = await _video_source(state, video)
     if not audio:  # the paid step last, once everything else is known to be fine
         speech = await make_speech(state, script or "", voice_id or "")
         if not speech.asset_id:

@@ -38,11 +38,12 @@ from ..core.scripts import (
 )
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
+from ..workflow import catalog
 from ..workflow.inputs import not_blank
 from ..workflow.jobs import make_job_id, wait
 from ..workflow.outputs import TEXT_OMITS
 from ..workflow.tenant import Tenant
-from . import catalog, player, spoken
+from . import player, spoken
 from .common import PAID, READ_ONLY, AppState, Context, paid, reports_errors, who
 from .fields import Id
 from .videos import save_video

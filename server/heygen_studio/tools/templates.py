@@ -11,11 +11,11 @@ from pydantic import Field
 from ..core.costs import Spend
 from ..core.errors import NotFoundError
 from ..core.models import GenerateFromTemplate, Page
+from ..workflow import catalog
 from ..workflow.inputs import check_id
 from ..workflow.outputs import TemplateList, TemplateRow, VideoJob
-from . import catalog
 from .common import PAID, READ_ONLY, AppState, Context, paid, reports_errors, who
-from .fields import Id
+from .fields import Id, Limit, NextToken
 from .videos import video_job
 
 
@@ -23,8 +23,8 @@ from .videos import video_job
 async def list_templates(
     ctx: Context[AppState],
     api: Annotated[Literal["v3", "v2"], Field(description="v3 templates, or legacy v2 AI Studio ones.")] = "v3",
-    limit: catalog.Limit = 10,
-    next_token: catalog.NextToken = None,
+    limit: Limit = 10,
+    next_token: NextToken = None,
 ) -> TemplateList:
     """Your video templates (compact rows); pass the row's api to create_template_video."""
     state = who(ctx)

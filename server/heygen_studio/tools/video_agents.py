@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ListRootsResult
 from pydantic import Field
 
 from ..core.costs import Spend
 from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
+from ..workflow import catalog
 from ..workflow.inputs import check_id, classify_source, not_blank
 from ..workflow.jobs import (
     agent_needs,
@@ -27,10 +27,9 @@ from ..workflow.jobs import (
 )
 from ..workflow.outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 from ..workflow.tenant import Tenant
-from . import catalog
 from .assets import resolve_asset
 from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, paid, reports_errors, who
-from .fields import Id, JobRef, Source
+from .fields import Id, JobRef, Limit, NextToken, Source
 
 Files = Annotated[
     list[Source] | None,
@@ -38,10 +37,10 @@ Files = Annotated[
 ]
 
 
-async def _files(state: Tenant, files: list[str] | None, roots: ListRootsResult | None) -> list[AssetInput] | None:
+async def _files(state: Tenant, files: list[str] | None) -> list[AssetInput] | None:
     if not files:
         return None
-    return [await resolve_asset(state, item, roots) for item in files]
+    return [await resolve_asset(state, item) for item in files]
 
 
 @paid
@@ -64,7 +63,7 @@ async def create_agent_video(
 ) -> AgentJob:
     """For a brief that Video Agent should write, cast and edit (an ad, a promo): HeyGen's agent makes the whole
     video. Paid. Returns a job_id at once."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(prompt, "prompt")
     for item in files or ():
         classify_source(item, "files item")  # refuses ftp:// and other URLs HeyGen cannot fetch, before any request
@@ -75,7 +74,7 @@ async def create_agent_video(
     if style_id:
         check_id(style_id, "style_id")
     req = CreateAgentSession(prompt=prompt, mode=mode, avatar_id=avatar_id, voice_id=voice_id, style_id=style_id,
-                             orientation=orientation, files=await _files(state, files, roots))
+                             orientation=orientation, files=await _files(state, files))
     session = await state.client.video_agents.create(req, request_key=request_key)
     job_id = make_job_id("agent", session.session_id)
     return AgentJob(job_id=job_id, session_id=session.session_id, status=session.status, video_id=session.video_id,
@@ -124,14 +123,14 @@ async def reply_to_agent(
 ) -> AgentReplyOut:
     """Answer, approve a draft of, or steer a chat-mode Video Agent session.
     Paid: HeyGen may render again, priced as a Video Agent video of the length the message states."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(message, "message")
     for item in files or ():
         classify_source(item, "files item")
     sid = id_of("agent", session_id, "session_id")
     try:
         reply = await state.client.video_agents.send_message(
-            sid, SendAgentMessage(message=message, files=await _files(state, files, roots)))
+            sid, SendAgentMessage(message=message, files=await _files(state, files)))
     except BadRequestError as exc:
         raise ToolError(f"{exc.describe()} Only sessions created with mode='chat' take replies.") from None
     return AgentReplyOut(session_id=reply.session_id, run_id=reply.run_id,
@@ -152,8 +151,8 @@ async def stop_agent_session(
 async def list_agent_styles(
     ctx: Context[AppState],
     tag: Annotated[str | None, Field(max_length=40, description="Filter by tag.")] = None,
-    limit: catalog.Limit = 10,
-    next_token: catalog.NextToken = None,
+    limit: Limit = 10,
+    next_token: NextToken = None,
 ) -> StyleList:
     """Visual styles for create_agent_video (compact rows)."""
     state = who(ctx)

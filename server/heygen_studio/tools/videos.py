@@ -32,6 +32,7 @@ from ..core.models import (
 )
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import ByteProgress, download, place_beside
+from ..workflow import catalog
 from ..workflow.inputs import classify_source, confine_output, not_blank, url_or_asset
 from ..workflow.jobs import (
     Progress,
@@ -47,7 +48,7 @@ from ..workflow.jobs import (
 )
 from ..workflow.outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 from ..workflow.tenant import Tenant
-from . import catalog, player
+from . import player
 from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
@@ -63,7 +64,7 @@ from .common import (
     reports_errors,
     who,
 )
-from .fields import Id, JobRef, Name, Source
+from .fields import Id, JobRef, Name, NextToken, Source
 
 RequestKey = Annotated[
     str | None,
@@ -135,7 +136,7 @@ async def create_avatar_video(
 ) -> VideoJob:
     """For one presenter saying exact words, or a photo to make talk: an avatar look or any image speaks a script
     or audio. Paid. Returns a job_id at once."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(script, "script")
     note = None
     if bool(avatar_id) == bool(image):
@@ -176,7 +177,7 @@ async def create_avatar_video(
     if avatar_id:
         req = CreateAvatarVideo(avatar_id=avatar_id, engine=Engine(type=engine) if engine else None, **shared)
     else:
-        req = CreateImageVideo(image=await resolve_asset(state, image or "", roots), **shared)
+        req = CreateImageVideo(image=await resolve_asset(state, image or ""), **shared)
     created = await state.client.videos.create(req, request_key=request_key)
     return video_job(created.video_id, created.status, api="v3", replayed=created.replayed, note=note)
 
@@ -503,7 +504,7 @@ async def download_video(
 async def list_videos(
     ctx: Context[AppState],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
-    next_token: catalog.NextToken = None,
+    next_token: NextToken = None,
     title: Annotated[Name | None, Field(description="Filter by title.")] = None,
 ) -> VideoList:
     """For a video made earlier, to find and download again: your videos, newest first (compact rows;

@@ -23,24 +23,23 @@ from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, Crea
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
-from ..workflow.inputs import check_id, check_url, classify_source, confine_output, not_blank
+from ..workflow import catalog
+from ..workflow.inputs import check_id, check_url, classify_source, confine_input, confine_output, not_blank
 from ..workflow.jobs import clone_status, make_job_id, next_step
 from ..workflow.outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
 from ..workflow.tenant import Tenant
-from . import catalog
 from .common import (
     PAID,
     READ_ONLY,
     AppState,
     AudioRoots,
     Context,
-    confine_input,
     paid,
     paid_presented,
     reports_errors,
     who,
 )
-from .fields import Id, LanguageName, Source
+from .fields import Id, LanguageName, Limit, NextToken, Source
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +61,8 @@ async def list_voices(
     type: Annotated[Literal["public", "private"] | None, Field(description="HeyGen's or your cloned ones.")] = None,
     engine: Annotated[str | None, Field(max_length=40, description="Voice engine, e.g. 'starfish'.")] = None,
     name: Annotated[str | None, Field(max_length=80, description="Case-insensitive name search.")] = None,
-    limit: catalog.Limit = 10,
-    next_token: catalog.NextToken = None,
+    limit: Limit = 10,
+    next_token: NextToken = None,
 ) -> VoiceList:
     """Find voices by language or accent, gender, type, engine or name (compact rows). locales=true: the voice
     takes a locale (accent) per request, e.g. create_speech(locale='en-GB')."""
@@ -220,14 +219,14 @@ async def create_speech(
 
 
 # -- cloning ----------------------------------------------------------------------------------------------------
-async def audio_source(state: Tenant, value: str, what: str, roots: Any = None) -> AssetUrl | AssetRef:
+async def audio_source(state: Tenant, value: str, what: str) -> AssetUrl | AssetRef:
     """An audio (or video) argument as HeyGen takes it, checked before anything is paid: a URL as is, a local
     file (inside the allowed folders) uploaded, an asset id looked up."""
     source = classify_source(value, what)
     if source == "url":
         return AssetUrl(url=check_url(value, what))
     if source == "path":
-        with confine_input(state.settings, value, roots) as local:
+        with confine_input(state, value) as local:
             uploaded = await upload_file(state.client, local)
         if not uploaded.mime_type.startswith(AUDIO_TYPES):
             raise ToolError(f"{what}: {local.name} is {uploaded.mime_type}; give an MP3, WAV or MP4 file. "
@@ -259,12 +258,12 @@ async def clone_voice(
 ) -> VoiceJob:
     """For a voice cloned from a recording: an audio sample (yours, or a speaker who agreed). Paid.
     Returns a voice: job id; wait_for_job, then use its voice_id."""
-    state = who(ctx, spend)
+    state = who(ctx, spend, roots)
     not_blank(name, "name")
     if not speaker_consent:
         raise ToolError("Cloning a voice needs the speaker's permission: ask them, then call again with "
                         "speaker_consent=true. Nothing was sent.")
-    source = await audio_source(state, audio, "audio", roots)
+    source = await audio_source(state, audio, "audio")
     created = await state.client.voices.clone(CloneVoice(audio=source, voice_name=name, language=language),
                                               request_key=request_key)
     voice_id = created.voice_clone_id

@@ -18,19 +18,19 @@ from pydantic import Field
 from ..core.models import WEBHOOK_EVENTS, CreateWebhook
 from ..core.webhooks import SecretBook
 from ..settings import Settings
+from ..workflow import catalog
 from ..workflow.inputs import check_id, check_url
 from ..workflow.outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
-from . import catalog
 from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, delete, reports_errors, who
-from .fields import Id, Source
+from .fields import Id, Limit, NextToken, Source
 
 logger = logging.getLogger(__name__)
 SELF = "self"
 
 
 @reports_errors
-async def list_webhooks(ctx: Context[AppState], limit: catalog.Limit = 10,
-                        next_token: catalog.NextToken = None) -> WebhookList:
+async def list_webhooks(ctx: Context[AppState], limit: Limit = 10,
+                        next_token: NextToken = None) -> WebhookList:
     """Registered webhook endpoints (signed event deliveries)."""
     page = await who(ctx).client.webhooks.list(limit=limit, token=catalog.unseal(next_token))
     rows = [WebhookRow(endpoint_id=e.endpoint_id, url=e.url, status=e.status, events=e.events) for e in page.items]

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
 
+from ..core.files import LocalFile, open_inside
+from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
 from .errors import Refused
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
 
 ID_RE = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
 SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -86,3 +91,10 @@ def confine_output(settings: Settings, filename: str) -> Path:
     name = Path(filename).name
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
     return settings.heygen_output_dir / name
+
+
+def confine_input(tenant: Tenant, raw: str) -> LocalFile:
+    """Open a local file for reading if it is a regular file inside the folders this person may read
+    (``Tenant.allowed_folders``; ``core.files.open_inside``: no traversal, no link out). The caller closes it
+    (``with confine_input(...) as file:``); every read goes through it."""
+    return open_inside(raw, tenant.allowed_folders, max_bytes=MAX_UPLOAD_BYTES)

@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 class Tenant:
     """One person's call: ``Tenant(state)`` for the server's own user; ``paying(spend)`` for a paid call."""
 
-    __slots__ = ("_client", "_state", "rate_limit_wait", "spend")
+    __slots__ = ("_client", "_state", "rate_limit_wait", "roots", "spend")
 
-    def __init__(self, state: AppState, *, spend: Spend | None = None, rate_limit_wait: float | None = None) -> None:
+    def __init__(self, state: AppState, *, spend: Spend | None = None, rate_limit_wait: float | None = None,
+                 roots: tuple[Path, ...] = ()) -> None:
         self._state = state
+        self.roots = roots
+        """Folders the person's client shared for this call (MCP roots): local files may be read from them too."""
         self.spend = spend
         """The budget of this call (a paid call; None otherwise): dry run, limit, the cost a person confirmed."""
         self.rate_limit_wait = rate_limit_wait
@@ -39,11 +42,11 @@ class Tenant:
 
     def paying(self, spend: Spend) -> Tenant:
         """The same person, for a paid call held to ``spend``."""
-        return Tenant(self._state, spend=spend, rate_limit_wait=self.rate_limit_wait)
+        return Tenant(self._state, spend=spend, rate_limit_wait=self.rate_limit_wait, roots=self.roots)
 
     def queueing(self) -> Tenant:
         """The same person and budget, for a caller that honours HeyGen's ``Retry-After`` itself (a queue)."""
-        return Tenant(self._state, spend=self.spend, rate_limit_wait=0.0)
+        return Tenant(self._state, spend=self.spend, rate_limit_wait=0.0, roots=self.roots)
 
     @property
     def client(self) -> HeyGenClient:
@@ -68,6 +71,12 @@ class Tenant:
     @property
     def store(self) -> SQLiteJobStore:
         return self._state.store
+
+    @property
+    def allowed_folders(self) -> list[Path]:
+        """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots."""
+        folders = list(self._state.settings.heygen_allowed_dirs)
+        return folders + [f for f in self.roots if f not in folders]
 
     @property
     def output_dir(self) -> Path:

@@ -13,25 +13,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
-
-from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from typing import Any
 
 from ..core.errors import NotFoundError
 from ..core.models import AvatarLook, Page, Voice
-from ..workflow.inputs import check_id
-from ..workflow.jobs import make_job_id, next_step
-from ..workflow.tenant import Tenant
-from .fields import Token
+from .errors import Refused
+from .inputs import check_id
+from .jobs import make_job_id, next_step
+from .tenant import Tenant
 
 MAX_UPSTREAM_PAGES = 20
 NOT_ISSUED = ("next_token is not one this server issued; pass the next_token of the previous page exactly, or start "
               "again without it. Nothing was sent.")
-
-
-Limit = Annotated[int, Field(ge=1, le=20)]
-NextToken = Token | None  # the previous page's next_token
 
 
 @dataclass
@@ -77,7 +70,7 @@ def _parse_offset(token: str | None) -> int:
         return 0
     if token.startswith("o") and token[1:].isdigit():
         return int(token[1:])
-    raise ToolError(NOT_ISSUED)
+    raise Refused(NOT_ISSUED)
 
 
 def _checksum(token: str) -> str:
@@ -99,7 +92,7 @@ def unseal(token: str | None) -> str | None:
         return None
     if len(token) > 9 and token[0] == "h" and token[1:9] == _checksum(token[9:]):
         return token[9:]
-    raise ToolError(NOT_ISSUED)
+    raise Refused(NOT_ISSUED)
 
 
 def next_token_of(page: Page[Any]) -> str | None:
@@ -118,7 +111,7 @@ def look_step(look: AvatarLook) -> str:
 
 # -- pre-flight checks used by paid tools ----------------------------------------------------------
 async def require_look(state: Tenant, look_id: str, *, where: str | None = None) -> AvatarLook:
-    """The look, or a ToolError before anything is paid for."""
+    """The look, or a Refused before anything is paid for."""
     check_id(look_id, "avatar_id")
     prefix = f"{where}: " if where else ""
     look: AvatarLook | None = state.cache.get(("look", look_id))
@@ -126,12 +119,12 @@ async def require_look(state: Tenant, look_id: str, *, where: str | None = None)
         try:
             look = await state.client.avatars.get_look(look_id)
         except NotFoundError:
-            raise ToolError(f"{prefix}avatar look '{look_id}' not found (group ids are not looks); try "
+            raise Refused(f"{prefix}avatar look '{look_id}' not found (group ids are not looks); try "
                             "list_avatars(kind='looks', name='…'). Nothing was charged.") from None
         if look.status in (None, "completed"):
             state.cache.put(("look", look_id), look)
     if look.status not in (None, "completed"):
-        raise ToolError(f"{prefix}avatar '{look_id}' is {look.status}, not ready. {look_step(look)}")
+        raise Refused(f"{prefix}avatar '{look_id}' is {look.status}, not ready. {look_step(look)}")
     return look
 
 
@@ -143,12 +136,12 @@ async def require_voice(state: Tenant, voice_id: str, *, where: str | None = Non
             voice = await state.client.voices.get(voice_id)
         except NotFoundError:
             prefix = f"{where}: " if where else ""
-            raise ToolError(f"{prefix}voice '{voice_id}' not found; try list_voices(language='en'). "
+            raise Refused(f"{prefix}voice '{voice_id}' not found; try list_voices(language='en'). "
                             "Nothing was charged.") from None
         if voice.status in (None, "complete"):  # a clone still processing is asked about again
             state.cache.put(("voice", voice_id), voice)
     if voice.status not in (None, "complete"):
         prefix = f"{where}: " if where else ""
-        raise ToolError(f"{prefix}voice '{voice_id}' is a clone that is {voice.status}, not ready: "
+        raise Refused(f"{prefix}voice '{voice_id}' is a clone that is {voice.status}, not ready: "
                         f"wait_for_job('voice:{voice_id}') first. Nothing was charged.")
     return voice
