@@ -36,11 +36,11 @@ from ..core.models import (
 )
 from ..core.transfer import upload_file
 from ..workflow import catalog
+from ..workflow.assets import resolve_asset
 from ..workflow.inputs import check_id, classify_source, confine_input, not_blank
 from ..workflow.jobs import make_job_id, next_step
 from ..workflow.outputs import AvatarChange, AvatarInfo, AvatarList, AvatarRow, PhotoAvatarJob
 from ..workflow.tenant import Tenant
-from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
     PAID,

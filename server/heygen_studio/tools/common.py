@@ -23,13 +23,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
-from ..core.errors import HeyGenError, NotFoundError
+from ..core.errors import HeyGenError
 from ..core.files import LocalFile, resolve, root_of
 from ..settings import Settings
 from ..workflow.inputs import (
     classify_source,
 )
-from ..workflow.outputs import Deleted, DryRun, PaidRequestOut, priced
+from ..workflow.outputs import DryRun, PaidRequestOut, priced
 from ..workflow.state import AppState
 from ..workflow.tenant import Tenant
 from .text import render
@@ -61,15 +61,6 @@ def who(ctx: Context[AppState], spend: costs.Spend | None = None, roots: ListRoo
     """Who is asking, for the workflow layer: the person this call serves, for a paid call its budget, and the
     folders their client shared (its roots, when a path argument needed them)."""
     return Tenant(app(ctx), spend=spend, roots=tuple(client_roots(roots)))
-
-
-async def delete(remove: Awaitable[Any], item_id: str, missing: str) -> Deleted:
-    """Run a DELETE; a 404 becomes ``missing`` (the model's next step) instead of an API error."""
-    try:
-        await remove
-    except NotFoundError:
-        raise ToolError(missing) from None
-    return Deleted(id=item_id)
 
 
 def format_validation(exc: ValidationError) -> str:

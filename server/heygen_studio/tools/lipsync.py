@@ -19,11 +19,11 @@ from ..core.errors import NotFoundError
 from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CreateLipsync
 from ..core.store import JOB_KINDS, JobKind
 from ..core.transfer import upload_file
+from ..workflow.assets import media_seconds
 from ..workflow.inputs import check_id, check_url, classify_source, confine_input, not_blank
 from ..workflow.jobs import known_job, make_job_id, next_step, video_id_for
 from ..workflow.outputs import LipsyncJob
 from ..workflow.tenant import Tenant
-from .assets import media_seconds
 from .common import PAID, AppState, Context, MediaRoots, paid, reports_errors, who
 from .fields import Id, Source
 from .voices import RequestKey, audio_source, make_speech

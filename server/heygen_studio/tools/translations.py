@@ -11,11 +11,11 @@ from pydantic import Field
 
 from ..core.costs import Spend
 from ..core.models import AssetRef, AssetUrl, CreateTranslation, CreateTranslationBatch
+from ..workflow.assets import media_seconds
 from ..workflow.inputs import check_id, check_url, classify_source
 from ..workflow.jobs import finding, id_of, is_job_id, make_job_id, next_step, video_id_for
 from ..workflow.outputs import TranslationInfo, TranslationJobs
 from ..workflow.tenant import Tenant
-from .assets import media_seconds
 from .common import PAID, READ_ONLY, AppState, Context, paid, reports_errors, who
 from .fields import JobRef, LanguageName, Source
 

@@ -12,6 +12,7 @@ from ..core.costs import Spend
 from ..core.errors import BadRequestError, NotFoundError
 from ..core.models import MAX_AGENT_PROMPT_CHARS, AgentStyle, AssetInput, CreateAgentSession, Page, SendAgentMessage
 from ..workflow import catalog
+from ..workflow.assets import resolve_asset
 from ..workflow.inputs import check_id, classify_source, not_blank
 from ..workflow.jobs import (
     agent_needs,
@@ -27,7 +28,6 @@ from ..workflow.jobs import (
 )
 from ..workflow.outputs import AgentJob, AgentMessageOut, AgentReplyOut, AgentSessionInfo, StyleList, StyleRow
 from ..workflow.tenant import Tenant
-from .assets import resolve_asset
 from .common import PAID, READ_ONLY, WRITES, AppState, Context, FilesRoots, paid, reports_errors, who
 from .fields import Id, JobRef, Limit, NextToken, Source
 

@@ -33,6 +33,8 @@ from ..core.models import (
 from ..core.studio import Scene, build_v2, build_v3, v3_gaps
 from ..core.transfer import ByteProgress, download, place_beside
 from ..workflow import catalog
+from ..workflow.assets import resolve_asset
+from ..workflow.errors import delete
 from ..workflow.inputs import classify_source, confine_output, not_blank, url_or_asset
 from ..workflow.jobs import (
     Progress,
@@ -49,7 +51,6 @@ from ..workflow.jobs import (
 from ..workflow.outputs import Deleted, Downloaded, SavedFile, VideoInfo, VideoJob, VideoList, VideoRow
 from ..workflow.tenant import Tenant
 from . import player
-from .assets import resolve_asset
 from .common import (
     DESTRUCTIVE,
     LOCAL_WRITE,
@@ -59,7 +60,6 @@ from .common import (
     Context,
     ImageRoots,
     LocalFile,
-    delete,
     paid,
     reports_errors,
     who,

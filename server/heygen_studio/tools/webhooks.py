@@ -19,9 +19,10 @@ from ..core.models import WEBHOOK_EVENTS, CreateWebhook
 from ..core.webhooks import SecretBook
 from ..settings import Settings
 from ..workflow import catalog
+from ..workflow.errors import delete
 from ..workflow.inputs import check_id, check_url
 from ..workflow.outputs import Deleted, WebhookCreated, WebhookList, WebhookRow
-from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, delete, reports_errors, who
+from .common import DESTRUCTIVE, READ_ONLY, WRITES, AppState, Context, reports_errors, who
 from .fields import Id, Limit, NextToken, Source
 
 logger = logging.getLogger(__name__)
