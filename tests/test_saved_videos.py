@@ -20,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 
 from heygen_studio.core.files import FileRefused, open_below
 from heygen_studio.server import create_server
-from heygen_studio.tools import player
+from heygen_studio.workflow import files as player
 
 pytestmark = pytest.mark.anyio
 

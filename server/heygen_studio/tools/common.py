@@ -57,6 +57,15 @@ def app(ctx: Context[AppState]) -> AppState:
     return ctx.request_context.lifespan_context
 
 
+def reporter(ctx: Context[AppState]) -> Callable[[float, float | None, str | None], Awaitable[None]]:
+    """The workflow's progress reports, sent to the client as MCP progress notifications."""
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        await ctx.report_progress(progress, total=total, message=message)
+
+    return report
+
+
 def who(ctx: Context[AppState], spend: costs.Spend | None = None, roots: ListRootsResult | None = None) -> Tenant:
     """Who is asking, for the workflow layer: the person this call serves, for a paid call its budget, and the
     folders their client shared (its roots, when a path argument needed them)."""

@@ -27,7 +27,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 from mcp.server import MCPServer
@@ -40,15 +40,12 @@ from ..core.errors import HeyGenError
 from ..core.files import open_below
 from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
+from ..workflow.files import FILES, MAX_PLAY_BYTES, VIDEO_TYPES
 from ..workflow.state import AppState  # not .common: the server imports this module at start-up, and common is heavy
-from ..workflow.tenant import Tenant
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}
 MEDIA_HOSTS = ("https://*.heygen.ai", "https://*.heygen.com")  # files2., resource2., dynamic.heygen.ai …
-FILES = "heygen://files/"
-MAX_PLAY_BYTES = 32 << 20  # one read is one message (base64: a third more): bigger files are opened, not read
-VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime"}
 
 
 @cache
@@ -74,26 +71,6 @@ def apps(base_url: str) -> Apps:
         description="Shows a finished video's thumbnail, plays it and offers the file (MCP Apps view).",
         csp=ResourceCsp(resource_domains=media_origins(base_url)), prefers_border=True)
     return extension
-
-
-def file_uri(output_dir: Path, path: str | Path) -> str | None:
-    """The ``heygen://files/…`` URI of a saved file, if it lies in the output folder and is small enough to read."""
-    try:
-        relative = Path(path).relative_to(output_dir)
-        if Path(path).stat().st_size > MAX_PLAY_BYTES:
-            return None
-    except (ValueError, OSError):
-        return None
-    return FILES + quote(relative.as_posix(), safe="/")
-
-
-def reachable(state: Tenant, url: str | None) -> str | None:
-    """``url`` if a browser could fetch it; None for a link that exists only inside this process (the embedded
-    sandbox answers on an in-process transport), which the page would only fail to load."""
-    wired = state.wired
-    if url and wired.transport is not None and urlsplit(url).netloc == urlsplit(wired.base_url).netloc:
-        return None
-    return url
 
 
 def read_saved(output_dir: Path, relative: str) -> tuple[bytes, str]:

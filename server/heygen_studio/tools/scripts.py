@@ -38,15 +38,15 @@ from ..core.scripts import (
 )
 from ..core.studio import Scene, build_v2
 from ..languages import language_name
-from ..workflow import catalog
+from ..workflow import catalog, files
 from ..workflow.inputs import not_blank
 from ..workflow.jobs import make_job_id, wait
 from ..workflow.outputs import TEXT_OMITS
 from ..workflow.tenant import Tenant
+from ..workflow.videos import save_video
 from . import player, spoken
 from .common import PAID, READ_ONLY, AppState, Context, paid, reports_errors, who
 from .fields import Id
-from .videos import save_video
 
 if TYPE_CHECKING:
     import httpx2
@@ -353,9 +353,9 @@ async def produce_video(
                         route=route, script=words, script_uri=words_uri, script_seconds=made.total_seconds,
                         avatar_id=avatar_id, voice_id=voice_id,
                         resumed=resumed, note=note, failure=failure, next_step=step,
-                        video_url=player.reachable(state, status.video_url) if done else None,
-                        thumbnail_url=player.reachable(state, status.thumbnail_url) if done else None,
-                        resource_uri=player.file_uri(state.settings.heygen_output_dir, path) if path else None)
+                        video_url=files.reachable(state, status.video_url) if done else None,
+                        thumbnail_url=files.reachable(state, status.thumbnail_url) if done else None,
+                        resource_uri=files.file_uri(state.settings.heygen_output_dir, path) if path else None)
 
     if status.status == "failed":
         return answer("failed", status.next_step, failure=status.failure)

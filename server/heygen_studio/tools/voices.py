@@ -8,26 +8,17 @@ sent), and the same sample again returns the same clone (HeyGen replays the Idem
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent
 from pydantic import Field
 
 from ..core.costs import Spend
-from ..core.errors import HeyGenError, NotFoundError
-from ..core.models import MAX_SCRIPT_CHARS, AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVoice, Page, Voice
-from ..core.resources.voices import speech_key
-from ..core.transfer import download, upload_file
-from ..languages import language_name, locale_of
-from ..workflow import catalog
-from ..workflow.inputs import check_id, check_url, classify_source, confine_input, confine_output, not_blank
-from ..workflow.jobs import clone_status, make_job_id, next_step
-from ..workflow.outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList, VoiceRow
-from ..workflow.tenant import Tenant
+from ..core.models import MAX_SCRIPT_CHARS
+from ..workflow import voices as voices_flow
+from ..workflow.outputs import DesignedVoices, SpeechOut, VoiceJob, VoiceList
 from .common import (
     PAID,
     READ_ONLY,
@@ -41,14 +32,20 @@ from .common import (
 )
 from .fields import Id, LanguageName, Limit, NextToken, Source
 
-logger = logging.getLogger(__name__)
-
 RequestKey = Annotated[str | None, Field(max_length=64, description="Set only to repeat it on purpose.")]
 Locale = Annotated[str | None, Field(max_length=16, description="Accent: voices of this locale, e.g. 'en-GB'.")]
 SpeechLocale = Annotated[str | None, Field(max_length=16, description=(
     "e.g. 'en-GB', 'pt-BR': the accent of a voice with locales=true, and the speech's language (else "
     "detected)."))]
-AUDIO_TYPES = ("audio/", "video/")
+
+
+def speech_result(out: SpeechOut) -> CallToolResult:
+    """The file as a resource link, and the structured answer."""
+    path = Path(out.path)
+    mime = "audio/wav" if path.suffix.lower() == ".wav" else "audio/mpeg"
+    link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
+    text = TextContent(type="text", text=f"Saved {out.duration_s:g} s of speech to {path}. {out.next_step}")
+    return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
 
 
 @reports_errors
@@ -66,53 +63,16 @@ async def list_voices(
 ) -> VoiceList:
     """Find voices by language or accent, gender, type, engine or name (compact rows). locales=true: the voice
     takes a locale (accent) per request, e.g. create_speech(locale='en-GB')."""
-    state = who(ctx)
-    lang = language_name(language)
-    accent = locale_of(language)
-    matches = catalog.name_matcher(name)
-    key = ("voices", lang, gender, type, engine)
-    if type == "private" and not next_token:
-        state.cache.put(key, catalog.CachedCatalog())  # your own voices change (clones): a first page is fresh
-
-    async def fetch(token: str | None) -> Page[Any]:
-        return await state.client.voices.list(type=type, engine=engine, language=lang, gender=gender, limit=100,
-                                              token=token)
-
-    def keep(voice: Voice) -> bool:  # an accent: HeyGen lists by language; a voice with locales speaks any of them
-        return matches(voice.name) and (accent is None or bool(voice.support_locale))
-
-    rows, nxt = await catalog.window(state, key, fetch, next_token=next_token, limit=limit, keep=keep)
-    items = [voice_row(v) for v in rows]
-    return VoiceList(items=items, next_token=nxt, note=_voices_note(language, lang, accent, name, gender, bool(items)))
-
-
-def voice_row(voice: Voice) -> VoiceRow:
-    return VoiceRow(voice_id=voice.voice_id, name=voice.name, language=voice.language, gender=voice.gender,
-                    locales=voice.support_locale)
-
-
-def _voices_note(language: str | None, lang: str | None, accent: str | None, name: str | None, gender: str | None,
-                 found: bool) -> str | None:
-    """What a model must know to read a voice list right: a filter widened, or why nothing matched."""
-    if accent:
-        design = f"design_voice(prompt='…', locale='{accent}') finds voices recorded in that accent"
-        if not found:
-            return (f"No {lang} voice takes a locale (HeyGen lists voices by language, not accent); {design}, or "
-                    f"list_voices(language='{lang}') lists them all.")
-        return (f"'{language}' widened to {lang}: HeyGen lists voices by language, not accent. These take a locale "
-                f"(locales=true): pass locale='{accent}' to create_speech, or voice_locale='{accent}' to "
-                f"create_avatar_video, for that accent. Or {design}.")
-    if found:
-        return None
-    if name:
-        hint = locale_of(name)
-        if hint:
-            return (f"No voice name contains {name!r}: names carry no accent. For {hint}: "
-                    f"list_voices(language='{hint}'), or design_voice(prompt='{name} voice', locale='{hint}').")
-        return f"No voice name contains {name!r}; drop name, or describe the voice to design_voice."
-    if language or gender:
-        return "No voice matches; try another language (name or code) or drop gender."
-    return None
+    return await voices_flow.list_voices(
+        who(ctx),
+        language=language,
+        gender=gender,
+        type=type,
+        engine=engine,
+        name=name,
+        limit=limit,
+        next_token=next_token,
+    )
 
 
 @reports_errors
@@ -124,79 +84,7 @@ async def design_voice(
     seed: Annotated[int, Field(ge=0, le=1000, description="0 = best matches; 1, 2… = the next ones.")] = 0,
 ) -> DesignedVoices:
     """For a new voice from a description: up to 3 matching voices (HeyGen's voice design)."""
-    not_blank(prompt, "prompt")
-    designed = await who(ctx).client.voices.design(DesignVoice(prompt=prompt, gender=gender, locale=locale,
-                                                               seed=seed or None))
-    rows = [voice_row(v) for v in designed.voices]
-    step = (f"Use a voice_id; hear it with create_speech, or call again with seed={designed.seed + 1} for others."
-            if rows else "No match: describe the voice differently, or drop gender/locale.")
-    return DesignedVoices(items=rows, locale=locale if rows else None, seed=designed.seed, next_step=step)
-
-
-# -- speech -----------------------------------------------------------------------------------------------------
-def _speech_step(out_asset: str | None, path: str) -> str:
-    if out_asset:
-        return (f"Use audio='{out_asset}' in create_avatar_video or create_studio_video scenes "
-                "(the asset id, not the path).")
-    return (f"Saved to {path}, but its upload to HeyGen failed: call create_speech again with the same arguments "
-            "to retry the upload (not charged again), then use its asset_id as audio.")
-
-
-async def _previous_speech(state: Tenant, key: str) -> SpeechOut | None:
-    """The speech made before with this fingerprint, if its file is still in the output folder."""
-    record = state.jobs.find(key)
-    path_text = record.get("path") if record is not None else None
-    if record is None or not isinstance(path_text, str):
-        return None
-    dest = confine_output(state.settings, Path(path_text).name)
-    if str(dest) != path_text or not dest.is_file() or dest.is_symlink():
-        return None  # moved, deleted, or the output folder changed: make the file again (a replay, not paid)
-    uploaded = await upload_file(state.client, dest)  # the same content: the asset already made, checked
-    return SpeechOut(path=path_text, uri=dest.as_uri(), size_bytes=dest.stat().st_size,
-                     duration_s=float(record.get("duration") or 0), voice_id=str(record.get("voice_id") or ""),
-                     asset_id=uploaded.asset_id, replayed=True, next_step=_speech_step(uploaded.asset_id, path_text))
-
-
-async def make_speech(state: Tenant, text: str, voice_id: str, *, speed: float | None = None,
-                      locale: str | None = None, filename: str | None = None,
-                      request_key: str | None = None) -> SpeechOut:
-    """Speech as a file in the output folder and an asset: made once per text, voice and settings."""
-    not_blank(text, "text")
-    await catalog.require_voice(state, voice_id)  # a clone still processing is refused here
-    ssml = text.lstrip().startswith("<speak")
-    req = CreateSpeech(text=text, voice_id=voice_id, input_type="ssml" if ssml else None, speed=speed, locale=locale)
-    key = speech_key(req, request_key)
-    previous = await _previous_speech(state, key)
-    if previous is not None:
-        return previous
-    speech = await state.client.voices.speech(req, request_key=request_key)
-    job_id = speech.request_id or key
-    name = filename or f"speech-{job_id[-16:]}.mp3"
-    if not Path(name).suffix:
-        name += ".mp3"
-    result = await download(state.client.http.client, speech.audio_url, confine_output(state.settings, name))
-    asset_id: str | None = None
-    try:
-        asset_id = (await upload_file(state.client, result.path)).asset_id
-    except HeyGenError as exc:  # the speech is paid and saved: say so rather than fail the call
-        logger.warning("speech %s saved but not uploaded: %s", job_id, exc.describe())
-    try:
-        state.jobs.update(job_id, path=str(result.path), asset_id=asset_id, duration=speech.duration,
-                          voice_id=voice_id)
-    except HeyGenError as exc:
-        logger.error("speech %s could not be recorded: %s", job_id, exc.describe())
-    return SpeechOut(path=str(result.path), uri=result.path.as_uri(), size_bytes=result.size,
-                     duration_s=speech.duration, voice_id=voice_id, asset_id=asset_id, replayed=speech.replayed,
-                     next_step=_speech_step(asset_id, str(result.path)))
-
-
-def speech_result(out: SpeechOut) -> CallToolResult:
-    """The file as a resource link, and the structured answer."""
-    path = Path(out.path)
-    mime = "audio/wav" if path.suffix.lower() == ".wav" else "audio/mpeg"
-    link = ResourceLink(type="resource_link", name=path.name, uri=out.uri, mime_type=mime, size=out.size_bytes)
-    text = TextContent(type="text", text=f"Saved {out.duration_s:g} s of speech to {path}. {out.next_step}")
-    return CallToolResult(content=[text, link], structured_content=out.model_dump(mode="json"))
+    return await voices_flow.design_voice(who(ctx), prompt=prompt, gender=gender, locale=locale, seed=seed)
 
 
 @paid_presented(speech_result)
@@ -214,33 +102,15 @@ async def create_speech(
 ) -> SpeechOut:
     """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
     Studio scenes. Paid (small)."""
-    return await make_speech(who(ctx, spend), text, voice_id, speed=speed, locale=locale, filename=filename,
-                             request_key=request_key)
-
-
-# -- cloning ----------------------------------------------------------------------------------------------------
-async def audio_source(state: Tenant, value: str, what: str) -> AssetUrl | AssetRef:
-    """An audio (or video) argument as HeyGen takes it, checked before anything is paid: a URL as is, a local
-    file (inside the allowed folders) uploaded, an asset id looked up."""
-    source = classify_source(value, what)
-    if source == "url":
-        return AssetUrl(url=check_url(value, what))
-    if source == "path":
-        with confine_input(state, value) as local:
-            uploaded = await upload_file(state.client, local)
-        if not uploaded.mime_type.startswith(AUDIO_TYPES):
-            raise ToolError(f"{what}: {local.name} is {uploaded.mime_type}; give an MP3, WAV or MP4 file. "
-                            "Nothing was charged.")
-        return AssetRef(asset_id=uploaded.asset_id)
-    asset_id = check_id(value, f"{what} asset id")
-    try:
-        detail = await state.client.assets.get(asset_id)
-    except NotFoundError:
-        raise ToolError(f"{what}: no asset '{asset_id}'; upload the file with upload_asset, or pass its path or "
-                        "URL. Nothing was charged.") from None
-    if detail.type not in ("audio", "video"):
-        raise ToolError(f"{what}: asset '{asset_id}' is {detail.type}, not audio or video. Nothing was charged.")
-    return AssetRef(asset_id=asset_id)
+    return await voices_flow.create_speech(
+        who(ctx, spend),
+        text=text,
+        voice_id=voice_id,
+        speed=speed,
+        locale=locale,
+        filename=filename,
+        request_key=request_key,
+    )
 
 
 @paid
@@ -258,22 +128,14 @@ async def clone_voice(
 ) -> VoiceJob:
     """For a voice cloned from a recording: an audio sample (yours, or a speaker who agreed). Paid.
     Returns a voice: job id; wait_for_job, then use its voice_id."""
-    state = who(ctx, spend, roots)
-    not_blank(name, "name")
-    if not speaker_consent:
-        raise ToolError("Cloning a voice needs the speaker's permission: ask them, then call again with "
-                        "speaker_consent=true. Nothing was sent.")
-    source = await audio_source(state, audio, "audio")
-    created = await state.client.voices.clone(CloneVoice(audio=source, voice_name=name, language=language),
-                                              request_key=request_key)
-    voice_id = created.voice_clone_id
-    job_id = make_job_id("voice", voice_id)
-    try:
-        status = clone_status((await state.client.voices.get(voice_id)).status)
-    except HeyGenError:
-        status = "processing"  # the clone is paid and running; wait_for_job reads its status
-    return VoiceJob(job_id=job_id, voice_id=voice_id, status=status, replayed=created.replayed,
-                    next_step=next_step("voice", status, job_id))
+    return await voices_flow.clone_voice(
+        who(ctx, spend, roots),
+        audio=audio,
+        name=name,
+        speaker_consent=speaker_consent,
+        language=language,
+        request_key=request_key,
+    )
 
 
 def register(mcp: MCPServer) -> None:
