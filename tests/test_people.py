@@ -87,7 +87,7 @@ def test_two_processes_views_of_one_file(path: Path) -> None:
 def test_revoked_people_are_refused_and_listed_last(path: Path) -> None:
     people = People(path)
     ann, token = people.add("ann", subject="sub-ann")
-    bob, _ = people.add("bob")
+    people.add("bob")
     revoked = people.revoke("ann")
     assert revoked is not None and revoked.id == ann.id and revoked.revoked_at is not None
     assert people.by_token(token) is None
