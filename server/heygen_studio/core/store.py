@@ -105,10 +105,13 @@ class Scope:
     account: str
 
     @classmethod
-    def of(cls, base_url: str, api_key: str | None, *, instance: str | None = None) -> Scope:
-        """``instance`` separates HeyGens that share a URL but not their jobs (each embedded sandbox)."""
+    def of(cls, base_url: str, api_key: str | None, *, instance: str | None = None,
+           person: str | None = None) -> Scope:
+        """``instance`` separates HeyGens that share a URL but not their jobs (each embedded sandbox); ``person``
+        (a ``core.people.Person`` id) separates the people of a team server who spend one key."""
         account = hashlib.sha256((api_key or "").encode()).hexdigest()[:16] if api_key else "no-key"
-        return cls(base_url.rstrip("/"), f"{account}/{instance}" if instance else account)
+        account = f"{account}/{instance}" if instance else account
+        return cls(base_url.rstrip("/"), f"{account}@{person}" if person else account)
 
     @property
     def key(self) -> str:
