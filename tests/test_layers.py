@@ -106,8 +106,9 @@ ALLOWED: dict[str, set[str]] = {
     "serving": {"workflow", "core", "settings", "http_token"},
     "demo": {"sandbox", "settings", "extras"},
     "doctor": {"server", "clients", "core", "settings", "extras"},
+    "tokens": {"core", "settings", "server"},  # `heygen-studio tokens`: the people a team server serves
     "cli": {"server", "serving", "shell", "demo", "doctor", "clients", "sandbox", "settings", "http_token",
-            "startup"},
+            "startup", "tokens"},
     "__main__": {"cli"},
     "root": set(),
 }
