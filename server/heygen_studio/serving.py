@@ -164,9 +164,9 @@ class WebhookReceiver:
             event = webhooks.job_event(_json(body))
             if event is not None:
                 # Cite: contract webhooks.heygenEvent / WebhookDelivery (event_type + event_data ids).
-                state.jobs.update(event.raw_id, status=event.status, failure=event.failure,
-                                  webhook_event=event.event_type, webhook_event_id=verified.event_id,
-                                  webhook_at=round(time.time(), 3))
+                state.store.update_everywhere(state.wired.base_url, event.raw_id, status=event.status,
+                                              failure=event.failure, webhook_event=event.event_type,
+                                              webhook_event_id=verified.event_id, webhook_at=round(time.time(), 3))
         except webhooks.Refused as refused:
             logger.info("webhook delivery refused: %s", refused.reason)
             return JSONResponse({"error": refused.reason}, status_code=refused.status)

@@ -175,6 +175,7 @@ class JobStore(Protocol):
     def find_upload(self, scope: Scope, size: int) -> JobRecord | None: ...
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
     def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
+    def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
 
@@ -445,6 +446,19 @@ class SQLiteJobStore:
             merged = {**rec.data, **{k: v for k, v in data.items() if v is not None}}
             conn.execute("UPDATE jobs SET data = ?, updated_at = ? WHERE scope = ? AND fingerprint = ?",
                          (json.dumps(merged, separators=(",", ":")), time.time(), scope.key, rec.fingerprint))
+
+    def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int:
+        """``update`` in every scope of this API that holds the job (a webhook's news: HeyGen's job ids are unique,
+        and on a team server the job is one person's, whichever key they spend); how many scopes held it."""
+        prefix = base_url.rstrip("/") + "#"
+        with self._tx(write=True) as conn:
+            scopes = [row[0] for row in conn.execute(
+                "SELECT DISTINCT scope FROM jobs WHERE job_id = ? AND substr(scope, 1, ?) = ?",
+                (job_id, len(prefix), prefix))]
+        for key in scopes:
+            base, _, account = key.partition("#")
+            self.update(Scope(base, account), job_id, **data)
+        return len(scopes)
 
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]:
         """Jobs made since ``since`` that hold slots of HeyGen's concurrency limit (``slots`` > 0 in their data:

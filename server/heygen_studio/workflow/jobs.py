@@ -668,7 +668,7 @@ def list_jobs(state: Tenant, limit: int = 10) -> JobList:
     """This person's jobs on this HeyGen account (any server process), newest first, one row each."""
     groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
     rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
-    entries = state.recorded_jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    entries = state.recorded_jobs.recent(200) + (state.store.recent(LEGACY_SCOPE, 50) if state.journal_jobs else [])
     known: dict[str, dict[str, str]] = {}  # what any row of a job says of its end (a produce_video row and its video's)
     for entry in entries:
         if entry.state == "submitted" and entry.job_id and entry.kind in (*JOB_KINDS, "produce"):

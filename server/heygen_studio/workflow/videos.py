@@ -147,10 +147,10 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
     kind, raw = parse_job_id(state, job_id)
 
     def place(name: str) -> Path:
-        dest = confine_output(state.settings, name)
+        dest = confine_output(state.output_dir, name)
         if folder is None:
             return dest
-        inside = dest.parent / confine_output(state.settings, folder).name
+        inside = dest.parent / confine_output(state.output_dir, folder).name
         if inside.is_symlink() or (inside.exists() and not inside.is_dir()):
             raise Refused(f"{inside} is not a plain folder; move it away and download again.")
         inside.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -160,7 +160,7 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
         path, size, mime = saved
         remember(state, raw, status="completed", path=str(path))  # for list_jobs
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
-                          resource_uri=files.file_uri(state.settings.heygen_output_dir, path)), mime
+                          resource_uri=files.file_uri(state.output_dir, path)), mime
     thumbnail = title = length = None
     with finding(job_id):  # a mistyped or deleted id: say where the right one is
         if kind == "translation":
@@ -216,7 +216,7 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
                       title=title, video_url=files.reachable(state, fresh[-1] if fresh else url),
                       thumbnail_url=files.reachable(state, thumbnail),
-                      resource_uri=files.file_uri(state.settings.heygen_output_dir, result.path),
+                      resource_uri=files.file_uri(state.output_dir, result.path),
                       already_saved=result.already_there,
                       note=_placement(dest, result.path, result.already_there)), mime
 
@@ -306,7 +306,7 @@ async def _save_batch(state: Tenant, job_id: str, report: Progress, captioned: b
         raise Refused(f"No item of {job_id} has finished yet ({'; '.join(missing)}); call wait_for_job('{job_id}') "
                         "first.")
     await report(100, "downloaded")
-    where = confine_output(state.settings, folder)
+    where = confine_output(state.output_dir, folder)
     remember(state, raw, path=str(where))
     total = sum(f.size_bytes for f in files)
     out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,

@@ -77,7 +77,7 @@ async def _previous_speech(state: Tenant, key: str) -> SpeechOut | None:
     path_text = record.get("path") if record is not None else None
     if record is None or not isinstance(path_text, str):
         return None
-    dest = confine_output(state.settings, Path(path_text).name)
+    dest = confine_output(state.output_dir, Path(path_text).name)
     if str(dest) != path_text or not dest.is_file() or dest.is_symlink():
         return None  # moved, deleted, or the output folder changed: make the file again (a replay, not paid)
     uploaded = await upload_file(state.client, dest)  # the same content: the asset already made, checked
@@ -103,7 +103,7 @@ async def make_speech(state: Tenant, text: str, voice_id: str, *, speed: float |
     name = filename or f"speech-{job_id[-16:]}.mp3"
     if not Path(name).suffix:
         name += ".mp3"
-    result = await download(state.client.http.client, speech.audio_url, confine_output(state.settings, name))
+    result = await download(state.client.http.client, speech.audio_url, confine_output(state.output_dir, name))
     asset_id: str | None = None
     try:
         asset_id = (await upload_file(state.client, result.path)).asset_id
