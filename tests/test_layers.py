@@ -103,7 +103,8 @@ ALLOWED: dict[str, set[str]] = {
     "extras": set(),
     "shell": {"workflow", "core", "settings", "startup", "server"},
     "server": {"tools", "workflow", "core", "settings", "sandbox"},
-    "serving": {"workflow", "core", "settings", "http_token"},
+    "serving": {"workflow", "core", "settings", "http_token", "file_links"},
+    "file_links": {"workflow", "core", "settings", "http_token"},  # a team server's signed download links
     "demo": {"sandbox", "settings", "extras"},
     "doctor": {"server", "clients", "core", "settings", "extras"},
     "tokens": {"core", "settings", "server"},  # `heygen-studio tokens`: the people a team server serves

@@ -56,6 +56,7 @@ from .core import webhooks
 from .core.errors import HeyGenError
 from .http_token import TokenError, stored_token, token_problem
 from .settings import Settings
+from .workflow.files import FILES_PATH
 from .workflow.state import Live
 
 logger = logging.getLogger(__name__)
@@ -205,8 +206,9 @@ class Gate:
 
     def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None, *,
                  endpoint: str = MCP_PATH, hosts: list[str] | None = None, body_s: float = 30.0,
-                 max_unauthenticated: int = MAX_UNAUTHENTICATED) -> None:
+                 max_unauthenticated: int = MAX_UNAUTHENTICATED, files: ASGIApp | None = None) -> None:
         self.app = app
+        self._files = files
         self._token = token.encode() if token else None
         self._receiver = receiver
         self._endpoint = endpoint
@@ -229,6 +231,9 @@ class Gate:
             return
         if path == WEBHOOK_PATH and self._receiver is not None:
             await self._unauthenticated_request(self._receiver, MAX_WEBHOOK_BODY, scope, receive, send)
+            return
+        if path.startswith(FILES_PATH) and self._files is not None:  # a signed link: the link is the credential
+            await self._unauthenticated_request(self._files, MAX_UNUSED_BODY, scope, receive, send)
             return
         refused = self._refuse_address(Headers(scope=scope))
         if refused is not None:
@@ -413,8 +418,14 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
     live = getattr(server, "live", None)
     receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
+    links = None
+    if isinstance(live, Live) and live.people is not None:  # a team server: its people's files, by signed link
+        from .file_links import FileLinks, link_key
+
+        live.public_base, live.link_key = public_base(settings, host, port), link_key(settings)
+        links = FileLinks(live)
     return Gate(app, token, receiver, endpoint=public_base(settings, host, port) + MCP_PATH, hosts=hosts,
-                body_s=settings.heygen_http_body_s)
+                body_s=settings.heygen_http_body_s, files=links)
 
 
 # -- the connection: a deadline for the headers, a cap on connections still sending them -----------------------

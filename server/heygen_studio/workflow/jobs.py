@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import anyio
@@ -32,6 +33,7 @@ from ..core.errors import (
 )
 from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
+from . import files
 from .errors import Refused
 from .inputs import check_id
 from .outputs import JobList, JobRow, JobStatus
@@ -691,4 +693,7 @@ def list_jobs(state: Tenant, limit: int = 10) -> JobList:
             groups[job_id] = []
             rows.append(job_id)
         groups[job_id].append(entry)
-    return JobList(items=[row if isinstance(row, JobRow) else _job_row(row, groups[row]) for row in rows[:limit]])
+    listed = [row if isinstance(row, JobRow) else _job_row(row, groups[row]) for row in rows[:limit]]
+    if state.person is not None:  # a team server's person: where in their folder, not where on the server's disk
+        listed = [r.model_copy(update={"path": files.shown(state, Path(r.path))[0]}) if r.path else r for r in listed]
+    return JobList(items=listed)

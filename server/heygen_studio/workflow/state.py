@@ -83,6 +83,10 @@ class AppState:
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     where: Callable[[], tuple[str, str | None]] | None = None
     """(base URL, instance) that ``wiring`` will give, told without building it (``server.make_where``)."""
+    public_base: str | None = None
+    """Where people reach this server (HTTP mode: HEYGEN_PUBLIC_URL or its address): signed file links use it."""
+    link_key: bytes | None = None
+    """The key that signs file links (``workflow.files.sign_link``), shared by every process of the server."""
     people: People | None = None
     """A team server's people (HTTP mode with people added by ``heygen-studio tokens``): each call is one of
     them, on their own account (``account``). None: the server serves its one user."""
@@ -193,3 +197,6 @@ class Live:
     state: AppState | None = None
     people: People | None = None
     """A team server's people (HTTP mode, set by ``serving``): every call is one of them (``AppState.people``)."""
+    public_base: str | None = None
+    link_key: bytes | None = None
+    """HTTP mode: where people reach the server, and the key its signed file links are sealed with."""

@@ -9,6 +9,7 @@ that only lists jobs builds no client.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,6 +98,16 @@ class Tenant:
             return [self.output_dir]
         folders = list(self._state.settings.heygen_allowed_dirs)
         return folders + [f for f in self.roots if f not in folders]
+
+    def file_link(self, relative: str) -> str | None:
+        """A short-lived signed link to a file in this person's folder, served by this server (team servers over
+        HTTP only: None otherwise)."""
+        state = self._state
+        if self.person is None or state.public_base is None or state.link_key is None:
+            return None
+        from .files import FILES_PATH, sign_link
+
+        return state.public_base + FILES_PATH + sign_link(state.link_key, self.person.id, relative, now=time.time())
 
     @property
     def output_dir(self) -> Path:

@@ -17,7 +17,7 @@ from ..core.models import AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVo
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
-from . import catalog
+from . import catalog, files
 from .errors import Refused
 from .inputs import check_id, check_url, classify_source, confine_input, confine_output, not_blank
 from .jobs import clone_status, make_job_id, next_step
@@ -211,8 +211,9 @@ async def create_speech(
 ) -> SpeechOut:
     """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
     Studio scenes. Paid (small)."""
-    return await make_speech(state, text, voice_id, speed=speed, locale=locale, filename=filename,
-                             request_key=request_key)
+    out = await make_speech(state, text, voice_id, speed=speed, locale=locale, filename=filename,
+                            request_key=request_key)
+    return files.for_person(state, out)
 
 
 async def clone_voice(
