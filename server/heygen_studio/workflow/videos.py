@@ -38,6 +38,7 @@ from .jobs import (
     finding,
     make_job_id,
     next_step,
+    owns,
     parse_job_id,
     poll_once,
     remember,
@@ -497,7 +498,7 @@ async def list_videos(
     next_token for more); then download_video(video_id)."""
     page = await state.client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
-            for v in page.items]
+            for v in page.items if owns(state, v.id)]  # a team server's person: only the videos they made
     return VideoList(items=rows, next_token=catalog.next_token_of(page))
 
 
