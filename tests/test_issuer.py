@@ -33,8 +33,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from heygen_studio.core.errors import HeyGenError
 from heygen_studio.core import issuer as issuer_module
+from heygen_studio.core.errors import HeyGenError
 from heygen_studio.core.issuer import IssuerError, IssuerVerifier
 from heygen_studio.settings import SettingsError, load_settings
 from test_transports import free_port

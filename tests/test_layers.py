@@ -86,10 +86,12 @@ def test_no_import_circles() -> None:
 
 
 def test_one_direction_between_layers() -> None:
-    """core imports no other layer; the sandbox imports no adapter; the adapter never the sandbox."""
-    forbidden = {"core": {"tools", "sandbox", "server", "cli", "serving", "demo", "shell"},
-                 "sandbox": {"tools", "server", "cli", "serving", "demo", "shell"},
+    """core imports no other layer; the sandbox imports no adapter; the adapter never the sandbox; auth (the
+    SDK-facing OAuth layer) only core, so the tools may ask it who is calling (``auth.identity``)."""
+    forbidden = {"core": {"tools", "sandbox", "server", "cli", "serving", "demo", "shell", "auth"},
+                 "sandbox": {"tools", "server", "cli", "serving", "demo", "shell", "auth"},
                  "tools": {"sandbox", "server", "cli", "serving", "demo", "shell"},
+                 "auth": {"tools", "sandbox", "server", "cli", "serving", "demo", "shell"},  # team mode's door
                  "shell": {"sandbox", "tools", "core"}}  # the shell reaches the tools through MCP only
     bad = [(m, t) for m, ts in imports().items() for t in ts
            if layer(t) in forbidden.get(layer(m), set())]

@@ -37,7 +37,7 @@ _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+")
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Sign in to HeyGen Studio</title>
+<meta name="referrer" content="same-origin"><title>Sign in to HeyGen Studio</title>
 <style>
 body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1b1f}}
 h1{{font-size:1.4rem}} .who{{background:#f3f3f7;border-radius:.5rem;padding:.75rem 1rem}}
@@ -54,8 +54,9 @@ button{{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;cursor:pointer}}
 
 def _page(body: str, status: int, *, form_to: str | None = None, headers: dict[str, str] | None = None
           ) -> HTMLResponse:
-    # No script, no framing, nothing cached or sent on as a referrer. A form's redirect is checked against
-    # form-action too (Chromium), so the client's origin is allowed as the place the sign-in ends.
+    # No script, no framing, nothing cached, no referrer for other sites ("same-origin", not "no-referrer": under
+    # that, Chromium sends the form's POST with "Origin: null", which the gate refuses). A form's redirect is
+    # checked against form-action too (Chromium), so the client's origin is allowed as the place the sign-in ends.
     origin = ""
     if form_to is not None:
         parts = urlsplit(form_to)
@@ -65,7 +66,7 @@ def _page(body: str, status: int, *, form_to: str | None = None, headers: dict[s
               "base-uri 'none'")
     return HTMLResponse(PAGE.format(body=body), status_code=status, headers={
         "Content-Security-Policy": policy, "X-Frame-Options": "DENY", "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", **(headers or {})})
+        "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _field(value: object) -> str:
