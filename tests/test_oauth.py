@@ -26,7 +26,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
@@ -40,7 +39,7 @@ from heygen_studio.core.grants import OAuthGrants, SignIn
 from heygen_studio.core.people import People
 from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import HTTPConfigError, http_app, http_auth
-from test_transports import free_port
+from test_transports import free_port, on_a_port
 
 pytestmark = pytest.mark.anyio
 CALLBACK = "http://127.0.0.1:{port}/callback"
@@ -71,17 +70,8 @@ async def served(settings: Any, *, port: int | None = None) -> AsyncIterator[str
     server = create_server(settings)
     watch(server)
     port = port or free_port()
-    app = http_app(server, settings, host="127.0.0.1", port=port)
-    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(web.serve)
-        try:
-            with anyio.fail_after(10):
-                while not web.started:
-                    await anyio.sleep(0.01)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            web.should_exit = True
+    async with on_a_port(http_app(server, settings, host="127.0.0.1", port=port), port) as url:
+        yield url
 
 
 def team(tmp_path: Path, *names: str, **overrides: Any) -> tuple[Any, dict[str, str]]:
@@ -243,7 +233,8 @@ def callback_server() -> Iterator[tuple[str, list[str]]]:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            got.append(urlsplit(self.path).query)
+            if urlsplit(self.path).path == "/callback":  # not the browser's /favicon.ico
+                got.append(urlsplit(self.path).query)
             body = b"<!doctype html><title>done</title><p id=done>You can close this window.</p>"
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -478,3 +469,34 @@ def test_team_mode_refuses_a_shared_token_or_no_auth(tmp_path: Path) -> None:
     auth = http_auth(plain, "0.0.0.0")  # off loopback too: each person brings their own token
     assert auth.token is None and auth.people == 1
 
+
+
+async def test_issuer_mode_takes_the_issuers_tokens_and_names_it(tmp_path: Path) -> None:
+    from test_issuer import Issuer
+    from test_issuer import serving as issuing
+
+    async with issuing(Issuer()) as idp:
+        settings, tokens = team(tmp_path, "ana", heygen_oauth_issuer=idp.url)
+        people = People(settings.store_path)
+        bea, _ = people.add("bea", subject="user-42")
+        people.add("cy", subject="user-43")
+        port = free_port()
+        resource = f"http://127.0.0.1:{port}/mcp"
+        async with served(settings, port=port) as url, httpx2.AsyncClient(timeout=30) as http:
+            prm = (await http.get(f"{url}/.well-known/oauth-protected-resource")).json()
+            assert prm["authorization_servers"] == [idp.url] and prm["resource"] == resource
+            for path in ("/.well-known/oauth-authorization-server", "/register", "/oauth/login"):
+                assert (await http.get(url + path)).status_code in (401, 404), path  # our server is off
+            assert await call(url, idp.token(aud=resource)) == (bea.id, "bea")
+            assert (await call(url, tokens["ana"]))[1] == "ana"  # personal tokens still work
+            for bad in (idp.token(aud="https://elsewhere.example/mcp"), idp.token(aud=resource, sub="nobody")):
+                refused = await http.post(f"{url}/mcp", json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {bad}"})
+                assert refused.status_code == 401
+                assert f'resource_metadata="{url}/.well-known/oauth-protected-resource/mcp"' in \
+                    refused.headers["www-authenticate"]
+            people.revoke("bea")
+            revoked = await http.post(f"{url}/mcp", json=INIT,
+                                      headers={**ACCEPT, "Authorization": f"Bearer {idp.token(aud=resource)}"})
+            assert revoked.status_code == 401
+            cy = people.by_subject("user-43")
+            assert cy is not None and await call(url, idp.token(aud=resource, sub="user-43")) == (cy.id, "cy")

@@ -119,6 +119,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@asynccontextmanager
+async def on_a_port(app: Any, port: int, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """``app`` served by uvicorn on loopback ``port`` (its lifespan running) until the block ends; its base URL."""
+    import uvicorn
+
+    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(web.serve)
+        try:
+            with anyio.fail_after(10):
+                while not web.started:
+                    await anyio.sleep(0.01)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            web.should_exit = True
+
+
 async def test_streamable_http_on_a_real_port(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve", "--http", "--no-auth", "--port",

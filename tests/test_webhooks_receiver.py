@@ -34,7 +34,7 @@ from contract import ContractTransport, load_contract
 from heygen_studio.sandbox import ManualClock, SandboxConfig, create_app
 from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import http_app
-from test_transports import free_port
+from test_transports import free_port, on_a_port
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_receiver_test_0123456789"
@@ -49,20 +49,10 @@ async def served(settings: Any, wire: Any, *, token: str | None = None
     server = create_server(settings, transport=wire)
     port = free_port()
     app = http_app(server, settings, host="127.0.0.1", port=port, token=token)
-    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    url = f"http://127.0.0.1:{port}"
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(web.serve)
-        try:
-            with anyio.fail_after(10):
-                while not web.started:
-                    await anyio.sleep(0.01)
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
-                    Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
-                yield url, server, client
-        finally:
-            web.should_exit = True
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with on_a_port(app, port) as url, httpx2.AsyncClient(headers=headers, timeout=60) as http, \
+            Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
+        yield url, server, client
 
 
 async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:

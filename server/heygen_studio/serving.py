@@ -17,6 +17,13 @@
   address (``/``) says where the MCP endpoint is, instead of a bare 404 (clients given it get pointed on).
 * ``serve`` says on start, in one line on stderr, which HeyGen it talks to and where to connect; Ctrl-C
   (SIGINT) and SIGTERM stop it quietly (exit 130 and 0); a port that cannot be bound is one line.
+* Team mode (issue #16 §3, §4): once the people store (``core.people``) has a person, every request must carry a
+  person's bearer instead of the shared token: a personal token, an access token of the built-in OAuth
+  authorization server, or (``HEYGEN_OAUTH_ISSUER``) the issuer's JWT, checked by the SDK's bearer backend over
+  ``auth.verifier`` (``auth.team`` builds the pieces). A 401 names the protected resource metadata; discovery, the
+  authorization server and its login page are answered without a bearer (as unauthenticated requests, with their
+  cap). Each person may send ``HEYGEN_RATE_LIMIT`` requests a minute (429 with ``Retry-After`` beyond). The tools
+  learn who is asking from ``auth.identity.person_id()``.
 * ``POST /webhooks/heygen`` receives HeyGen's webhook deliveries without the bearer token: the
   signature is the auth (``core.webhooks``). A verified event updates the job's row in the store and
   wakes every ``wait_for_job`` on that job at once; unsigned, wrongly signed, stale (5 min) and replayed
@@ -263,6 +270,11 @@ class Gate:
                                                 scope, receive, send)
             return
         refused = self._refuse_address(Headers(scope=scope))
+        if refused is None and team is not None and path.startswith("/.well-known/"):
+            # metadata this server does not publish (the authorization server's, when HEYGEN_OAUTH_ISSUER is
+            # another): a client probing for it learns it is not here, not that it must sign in to read it
+            refused = JSONResponse({"error": f"{path[:200]} is not published here; the protected resource's "
+                                             "metadata names the authorization server"}, status_code=404)
         if refused is not None:
             await self._unauthenticated_request(refused, MAX_UNUSED_BODY, scope, receive, send)
             return
