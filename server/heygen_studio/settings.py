@@ -4,9 +4,9 @@ Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_OAUTH_ISSUER,
-HEYGEN_RATE_LIMIT, HEYGEN_WEBHOOK_SECRET, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS, HEYGEN_DAILY_CREDITS,
-HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is
-masked, so a settings dump or a traceback never shows them.
+HEYGEN_RATE_LIMIT, HEYGEN_WEBHOOK_SECRET, HEYGEN_SECRET_KEY, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
+HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
+``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         "its tokens' iss claim spells it (trailing slash included): https://…, or http:// on a loopback host.")
     heygen_webhook_secret: SecretStr | None = Field(
         default=None, description="whsec_ secret of the endpoint that posts to /webhooks/heygen.")
+    heygen_secret_key: SecretStr | None = Field(
+        default=None, description="Fernet key (32 url-safe base64 bytes) that encrypts the HeyGen keys of a team "
+        "server's people in the job store (`heygen-studio tokens add --heygen-key-stdin`); keep it: they need it.")
     heygen_toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(toolsets.DEFAULT,), description="Toolsets to list (comma-separated set names, or all); "
         "default is always included.")
@@ -118,7 +121,8 @@ class Settings(BaseSettings):
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
     @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret",
-                     "heygen_public_url", "heygen_oauth_issuer", "heygen_max_credits", "heygen_daily_credits",
+                     "heygen_secret_key", "heygen_public_url", "heygen_oauth_issuer", "heygen_max_credits",
+                     "heygen_daily_credits",
                      "heygen_confirm_above", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
@@ -140,6 +144,19 @@ class Settings(BaseSettings):
     def _http_token(cls, value: SecretStr | None) -> SecretStr | None:
         """The rule ``--token`` follows too (``http_token.token_problem``)."""
         problem = None if value is None else token_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("heygen_secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A Fernet key exactly as ``Fernet.generate_key()`` prints it (``core.people.secret_key_problem``)."""
+        if value is None:
+            return None
+        from .core.people import secret_key_problem  # only when it is set: it loads cryptography
+
+        problem = secret_key_problem(value.get_secret_value())
         if problem is not None:
             raise ValueError(problem)
         return value

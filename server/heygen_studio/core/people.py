@@ -243,4 +243,4 @@ def person_spent(store: JobStore, person: Person, *, base_url: str, api_key: str
     """US dollars the person's paid calls reserved in the last ``window_s``: the job store's rows of their scope
     (the API they reach, the key they spend: their own or the server's, and their id)."""
     scope = Scope.of(base_url, api_key, instance=instance, person=person.id)
-    return round(sum(amount for _, amount in store.spent(scope, window_s=window_s)), 4)
+    return round(sum((amount for _, amount in store.spent(scope, window_s=window_s)), 0.0), 4)
