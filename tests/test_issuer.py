@@ -25,7 +25,6 @@ import anyio
 import httpx2
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from starlette.applications import Starlette
@@ -37,16 +36,17 @@ from heygen_studio.core import issuer as issuer_module
 from heygen_studio.core.errors import HeyGenError
 from heygen_studio.core.issuer import IssuerError, IssuerVerifier
 from heygen_studio.settings import SettingsError, load_settings
-from test_transports import free_port
+from test_transports import free_port, uvicorn_on
 
 pytestmark = pytest.mark.anyio
 AUDIENCE = "https://studio.example.test/mcp"
 PRIVATE: dict[str, Any] = {  # made once: RSA key generation is the slow part of this module
     "rsa-1": rsa.generate_private_key(public_exponent=65537, key_size=2048),
     "rsa-2": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    "rsa-3": rsa.generate_private_key(public_exponent=65537, key_size=2048),
     "ec-1": ec.generate_private_key(ec.SECP256R1()),
 }
-ALG = {"rsa-1": "RS256", "rsa-2": "RS256", "ec-1": "ES256"}
+ALG = {"rsa-1": "RS256", "rsa-2": "RS256", "rsa-3": "RS256", "ec-1": "ES256"}
 
 
 def b64(data: bytes) -> str:
@@ -64,10 +64,13 @@ class Issuer:
         self.oidc = True  # False: only RFC 8414 metadata
         self.jwks_padding = 0  # bytes of filler in the JWKS
         self.jwks_redirects = False
+        self.failing = False  # True: the metadata answers 503
 
     def metadata(self, request: Request) -> Response:
         kind = request.url.path.rsplit("/", 1)[-1]
         self.hits[kind] += 1
+        if self.failing:
+            return JSONResponse({"error": "temporarily_unavailable"}, status_code=503)
         if kind == "openid-configuration" and not self.oidc:
             return JSONResponse({"error": "not found"}, status_code=404)
         return JSONResponse({"issuer": self.names_itself or self.url, "jwks_uri": f"{self.url}/keys",
@@ -108,19 +111,9 @@ class Issuer:
 @asynccontextmanager
 async def serving(idp: Issuer) -> AsyncIterator[Issuer]:
     """``idp`` served by uvicorn on a free loopback port until the block ends."""
-    port = free_port()
-    idp.url = f"http://127.0.0.1:{port}"
-    web = uvicorn.Server(uvicorn.Config(idp.app(), host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(web.serve)
-        try:
-            with anyio.fail_after(10):
-                while not web.started:
-                    await anyio.sleep(0.01)
-            yield idp
-        finally:
-            web.should_exit = True
+    async with uvicorn_on(idp.app(), lifespan="off") as url:
+        idp.url = url
+        yield idp
 
 
 @pytest.fixture
@@ -129,7 +122,7 @@ async def issuer() -> AsyncIterator[Issuer]:
         yield idp
 
 
-async def verifier(idp: Issuer, **options: Any) -> IssuerVerifier:
+def verifier(idp: Issuer, **options: Any) -> IssuerVerifier:
     return IssuerVerifier(idp.url, AUDIENCE, **options)
 
 
@@ -139,7 +132,7 @@ def forged(header: dict[str, Any], claims: dict[str, Any], sign: Any) -> str:
 
 
 async def test_valid_tokens_give_their_claims(issuer: Issuer) -> None:
-    check = await verifier(issuer)
+    check = verifier(issuer)
     try:
         claims = await check.verify(issuer.token())
         assert claims is not None and claims["sub"] == "user-42" and claims["iss"] == issuer.url
@@ -156,8 +149,24 @@ async def test_valid_tokens_give_their_claims(issuer: Issuer) -> None:
         await check.aclose()
 
 
+async def test_a_token_without_kid_is_checked_against_a_lone_key(issuer: Issuer) -> None:
+    no_kid = jwt.encode(issuer.claims(), PRIVATE["rsa-1"], algorithm="RS256", headers={"typ": "at+jwt"})
+    assert "kid" not in jwt.get_unverified_header(no_kid)
+    check = verifier(issuer)
+    try:
+        assert await check.verify(no_kid) is None  # two keys, each with a kid: which one is not said
+    finally:
+        await check.aclose()
+    issuer.published = ["rsa-1"]
+    check = verifier(issuer)
+    try:
+        assert await check.verify(no_kid)
+    finally:
+        await check.aclose()
+
+
 async def test_bad_tokens_give_none(issuer: Issuer) -> None:
-    check = await verifier(issuer)
+    check = verifier(issuer)
     now = int(time.time())
     pem = PRIVATE["rsa-1"].public_key().public_bytes(serialization.Encoding.PEM,
                                                      serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -203,7 +212,7 @@ async def test_bad_tokens_give_none(issuer: Issuer) -> None:
 
 
 async def test_a_new_key_is_fetched_on_its_unknown_kid(issuer: Issuer) -> None:
-    check = await verifier(issuer, min_refresh_s=0.2)
+    check = verifier(issuer, min_refresh_s=0.2)
     try:
         assert await check.verify(issuer.token())
         issuer.published.append("rsa-2")  # the issuer rotates: a new key, and tokens signed with it
@@ -215,6 +224,18 @@ async def test_a_new_key_is_fetched_on_its_unknown_kid(issuer: Issuer) -> None:
         assert claims is not None and claims["sub"] == "user-42"
         assert issuer.hits["jwks"] == 2 and issuer.hits["openid-configuration"] == 1  # discovery is kept
         assert await check.verify(issuer.token("rsa-2")) and issuer.hits["jwks"] == 2
+
+        issuer.published.append("rsa-3")  # again, with many requests at once: they wait for the one refetch
+        await anyio.sleep(0.25)
+        results: list[dict[str, Any] | None] = []
+
+        async def one() -> None:
+            results.append(await check.verify(issuer.token("rsa-3")))
+
+        async with anyio.create_task_group() as tasks:
+            for _ in range(20):
+                tasks.start_soon(one)
+        assert len(results) == 20 and all(results) and issuer.hits["jwks"] == 3
     finally:
         await check.aclose()
 
@@ -233,7 +254,7 @@ async def test_a_burst_of_unknown_kids_refetches_at_most_once(issuer: Issuer) ->
                 tasks.start_soon(one, n)
         return results
 
-    check = await verifier(issuer)  # min_refresh_s 60: the first fetch covers the whole burst
+    check = verifier(issuer)  # min_refresh_s 60: the first fetch covers the whole burst
     try:
         assert await check.verify(issuer.token())
         assert await burst(check) == [None] * 50
@@ -242,7 +263,7 @@ async def test_a_burst_of_unknown_kids_refetches_at_most_once(issuer: Issuer) ->
         await check.aclose()
 
     issuer.hits.clear()
-    check = await verifier(issuer, min_refresh_s=0.5)
+    check = verifier(issuer, min_refresh_s=0.5)
     try:
         assert await check.verify(issuer.token())
         await anyio.sleep(0.55)  # past the cooldown: one refetch is allowed, and only one
@@ -272,6 +293,23 @@ async def test_an_issuer_that_is_down_says_so() -> None:
         await check.aclose()
 
 
+async def test_a_failing_issuer_is_not_asked_again_within_the_cooldown(issuer: Issuer) -> None:
+    issuer.failing = True
+    check = verifier(issuer, min_refresh_s=0.3)
+    try:
+        for _ in range(5):
+            with pytest.raises(IssuerError, match="HTTP 503") as caught:
+                await check.verify(issuer.token())
+            assert "then try again" in caught.value.describe()
+        assert issuer.hits["openid-configuration"] == 1
+        issuer.failing = False
+        await anyio.sleep(0.35)
+        assert await check.verify(issuer.token())  # asked again after the cooldown, and it works now
+        assert issuer.hits["openid-configuration"] == 2
+    finally:
+        await check.aclose()
+
+
 async def test_keys_already_fetched_outlive_the_issuer(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     """Down later: tokens of known keys still pass (a failed refresh of old keys keeps them, and logs it); a
@@ -292,39 +330,33 @@ async def test_keys_already_fetched_outlive_the_issuer(monkeypatch: pytest.Monke
         assert not http.is_closed  # the caller's client is the caller's to close
 
 
+async def answer(idp: Issuer) -> dict[str, Any] | IssuerError | None:
+    """What a fresh verifier says of a valid token: its claims, None, or the ``IssuerError`` it raised."""
+    check = verifier(idp)
+    try:
+        return await check.verify(idp.token())
+    except IssuerError as exc:
+        return exc
+    finally:
+        await check.aclose()
+
+
 async def test_a_misconfigured_issuer_says_what_to_fix(issuer: Issuer) -> None:
     issuer.names_itself = issuer.url + "/"
-    check = await verifier(issuer)
-    try:
-        with pytest.raises(IssuerError, match="must match exactly") as caught:
-            await check.verify(issuer.token())
-        assert "Set HEYGEN_OAUTH_ISSUER to the issuer exactly" in caught.value.describe()
-    finally:
-        await check.aclose()
+    refused = await answer(issuer)
+    assert isinstance(refused, IssuerError) and "must match exactly" in refused.message
+    assert "Set HEYGEN_OAUTH_ISSUER to the issuer exactly" in refused.describe()
 
     issuer.names_itself, issuer.oidc = None, False  # RFC 8414 metadata only: found by the fallback
-    check = await verifier(issuer)
-    try:
-        assert await check.verify(issuer.token())
-        assert issuer.hits["oauth-authorization-server"] == 1
-    finally:
-        await check.aclose()
+    assert isinstance(await answer(issuer), dict) and issuer.hits["oauth-authorization-server"] == 1
 
     issuer.oidc, issuer.jwks_padding = True, 300 * 1024  # a JWKS past the size cap
-    check = await verifier(issuer)
-    try:
-        with pytest.raises(IssuerError, match="larger than 256 KiB"):
-            await check.verify(issuer.token())
-    finally:
-        await check.aclose()
+    refused = await answer(issuer)
+    assert isinstance(refused, IssuerError) and "larger than 256 KiB" in refused.message
 
     issuer.jwks_padding, issuer.jwks_redirects = 0, True  # a redirect is not followed
-    check = await verifier(issuer)
-    try:
-        with pytest.raises(IssuerError, match="redirects"):
-            await check.verify(issuer.token())
-    finally:
-        await check.aclose()
+    refused = await answer(issuer)
+    assert isinstance(refused, IssuerError) and "redirects" in refused.message
 
 
 def test_the_issuer_url_must_be_https_or_loopback() -> None:

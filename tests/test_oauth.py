@@ -39,7 +39,7 @@ from heygen_studio.core.grants import OAuthGrants, SignIn
 from heygen_studio.core.people import People
 from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import HTTPConfigError, http_app, http_auth
-from test_transports import free_port, on_a_port
+from test_transports import free_port, uvicorn_on
 
 pytestmark = pytest.mark.anyio
 CALLBACK = "http://127.0.0.1:{port}/callback"
@@ -70,7 +70,7 @@ async def served(settings: Any, *, port: int | None = None) -> AsyncIterator[str
     server = create_server(settings)
     watch(server)
     port = port or free_port()
-    async with on_a_port(http_app(server, settings, host="127.0.0.1", port=port), port) as url:
+    async with uvicorn_on(http_app(server, settings, host="127.0.0.1", port=port), port) as url:
         yield url
 
 

@@ -120,10 +120,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def on_a_port(app: Any, port: int, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """``app`` served by uvicorn on loopback ``port`` (its lifespan running) until the block ends; its base URL."""
+async def uvicorn_on(app: Any, port: int | None = None, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """``app`` served by uvicorn in this event loop on a loopback port (``port``, else a free one) until the block
+    ends; yields its base URL once it listens."""
     import uvicorn
 
+    port = port or free_port()
     web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(web.serve)

@@ -207,8 +207,8 @@ class IssuerVerifier:
 
     # -- keys ------------------------------------------------------------------------------------
     async def _keys_for(self, kid: str | None) -> list[dict[str, Any]]:
-        """The issuer's keys that may have signed a token with this ``kid`` (every key for a token without one,
-        when the issuer has just one), fetching or refetching them as the module's docstring says."""
+        """The issuer's keys that may have signed a token with this ``kid`` (for a token without one: the issuer's
+        lone key, else its keys that have no kid), fetching or refetching them as the module's docstring says."""
         now = time.monotonic()
         if self._keys is not None and now - self._loaded_at < JWKS_MAX_AGE_S and (found := self._named(kid)):
             return found
