@@ -500,3 +500,15 @@ async def test_issuer_mode_takes_the_issuers_tokens_and_names_it(tmp_path: Path)
             assert revoked.status_code == 401
             cy = people.by_subject("user-43")
             assert cy is not None and await call(url, idp.token(aud=resource, sub="user-43")) == (cy.id, "cy")
+
+
+async def test_registrations_and_authorization_requests_from_one_address_are_limited(tmp_path: Path) -> None:
+    settings, _ = team(tmp_path, "ana")
+    async with served(settings) as url, httpx2.AsyncClient(timeout=30) as http:
+        redirect = CALLBACK.format(port=free_port())
+        statuses = [(await http.post(f"{url}/register", json={"redirect_uris": [redirect]})).status_code
+                    for _ in range(31)]
+        assert statuses == [201] * 30 + [429]
+        flood = await http.post(f"{url}/register", json={"redirect_uris": [redirect]})
+        assert flood.status_code == 429 and int(flood.headers["retry-after"]) >= 1
+        assert "retry in" in flood.json()["error_description"]

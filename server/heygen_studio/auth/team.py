@@ -50,7 +50,8 @@ from .provider import LOGIN_PATH, StudioAuthProvider
 from .verifier import ClaimsVerifier, PersonVerifier
 
 SCOPES = ("heygen",)  # the one scope the built-in server grants: all of this server's tools
-REGISTRATIONS_PER_MINUTE = 30  # dynamic client registrations one address may make a minute
+PER_ADDRESS = {"/register": (30, "client registrations"), "/authorize": (60, "authorization requests")}
+"""Requests a minute one address may make to these routes (each keeps a row in the job store's file)."""
 AS_METADATA_PATHS = ("/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/mcp",
                      "/.well-known/openid-configuration")
 PRM_ROOT = "/.well-known/oauth-protected-resource"
@@ -224,9 +225,10 @@ def _authorization_server(settings: AuthSettings, provider: StudioAuthProvider) 
                                     revocation_options=revocation):
         if route.path in replaced:
             continue
-        if route.path == "/register":
-            route = Route(route.path, endpoint=PerAddress(route.endpoint, REGISTRATIONS_PER_MINUTE, "registrations"),
-                          methods=["POST", "OPTIONS"])
+        if route.path in PER_ADDRESS:  # each keeps a row: a flood from one address cannot fill the file
+            per_minute, what = PER_ADDRESS[route.path]
+            route = Route(route.path, endpoint=PerAddress(route.endpoint, per_minute, what),
+                          methods=sorted(route.methods or ()))
         routes.append(route)
     serve_metadata = cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"])
     routes += [Route(path, endpoint=serve_metadata, methods=["GET", "OPTIONS"]) for path in AS_METADATA_PATHS]
