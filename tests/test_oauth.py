@@ -512,9 +512,6 @@ async def test_registrations_and_authorization_requests_from_one_address_are_lim
         flood = await http.post(f"{url}/register", json={"redirect_uris": [redirect]})
         assert flood.status_code == 429 and int(flood.headers["retry-after"]) >= 1
         assert "retry in" in flood.json()["error_description"]
-        client = (await http.post(f"{url}/register", json={"redirect_uris": [redirect]},
-                                  headers={"X-Forwarded-For": "ignored"})).status_code
-        assert client == 429  # a header the client writes does not make it another address
         _, challenge = pkce()
         # The client_id need not exist: the limit comes first, and a sign-in row is what it protects.
         asked = [(await http.get(f"{url}/authorize", params={"response_type": "code", "client_id": "c",
