@@ -342,8 +342,7 @@ class Gate:
             await self._unauthenticated_request(refusal, MAX_UNUSED_BODY, scope, receive, send)
             return
         credentials, user = found
-        wait = team.limiter.take(user.access_token.subject or "") if team.limiter is not None else None
-        if wait is not None and team.limiter is not None:
+        if team.limiter is not None and (wait := team.limiter.take(user.access_token.subject or "")) is not None:
             await self._refuse(too_many(user, team.limiter.per_minute, wait), MAX_UNUSED_BODY, scope, receive, send)
             return
         scope["user"], scope["auth"] = user, credentials

@@ -73,7 +73,9 @@ def _address(scope: Scope) -> str:
 
 
 class PerAddress:
-    """At most ``per_minute`` requests a minute from one address to ``app`` (429 with ``Retry-After`` beyond)."""
+    """At most ``per_minute`` requests a minute from one address to ``app`` (429 with ``Retry-After`` beyond). The
+    address is the connection's, as uvicorn reports it: ``X-Forwarded-For`` counts only from 127.0.0.1 (a reverse
+    proxy on this machine; uvicorn's ``forwarded_allow_ips``), so everyone behind one proxy elsewhere shares one."""
 
     def __init__(self, app: ASGIApp, per_minute: float, what: str) -> None:
         self.app = app
