@@ -453,7 +453,9 @@ async def test_no_people_keep_the_single_shared_token(tmp_path: Path) -> None:
     token = "t0ken-for-tests-0123456789"
     settings = make_settings(tmp_path, heygen_http_token=token)
     async with served(settings) as url, httpx2.AsyncClient(timeout=30) as http:
-        assert (await http.get(f"{url}/.well-known/oauth-protected-resource/mcp")).status_code in (401, 404)
+        prm = f"{url}/.well-known/oauth-protected-resource/mcp"
+        assert (await http.get(prm)).status_code == 401  # as every path but /health and /: the token first
+        assert (await http.get(prm, headers={"Authorization": f"Bearer {token}"})).status_code == 404  # no OAuth
         bare = await http.post(f"{url}/mcp", json=INIT, headers=ACCEPT)
         assert bare.status_code == 401 and bare.headers["www-authenticate"] == 'Bearer realm="heygen-studio"'
         assert await call(url, token) == (None, None)  # the shared token names no one
