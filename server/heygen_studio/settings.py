@@ -4,9 +4,9 @@ Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_OAUTH_ISSUER,
-HEYGEN_WEBHOOK_SECRET, HEYGEN_SECRET_KEY, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS, HEYGEN_DAILY_CREDITS,
-HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is
-masked, so a settings dump or a traceback never shows them.
+HEYGEN_RATE_LIMIT, HEYGEN_WEBHOOK_SECRET, HEYGEN_SECRET_KEY, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
+HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
+``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=3600, description="HTTP mode: deadline for a request's whole body, s (then 408).")
     heygen_public_url: str | None = Field(
         default=None, description="Where HeyGen reaches this server's HTTP mode (https://…); add_webhook(url='self').")
+    heygen_rate_limit: int = Field(
+        default=120, ge=0, le=100_000, description="Team mode over HTTP: requests a minute each person may make "
+        "(a burst of as many; beyond it 429 with Retry-After); 0 = no limit.")
     heygen_oauth_issuer: str | None = Field(
         default=None, description="An existing OpenID Connect issuer whose access tokens HTTP mode checks, exactly as "
         "its tokens' iss claim spells it (trailing slash included): https://…, or http:// on a loopback host.")

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import dataclasses
 import hashlib
 import math
 import re
 import secrets
-import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from .errors import HeyGenError
-from .store import DAY_S, JobStore, Scope, SQLiteJobStore
+from .store import DAY_S, JobStore, OwnTables, Scope
 
 TOKEN_PREFIX = "hgs_"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -121,20 +118,8 @@ class People:
             raise SecretKeyError(f"HEYGEN_SECRET_KEY {problem}")
         self.path = path
         self._fernet = Fernet(secret_key) if secret_key is not None else None
-        # The job store's plumbing, on a connection of our own: its file checks, WAL and busy timeout, and a
-        # reopen when the file is replaced (then ``_tx`` creates the people table in the new file too).
-        self._db = SQLiteJobStore(path)
-        self._ready: sqlite3.Connection | None = None
-
-    @contextlib.contextmanager
-    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        # The first transaction on a connection creates the table, so it writes (a read could not take the lock).
-        with self._db._tx(write=write or self._ready is None or self._ready is not self._db._conn) as conn:
-            if self._ready is not conn:
-                for statement in filter(str.strip, _SCHEMA.split(";")):  # not executescript: it would COMMIT
-                    conn.execute(statement)
-                self._ready = conn
-            yield conn
+        self._db = OwnTables(path, _SCHEMA)  # the job store's plumbing, on a connection of our own
+        self._tx = self._db.tx
 
     @staticmethod
     def _person(row: tuple[Any, ...]) -> Person:

@@ -485,6 +485,32 @@ class SQLiteJobStore:
                 self._conn = None
 
 
+class OwnTables:
+    """Tables another module keeps in the job store's file (the people, the OAuth grants), on a connection of
+    their own opened by the job store's plumbing (``SQLiteJobStore``: its file checks, WAL and busy timeout, and a
+    reopen when the file is replaced, after which ``tx`` creates the tables in the new file too)."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        self._schema = schema
+        self._db = SQLiteJobStore(path)
+        self._ready: sqlite3.Connection | None = None
+
+    @contextlib.contextmanager
+    def tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction (``BEGIN IMMEDIATE`` with ``write``); a failure is the job store's ``StoreError``."""
+        # The first transaction on a connection creates the tables, so it writes (a read could not take the lock).
+        with self._db._tx(write=write or self._ready is None or self._ready is not self._db._conn) as conn:
+            if self._ready is not conn:
+                for statement in filter(str.strip, self._schema.split(";")):  # not executescript: it would COMMIT
+                    conn.execute(statement)
+                self._ready = conn
+            yield conn
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class ScopedJobs:
     """One scope's view of a store: what the client and the tools hold."""
 

@@ -2,7 +2,7 @@
 
 HTTP mode with people (``heygen-studio tokens add``) authenticates every request (``serving``): a personal token,
 an OAuth access token from the built-in authorization server, or one from HEYGEN_OAUTH_ISSUER. The verifier puts
-the person's id in the access token's ``subject``; the SDK carries it to the call (``get_access_token``). This
+the person's id in the access token's ``subject``; the SDK carries it to the call (``auth.identity.person_id``). This
 module is light: the inline player's resource reads it at start-up.
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver.exceptions import ToolError
+
+from ..auth.identity import person_id
 
 if TYPE_CHECKING:
     from ..core.people import Person
@@ -25,8 +26,8 @@ def person_of(state: AppState) -> Person | None:
     """The person this call serves; None on a server for one user (stdio, or HTTP without people)."""
     if state.people is None:
         return None
-    token = get_access_token()
-    person = state.people.get(token.subject) if token is not None and token.subject else None
+    pid = person_id()
+    person = state.people.get(pid) if pid else None
     if person is None or person.revoked:
         raise ToolError(SIGN_IN)
     return person
