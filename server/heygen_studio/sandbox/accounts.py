@@ -10,8 +10,8 @@ records, concurrency slots and wallet are not B's.
 * The ``front`` is the sandbox itself: the request and delivery logs, the injected faults, the DeepSeek
   stand-in, and what answers a request no account takes (a refused key, an unknown media URL). In ``shared``
   mode it is also the one account.
-* Media and upload URLs carry no key: an account's URLs name it (``?account=<name>``) and are signed with its
-  own keys (``media.Signer``), so a URL reaches the account that issued it.
+* Media, upload and consent URLs carry no key: an account's URLs name it (``?account=<name>``) and are signed
+  with its own keys (``media.Signer``, ``consent_token``), so a URL reaches the account that issued it.
 * With ``state_path``, each account keeps its state in ``sandbox-accounts/<name>/`` beside that file (its own
   ``sandbox.sqlite3``, ``files/`` and ``renders/``: persist.py, kept.py); the accounts there are opened at
   start, so their webhooks are delivered after a restart, and an account another process made is opened when
@@ -71,7 +71,7 @@ class Accounts:
         return self._by_name.get(name) or self._open(name)
 
     def named(self, name: str | None) -> SandboxState | None:
-        """The account called ``name`` (from a media or upload URL) if it exists, here or in its folder."""
+        """The account called ``name`` (from a media, upload or consent URL) if it exists, here or in its folder."""
         if not self.per_key or name is None or not _NAME.match(name):
             return None
         found = self._by_name.get(name)

@@ -194,8 +194,13 @@ class SandboxStore:
         return self.upload_signer.sign(base_url, f"/_uploads/{asset_id}", expires)
 
     def consent_token(self, group_id: str) -> str:
-        key = hashlib.sha256(b"heygen-sandbox:consent").digest()
+        key = hashlib.sha256(b"heygen-sandbox:consent" + (self.account or "").encode()).digest()
         return hmac.new(key, group_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def consent_url(self, base_url: str, group_id: str) -> str:
+        """The page a person visits to approve an avatar group (an account's names it, as its media URLs do)."""
+        account = "" if self.account is None else f"account={self.account}&"
+        return f"{base_url}/_consent/{group_id}?{account}token={self.consent_token(group_id)}"
 
     # -- lookups -----------------------------------------------------------------------------------
     def look(self, look_id: str) -> AvatarLook | None:
