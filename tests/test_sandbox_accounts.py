@@ -236,6 +236,19 @@ async def test_per_key_accounts_survive_a_restart_each_in_its_own_folder(tmp_pat
             assert KEY_A.encode() not in raw and KEY_B.encode() not in raw, file
 
 
+async def test_a_linked_accounts_folder_is_not_followed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / ACCOUNTS_FOLDER).symlink_to(elsewhere)
+    app = create_app(SandboxConfig(state_path=tmp_path / "sandbox.sqlite3", accounts="per-key"), ManualClock())
+    async with clients(app, KEY_A, KEY_B) as (alice, bob):
+        data(await alice.post("/v3/videos", json={"type": "avatar", "avatar_id": LOOK, "script": "Hi."}))
+        assert data(await bob.get("/v3/videos")) == []  # still an account each, in memory
+    app.state.accounts.close()
+    assert list(elsewhere.iterdir()) == []
+    assert "per-key accounts in memory only" in caplog.text and "symbolic link" in caplog.text
+
+
 # -- switched on from the command line and from the environment ----------------------------------------------
 async def test_heygen_studio_sandbox_accounts_per_key_on_a_real_port(tmp_path: Path) -> None:
     port = free_port()

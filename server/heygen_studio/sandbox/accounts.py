@@ -23,7 +23,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import re
+import stat
 from pathlib import Path
 
 from .clock import Clock
@@ -54,9 +56,9 @@ class Accounts:
         if self.per_key and config.state_path is not None and self.front.persistent:
             self._folder = _usable_folder(config.state_path.parent / ACCOUNTS_FOLDER)
         if self._folder is not None:
-            for child in sorted(self._folder.iterdir()):
-                if _NAME.match(child.name) and (child / STATE_FILE).is_file():
-                    self._open(child.name)
+            for name in sorted(child.name for child in self._folder.iterdir()):
+                if _NAME.match(name) and (self._folder / name / STATE_FILE).is_file():
+                    self._open(name)
 
     def all(self) -> list[SandboxState]:
         """The front and every account open now."""
@@ -97,8 +99,12 @@ def _usable_folder(folder: Path) -> Path | None:
     be, or is a link that could send their files anywhere."""
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
-        if folder.is_symlink() or not folder.is_dir():
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode):
             raise OSError("it is a symbolic link or not a folder")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise OSError(f"it belongs to another user (uid {info.st_uid})")
+        next(folder.iterdir(), None)  # readable
     except OSError as exc:
         logger.warning("the sandbox keeps its per-key accounts in memory only: %s cannot be used (%s)", folder, exc)
         return None
