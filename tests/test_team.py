@@ -53,7 +53,7 @@ SESSION_TOOLS: dict[str, Any] = {
 def team(tmp_path: Path, *, own_keys: bool = True) -> tuple[Any, dict[str, str]]:
     """A sandbox team server's settings, and its people's personal tokens (each with a HeyGen key of their own)."""
     secret = Fernet.generate_key().decode()
-    settings = make_settings(tmp_path, heygen_secret_key=secret,
+    settings = make_settings(tmp_path, heygen_secret_key=secret, heygen_sandbox_accounts="per-key",
                              heygen_api_key="sandbox-server-key")
     people = People(settings.store_path, secret_key=secret)
     tokens = {name: people.add(name, heygen_key=f"sandbox-key-{name}" if own_keys else None)[1]
