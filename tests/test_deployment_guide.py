@@ -77,18 +77,18 @@ def test_every_command_of_the_deployment_guide_runs_as_written(tmp_path: Path) -
     listed = said[1]
     assert "ana" in listed and "ben" in listed and "20" in listed  # tokens list: both, ana's daily limit
 
-    prm = json.loads(said[3].splitlines()[0])
+    prm, end = json.JSONDecoder().raw_decode(said[3])  # curl prints the document, then the status code
     assert prm["resource"] == "https://studio.example.com/mcp"
     assert prm["authorization_servers"] == ["https://studio.example.com/"] or \
         prm["authorization_servers"] == ["https://studio.example.com"]
-    assert said[3].splitlines()[1] == "401"  # no token: refused, with the metadata named
+    assert said[3][end:].strip() == "401"  # no token: refused, with the metadata named
     assert '"serverInfo"' in said[4] and '"heygen-studio"' in said[4]  # a personal token as the bearer
-    metadata = json.loads(said[5])
+    metadata = json.JSONDecoder().raw_decode(said[5])[0]
     assert metadata["issuer"].rstrip("/") == "https://studio.example.com"
     assert "S256" in metadata["code_challenge_methods_supported"]
     assert metadata["registration_endpoint"] == "https://studio.example.com/register"
 
-    issuer = json.loads(said[8])  # the second server, signing in with an identity provider
+    issuer = json.JSONDecoder().raw_decode(said[8])[0]  # the second server, signing in with an identity provider
     assert issuer["resource"] == "https://studio2.example.com/mcp"
     assert issuer["authorization_servers"] == ["https://login.example.com/"]
     assert (tmp_path / "carol.token").read_text().startswith("hgs_")
