@@ -92,7 +92,7 @@ def test_no_import_circles() -> None:
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "workflow": {"core", "settings", "languages"},
-    "tools": {"workflow", "core", "settings", "docs", "languages"},
+    "tools": {"workflow", "core", "settings", "docs", "languages", "auth"},
     "sandbox": {"core"},
     "settings": {"core", "http_token", "tools"},  # the toolset names, for HEYGEN_TOOLSETS
     "http_token": set(),
@@ -103,11 +103,14 @@ ALLOWED: dict[str, set[str]] = {
     "extras": set(),
     "shell": {"workflow", "core", "settings", "startup", "server"},
     "server": {"tools", "workflow", "core", "settings", "sandbox"},
-    "serving": {"workflow", "core", "settings", "http_token"},
+    "auth": {"core"},  # team mode's door, facing the SDK's auth: the tools ask it who is calling
+    "serving": {"workflow", "core", "settings", "http_token", "file_links", "auth"},
+    "file_links": {"workflow", "core", "settings", "http_token"},  # a team server's signed download links
     "demo": {"sandbox", "settings", "extras"},
     "doctor": {"server", "clients", "core", "settings", "extras"},
+    "tokens": {"core", "settings", "server"},  # `heygen-studio tokens`: the people a team server serves
     "cli": {"server", "serving", "shell", "demo", "doctor", "clients", "sandbox", "settings", "http_token",
-            "startup"},
+            "startup", "tokens"},
     "__main__": {"cli"},
     "root": set(),
 }

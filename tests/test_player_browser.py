@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -158,6 +158,11 @@ def colours(png: bytes) -> set[bytes]:
     return {row[i:i + 3] for row in rows for i in range(0, len(row), 3)}
 
 
+def drawn(png: bytes) -> bool:
+    """A picture (the poster or a frame of the video), not one flat colour nor an empty capture."""
+    return bool(png) and len(colours(png)) >= 8
+
+
 PROBE = """(() => { const v = document.querySelector("video"); if (!v) return null;
   const r = v.getBoundingClientRect();
   return {ready: v.readyState, error: v.error && v.error.code, width: v.videoWidth, height: v.videoHeight,
@@ -185,15 +190,45 @@ def player_state(tab: chromium.Page) -> dict[str, Any]:
     return found[0] if found else {}
 
 
-def pictures(tab: chromium.Page, state: dict[str, Any]) -> tuple[bytes, bytes]:
-    """The whole page, and the video's area of it (a quarter scale) once its first frame has painted."""
-    frame = tab.evaluate("(() => { const r = document.getElementById('view').getBoundingClientRect();"
-                         " return [r.x, r.y]; })()")
-    time.sleep(0.3)
-    x, y, width, height = state.get("rect") or (0, 0, 0, 0)
-    area = tab.screenshot({"x": frame[0] + x, "y": frame[1] + y, "width": width, "height": height,
-                           "scale": 0.25}) if width and height else b""
-    return tab.screenshot(), area
+def settled(state: dict[str, Any]) -> bool:
+    """Whether the page has said how it ended. Its line is the page's own state: empty until the result arrives,
+    "Loading …" while a video loads, then written once by the handler that ends it: the length and size on
+    ``loadedmetadata``, or what could not be done. readyState and ``video.error`` change before those handlers run
+    (and an expired link's error before the saved copy is even asked for), so they are no sign the page is done."""
+    line = state.get("line", "")
+    return bool(line) and not line.startswith("Loading")
+
+
+async def settle(tab: chromium.Page, between: Callable[[], Awaitable[None]] | None = None,
+                 seconds: float = 30) -> dict[str, Any]:
+    """The player's state once the page has ``settled``, looked at every 0.1 s; ``between`` runs before each look
+    (the host's part, such as forwarding the page's reads). Fails after ``seconds`` with the last state seen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if between is not None:
+            await between()
+        state = player_state(tab)
+        if settled(state):
+            return state
+        if time.monotonic() >= deadline:
+            pytest.fail(f"the player did not settle in {seconds:.0f} s; last state seen: "
+                        f"{state or 'no player frame with a <video>'}; the host saw {tab.evaluate('window.seen')}")
+        await anyio.sleep(0.1)
+
+
+async def pictures(tab: chromium.Page, seconds: float = 30) -> tuple[bytes, bytes]:
+    """The whole page, and the video's area of it (a quarter scale) once that area is ``drawn`` (painting lags the
+    page's state), or as it was after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        frame = tab.evaluate("(() => { const r = document.getElementById('view').getBoundingClientRect();"
+                             " return [r.x, r.y]; })()")
+        x, y, width, height = player_state(tab).get("rect") or (0, 0, 0, 0)
+        area = tab.screenshot({"x": frame[0] + x, "y": frame[1] + y, "width": width, "height": height,
+                               "scale": 0.25}) if width and height else b""
+        if drawn(area) or time.monotonic() >= deadline:
+            return tab.screenshot(), area
+        await anyio.sleep(0.1)
 
 
 async def rendered_and_saved(mcp: Client, script: str, title: str) -> tuple[dict[str, str], CallToolResult]:
@@ -226,20 +261,13 @@ async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
                                              result.model_dump(mode="json", by_alias=True, exclude_none=True)))
 
     with browsing(url, tmp_path) as tab:
-        state: dict[str, Any] = {}
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            state = player_state(tab)
-            if state.get("ready", 0) >= 2 or state.get("error"):
-                break
-            time.sleep(0.1)
+        state = await settle(tab)
+        shot, picture = await pictures(tab)
         seen = tab.evaluate("window.seen")
-        shot, picture = pictures(tab, state)
         ARTIFACT.parent.mkdir(exist_ok=True)
         ARTIFACT.write_bytes(shot)
         overview = tab.screenshot({"x": 0, "y": 0, "width": 800, "height": 700, "scale": 0.2})
 
-    assert state, f"no player frame with a <video> was found; the host saw {seen}"
     assert not state["error"], f"the video failed to load (MediaError {state['error']}): {state}"
     assert state["ready"] >= 1 and not state["hidden"], state  # HAVE_METADATA at least
     assert state["width"] > 0 and state["height"] > 0 and state["duration"] > 0, state
@@ -250,7 +278,7 @@ async def test_the_player_plays_a_sandbox_video_in_headless_chromium(
     assert seen[:2] == ["ui/initialize", "ui/notifications/initialized"] and "ui/notifications/size-changed" in seen
     assert "resources/read" not in seen  # a link the page can reach is played as it is
     assert len(colours(overview)) > 2, f"the screenshot {ARTIFACT} is blank"
-    assert picture and len(colours(picture)) >= 8, f"the video's area in {ARTIFACT} is flat: nothing was drawn"
+    assert drawn(picture), f"the video's area in {ARTIFACT} is flat: nothing was drawn"
 
 
 @pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
@@ -274,10 +302,9 @@ async def test_an_embedded_sandbox_video_plays_through_the_host(tmp_path: Path, 
                                                  reads=answered))
         forwarded: list[str] = []
         with browsing(url, tmp_path) as tab:
-            state: dict[str, Any] = {}
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                for asked in tab.evaluate("(window.pending || []).splice(0)") or []:  # the host forwards each read
+
+            async def forward() -> None:  # the host forwards each read the page asked for to the server
+                for asked in tab.evaluate("(window.pending || []).splice(0)") or []:
                     forwarded.append(asked["params"]["uri"])
                     try:
                         read = await mcp.read_resource(asked["params"]["uri"])
@@ -286,18 +313,11 @@ async def test_an_embedded_sandbox_video_plays_through_the_host(tmp_path: Path, 
                     except MCPError as exc:
                         reply = {"error": {"code": exc.error.code, "message": exc.error.message}}
                     tab.evaluate(f"window.answer({json.dumps(asked['id'])}, {json.dumps(reply)})")
-                state = player_state(tab)
-                # Settled: playing, or given up. An expired link's error is not the end while the page says it is
-                # loading (the saved copy, asked for in the same moment: its read may not be queued yet).
-                loading = state.get("line", "").startswith("Loading")
-                if state.get("ready", 0) >= 2 or (not loading and (state.get("error")
-                                                                   or "could not" in state.get("line", ""))):
-                    break
-                await anyio.sleep(0.1)
-            seen = tab.evaluate("window.seen")
-            shot, picture = pictures(tab, state)
 
-    assert state, f"no player frame with a <video> was found; the host saw {seen}"
+            state = await settle(tab, forward)
+            shot, picture = await pictures(tab) if answered else (b"", b"")  # refused: nothing is to be drawn
+            seen = tab.evaluate("window.seen")
+
     assert "resources/read" in seen and state["saved"] == saved["path"]
     if not answered:  # no forwarded read, no video: the fallback is what plays it
         assert forwarded == [] and state["ready"] == 0 and not state["src"], state
@@ -309,7 +329,7 @@ async def test_an_embedded_sandbox_video_plays_through_the_host(tmp_path: Path, 
     assert not state["error"], f"the saved copy failed to play (MediaError {state['error']}): {state}"
     assert state["ready"] >= 1 and state["src"].startswith("data:video/mp4;base64,"), state
     assert state["width"] > 0 and state["height"] > 0 and state["line"].endswith(f"{state['width']}×{state['height']}")
-    assert picture and len(colours(picture)) >= 8, "the video's area is flat: nothing was drawn"
+    assert drawn(picture), "the video's area is flat: nothing was drawn"
 
 
 @pytest.mark.skipif(BROWSER is None, reason=WHY_NOT)
@@ -335,15 +355,8 @@ async def test_an_embedded_sandbox_video_not_yet_saved_says_to_download_it(tmp_p
     url = serve_page("/host.html", host_page(view_document(getattr(page, "text", ""), csp), arguments,
                                              result.model_dump(mode="json", by_alias=True, exclude_none=True)))
     with browsing(url, tmp_path) as tab:
-        state: dict[str, Any] = {}
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            state = player_state(tab)
-            if "could not" in state.get("line", ""):
-                break
-            time.sleep(0.1)
+        state = await settle(tab)
         seen = tab.evaluate("window.seen")
-    assert state, f"no player frame with a <video> was found; the host saw {seen}"
     assert state["error"] and state["ready"] == 0, state  # the link did not play
     assert state["line"] == ("This view could not play the video's link (it may have expired, or only the server "
                              "can reach it). Run download_video: this view then plays the saved copy."), state

@@ -22,7 +22,8 @@ def run(*args: str, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[n
 
 def test_domain_core_imports_nothing_from_mcp() -> None:
     code = ("import sys, heygen_studio.core.client, heygen_studio.core.transfer, heygen_studio.core.studio, "
-            "heygen_studio.core.webhooks, heygen_studio.settings; "
+            "heygen_studio.core.webhooks, heygen_studio.core.grants, heygen_studio.core.ratelimit, "
+            "heygen_studio.settings; "
             "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith(('mcp.', 'openai'))))")
     out = run(sys.executable, "-c", code)
     assert out.returncode == 0, out.stderr

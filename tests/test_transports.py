@@ -119,6 +119,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@asynccontextmanager
+async def uvicorn_on(app: Any, port: int | None = None, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """``app`` served by uvicorn in this event loop on a loopback port (``port``, else a free one) until the block
+    ends; yields its base URL once it listens."""
+    import uvicorn
+
+    port = port or free_port()
+    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(web.serve)
+        try:
+            with anyio.fail_after(10):
+                while not web.started:
+                    await anyio.sleep(0.01)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            web.should_exit = True
+
+
 async def test_streamable_http_on_a_real_port(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "heygen_studio", "serve", "--http", "--no-auth", "--port",

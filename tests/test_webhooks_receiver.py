@@ -25,7 +25,6 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -34,7 +33,7 @@ from contract import ContractTransport, load_contract
 from heygen_studio.sandbox import ManualClock, SandboxConfig, create_app
 from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import http_app
-from test_transports import free_port
+from test_transports import free_port, uvicorn_on
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_receiver_test_0123456789"
@@ -49,20 +48,11 @@ async def served(settings: Any, wire: Any, *, token: str | None = None
     server = create_server(settings, transport=wire)
     port = free_port()
     app = http_app(server, settings, host="127.0.0.1", port=port, token=token)
-    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    url = f"http://127.0.0.1:{port}"
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(web.serve)
-        try:
-            with anyio.fail_after(10):
-                while not web.started:
-                    await anyio.sleep(0.01)
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
-                    Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
-                yield url, server, client
-        finally:
-            web.should_exit = True
+    async with uvicorn_on(app, port) as url:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
+            Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
+            yield url, server, client
 
 
 async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -221,40 +211,32 @@ async def test_add_webhook_registers_this_server_and_its_sandbox_deliveries_get_
     book = settings.webhook_secrets_path
     server = create_server(settings, transport=wire)
     app = http_app(server, settings, host="127.0.0.1", port=port)
-    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(web.serve)
-        try:
-            while not web.started:
-                await anyio.sleep(0.01)
-            async with httpx2.AsyncClient(timeout=60) as http, \
-                    Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client:
-                added = await ok(client, "add_webhook", {"events": ["avatar_video.success", "avatar_video.fail"]})
-                assert added["url"] == "https://studio.example.test/webhooks/heygen"
-                assert added["secret"] is None and str(book) in added["next_step"]
-                assert stat.S_IMODE(os.stat(book).st_mode) == 0o600
-                assert json.loads(book.read_text())[0]["endpoint_id"] == added["endpoint_id"]
-                job = await ok(client, "create_avatar_video", {"avatar_id": LOOK, "script": "Tell me yourself."})
-                results: list[dict[str, Any]] = []
-                async with anyio.create_task_group() as waiting:
-                    await start_waiting(client, server, sandbox, job["job_id"], waiting, results)
-                    clock.advance(30)
-                    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox_app),
-                                                  base_url="http://sandbox.heygen.test",
-                                                  headers={"x-api-key": "k"}) as other:
-                        await other.get("/v3/users/me")  # any request ticks the sandbox: it delivers the event
-                    with anyio.fail_after(5):
-                        while not results:
-                            await anyio.sleep(0.005)
-                (delivery,) = [d for d in sandbox.deliveries if d.kind == "webhook"]
-                assert delivery.status == 200 and delivery.event_type == "avatar_video.success"
-                assert results[0]["done"]
-                row = server.live.state.jobs.get(job["video_id"]) if server.live.state else None
-                assert row is not None and row.get("webhook_event") == "avatar_video.success"
-                await ok(client, "delete_webhook", {"endpoint_id": added["endpoint_id"]})
-                assert json.loads(book.read_text()) == []  # its secret is forgotten with it
-        finally:
-            web.should_exit = True
+    async with uvicorn_on(app, port) as url, httpx2.AsyncClient(timeout=60) as http, \
+            Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
+        added = await ok(client, "add_webhook", {"events": ["avatar_video.success", "avatar_video.fail"]})
+        assert added["url"] == "https://studio.example.test/webhooks/heygen"
+        assert added["secret"] is None and str(book) in added["next_step"]
+        assert stat.S_IMODE(os.stat(book).st_mode) == 0o600
+        assert json.loads(book.read_text())[0]["endpoint_id"] == added["endpoint_id"]
+        job = await ok(client, "create_avatar_video", {"avatar_id": LOOK, "script": "Tell me yourself."})
+        results: list[dict[str, Any]] = []
+        async with anyio.create_task_group() as waiting:
+            await start_waiting(client, server, sandbox, job["job_id"], waiting, results)
+            clock.advance(30)
+            async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox_app),
+                                          base_url="http://sandbox.heygen.test",
+                                          headers={"x-api-key": "k"}) as other:
+                await other.get("/v3/users/me")  # any request ticks the sandbox: it delivers the event
+            with anyio.fail_after(5):
+                while not results:
+                    await anyio.sleep(0.005)
+        (delivery,) = [d for d in sandbox.deliveries if d.kind == "webhook"]
+        assert delivery.status == 200 and delivery.event_type == "avatar_video.success"
+        assert results[0]["done"]
+        row = server.live.state.jobs.get(job["video_id"]) if server.live.state else None
+        assert row is not None and row.get("webhook_event") == "avatar_video.success"
+        await ok(client, "delete_webhook", {"endpoint_id": added["endpoint_id"]})
+        assert json.loads(book.read_text()) == []  # its secret is forgotten with it
 
 
 async def test_add_webhook_self_without_a_public_url_says_how_and_sends_nothing(mcp: Client, sandbox: Any) -> None:

@@ -1,4 +1,4 @@
-"""Command line: ``heygen-studio serve | sandbox | demo | config | doctor``.
+"""Command line: ``heygen-studio serve | sandbox | demo | config | doctor | tokens``.
 
 Settings are read here, at start-up; a bad value stops with one line and no traceback.
 Heavy modules (the MCP SDK, the sandbox, ``openai``, and pydantic itself, which the settings need) are imported
@@ -102,8 +102,45 @@ def _parser() -> argparse.ArgumentParser:
                    description="Check the mode, key, credits, output and allowed folders, job store and DeepSeek: "
                    "one line each, with the fix; exit 1 if anything fails.")
 
+    _add_tokens(sub)
     shell.add_commands(sub)
     return parser
+
+
+def _dollars(text: str) -> float:
+    """An amount of US dollars, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in US dollars") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 or more US dollars")
+    return value
+
+
+def _add_tokens(sub: argparse._SubParsersAction[_Parser]) -> None:
+    tokens = sub.add_parser("tokens", help="add, list or revoke the people 'serve --http' serves, and their tokens",
+                            description="The people a team server ('serve --http') serves: each has a personal "
+                            "token (shown once), may have a HeyGen key of their own (kept encrypted with "
+                            "HEYGEN_SECRET_KEY) and a daily limit. Kept in the job store (HEYGEN_STATE_DIR).")
+    action = tokens.add_subparsers(dest="tokens_command", required=True)
+    add = action.add_parser("add", help="add a person and print their token, once",
+                            description="Add a person and print their personal token on stdout, once (it cannot "
+                            "be shown again).")
+    add.add_argument("name", help="a unique name: 1-64 letters, digits, '.', '_' or '-'")
+    add.add_argument("--heygen-key-stdin", action="store_true", help="read a HeyGen API key of their own from "
+                     "stdin (never echoed; stored encrypted with HEYGEN_SECRET_KEY); default: the server's key")
+    add.add_argument("--daily-credits", type=_dollars, metavar="USD", help="the most their paid calls may reserve "
+                     "in any 24 h, US dollars (default: the server's HEYGEN_DAILY_CREDITS)")
+    add.add_argument("--subject", metavar="SUB", help="the OpenID Connect 'sub' claim that signs in as them")
+    listing = action.add_parser("list", help="everyone, with what they spent in the last 24 h",
+                                description="Everyone (the revoked last), with their own key yes/no, daily limit "
+                                "and what their paid calls reserved in the last 24 h. No token or key is shown.")
+    listing.add_argument("--json", action="store_true", help="print one JSON document")
+    revoke = action.add_parser("revoke", help="revoke a person: their token stops working at once",
+                               description="Revoke a person: their token and subject are refused from the next "
+                               "request on, in every server process.")
+    revoke.add_argument("name", help="the person's name")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,6 +191,19 @@ def _main(argv: list[str]) -> None:
         from .doctor import run as run_doctor
 
         sys.exit(run_doctor(settings))
+    elif args.command == "tokens":
+        sys.exit(_tokens(args, settings))
+
+
+def _tokens(args: argparse.Namespace, settings: Settings) -> int:
+    from . import tokens
+
+    if args.tokens_command == "add":
+        return tokens.run_add(settings, args.name, heygen_key_stdin=args.heygen_key_stdin,
+                              daily_credits=args.daily_credits, subject=args.subject)
+    if args.tokens_command == "revoke":
+        return tokens.run_revoke(settings, args.name)
+    return tokens.run_list(settings, as_json=args.json)
 
 
 

@@ -31,13 +31,14 @@ def token_problem(value: str) -> str | None:
     return None
 
 
-def token_path(state_dir: Path) -> Path:
-    return state_dir / TOKEN_FILE
+def token_path(state_dir: Path, name: str = TOKEN_FILE) -> Path:
+    return state_dir / name
 
 
-def stored_token(state_dir: Path) -> tuple[str, Path]:
-    """The token kept in ``state_dir`` (made now, 0600, if there is none yet) and its file."""
-    path = token_path(state_dir)
+def stored_token(state_dir: Path, name: str = TOKEN_FILE) -> tuple[str, Path]:
+    """The token kept in ``state_dir`` under ``name`` (made now, 0600, if there is none yet) and its file: the HTTP
+    token, or another secret every process of the server shares (the key of signed file links)."""
+    path = token_path(state_dir, name)
     try:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():

@@ -179,7 +179,8 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
         state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
                          poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
-                         send_queued=send_queued, where=make_where(settings, transport))
+                         send_queued=send_queued, where=make_where(settings, transport), people=live.people,
+                         public_base=live.public_base, link_key=live.link_key)
         live.state = state
         try:
             yield state

@@ -17,6 +17,13 @@
   address (``/``) says where the MCP endpoint is, instead of a bare 404 (clients given it get pointed on).
 * ``serve`` says on start, in one line on stderr, which HeyGen it talks to and where to connect; Ctrl-C
   (SIGINT) and SIGTERM stop it quietly (exit 130 and 0); a port that cannot be bound is one line.
+* Team mode (issue #16 §3, §4): once the people store (``core.people``) has a person, every request must carry a
+  person's bearer instead of the shared token: a personal token, an access token of the built-in OAuth
+  authorization server, or (``HEYGEN_OAUTH_ISSUER``) the issuer's JWT, checked by the SDK's bearer backend over
+  ``auth.verifier`` (``auth.team`` builds the pieces). A 401 names the protected resource metadata; discovery, the
+  authorization server and its login page are answered without a bearer (as unauthenticated requests, with their
+  cap). Each person may send ``HEYGEN_RATE_LIMIT`` requests a minute (429 with ``Retry-After`` beyond). The tools
+  learn who is asking from ``auth.identity.person_id()``.
 * ``POST /webhooks/heygen`` receives HeyGen's webhook deliveries without the bearer token: the
   signature is the auth (``core.webhooks``). A verified event updates the job's row in the store and
   wakes every ``wait_for_job`` on that job at once; unsigned, wrongly signed, stale (5 min) and replayed
@@ -41,7 +48,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -54,9 +61,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .core import webhooks
 from .core.errors import HeyGenError
+from .core.ratelimit import retry_after
 from .http_token import TokenError, stored_token, token_problem
 from .settings import Settings
+from .workflow.files import FILES_PATH
 from .workflow.state import Live
+
+if TYPE_CHECKING:
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+
+    from .auth.team import TeamAuth
+    from .core.people import People
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +85,8 @@ MAX_UNAUTHENTICATED = 32  # requests without the token (webhook deliveries, refu
 MAX_UNUSED_BODY = DEFAULT_MAX_REQUEST_BODY_SIZE  # a refused request's body is read and dropped (never kept) up to
 # the most any route takes, before the answer: closing under a body still arriving resets the answer away
 RETRY_AFTER_S = 5
+MAX_OAUTH_BODY = 64 * 1024  # a client registration, a token request or the login form: a few hundred bytes
+RATE_LIMITED = -32000  # JSON-RPC "server error" code of a 429's body
 UNAUTHORIZED = ("unauthorized: send 'Authorization: Bearer <token>' with HEYGEN_HTTP_TOKEN, or the token "
                 "'heygen-studio serve --http' printed at start (kept in http-token in its state folder); "
                 "'heygen-studio config <client> --http' writes it into a client")
@@ -164,9 +181,9 @@ class WebhookReceiver:
             event = webhooks.job_event(_json(body))
             if event is not None:
                 # Cite: contract webhooks.heygenEvent / WebhookDelivery (event_type + event_data ids).
-                state.jobs.update(event.raw_id, status=event.status, failure=event.failure,
-                                  webhook_event=event.event_type, webhook_event_id=verified.event_id,
-                                  webhook_at=round(time.time(), 3))
+                state.store.update_everywhere(state.wired.base_url, event.raw_id, status=event.status,
+                                              failure=event.failure, webhook_event=event.event_type,
+                                              webhook_event_id=verified.event_id, webhook_at=round(time.time(), 3))
         except webhooks.Refused as refused:
             logger.info("webhook delivery refused: %s", refused.reason)
             return JSONResponse({"error": refused.reason}, status_code=refused.status)
@@ -184,6 +201,21 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         raise webhooks.Refused("the body is not JSON", 400) from None
+
+
+def too_many(user: AuthenticatedUser, per_minute: float, wait: float) -> JSONResponse:
+    """429 for a person past ``HEYGEN_RATE_LIMIT``: ``Retry-After``, and a JSON-RPC error body (``id`` null: the
+    request was not read) that says when to retry, so a client shows it instead of a bare status."""
+    from .auth.identity import PERSON_NAME
+
+    seconds = retry_after(wait)
+    name = (user.access_token.claims or {}).get(PERSON_NAME) or "this person"
+    message = (f"rate limit: {name} sent more than {per_minute:g} requests a minute to this server "
+               f"(HEYGEN_RATE_LIMIT); retry in {seconds} s")
+    return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {
+        "code": RATE_LIMITED, "message": message,
+        "data": {"retry_after_s": seconds, "limit_per_minute": per_minute}}},
+        status_code=429, headers={"Retry-After": str(seconds)})
 
 
 def _declares_body(scope: Scope) -> bool:
@@ -205,8 +237,12 @@ class Gate:
 
     def __init__(self, app: ASGIApp, token: str | None, receiver: ASGIApp | None = None, *,
                  endpoint: str = MCP_PATH, hosts: list[str] | None = None, body_s: float = 30.0,
-                 max_unauthenticated: int = MAX_UNAUTHENTICATED) -> None:
+                 max_unauthenticated: int = MAX_UNAUTHENTICATED, team: TeamAuth | None = None,
+                 files: ASGIApp | None = None) -> None:
         self.app = app
+        self._files = files
+        self._team = team
+        self._team_app = team.wrap(app) if team is not None else app
         self._token = token.encode() if token else None
         self._receiver = receiver
         self._endpoint = endpoint
@@ -230,9 +266,27 @@ class Gate:
         if path == WEBHOOK_PATH and self._receiver is not None:
             await self._unauthenticated_request(self._receiver, MAX_WEBHOOK_BODY, scope, receive, send)
             return
+        if path.startswith(FILES_PATH) and self._files is not None:  # a signed link: the link is the credential
+            await self._unauthenticated_request(self._files, MAX_UNUSED_BODY, scope, receive, send)
+            return
+        team = self._team
+        if team is not None and path in team.paths:  # discovery, sign-in and tokens: answered without a bearer
+            refused = self._refuse_address(Headers(scope=scope), origin=path not in team.cross_origin)
+            await self._unauthenticated_request(team.routes if refused is None else refused,
+                                                MAX_OAUTH_BODY if refused is None else MAX_UNUSED_BODY,
+                                                scope, receive, send)
+            return
         refused = self._refuse_address(Headers(scope=scope))
+        if refused is None and team is not None and path.startswith("/.well-known/"):
+            # metadata this server does not publish (the authorization server's, when HEYGEN_OAUTH_ISSUER is
+            # another): a client probing for it learns it is not here, not that it must sign in to read it
+            refused = JSONResponse({"error": f"{path[:200]} is not published here; the protected resource's "
+                                             "metadata names the authorization server"}, status_code=404)
         if refused is not None:
             await self._unauthenticated_request(refused, MAX_UNUSED_BODY, scope, receive, send)
+            return
+        if team is not None:
+            await self._person_request(team, scope, receive, send)
             return
         if self._token is not None:
             scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
@@ -261,15 +315,47 @@ class Gate:
         self._unauthenticated += 1
         try:
             if isinstance(app, Response):
-                outcome, _ = await self._collect(scope, receive, limit, keep=False)
-                if outcome != "gone":
-                    await answer(scope, receive, send, app, close=outcome != "whole")
+                await self._refuse(app, limit, scope, receive, send)
                 return
             replay = await self._read_body(scope, receive, send, limit)
             if replay is not None:
                 await app(scope, replay, send)
         finally:
             self._unauthenticated -= 1
+
+    async def _refuse(self, response: Response, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer ``response`` once the body (up to ``limit``) is read and dropped: closing a connection with a body
+        still arriving would reset it under the answer."""
+        outcome, _ = await self._collect(scope, receive, limit, keep=False)
+        if outcome != "gone":
+            await answer(scope, receive, send, response, close=outcome != "whole")
+
+    async def _person_request(self, team: TeamAuth, scope: Scope, receive: Receive, send: Send) -> None:
+        """Team mode: the request's bearer names a person (the SDK's bearer backend over ``auth.verifier``), who is
+        within their rate limit; the MCP app then sees them as the SDK's authenticated user."""
+        try:
+            found = await team.authenticate(scope)
+        except HeyGenError as exc:  # the people store or the issuer cannot answer: no one can be checked now
+            logger.warning("cannot check a bearer token: %s", exc.describe())
+            busy = JSONResponse({"error": f"this server cannot check tokens right now: {exc.describe()}"},
+                                status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+            await self._unauthenticated_request(busy, MAX_UNUSED_BODY, scope, receive, send)
+            return
+        if found is None:
+            presented = "authorization" in Headers(scope=scope)
+            refusal = JSONResponse({"error": "invalid_token" if presented else "unauthorized",
+                                    "error_description": team.unauthorized(presented=presented)}, status_code=401,
+                                   headers={"WWW-Authenticate": team.challenge(presented=presented)})
+            await self._unauthenticated_request(refusal, MAX_UNUSED_BODY, scope, receive, send)
+            return
+        credentials, user = found
+        if team.limiter is not None and (wait := team.limiter.take(user.access_token.subject or "")) is not None:
+            await self._refuse(too_many(user, team.limiter.per_minute, wait), MAX_UNUSED_BODY, scope, receive, send)
+            return
+        scope["user"], scope["auth"] = user, credentials
+        replay = await self._read_body(scope, receive, send, DEFAULT_MAX_REQUEST_BODY_SIZE)
+        if replay is not None:
+            await self._team_app(scope, replay, send)
 
     async def _collect(self, scope: Scope, receive: Receive, limit: int, *, keep: bool = True) -> tuple[str, bytes]:
         """Read the request's body within ``body_s``: ("whole", body), or ("too large" | "late" | "gone", b"").
@@ -317,8 +403,9 @@ class Gate:
 
         return replay
 
-    def _refuse_address(self, headers: Headers) -> JSONResponse | None:
-        """421 for a Host this server does not answer to, 403 for a foreign Origin: each naming the fix."""
+    def _refuse_address(self, headers: Headers, *, origin: bool = True) -> JSONResponse | None:
+        """421 for a Host this server does not answer to, 403 for a foreign Origin (unless ``origin`` is False: a
+        route meant for other origins, such as OAuth metadata and the token endpoint): each naming the fix."""
         if self._hosts is None or self._origins is None:
             return None
         host = headers.get("host", "")
@@ -328,9 +415,9 @@ class Gate:
                                           f"address, set HEYGEN_PUBLIC_URL (or serve --public-url) to it, e.g. "
                                           f"http://{shown}, or add it to HEYGEN_HTTP_ALLOWED_HOSTS; then restart"},
                                 status_code=421)
-        origin = headers.get("origin")
-        if origin and not _allowed(origin, self._origins):
-            return JSONResponse({"error": f"requests from the web page at {origin[:100]} are refused: if that page "
+        sent = headers.get("origin") if origin else None
+        if sent and not _allowed(sent, self._origins):
+            return JSONResponse({"error": f"requests from the web page at {sent[:100]} are refused: if that page "
                                           "is yours, set HEYGEN_PUBLIC_URL (or serve --public-url) to its address, or "
                                           "add its host to HEYGEN_HTTP_ALLOWED_HOSTS; then restart"}, status_code=403)
         return None
@@ -358,16 +445,49 @@ def public_base(settings: Settings, host: str, port: int) -> str:
 
 @dataclass(frozen=True)
 class Auth:
-    """The token HTTP mode asks for (None: ``--no-auth``), and the state-folder file it came from, if it did."""
+    """The token HTTP mode asks for (None: ``--no-auth``, or team mode), the state-folder file it came from, if it
+    did, and the number of people in team mode (0: one person, the shared token's)."""
 
     token: str | None
     kept_in: Path | None = None
+    people: int = 0
+
+
+def team_size(settings: Settings) -> int:
+    """How many people the people store holds, revoked ones included (``core.people``): with any, HTTP mode serves
+    a team and every request must name its person (revoking everyone does not reopen the server to a shared
+    token). ``HTTPConfigError`` when the store cannot be read."""
+    if not settings.store_path.exists():
+        return 0
+    from .core.people import People
+
+    people = People(settings.store_path)
+    try:
+        return len(people.list())
+    except HeyGenError as exc:
+        raise HTTPConfigError(f"cannot read the people of this server ({exc.message}): fix the state folder "
+                              f"{settings.store_path.parent} (HEYGEN_STATE_DIR), then restart") from None
+    finally:
+        people.close()
+
+
+def _team_conflicts(given: str | None, no_auth: bool, people: int) -> None:
+    if given is not None or no_auth:
+        what = "--no-auth" if no_auth else "a shared token (--token or HEYGEN_HTTP_TOKEN)"
+        raise HTTPConfigError(
+            f"this server has {people} {'person' if people == 1 else 'people'} ('heygen-studio tokens list'), so "
+            f"every client sends its own person's token and {what} is not used: drop it, then start again")
 
 
 def http_auth(settings: Settings, host: str, *, token: str | None = None, no_auth: bool = False) -> Auth:
     """The token ``serve --http`` asks for: ``--token``, else ``HEYGEN_HTTP_TOKEN``, else (on loopback) the one kept
-    in the state folder; none with ``no_auth``, on loopback only. ``HTTPConfigError`` (one line) otherwise."""
+    in the state folder; none with ``no_auth``, on loopback only; none in team mode (``team_size``), where each
+    person sends their own. ``HTTPConfigError`` (one line) otherwise."""
     given = token or (settings.heygen_http_token.get_secret_value() if settings.heygen_http_token else None)
+    people = team_size(settings)
+    if people:
+        _team_conflicts(given, no_auth, people)
+        return Auth(None, people=people)
     if given is not None:
         problem = token_problem(given)
         if problem is not None:
@@ -398,9 +518,12 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
     ``HEYGEN_HTTP_TOKEN``) is the one clients must send; without either, a loopback app asks for none
     (``serve --http`` passes the kept token: see ``http_auth``)."""
     token = token or (settings.heygen_http_token.get_secret_value() if settings.heygen_http_token else None)
+    people = team_size(settings)
+    if people:
+        _team_conflicts(token, False, people)
     if token is not None and (problem := token_problem(token)) is not None:
         raise HTTPConfigError(f"the HTTP token (--token or HEYGEN_HTTP_TOKEN) {problem}")
-    if token is None and not is_loopback(host):
+    if token is None and not is_loopback(host) and not people:
         raise HTTPConfigError(
             f"serving on {host} (not loopback) needs a bearer token: set HEYGEN_HTTP_TOKEN or pass --token, "
             "and have clients send 'Authorization: Bearer <token>'")
@@ -413,8 +536,35 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
     live = getattr(server, "live", None)
     receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
-    return Gate(app, token, receiver, endpoint=public_base(settings, host, port) + MCP_PATH, hosts=hosts,
-                body_s=settings.heygen_http_body_s)
+    endpoint = public_base(settings, host, port) + MCP_PATH
+    door = links = None
+    if people and isinstance(live, Live):  # a team server: its people, their files by signed link
+        from .core.people import People
+        from .file_links import FileLinks, link_key
+
+        secret = settings.heygen_secret_key.get_secret_value() if settings.heygen_secret_key else None
+        live.people = People(settings.store_path, secret_key=secret)
+        live.public_base, live.link_key = public_base(settings, host, port), link_key(settings)
+        door, links = team(settings, public_base(settings, host, port), live.people), FileLinks(live)
+    return Gate(app, token, receiver, endpoint=endpoint, hosts=hosts, body_s=settings.heygen_http_body_s,
+                team=door, files=links)
+
+
+def team(settings: Settings, base: str, people: People | None = None) -> TeamAuth:
+    """Team mode's door for a server clients reach at ``base``: its people, the built-in authorization server (or
+    the issuer HEYGEN_OAUTH_ISSUER names), and HEYGEN_RATE_LIMIT per person (``auth.team``)."""
+    from .auth.team import team_auth
+    from .core.people import People
+
+    resource = base + MCP_PATH
+    verifier = None
+    if settings.heygen_oauth_issuer:
+        from .core.issuer import IssuerVerifier
+
+        verifier = IssuerVerifier(settings.heygen_oauth_issuer, resource)
+    return team_auth(people or People(settings.store_path), settings.store_path, base=base, resource=resource,
+                     issuer=settings.heygen_oauth_issuer, issuer_verifier=verifier,
+                     rate_limit=settings.heygen_rate_limit)
 
 
 # -- the connection: a deadline for the headers, a cap on connections still sending them -----------------------
@@ -507,7 +657,9 @@ def start_line(settings: Settings, *, host: str | None = None, port: int = 0, au
         if host in ("0.0.0.0", "::", "") and not settings.heygen_public_url:
             where += ("; other machines: set HEYGEN_PUBLIC_URL (or --public-url) to the address they use, "
                       "e.g. http://<this machine's name>:" + str(port))
-        if auth is not None and auth.token is None:
+        if auth is not None and auth.people:
+            where += "; " + team_line(settings, url, auth.people)
+        elif auth is not None and auth.token is None:
             where += "; NO TOKEN (--no-auth): any process or user on this machine can call its tools"
         elif auth is not None:
             where += "; clients send 'Authorization: Bearer <token>'"
@@ -516,6 +668,23 @@ def start_line(settings: Settings, *, host: str | None = None, port: int = 0, au
                 paste = ("\nConnect a client: claude mcp add --transport http heygen " f"{url}{MCP_PATH} "
                          f"--header 'Authorization: Bearer {auth.token}'")
     return f"heygen-studio {__version__}: {where}; {mode_line(settings)}. Ctrl-C stops it.{paste}"
+
+
+def team_line(settings: Settings, base: str, people: int) -> str:
+    """The start line's words for team mode: who gets in, and how."""
+    from .auth.team import oauth_issuer_problem
+
+    who = f"team mode, {people} {'person' if people == 1 else 'people'} ('heygen-studio tokens list')"
+    if settings.heygen_oauth_issuer:
+        how = f"people sign in at {settings.heygen_oauth_issuer} (OAuth) or send their personal token"
+    elif oauth_issuer_problem(base) is None:
+        how = "clients sign their person in here (OAuth, with the person's token once) or send a personal token"
+    else:
+        how = ("each client sends its person's token ('Authorization: Bearer hgs_…'); OAuth sign-in needs an "
+               "https HEYGEN_PUBLIC_URL")
+    limit = (f"at most {settings.heygen_rate_limit} requests a minute each (HEYGEN_RATE_LIMIT)"
+             if settings.heygen_rate_limit else "no rate limit (HEYGEN_RATE_LIMIT=0)")
+    return f"{who}: {how}; {limit}"
 
 
 def bind(host: str, port: int) -> socket.socket:

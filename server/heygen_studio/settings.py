@@ -3,9 +3,10 @@
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
-HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_WEBHOOK_SECRET,
-HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS, HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL,
-DEEPSEEK_MODEL. Secrets are ``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
+HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_OAUTH_ISSUER,
+HEYGEN_RATE_LIMIT, HEYGEN_WEBHOOK_SECRET, HEYGEN_SECRET_KEY, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
+HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
+``SecretStr``: their repr is masked, so a settings dump or a traceback never shows them.
 """
 
 from __future__ import annotations
@@ -93,8 +94,17 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=3600, description="HTTP mode: deadline for a request's whole body, s (then 408).")
     heygen_public_url: str | None = Field(
         default=None, description="Where HeyGen reaches this server's HTTP mode (https://…); add_webhook(url='self').")
+    heygen_rate_limit: int = Field(
+        default=120, ge=0, le=100_000, description="Team mode over HTTP: requests a minute each person may make "
+        "(a burst of as many; beyond it 429 with Retry-After); 0 = no limit.")
+    heygen_oauth_issuer: str | None = Field(
+        default=None, description="An existing OpenID Connect issuer whose access tokens HTTP mode checks, exactly as "
+        "its tokens' iss claim spells it (trailing slash included): https://…, or http:// on a loopback host.")
     heygen_webhook_secret: SecretStr | None = Field(
         default=None, description="whsec_ secret of the endpoint that posts to /webhooks/heygen.")
+    heygen_secret_key: SecretStr | None = Field(
+        default=None, description="Fernet key (32 url-safe base64 bytes) that encrypts the HeyGen keys of a team "
+        "server's people in the job store (`heygen-studio tokens add --heygen-key-stdin`); keep it: they need it.")
     heygen_toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(toolsets.DEFAULT,), description="Toolsets to list (comma-separated set names, or all); "
         "default is always included.")
@@ -111,8 +121,9 @@ class Settings(BaseSettings):
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
     @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret",
-                     "heygen_public_url", "heygen_max_credits", "heygen_daily_credits", "heygen_confirm_above",
-                     mode="before")
+                     "heygen_secret_key", "heygen_public_url", "heygen_oauth_issuer", "heygen_max_credits",
+                     "heygen_daily_credits",
+                     "heygen_confirm_above", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -137,6 +148,19 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("heygen_secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A Fernet key exactly as ``Fernet.generate_key()`` prints it (``core.people.secret_key_problem``)."""
+        if value is None:
+            return None
+        from .core.people import secret_key_problem  # only when it is set: it loads cryptography
+
+        problem = secret_key_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     @field_validator("heygen_base_url", "deepseek_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -149,6 +173,20 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         return None if value is None else public_url(value)
+
+    @field_validator("heygen_oauth_issuer")
+    @classmethod
+    def _oauth_issuer(cls, value: str | None) -> str | None:
+        """Kept as written (the issuer is compared byte for byte), only the surrounding blanks dropped."""
+        if value is None:
+            return None
+        from .core.issuer import issuer_url_problem  # only when set: it imports PyJWT, which start-up need not
+
+        value = value.strip()
+        problem = issuer_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("heygen_allowed_dirs", mode="before")
     @classmethod

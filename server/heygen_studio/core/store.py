@@ -105,10 +105,13 @@ class Scope:
     account: str
 
     @classmethod
-    def of(cls, base_url: str, api_key: str | None, *, instance: str | None = None) -> Scope:
-        """``instance`` separates HeyGens that share a URL but not their jobs (each embedded sandbox)."""
+    def of(cls, base_url: str, api_key: str | None, *, instance: str | None = None,
+           person: str | None = None) -> Scope:
+        """``instance`` separates HeyGens that share a URL but not their jobs (each embedded sandbox); ``person``
+        (a ``core.people.Person`` id) separates the people of a team server who spend one key."""
         account = hashlib.sha256((api_key or "").encode()).hexdigest()[:16] if api_key else "no-key"
-        return cls(base_url.rstrip("/"), f"{account}/{instance}" if instance else account)
+        account = f"{account}/{instance}" if instance else account
+        return cls(base_url.rstrip("/"), f"{account}@{person}" if person else account)
 
     @property
     def key(self) -> str:
@@ -172,6 +175,7 @@ class JobStore(Protocol):
     def find_upload(self, scope: Scope, size: int) -> JobRecord | None: ...
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]: ...
     def update(self, scope: Scope, job_id: str, **data: Any) -> None: ...
+    def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
 
@@ -443,6 +447,19 @@ class SQLiteJobStore:
             conn.execute("UPDATE jobs SET data = ?, updated_at = ? WHERE scope = ? AND fingerprint = ?",
                          (json.dumps(merged, separators=(",", ":")), time.time(), scope.key, rec.fingerprint))
 
+    def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int:
+        """``update`` in every scope of this API that holds the job (a webhook's news: HeyGen's job ids are unique,
+        and on a team server the job is one person's, whichever key they spend); how many scopes held it."""
+        prefix = base_url.rstrip("/") + "#"
+        with self._tx(write=True) as conn:
+            scopes = [row[0] for row in conn.execute(
+                "SELECT DISTINCT scope FROM jobs WHERE job_id = ? AND substr(scope, 1, ?) = ?",
+                (job_id, len(prefix), prefix))]
+        for key in scopes:
+            base, _, account = key.partition("#")
+            self.update(Scope(base, account), job_id, **data)
+        return len(scopes)
+
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]:
         """Jobs made since ``since`` that hold slots of HeyGen's concurrency limit (``slots`` > 0 in their data:
         set when claimed, cleared when seen finished; ``core/concurrency.py``), newest first."""
@@ -466,6 +483,32 @@ class SQLiteJobStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class OwnTables:
+    """Tables another module keeps in the job store's file (the people, the OAuth grants), on a connection of
+    their own opened by the job store's plumbing (``SQLiteJobStore``: its file checks, WAL and busy timeout, and a
+    reopen when the file is replaced, after which ``tx`` creates the tables in the new file too)."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        self._schema = schema
+        self._db = SQLiteJobStore(path)
+        self._ready: sqlite3.Connection | None = None
+
+    @contextlib.contextmanager
+    def tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """A transaction (``BEGIN IMMEDIATE`` with ``write``); a failure is the job store's ``StoreError``."""
+        # The first transaction on a connection creates the tables, so it writes (a read could not take the lock).
+        with self._db._tx(write=write or self._ready is None or self._ready is not self._db._conn) as conn:
+            if self._ready is not conn:
+                for statement in filter(str.strip, self._schema.split(";")):  # not executescript: it would COMMIT
+                    conn.execute(statement)
+                self._ready = conn
+            yield conn
+
+    def close(self) -> None:
+        self._db.close()
 
 
 class ScopedJobs:

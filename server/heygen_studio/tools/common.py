@@ -32,6 +32,7 @@ from ..workflow.inputs import (
 from ..workflow.outputs import DryRun, PaidRequestOut, priced
 from ..workflow.state import AppState
 from ..workflow.tenant import Tenant
+from .person import person_of
 from .text import render
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def reporter(ctx: Context[AppState]) -> Callable[[float, float | None, str | Non
 def who(ctx: Context[AppState], spend: costs.Spend | None = None, roots: ListRootsResult | None = None) -> Tenant:
     """Who is asking, for the workflow layer: the person this call serves, for a paid call its budget, and the
     folders their client shared (its roots, when a path argument needed them)."""
-    return Tenant(app(ctx), spend=spend, roots=tuple(client_roots(roots)))
+    state = app(ctx)
+    return Tenant(state, person=person_of(state), spend=spend, roots=tuple(client_roots(roots)))
 
 
 def format_validation(exc: ValidationError) -> str:
@@ -224,14 +226,14 @@ def _question(name: str, preview: costs.Preview) -> str:
             f"from your API wallet).{assumed}{uploads} Create it and pay?")
 
 
-def _within_daily_limit(state: AppState, cost: float) -> None:
+def _within_daily_limit(state: Tenant, cost: float) -> None:
     """HEYGEN_DAILY_CREDITS, checked before anything (an upload) is sent; the job store checks it again,
     atomically, when the create is claimed."""
     import time
 
     from ..core.store import within_daily_limit
 
-    limit = state.settings.heygen_daily_credits
+    limit = state.daily_limit
     if limit is not None and cost > 0:
         within_daily_limit(state.jobs.spent(), cost, limit, time.time())
 
@@ -332,7 +334,7 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         ctx = kwargs[ctx_name]
         settings = app(ctx).settings
         asks = settings.heygen_confirm_above is not None and _can_ask(ctx)
-        limited = _limit(kwargs["max_credits"], settings)[0] is not None or settings.heygen_daily_credits is not None
+        limited = _limit(kwargs["max_credits"], settings)[0] is not None or who(ctx).daily_limit is not None
         if kwargs["dry_run"] or not (asks or limited):
             return None
         return await _preview(tool, {n: kwargs[n] for n in tool_names})
@@ -384,7 +386,7 @@ def paid(tool: Callable[..., Awaitable[Any]], *,
         if previewed is not None and previewed.request is not None:
             try:  # over a limit: refused before anything, uploads included, is sent
                 costs.Spend(limit=limit, limit_from=limit_from).check(previewed.request)
-                _within_daily_limit(app(ctx), previewed.request.usd)
+                _within_daily_limit(who(ctx), previewed.request.usd)
             except HeyGenError as exc:
                 raise ToolError(exc.describe()) from None
         spend = costs.Spend(dry_run=dry_run, limit=limit, limit_from=limit_from, confirmed=agreed)

@@ -42,6 +42,7 @@ from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
 from ..workflow.files import FILES, MAX_PLAY_BYTES, VIDEO_TYPES
 from ..workflow.state import AppState  # not .common: the server imports this module at start-up, and common is heavy
+from .person import person_of
 
 URI = "ui://heygen-studio/player"
 TOOL_META: dict[str, Any] = {"ui": {"resourceUri": URI}}
@@ -103,7 +104,9 @@ def register_files(mcp: MCPServer[Any]) -> None:
                               "cannot.")
     async def saved_video(path: str, ctx: Context) -> bytes:  # bare Context: the SDK finds it in resources
         state = cast(AppState, ctx.request_context.lifespan_context)
-        data, _ = await anyio.to_thread.run_sync(read_saved, state.settings.heygen_output_dir, path)
+        person = person_of(state)  # a team server: their own folder, never another person's
+        folder = state.settings.heygen_output_dir if person is None else state.account(person).output_dir
+        data, _ = await anyio.to_thread.run_sync(read_saved, folder, path)
         return data
 
 

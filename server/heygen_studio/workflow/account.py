@@ -11,7 +11,7 @@ async def get_account(state: Tenant) -> Account:
     """Your HeyGen account: plan, wallet balance, and what the daily spending limit still allows."""
     user = await state.client.account.me()
     plan, credits, balance, currency = user.balance()
-    spent, limit = state.jobs.spent(), state.settings.heygen_daily_credits
+    spent, limit = state.jobs.spent(), state.daily_limit
     return Account(username=user.username, email=user.email, billing_type=user.billing_type, plan=plan,
                    credits_remaining=credits, balance=balance, currency=currency,
                    daily_left_usd=None if limit is None else daily_left(spent, limit),

@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 
 from ..core.files import LocalFile, open_inside
 from ..core.models import MAX_UPLOAD_BYTES
-from ..settings import Settings
 from .errors import Refused
 
 if TYPE_CHECKING:
@@ -81,16 +80,16 @@ def check_url(url: str, what: str = "url", *, https_only: bool = False) -> str:
     return url.strip()
 
 
-
-def confine_output(settings: Settings, filename: str) -> Path:
-    """A plain file name directly inside HEYGEN_OUTPUT_DIR (no folders, no traversal, no link followed).
+def confine_output(output_dir: Path, filename: str) -> Path:
+    """A plain file name directly inside ``output_dir`` (``Tenant.output_dir``: on a team server the person's own
+    folder): no folders, no traversal, no link followed.
 
     The name is not resolved: whatever sits under it now (a link, say) is replaced by the download's
     rename, never written through (``core.transfer.download``).
     """
     name = Path(filename).name
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "video"
-    return settings.heygen_output_dir / name
+    return output_dir / name
 
 
 def confine_input(tenant: Tenant, raw: str) -> LocalFile:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import anyio
@@ -32,6 +33,7 @@ from ..core.errors import (
 )
 from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
+from . import files
 from .errors import Refused
 from .inputs import check_id
 from .outputs import JobList, JobRow, JobStatus
@@ -162,6 +164,38 @@ def known_job(state: Tenant, job_id: str) -> JobRecord | None:
         return None
 
 
+def owns(state: Tenant, raw_id: str) -> bool:
+    """Whether a HeyGen id is one of this person's jobs (or an id inside one: an agent session's video, a batch's
+    item). The server's own user owns whatever their key reaches; a team server's person only what they made."""
+    if state.person is None or known_job(state, raw_id) is not None:
+        return True
+    try:
+        records = state.jobs.recent(200)
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+        return False
+    return any(raw_id in _ids_in(record.data) for record in records)
+
+
+def _ids_in(data: object) -> set[str]:
+    """Every string inside a record's data (ids of the videos its job made, among others)."""
+    if isinstance(data, str):
+        return {data}
+    if isinstance(data, dict):
+        return set().union(*(_ids_in(v) for v in data.values())) if data else set()
+    if isinstance(data, list):
+        return set().union(*(_ids_in(v) for v in data)) if data else set()
+    return set()
+
+
+def only_mine(state: Tenant, raw_id: str, job_id: str) -> str:
+    """``raw_id`` if it is this person's; else the very refusal a wrong id gets (another person's job is not
+    found, indistinguishable from one that does not exist)."""
+    if not owns(state, raw_id):
+        raise unknown_job(job_id)
+    return raw_id
+
+
 def seen(state: Tenant, raw_id: str, running: int) -> None:
     """Record what a poll saw of a job that holds slots of HeyGen's concurrency limit (``core/concurrency.py``):
     how many still run (0 once it ended), so that queued items may take the slots it frees."""
@@ -193,16 +227,17 @@ def is_job_id(state: Tenant, value: str) -> bool:
 
 
 def parse_job_id(state: Tenant, job_id: str) -> tuple[JobKind, str]:
+    """(kind, HeyGen id) of a job id the caller gave; on a team server, only one of the caller's own jobs."""
     job_id = job_id.strip()
     if ":" in job_id:
         prefix, _, raw = job_id.partition(":")
         if prefix in JOB_KINDS:
-            return cast(JobKind, prefix), check_id(raw, "job id")
+            return cast(JobKind, prefix), only_mine(state, check_id(raw, "job id"), job_id)
     check_id(job_id, "job id")
     entry = known_job(state, job_id)
     if entry is not None and entry.kind in JOB_KINDS:
         return cast(JobKind, entry.kind), job_id
-    return "video", job_id
+    return "video", only_mine(state, job_id, job_id)
 
 
 async def video_id_for(state: Tenant, job_id: str) -> str:
@@ -668,7 +703,7 @@ def list_jobs(state: Tenant, limit: int = 10) -> JobList:
     """This person's jobs on this HeyGen account (any server process), newest first, one row each."""
     groups: dict[str, list[JobRecord]] = {}  # one job may have several records (a produce_video and its create)
     rows: list[JobRow | str] = []  # a row, or the job id whose row is made from its group
-    entries = state.recorded_jobs.recent(200) + state.store.recent(LEGACY_SCOPE, 50)
+    entries = state.recorded_jobs.recent(200) + (state.store.recent(LEGACY_SCOPE, 50) if state.journal_jobs else [])
     known: dict[str, dict[str, str]] = {}  # what any row of a job says of its end (a produce_video row and its video's)
     for entry in entries:
         if entry.state == "submitted" and entry.job_id and entry.kind in (*JOB_KINDS, "produce"):
@@ -691,4 +726,7 @@ def list_jobs(state: Tenant, limit: int = 10) -> JobList:
             groups[job_id] = []
             rows.append(job_id)
         groups[job_id].append(entry)
-    return JobList(items=[row if isinstance(row, JobRow) else _job_row(row, groups[row]) for row in rows[:limit]])
+    listed = [row if isinstance(row, JobRow) else _job_row(row, groups[row]) for row in rows[:limit]]
+    if state.person is not None:  # a team server's person: where in their folder, not where on the server's disk
+        listed = [r.model_copy(update={"path": files.shown(state, Path(r.path))[0]}) if r.path else r for r in listed]
+    return JobList(items=listed)

@@ -101,6 +101,7 @@ class SavedFile(Out):
     job_id: str
     path: str
     size_bytes: int
+    download_url: str | None = Field(default=None, description="A short-lived link to the file (team servers).")
 
 
 class Downloaded(Out):
@@ -118,6 +119,8 @@ class Downloaded(Out):
     already_saved: bool = Field(default=False, description="True: the file was there already, byte for byte; "
                                                            "nothing was written.")
     note: str | None = Field(default=None, description="Set when the name held a file already: never overwritten.")
+    download_url: str | None = Field(default=None, description="A short-lived link to the file, served by this "
+                                                               "server (a team server's people reach it remotely).")
 
 
 class AgentJob(Out):
@@ -237,6 +240,7 @@ class VoiceList(Out):
 class SpeechOut(Out):
     path: str
     uri: str
+    download_url: str | None = Field(default=None, description="A short-lived link to the file (team servers).")
     size_bytes: int
     duration_s: float
     voice_id: str

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HeyGenError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from ..core.client import HeyGenClient
+    from ..core.people import People, Person
     from .tenant import Tenant
 
 
@@ -81,7 +83,15 @@ class AppState:
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     where: Callable[[], tuple[str, str | None]] | None = None
     """(base URL, instance) that ``wiring`` will give, told without building it (``server.make_where``)."""
+    public_base: str | None = None
+    """Where people reach this server (HTTP mode: HEYGEN_PUBLIC_URL or its address): signed file links use it."""
+    link_key: bytes | None = None
+    """The key that signs file links (``workflow.files.sign_link``), shared by every process of the server."""
+    people: People | None = None
+    """A team server's people (HTTP mode with people added by ``heygen-studio tokens``): each call is one of
+    them, on their own account (``account``). None: the server serves its one user."""
     _client: HeyGenClient | None = None
+    _accounts: dict[str, Account] = field(default_factory=dict)
     _wired: Wiring | None = None
     _jobs: ScopedJobs | None = None
     _journal_read: bool = False
@@ -136,10 +146,46 @@ class AppState:
                                         jobs=self.jobs, daily_limit=s.heygen_daily_credits, require_budget=True)
         return self._client
 
+    def account(self, person: Person) -> Account:
+        """A person's own account on this server: their HeyGen key (or the server's), their jobs (the store
+        scoped to their id as well as the key, so another person's job is not found), their folder under the
+        output folder, their daily limit (theirs, or HEYGEN_DAILY_CREDITS). Made once per person per process."""
+        account = self._accounts.get(person.id)
+        if account is None:
+            from ..core.client import HeyGenClient
+
+            assert self.people is not None, "a person is served only by a team server"
+            s = self.settings
+            key = self.people.heygen_key(person) if person.has_own_key else s.api_key
+            jobs = ScopedJobs(self.store, Scope.of(self.wired.base_url, key, instance=self.wired.instance,
+                                                   person=person.id))
+            limit = person.daily_credits if person.daily_credits is not None else s.heygen_daily_credits
+            client = HeyGenClient(api_key=key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
+                                  max_retries=s.heygen_max_retries, transport=self.wired.transport, jobs=jobs,
+                                  daily_limit=limit, require_budget=True)
+            account = Account(person=person, client=client, jobs=jobs, daily_limit=limit,
+                              output_dir=s.heygen_output_dir / "people" / person.id)
+            self._accounts[person.id] = account
+        return account
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-        self.store.close()
+        for account in self._accounts.values():
+            await account.client.aclose()
+        self.store.close()  # the people store is its owner's to close (``serving``: the verifier reads it too)
+
+
+@dataclass
+class Account:
+    """One person's account on a team server (``AppState.account``)."""
+
+    person: Person
+    client: HeyGenClient
+    jobs: ScopedJobs
+    daily_limit: float | None
+    output_dir: Path
+    """Their folder: downloads land here and only here; it is the one folder they may read local files from."""
 
 
 @dataclass
@@ -149,3 +195,8 @@ class Live:
 
     signals: JobSignals = field(default_factory=JobSignals)
     state: AppState | None = None
+    people: People | None = None
+    """A team server's people (HTTP mode, set by ``serving``): every call is one of them (``AppState.people``)."""
+    public_base: str | None = None
+    link_key: bytes | None = None
+    """HTTP mode: where people reach the server, and the key its signed file links are sealed with."""

@@ -9,6 +9,7 @@ that only lists jobs builds no client.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from ..core.client import HeyGenClient
     from ..core.costs import Spend
+    from ..core.people import Person
     from ..core.store import ScopedJobs, SQLiteJobStore
     from ..core.webhooks import JobSignals
     from ..settings import Settings
@@ -27,11 +29,13 @@ if TYPE_CHECKING:
 class Tenant:
     """One person's call: ``Tenant(state)`` for the server's own user; ``paying(spend)`` for a paid call."""
 
-    __slots__ = ("_client", "_state", "rate_limit_wait", "roots", "spend")
+    __slots__ = ("_client", "_state", "person", "rate_limit_wait", "roots", "spend")
 
-    def __init__(self, state: AppState, *, spend: Spend | None = None, rate_limit_wait: float | None = None,
-                 roots: tuple[Path, ...] = ()) -> None:
+    def __init__(self, state: AppState, *, person: Person | None = None, spend: Spend | None = None,
+                 rate_limit_wait: float | None = None, roots: tuple[Path, ...] = ()) -> None:
         self._state = state
+        self.person = person
+        """The person asking, on a team server (their own key, jobs, folder and limit); None: the server's user."""
         self.roots = roots
         """Folders the person's client shared for this call (MCP roots): local files may be read from them too."""
         self.spend = spend
@@ -42,16 +46,17 @@ class Tenant:
 
     def paying(self, spend: Spend) -> Tenant:
         """The same person, for a paid call held to ``spend``."""
-        return Tenant(self._state, spend=spend, rate_limit_wait=self.rate_limit_wait, roots=self.roots)
+        return Tenant(self._state, person=self.person, spend=spend, rate_limit_wait=self.rate_limit_wait,
+                      roots=self.roots)
 
     def queueing(self) -> Tenant:
         """The same person and budget, for a caller that honours HeyGen's ``Retry-After`` itself (a queue)."""
-        return Tenant(self._state, spend=self.spend, rate_limit_wait=0.0, roots=self.roots)
+        return Tenant(self._state, person=self.person, spend=self.spend, rate_limit_wait=0.0, roots=self.roots)
 
     @property
     def client(self) -> HeyGenClient:
         if self._client is None:
-            root = self._state.client
+            root = self._state.client if self.person is None else self._state.account(self.person).client
             self._client = root if self.spend is None and self.rate_limit_wait is None else \
                 root.with_options(spend=self.spend, rate_limit_wait=self.rate_limit_wait)
         return self._client
@@ -62,11 +67,24 @@ class Tenant:
 
     @property
     def jobs(self) -> ScopedJobs:
-        return self._state.jobs
+        return self._state.jobs if self.person is None else self._state.account(self.person).jobs
 
     @property
     def recorded_jobs(self) -> ScopedJobs:
-        return self._state.recorded_jobs
+        """Their jobs, to read only: for the server's user, without wiring anything (``AppState.recorded_jobs``)."""
+        return self._state.recorded_jobs if self.person is None else self.jobs
+
+    @property
+    def journal_jobs(self) -> bool:
+        """Whether jobs of the old one-file journal are theirs to list (the server's one user only)."""
+        return self.person is None
+
+    @property
+    def daily_limit(self) -> float | None:
+        """US dollars their paid calls may reserve in any 24 h (HEYGEN_DAILY_CREDITS, or the person's own)."""
+        if self.person is None:
+            return self._state.settings.heygen_daily_credits
+        return self._state.account(self.person).daily_limit
 
     @property
     def store(self) -> SQLiteJobStore:
@@ -74,13 +92,29 @@ class Tenant:
 
     @property
     def allowed_folders(self) -> list[Path]:
-        """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots."""
+        """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots. A team
+        server's person reaches it over the network: the server's disk is not theirs, only their own folder."""
+        if self.person is not None:
+            return [self.output_dir]
         folders = list(self._state.settings.heygen_allowed_dirs)
         return folders + [f for f in self.roots if f not in folders]
 
+    def file_link(self, relative: str) -> str | None:
+        """A short-lived signed link to a file in this person's folder, served by this server (team servers over
+        HTTP only: None otherwise)."""
+        state = self._state
+        if self.person is None or state.public_base is None or state.link_key is None:
+            return None
+        from .files import FILES_PATH, sign_link
+
+        return state.public_base + FILES_PATH + sign_link(state.link_key, self.person.id, relative, now=time.time())
+
     @property
     def output_dir(self) -> Path:
-        return self._state.settings.heygen_output_dir
+        """Where their files are saved: the output folder, or on a team server their own folder inside it."""
+        if self.person is None:
+            return self._state.settings.heygen_output_dir
+        return self._state.account(self.person).output_dir
 
     @property
     def cache(self) -> TTLCache:

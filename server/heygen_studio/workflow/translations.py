@@ -9,7 +9,7 @@ from ..core.models import AssetRef, AssetUrl, CreateTranslation, CreateTranslati
 from .assets import media_seconds
 from .errors import Refused
 from .inputs import check_id, check_url, classify_source
-from .jobs import finding, id_of, is_job_id, make_job_id, next_step, video_id_for
+from .jobs import finding, id_of, is_job_id, make_job_id, next_step, only_mine, video_id_for
 from .outputs import TranslationInfo, TranslationJobs
 from .tenant import Tenant
 
@@ -122,6 +122,7 @@ async def translate_video(
 async def get_translation(state: Tenant, *, translation_id: str) -> TranslationInfo:
     """Status of a video translation, with the translated video's URL when done."""
     tid = id_of("translation", translation_id, "translation_id")
+    only_mine(state, tid, translation_id)
     with finding(make_job_id("translation", tid)):
         t = await state.client.translations.get(tid)
     return TranslationInfo(translation_id=t.id, status=t.status, output_language=t.output_language,

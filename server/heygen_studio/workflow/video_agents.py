@@ -18,6 +18,7 @@ from .jobs import (
     known_job,
     make_job_id,
     next_step,
+    only_mine,
     remember_agent_video,
     session_gone,
     unknown_job,
@@ -67,6 +68,7 @@ async def create_agent_video(
 async def get_agent_session(state: Tenant, *, session_id: str, messages: int = 5) -> AgentSessionInfo:
     """Status, progress, recent messages and the video id of a Video Agent session."""
     sid = id_of("agent", session_id, "session_id")
+    only_mine(state, sid, session_id)
     job_id = make_job_id("agent", sid)
     try:
         session = await state.client.video_agents.get(sid)
@@ -94,6 +96,7 @@ async def reply_to_agent(state: Tenant, *, session_id: str, message: str,
     for item in files or ():
         classify_source(item, "files item")
     sid = id_of("agent", session_id, "session_id")
+    only_mine(state, sid, session_id)
     try:
         reply = await state.client.video_agents.send_message(
             sid, SendAgentMessage(message=message, files=await _files(state, files)))
@@ -106,6 +109,7 @@ async def reply_to_agent(state: Tenant, *, session_id: str, message: str,
 async def stop_agent_session(state: Tenant, *, session_id: str) -> AgentReplyOut:
     """Stop a running Video Agent session at its next checkpoint."""
     sid = id_of("agent", session_id, "session_id")
+    only_mine(state, sid, session_id)
     stopped = await state.client.video_agents.stop(sid)
     return AgentReplyOut(session_id=stopped, run_id="", next_step="Stopped. get_agent_session shows where it ended.")
 

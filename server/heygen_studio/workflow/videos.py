@@ -38,6 +38,7 @@ from .jobs import (
     finding,
     make_job_id,
     next_step,
+    owns,
     parse_job_id,
     poll_once,
     remember,
@@ -147,10 +148,10 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
     kind, raw = parse_job_id(state, job_id)
 
     def place(name: str) -> Path:
-        dest = confine_output(state.settings, name)
+        dest = confine_output(state.output_dir, name)
         if folder is None:
             return dest
-        inside = dest.parent / confine_output(state.settings, folder).name
+        inside = dest.parent / confine_output(state.output_dir, folder).name
         if inside.is_symlink() or (inside.exists() and not inside.is_dir()):
             raise Refused(f"{inside} is not a plain folder; move it away and download again.")
         inside.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -160,7 +161,7 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
         path, size, mime = saved
         remember(state, raw, status="completed", path=str(path))  # for list_jobs
         return Downloaded(video_id=raw, path=str(path), size_bytes=size, uri=path.as_uri(), already_saved=True,
-                          resource_uri=files.file_uri(state.settings.heygen_output_dir, path)), mime
+                          resource_uri=files.file_uri(state.output_dir, path)), mime
     thumbnail = title = length = None
     with finding(job_id):  # a mistyped or deleted id: say where the right one is
         if kind == "translation":
@@ -216,7 +217,7 @@ async def save_video(state: Tenant, job_id: str, progress: Progress, *, filename
                       resumed_from=result.resumed_from, uri=result.path.as_uri(),
                       title=title, video_url=files.reachable(state, fresh[-1] if fresh else url),
                       thumbnail_url=files.reachable(state, thumbnail),
-                      resource_uri=files.file_uri(state.settings.heygen_output_dir, result.path),
+                      resource_uri=files.file_uri(state.output_dir, result.path),
                       already_saved=result.already_there,
                       note=_placement(dest, result.path, result.already_there)), mime
 
@@ -277,7 +278,7 @@ async def _save_batch(state: Tenant, job_id: str, report: Progress, captioned: b
     """Every finished item of a batch, in one folder named after it; unfinished and failed items are listed."""
     _, raw = parse_job_id(state, job_id)
     folder = f"batch-{raw[:12]}"
-    files: list[SavedFile] = []
+    saved_files: list[SavedFile] = []
     missing: list[str] = []
     links: list[Link] = []
     items = await batch_items(state, raw)
@@ -299,19 +300,20 @@ async def _save_batch(state: Tenant, job_id: str, report: Progress, captioned: b
         await report(100 * (n - 1) / len(items), f"item {n} of {len(items)}")
         out, mime = await save_video(state, item_job, report, filename=f"{n:02d}-{slug}.mp4", captioned=captioned,
                                      keep_existing=True, folder=folder)
-        files.append(SavedFile(item=n, job_id=item_job, path=out.path, size_bytes=out.size_bytes))
+        saved_files.append(SavedFile(item=n, job_id=item_job, path=out.path, size_bytes=out.size_bytes))
         path = Path(out.path)
-        links.append(Link(name=path.name, uri=out.resource_uri or out.uri, mime_type=mime, size=out.size_bytes))
-    if not files:
+        _, uri, link = files.shown(state, path)
+        links.append(Link(name=path.name, uri=out.resource_uri or link or uri, mime_type=mime, size=out.size_bytes))
+    if not saved_files:
         raise Refused(f"No item of {job_id} has finished yet ({'; '.join(missing)}); call wait_for_job('{job_id}') "
                         "first.")
     await report(100, "downloaded")
-    where = confine_output(state.settings, folder)
+    where = confine_output(state.output_dir, folder)
     remember(state, raw, path=str(where))
-    total = sum(f.size_bytes for f in files)
-    out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=files,
+    total = sum(f.size_bytes for f in saved_files)
+    out = Downloaded(video_id=job_id, path=str(where), size_bytes=total, uri=where.as_uri(), files=saved_files,
                      missing=missing or None)
-    text = (f"Saved {len(files)} of {len(items)} videos ({total} bytes) to {where}"
+    text = (f"Saved {len(saved_files)} of {len(items)} videos ({total} bytes) to {files.shown(state, where)[0]}"
             + (f"; missing: {'; '.join(missing)}" if missing else ""))
     return Saved(out=out, text=text, links=links)
 
@@ -458,7 +460,8 @@ async def download_video(
         await progress(done, 100, message)
 
     if parse_job_id(state, job_id)[0] == "batch":
-        return await _save_batch(state, job_id, report, captioned)
+        batch = await _save_batch(state, job_id, report, captioned)
+        return Saved(out=files.for_person(state, batch.out), text=batch.text, links=batch.links)
     # One file: progress in bytes (total = the file's size), so a client can show bytes and speed.
     name = ""
 
@@ -473,9 +476,12 @@ async def download_video(
 
     out, mime = await save_video(state, job_id, starting, filename=filename, captioned=captioned, on_bytes=saved_bytes)
     await progress(out.size_bytes, out.size_bytes, "downloaded")
+    out = files.for_person(state, out)
     path = Path(out.path)
-    # The link is readable over MCP (resources/read) when the file is small enough; else the local file.
-    link = Link(name=path.name, uri=out.resource_uri or out.uri, mime_type=mime, size=out.size_bytes)
+    # The link is readable over MCP (resources/read) when the file is small enough; else the local file (or, for
+    # a team server's person, the signed link this server serves).
+    link = Link(name=path.name, uri=out.resource_uri or out.download_url or out.uri, mime_type=mime,
+                size=out.size_bytes)
     said = (f"Already saved: {path} ({out.size_bytes} bytes). {out.note}" if out.already_saved
             else f"Saved {out.size_bytes} bytes to {path}" + (f". {out.note}" if out.note else ""))
     return Saved(out=out, text=said, links=[link])
@@ -492,7 +498,7 @@ async def list_videos(
     next_token for more); then download_video(video_id)."""
     page = await state.client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
-            for v in page.items]
+            for v in page.items if owns(state, v.id)]  # a team server's person: only the videos they made
     return VideoList(items=rows, next_token=catalog.next_token_of(page))
 
 

@@ -17,7 +17,7 @@ from ..core.models import AssetRef, AssetUrl, CloneVoice, CreateSpeech, DesignVo
 from ..core.resources.voices import speech_key
 from ..core.transfer import download, upload_file
 from ..languages import language_name, locale_of
-from . import catalog
+from . import catalog, files
 from .errors import Refused
 from .inputs import check_id, check_url, classify_source, confine_input, confine_output, not_blank
 from .jobs import clone_status, make_job_id, next_step
@@ -77,7 +77,7 @@ async def _previous_speech(state: Tenant, key: str) -> SpeechOut | None:
     path_text = record.get("path") if record is not None else None
     if record is None or not isinstance(path_text, str):
         return None
-    dest = confine_output(state.settings, Path(path_text).name)
+    dest = confine_output(state.output_dir, Path(path_text).name)
     if str(dest) != path_text or not dest.is_file() or dest.is_symlink():
         return None  # moved, deleted, or the output folder changed: make the file again (a replay, not paid)
     uploaded = await upload_file(state.client, dest)  # the same content: the asset already made, checked
@@ -103,7 +103,7 @@ async def make_speech(state: Tenant, text: str, voice_id: str, *, speed: float |
     name = filename or f"speech-{job_id[-16:]}.mp3"
     if not Path(name).suffix:
         name += ".mp3"
-    result = await download(state.client.http.client, speech.audio_url, confine_output(state.settings, name))
+    result = await download(state.client.http.client, speech.audio_url, confine_output(state.output_dir, name))
     asset_id: str | None = None
     try:
         asset_id = (await upload_file(state.client, result.path)).asset_id
@@ -211,8 +211,9 @@ async def create_speech(
 ) -> SpeechOut:
     """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
     Studio scenes. Paid (small)."""
-    return await make_speech(state, text, voice_id, speed=speed, locale=locale, filename=filename,
-                             request_key=request_key)
+    out = await make_speech(state, text, voice_id, speed=speed, locale=locale, filename=filename,
+                            request_key=request_key)
+    return files.for_person(state, out)
 
 
 async def clone_voice(
