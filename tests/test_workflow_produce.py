@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from heygen_studio.core import costs
+from heygen_studio.core.people import People
 from heygen_studio.core.scripts import ScriptRequest
 from heygen_studio.core.store import SQLiteJobStore
 from heygen_studio.server import make_where, make_wiring, send_queued
-from heygen_studio.workflow import batches, scripts
+from heygen_studio.workflow import batches, scripts, spoken
 from heygen_studio.workflow.errors import Refused
 from heygen_studio.workflow.scripts import Drafted
 from heygen_studio.workflow.state import AppState
@@ -147,3 +148,38 @@ async def test_a_series_with_the_client_models_scripts_is_one_heygen_batch(state
         client_samples=True, progress=Progress())
     assert again.resumed and again.submitted == 0 and [i.state for i in again.items] == ["resumed", "resumed"]
     assert len(posts(sandbox, "/v3/videos/batches")) == 1
+
+
+async def test_a_team_servers_person_gets_the_video_in_their_own_folder(settings: Any, wire: Any, sandbox: Any,
+                                                                       clock: Any) -> None:
+    """On a team server the Tenant is a person: the MP4 lands in their folder and the answer shows it as they
+    reach it (a path inside their folder, its heygen://files/ URI), never as a path on the server's disk."""
+    people = People(settings.store_path)
+    ann, _ = people.add("ann")
+    made = AppState(settings=settings, store=SQLiteJobStore(settings.store_path), poll_interval=0.05,
+                    wiring=make_wiring(settings, wire), where=make_where(settings, wire), people=people)
+    try:
+        person = Tenant(made, person=ann)
+        drafted = await scripts.draft_for_produce(person, **BRIEF, client_samples=False)
+        assert isinstance(drafted, Drafted)
+        clock.advance(3600)
+        first = await scripts.produce_video(person.paying(costs.Spend()), brief=BRIEF["brief"], duration_s=20,
+                                            max_wait_s=1, drafted=drafted, progress=Progress())
+        if first.stage != "done":  # the render ends on the sandbox's clock
+            clock.advance(3600)
+            first = await scripts.produce_video(person.paying(costs.Spend()), brief=BRIEF["brief"], duration_s=20,
+                                                max_wait_s=5, drafted=drafted, progress=Progress())
+        assert first.stage == "done" and first.path is not None
+        folder = settings.heygen_output_dir / "people" / ann.id
+        saved = folder / first.path
+        assert not Path(first.path).is_absolute() and saved.read_bytes()[4:8] == b"ftyp"
+        assert first.resource_uri == f"heygen://files/{first.path}" and str(settings.heygen_output_dir) not in (
+            first.next_step)
+        key = scripts.produce_key(BRIEF["brief"], "avatar", None, None, 20, "landscape", "en")
+        assert Tenant(made).jobs.find(key) is None  # the server's own user has no such job
+        assert spoken.script_of(person, key.removeprefix("produce:")) is not None  # heygen://scripts/…: theirs
+        assert spoken.script_of(Tenant(made), key.removeprefix("produce:")) is None
+    finally:
+        await made.aclose()
+        people.close()
+    assert wire.violations == [], "contract violations:\n" + "\n".join(wire.violations)

@@ -13,6 +13,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from ..workflow.spoken import KEY, SCRIPTS, script_of, spoken
 from ..workflow.tenant import Tenant
 from .common import AppState, Context
+from .person import person_of
 
 
 def read_script(state: Tenant, key: str) -> str:
@@ -30,4 +31,5 @@ def register(mcp: MCPServer[Any]) -> None:
                   description="The whole script a produce_video answer showed in part (its script_uri): the "
                               "words spoken, one paragraph per scene.")
     async def script(key: str, ctx: Context) -> str:  # bare Context: the SDK finds it in resources
-        return read_script(Tenant(cast(AppState, ctx.request_context.lifespan_context)), key)
+        state = cast(AppState, ctx.request_context.lifespan_context)
+        return read_script(Tenant(state, person=person_of(state)), key)  # a team server: the person's own scripts

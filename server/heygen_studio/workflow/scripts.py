@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -328,15 +329,16 @@ async def produce_video(
     status = await wait(state, job_id, max_wait_s, report)
     note = " ".join(n for n in (note, status.note) if n) or None
 
-    def answer(stage: Stage, step: str, *, failure: str | None = None, path: str | None = None) -> Produced:
+    def answer(stage: Stage, step: str, *, failure: str | None = None, path: Path | None = None) -> Produced:
         done = stage == "done"
-        return Produced(stage=stage, job_id=job_id, video_id=status.video_id, path=path, title=made.title,
+        return Produced(stage=stage, job_id=job_id, video_id=status.video_id,
+                        path=files.shown(state, path)[0] if path else None, title=made.title,
                         route=route, script=words, script_uri=words_uri, script_seconds=made.total_seconds,
                         avatar_id=avatar_id, voice_id=voice_id,
                         resumed=resumed, note=note, failure=failure, next_step=step,
                         video_url=files.reachable(state, status.video_url) if done else None,
                         thumbnail_url=files.reachable(state, status.thumbnail_url) if done else None,
-                        resource_uri=files.file_uri(state.settings.heygen_output_dir, path) if path else None)
+                        resource_uri=files.file_uri(state.output_dir, path) if path else None)
 
     if status.status == "failed":
         return answer("failed", status.next_step, failure=status.failure)
@@ -353,4 +355,5 @@ async def produce_video(
     saved, _ = await save_video(state, make_job_id("video", video_id), downloading, filename=f"{video_id}.mp4",
                                 keep_existing=True)
     await progress(100, 100, "done")
-    return answer("done", f"The video is at {saved.path}.", path=saved.path)
+    path = Path(saved.path)  # on a team server, the person is shown it inside their own folder
+    return answer("done", f"The video is at {files.shown(state, path)[0]}.", path=path)

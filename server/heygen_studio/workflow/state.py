@@ -186,6 +186,8 @@ class Account:
     daily_limit: float | None
     output_dir: Path
     """Their folder: downloads land here and only here; it is the one folder they may read local files from."""
+    cache: TTLCache = field(default_factory=TTLCache)
+    """Their own cache (``Tenant.cache``): what is cached for one account or one person is not another's."""
 
 
 @dataclass
