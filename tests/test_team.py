@@ -10,7 +10,11 @@ well; the job store is what isolates two people who share the server's key (the 
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,7 +57,7 @@ SESSION_TOOLS: dict[str, Any] = {
 def team(tmp_path: Path, *, own_keys: bool = True) -> tuple[Any, dict[str, str]]:
     """A sandbox team server's settings, and its people's personal tokens (each with a HeyGen key of their own)."""
     secret = Fernet.generate_key().decode()
-    settings = make_settings(tmp_path, heygen_secret_key=secret,
+    settings = make_settings(tmp_path, heygen_secret_key=secret, heygen_sandbox_accounts="per-key",
                              heygen_api_key="sandbox-server-key")
     people = People(settings.store_path, secret_key=secret)
     tokens = {name: people.add(name, heygen_key=f"sandbox-key-{name}" if own_keys else None)[1]
@@ -210,3 +214,32 @@ async def test_a_signed_link_opens_only_its_own_file_until_it_expires(tmp_path: 
         people.revoke("ana")
         people.close()
         assert (await http.get(link)).status_code == 404  # a revoked person's links close with them
+
+
+async def test_each_persons_daily_credits_hold_and_tokens_list_shows_what_each_spent(tmp_path: Path) -> None:
+    """ana may reserve $2.50 a day: her second $1.93 video is refused before anything is sent, in words that name
+    her limit; ben (the server's limit: none) goes on; `tokens list --json` shows what each one spent."""
+    settings, tokens = team(tmp_path)
+    people = People(settings.store_path)
+    tokens["cy"] = people.add("cy", daily_credits=2.5, heygen_key=None)[1]
+    people.close()
+    thirty = "Welcome to the team. " * 18  # 72 words: 29 s at $0.0667 = $1.93
+    async with served(settings) as url, signed_in(url, tokens["cy"]) as cy, signed_in(url, tokens["ben"]) as ben:
+        look = (await ok(cy, "list_avatars", {"limit": 1}))["items"][0]["id"]
+        first = await ok(cy, "create_avatar_video", {"script": thirty, "avatar_id": look, "title": "one"})
+        assert first["estimated_usd"] == pytest.approx(1.9343)
+        text = await refusal(cy, "create_avatar_video", {"script": thirty, "avatar_id": look, "title": "two"})
+        assert "only $0.57 of the daily limit of $2.50 (your daily limit) is left" in text, text
+        assert "tokens add --daily-credits" in text and "Nothing was sent or charged" in text
+        assert (await ok(cy, "get_account", {}))["daily_left_usd"] == pytest.approx(0.5657)
+        for n in range(2):  # ben is not held to cy's limit
+            await ok(ben, "create_avatar_video", {"script": thirty, "avatar_id": look, "title": f"ben {n}"})
+    env = {**os.environ, "HEYGEN_STATE_DIR": str(settings.heygen_state_dir), "HEYGEN_SANDBOX": "1",
+           "HEYGEN_SANDBOX_ACCOUNTS": "per-key", "HEYGEN_API_KEY": "sandbox-server-key",
+           "HEYGEN_SECRET_KEY": settings.heygen_secret_key.get_secret_value(),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "server")}
+    listed = subprocess.run([sys.executable, "-m", "heygen_studio", "tokens", "list", "--json"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    spent = {row["name"]: row["spent_24h_usd"] for row in json.loads(listed.stdout)["people"]}
+    assert spent == {"ana": 0.0, "ben": pytest.approx(3.8686), "cy": pytest.approx(1.9343)}, spent

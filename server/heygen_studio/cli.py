@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                              "HEYGEN_BASE_URL=http://HOST:PORT (any API key works; keys starting 'bad' fail).")
     sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     sandbox.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    sandbox.add_argument("--accounts", choices=("shared", "per-key"), default="shared",
+                         help="shared (default): every key reaches one account; per-key: each API key is an "
+                         "account of its own (wallet, videos, assets, webhooks), as a team's people are")
 
     sub.add_parser("demo", help="make a short avatar video end to end on the embedded sandbox",
                    description="Make a short avatar video end to end through a real MCP session on the embedded "
@@ -164,11 +167,11 @@ def _main(argv: list[str]) -> None:
     if args.command != "serve":
         startup.release()  # only serve starts against a clock (a client waits on it)
     if args.command == "sandbox":
-        from .sandbox import run_sandbox
+        from .sandbox import SandboxConfig, run_sandbox
 
-        print(f"HeyGen sandbox on http://{args.host}:{args.port} (any API key works; keys starting 'bad' fail)",
-              file=sys.stderr)
-        run_sandbox(host=args.host, port=args.port)
+        print(f"HeyGen sandbox on http://{args.host}:{args.port} (any API key works; keys starting 'bad' fail"
+              f"{'; each key is an account of its own' if args.accounts == 'per-key' else ''})", file=sys.stderr)
+        run_sandbox(host=args.host, port=args.port, config=SandboxConfig(accounts=args.accounts))
         return
     from .settings import SettingsError, load_settings
 

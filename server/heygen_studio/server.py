@@ -125,7 +125,7 @@ def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None)
             render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
             avatar_seconds=render / 2, translation_seconds=render, lipsync_seconds=render,
             voice_clone_seconds=render / 2, state_path=settings.store_path.parent / STATE_FILE,
-            concurrency_limit=settings.heygen_sandbox_concurrency))
+            concurrency_limit=settings.heygen_sandbox_concurrency, accounts=settings.heygen_sandbox_accounts))
         logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
         # The sandbox keeps its state next to the job store, shared by every process on that folder:
         # its jobs are one account's, so they share one scope in the store and survive restarts. When

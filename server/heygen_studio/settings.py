@@ -1,6 +1,6 @@
 """Settings from environment variables and ``.env``, read at start-up (never at import).
 
-Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_OUTPUT_DIR,
+Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_SANDBOX_ACCOUNTS, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
 HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_OAUTH_ISSUER,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     heygen_sandbox_concurrency: int = Field(
         default=10, ge=1, le=1000, description="Video jobs the embedded sandbox runs at once (HeyGen's limit; "
         "more get 429 with Retry-After).")
+    heygen_sandbox_accounts: Literal["shared", "per-key"] = Field(
+        default="shared", description="The embedded sandbox's accounts: shared = one for every key; per-key = each "
+        "HeyGen key its own account (wallet, videos, assets, webhooks), for a team server whose people use their own.")
     heygen_concurrency: int = Field(
         default=10, ge=1, le=1000, description="Video jobs HeyGen runs at once for this account (Pay-As-You-Go 10, "
         "Enterprise 20+): produce_videos queues the rest and sends them as slots free.")

@@ -614,8 +614,10 @@ def daily_summary(spent: list[tuple[float, float]], limit: float | None) -> str:
             f"(${total:,.2f} reserved in the last 24 h, across every process)")
 
 
-def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: float, now: float) -> None:
-    """Refuse (``DailyLimitError``) a cost the rolling 24 h cannot take, saying when it could."""
+def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: float, now: float,
+                       limit_from: str = "HEYGEN_DAILY_CREDITS (a server setting)") -> None:
+    """Refuse (``DailyLimitError``) a cost the rolling 24 h cannot take, saying when it could; ``limit_from``
+    names who sets the limit (the server's setting, or a team server's administrator for one person)."""
     total = round(sum(amount for _, amount in spent), 4)
     if total + cost <= limit + 1e-9:
         return
@@ -631,9 +633,9 @@ def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: flo
             else "it is more than the whole daily limit")
     raise DailyLimitError(
         f"This would cost about ${cost:,.2f}, but only ${left:,.2f} of the daily limit of ${limit:,.2f} "
-        f"(HEYGEN_DAILY_CREDITS) is left: ${total:,.2f} was spent in the last 24 h; {wait}",
-        hint="Nothing was sent or charged. Wait, make it cheaper (shorter, fewer languages), or raise "
-             "HEYGEN_DAILY_CREDITS (a server setting); get_account shows what is left.")
+        f"({limit_from.partition(' (')[0]}) is left: ${total:,.2f} was spent in the last 24 h; {wait}",
+        hint=f"Nothing was sent or charged. Wait, make it cheaper (shorter, fewer languages), or raise "
+             f"{limit_from}; get_account shows what is left.")
 
 
 def _hours(seconds: float) -> str:

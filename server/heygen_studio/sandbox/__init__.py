@@ -4,7 +4,9 @@
 ``httpx2.ASGITransport(app=app)`` with ``base_url=SANDBOX_BASE_URL``, or serve it with
 ``run_sandbox()``. ``app.state.sandbox`` (a ``SandboxState``) exposes credits, recorded requests,
 fault injection, webhook deliveries and ``expire_media()``. With ``SandboxConfig(state_path=…)``
-its state lives in that SQLite file and survives restarts (``persist.py``).
+its state lives in that SQLite file and survives restarts (``persist.py``). With
+``SandboxConfig(accounts="per-key")`` each API key is an account of its own (``accounts.py``;
+``app.state.accounts.for_key(key)`` is a key's ``SandboxState``).
 
 Importing this package is cheap: each name below is imported from its module on first use (PEP 562), so
 ``SANDBOX_BASE_URL``, ``STATE_FILE`` and ``statefile.usable`` cost nothing of the app, its routes or models.

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from .accounts import Accounts
 from .clock import Clock, SystemClock
 from .config import SandboxConfig
 from .envelopes import handle_api_error
@@ -36,7 +37,6 @@ from .routes import (
     voices,
     webhooks,
 )
-from .state import SandboxState
 
 logger = logging.getLogger(__name__)
 
@@ -55,28 +55,29 @@ class SandboxApp(Starlette):
     error middleware, so an injected dropped connection is never turned into a 500)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SandboxMiddleware(super().build_middleware_stack(), self.state.sandbox)
+        return SandboxMiddleware(super().build_middleware_stack(), self.state.accounts)
 
 
-async def _ticker(state: SandboxState) -> None:
+async def _ticker(accounts: Accounts) -> None:
     while True:
         await anyio.sleep(0.5)
-        try:
-            state.pull()
-            await state.tick()
-            state.push()
-        except Exception:  # keep ticking
-            logger.exception("sandbox tick failed")
+        for state in accounts.all():
+            try:
+                state.pull()
+                await state.tick()
+                state.push()
+            except Exception:  # keep ticking
+                logger.exception("sandbox tick failed")
 
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     """Under a server (uvicorn), tick twice a second so webhooks fire even when nobody polls."""
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(_ticker, app.state.sandbox)
+        tasks.start_soon(_ticker, app.state.accounts)
         yield
         tasks.cancel_scope.cancel()
-    app.state.sandbox.close()
+    app.state.accounts.close()
 
 
 def all_routes() -> list[BaseRoute]:
@@ -90,12 +91,14 @@ def all_routes() -> list[BaseRoute]:
 
 
 def create_app(config: SandboxConfig | None = None, clock: Clock | None = None) -> Starlette:
-    """A fresh sandbox: ``app.state.sandbox`` is its ``SandboxState``."""
-    state = SandboxState(config or SandboxConfig(), clock or SystemClock())
+    """A fresh sandbox: ``app.state.sandbox`` is its ``SandboxState`` (in ``per-key`` mode the front, and
+    ``app.state.accounts.for_key(key)`` a key's account: accounts.py)."""
+    accounts = Accounts(config or SandboxConfig(), clock or SystemClock())
     app = SandboxApp(
         routes=all_routes(),
         exception_handlers={ApiError: handle_api_error},
         lifespan=_lifespan,
     )
-    app.state.sandbox = state
+    app.state.sandbox = accounts.front
+    app.state.accounts = accounts
     return app

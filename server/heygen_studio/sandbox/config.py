@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 import httpx2
+
+AccountsMode = Literal["shared", "per-key"]
+ACCOUNTS_MODES: tuple[str, ...] = get_args(AccountsMode)
 
 
 @dataclass
@@ -40,6 +44,9 @@ class SandboxConfig:
     * ``state_path``: a SQLite file (``persist.py``) that keeps the sandbox's jobs, avatars, assets,
       webhooks, idempotency records and credits across restarts, shared by every process given the
       same file; ``None`` (the default, and what tests use) keeps everything in memory.
+    * ``accounts``: ``"shared"`` (default): every accepted key reaches one account, as one HeyGen account's keys
+      do; ``"per-key"``: each key is an account of its own, with its own wallet, jobs, assets, avatars, cloned
+      voices and webhooks (accounts.py), as the people of a team server who each use their own key are.
     """
 
     initial_credits: float = 1000.0
@@ -63,6 +70,11 @@ class SandboxConfig:
     email: str = "sandbox@heygen.test"
     state_path: Path | None = None
     concurrency_limit: int | None = 10
+    accounts: AccountsMode = "shared"
+
+    def __post_init__(self) -> None:
+        if self.accounts not in ACCOUNTS_MODES:
+            raise ValueError(f"accounts must be one of {', '.join(ACCOUNTS_MODES)}, not {self.accounts!r}")
 
     def key_accepted(self, key: str | None) -> bool:
         if not key:

@@ -155,10 +155,14 @@ def sniff_mime(head: bytes) -> str | None:
 
 # -- signing ---------------------------------------------------------------------------------------
 class Signer:
-    """HMAC-SHA256 over ``"<path>\\n<expires>"``. ``rotate()`` retires every URL issued so far."""
+    """HMAC-SHA256 over ``"<path>\\n<expires>"``. ``rotate()`` retires every URL issued so far.
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    An ``account``'s signer (per-key accounts: accounts.py) has keys of its own and names the account in its
+    URLs (``?account=…``), so a URL reaches the account that issued it and no other."""
+
+    def __init__(self, name: str, account: str | None = None) -> None:
+        self.name = name if account is None else f"{name}:{account}"
+        self._query = "" if account is None else f"account={account}&"
         self.epoch = 0
         self._retired: list[bytes] = []
 
@@ -171,7 +175,7 @@ class Signer:
 
     def sign(self, base_url: str, path: str, expires: int) -> str:
         quoted = quote(path)
-        return f"{base_url}{quoted}?expires={expires}&signature={self.signature(path, expires)}"
+        return f"{base_url}{quoted}?{self._query}expires={expires}&signature={self.signature(path, expires)}"
 
     def rotate(self) -> None:
         self._retired.append(self._key(self.epoch))

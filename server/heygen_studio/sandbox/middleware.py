@@ -1,6 +1,9 @@
-"""The per-request middleware: pull → record → tick → auth → faults → idempotency → handler → push.
+"""The per-request middleware: record → account → pull → tick → auth → faults → idempotency → handler → push.
 
-``pull``/``push`` do nothing unless the sandbox keeps its state in a file (``persist.py``).
+The request's account (accounts.py) is the one its key names in ``per-key`` mode (the one account otherwise):
+its state is pulled, ticked, kept idempotency records for and pushed, and the routes act on it (``web.state_of``).
+The request log, request ids, auth and faults are the sandbox's front's. ``pull``/``push`` do nothing unless the
+sandbox keeps its state in a file (``persist.py``).
 
 Idempotency follows HeyGen's v3 ``Idempotency-Key`` rules (POST/PATCH/PUT, 1-255 characters of
 ``[A-Za-z0-9_-:.]``, replayed for 24 h with ``Idempotent-Replayed: true``, 409 while in progress).
@@ -17,6 +20,7 @@ from urllib.parse import parse_qsl
 import anyio
 from starlette.types import ASGIApp
 
+from .accounts import SCOPE_KEY, Accounts
 from .config import SandboxConfig
 from .envelopes import error_payload, surface_of
 from .errors import DroppedConnection
@@ -163,42 +167,82 @@ def _unauthorized(config: SandboxConfig, surface: str, headers: dict[str, str], 
     return _json_answer(401, error_payload(surface, "unauthorized", message), extra)
 
 
-class SandboxMiddleware:
-    """Outermost layer: every request is recorded, ``tick()``-ed, authenticated, maybe faulted,
-    and (v3 POST/PATCH/PUT with ``Idempotency-Key``) replayed or guarded against duplicates."""
+def _idempotency(
+    state: SandboxState, record: RecordedRequest, headers: dict[str, str], extra: Headers
+) -> tuple[Answer | None, Slot | None]:
+    """Refuse a bad or in-flight ``Idempotency-Key``, replay a finished one, or open a new entry (in the
+    account's records: one account's key is not another's)."""
+    if "idempotency-key" not in headers:
+        return None, None
+    value = headers["idempotency-key"]
+    if not IDEMPOTENCY_KEY.match(value):
+        message = "Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]"
+        return _json_answer(400, error_payload("v3", "validation_error", message, "Idempotency-Key"), extra), None
+    idem_key = (value, record.method, record.path)
+    existing = state.idempotency_entry(idem_key)
+    if existing is not None and not existing.done:
+        message = "A request with this Idempotency-Key is already in progress."
+        return _json_answer(409, error_payload("v3", "request_in_progress", message), extra), None
+    if existing is not None:
+        replay_headers = [(k, v) for k, v in existing.headers if k.lower() != b"x-request-id"]
+        replay_headers += [*extra, (b"idempotent-replayed", b"true")]
+        return Answer(existing.status, replay_headers, existing.body), None
+    entry = IdempotencyEntry(created_at=state.now())
+    state.idempotency[idem_key] = entry
+    return None, (idem_key, entry)
 
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+
+class SandboxMiddleware:
+    """Outermost layer: every request is recorded, given its account, ``tick()``-ed, authenticated, maybe
+    faulted, and (v3 POST/PATCH/PUT with ``Idempotency-Key``) replayed or guarded against duplicates."""
+
+    def __init__(self, app: ASGIApp, accounts: Accounts) -> None:
         self.app = app
-        self.state = state
+        self.accounts = accounts
+        self.state = accounts.front
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        self.state.pull()
-        try:
-            await self._handle(scope, receive, send)
-        finally:
-            self.state.push()
-
-    async def _handle(self, scope: Message, receive: Receive, send: Send) -> None:
-        state = self.state
         record, headers, receive = await self._record(scope, receive)
-        await state.tick()
-        extra: Headers = [(b"x-request-id", state.new_id("request", prefix="req_", length=20).encode())]
         surface = surface_of(record.path)
+        account = self._account(surface, headers, record.query)
+        scope[SCOPE_KEY] = account
+        account.pull()
+        try:
+            await self._handle(scope, receive, send, account, record, headers, surface)
+        finally:
+            account.push()
+
+    def _account(self, surface: str, headers: dict[str, str], query: dict[str, str]) -> SandboxState:
+        """The account a request acts on: its accepted key's (v2, v3), the one its media or upload URL names,
+        else the front (a refused key, the DeepSeek stand-in, an unknown URL)."""
+        if surface in ("v2", "v3"):
+            key = _api_key(headers, bearer_only=False)
+            if key is not None and self.state.config.key_accepted(key):
+                return self.accounts.for_key(key)
+        elif surface == "other":
+            return self.accounts.named(query.get("account")) or self.state
+        return self.state
+
+    async def _handle(self, scope: Message, receive: Receive, send: Send, account: SandboxState,
+                      record: RecordedRequest, headers: dict[str, str], surface: str) -> None:
+        state = self.state
+        await account.tick()
+        extra: Headers = [(b"x-request-id", state.new_id("request", prefix="req_", length=20).encode())]
         answer = _unauthorized(state.config, surface, headers, extra)
         fault: Fault | None = None
         slot: Slot | None = None
         if answer is None:
             fault, answer = self._fault(record, surface, extra)
         if answer is None and surface == "v3" and record.method in ("POST", "PATCH", "PUT"):
-            answer, slot = self._idempotency(record, headers, extra)
+            answer, slot = _idempotency(account, record, headers, extra)
         if answer is not None:
             record.status = answer.status
             await _send_whole(send, *answer)
             return
-        await self._forward(scope, receive, send, record, extra, fault, slot)
+        await self._forward(scope, receive, send, account, record, extra, fault, slot)
 
     async def _record(self, scope: Message, receive: Receive) -> tuple[RecordedRequest, dict[str, str], Receive]:
         """Log the request (body parsed as JSON when it is a small buffered one, key masked)."""
@@ -232,42 +276,19 @@ class SandboxMiddleware:
         extra.append(fault_header)
         return fault, None
 
-    def _idempotency(
-        self, record: RecordedRequest, headers: dict[str, str], extra: Headers
-    ) -> tuple[Answer | None, Slot | None]:
-        """Refuse a bad or in-flight ``Idempotency-Key``, replay a finished one, or open a new entry."""
-        if "idempotency-key" not in headers:
-            return None, None
-        state = self.state
-        value = headers["idempotency-key"]
-        if not IDEMPOTENCY_KEY.match(value):
-            message = "Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]"
-            return _json_answer(400, error_payload("v3", "validation_error", message, "Idempotency-Key"), extra), None
-        idem_key = (value, record.method, record.path)
-        existing = state.idempotency_entry(idem_key)
-        if existing is not None and not existing.done:
-            message = "A request with this Idempotency-Key is already in progress."
-            return _json_answer(409, error_payload("v3", "request_in_progress", message), extra), None
-        if existing is not None:
-            replay_headers = [(k, v) for k, v in existing.headers if k.lower() != b"x-request-id"]
-            replay_headers += [*extra, (b"idempotent-replayed", b"true")]
-            return Answer(existing.status, replay_headers, existing.body), None
-        entry = IdempotencyEntry(created_at=state.now())
-        state.idempotency[idem_key] = entry
-        return None, (idem_key, entry)
-
     async def _forward(
         self,
         scope: Message,
         receive: Receive,
         send: Send,
+        state: SandboxState,
         record: RecordedRequest,
         extra: Headers,
         fault: Fault | None,
         slot: Slot | None,
     ) -> None:
-        """Call the app: streamed through, or captured when the response must be stored or dropped."""
-        state = self.state
+        """Call the app: streamed through, or captured when the response must be stored or dropped (an
+        idempotency record is kept in the request's account, ``state``)."""
         idem_key, entry = slot if slot is not None else (None, None)
         try:
             if fault is not None and fault.kind == "slow":

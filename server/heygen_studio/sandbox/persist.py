@@ -3,7 +3,7 @@
 One SQLite file (stdlib ``sqlite3``, WAL, a busy timeout), one row per resource: ``(kind, id)`` holds
 the resource as JSON and the ``seq`` of the write that last changed it. Several processes may embed
 a sandbox over the same file at once (every MCP client window starts its own server): each is one
-view of one simulated HeyGen account.
+view of one simulated HeyGen account. Per-key accounts (accounts.py) each have a file of their own.
 
 * **pull** (before every request): read the rows other processes wrote since the last pull
   (``seq`` greater than the last one seen; one indexed query, nothing when ``seq`` did not move)

@@ -21,8 +21,8 @@ class SandboxState(SandboxStore):
     callbacks and webhook events.
     """
 
-    def __init__(self, config: SandboxConfig, clock: Clock) -> None:
-        super().__init__(config, clock)
+    def __init__(self, config: SandboxConfig, clock: Clock, account: str | None = None) -> None:
+        super().__init__(config, clock, account)
         self._tick_lock = anyio.Lock()
         self._outbox: list[Delivery] = []
         self.peak_in_flight = 0  # the most jobs in progress at once (concurrency.py), for tests and bench/

@@ -47,17 +47,18 @@ class SandboxStore:
     Status is computed from ``clock.now()`` whenever it is read.
     """
 
-    def __init__(self, config: SandboxConfig, clock: Clock) -> None:
+    def __init__(self, config: SandboxConfig, clock: Clock, account: str | None = None) -> None:
         self.config = config
         self.clock = clock
+        self.account = account  # per-key accounts (accounts.py): this account's name, the hash of its key
         self.credits: float = float(config.initial_credits)
         self.faults = FaultInjector()
         self.requests: list[RecordedRequest] = []
         self.deliveries: list[Delivery] = []
         self.events: list[WebhookEvent] = []
         self.idempotency: dict[tuple[str, str, str], IdempotencyEntry] = {}
-        self.media_signer = Signer("media")
-        self.upload_signer = Signer("upload")
+        self.media_signer = Signer("media", account)
+        self.upload_signer = Signer("upload", account)
         self._counter = 0
         self._prompt_cache: set[str] = set()
 
@@ -80,11 +81,11 @@ class SandboxStore:
         beside = None if config.state_path is None else config.state_path.parent
         self.files = KeptFiles(None if beside is None else beside / FILES_FOLDER)  # uploaded images and audio
         self.renders = Renders(None if beside is None else beside / RENDERS_FOLDER, self.files.get)
-        self._id_salt = ""
+        self._id_salt = "" if account is None else account + "-"  # one account's ids are no other's
         if config.state_path is not None:
             self.disk = SandboxDisk.open(config.state_path, self)
             if self.disk is not None:  # ids must not collide with other processes on the same file
-                self._id_salt = secrets.token_hex(8) + "-"
+                self._id_salt += secrets.token_hex(8) + "-"
 
     # -- persistence (only with ``config.state_path``) --------------------------------------------
     @property
@@ -193,8 +194,13 @@ class SandboxStore:
         return self.upload_signer.sign(base_url, f"/_uploads/{asset_id}", expires)
 
     def consent_token(self, group_id: str) -> str:
-        key = hashlib.sha256(b"heygen-sandbox:consent").digest()
+        key = hashlib.sha256(b"heygen-sandbox:consent" + (self.account or "").encode()).digest()
         return hmac.new(key, group_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def consent_url(self, base_url: str, group_id: str) -> str:
+        """The page a person visits to approve an avatar group (an account's names it, as its media URLs do)."""
+        account = "" if self.account is None else f"account={self.account}&"
+        return f"{base_url}/_consent/{group_id}?{account}token={self.consent_token(group_id)}"
 
     # -- lookups -----------------------------------------------------------------------------------
     def look(self, look_id: str) -> AvatarLook | None:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .accounts import SCOPE_KEY
 from .errors import ApiError, not_found
 from .state import SandboxState
 
@@ -18,7 +19,8 @@ T = TypeVar("T")
 
 
 def state_of(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
+    """The account the request acts on (the middleware chose it: accounts.py), else the sandbox's front."""
+    state: SandboxState = request.scope.get(SCOPE_KEY) or request.app.state.sandbox
     return state
 
 

@@ -34,13 +34,8 @@ async def upload_asset(
 ) -> AssetOut:
     """Upload an image, video, audio, PDF or SRT to HeyGen; returns an asset_id for other tools.
     The type is detected from the content; files over 32 MB use a direct upload."""
-    return await assets_flow.upload_asset(
-        who(ctx, roots=roots),
-        path=path,
-        url=url,
-        base64_data=base64_data,
-        filename=filename,
-    )
+    return await assets_flow.upload_asset(who(ctx, roots=roots), path=path, url=url, base64_data=base64_data,
+                                          filename=filename)
 
 
 @reports_errors

@@ -55,16 +55,8 @@ async def list_avatars(
     next_token: NextToken = None,
 ) -> AvatarList:
     """Find avatars: compact rows of looks (id = avatar_id for videos) or groups."""
-    return await avatars_flow.list_avatars(
-        who(ctx),
-        kind=kind,
-        ownership=ownership,
-        avatar_type=avatar_type,
-        group_id=group_id,
-        name=name,
-        limit=limit,
-        next_token=next_token,
-    )
+    return await avatars_flow.list_avatars(who(ctx), kind=kind, ownership=ownership, avatar_type=avatar_type,
+                                           group_id=group_id, name=name, limit=limit, next_token=next_token)
 
 
 @reports_errors
@@ -110,15 +102,8 @@ async def create_avatar(
 ) -> PhotoAvatarJob:
     """For footage of a person, or a description, to make an avatar: any kind; returns a look job_id
     (+ consent_url if needed). Paid (~$1); the same inputs again are free."""
-    return await avatars_flow.create_avatar(
-        who(ctx, spend, roots),
-        kind=kind,
-        name=name,
-        file=file,
-        prompt=prompt,
-        reference_images=reference_images,
-        group_id=group_id,
-    )
+    return await avatars_flow.create_avatar(who(ctx, spend, roots), kind=kind, name=name, file=file, prompt=prompt,
+                                            reference_images=reference_images, group_id=group_id)
 
 
 @paid

@@ -235,7 +235,7 @@ def _within_daily_limit(state: Tenant, cost: float) -> None:
 
     limit = state.daily_limit
     if limit is not None and cost > 0:
-        within_daily_limit(state.jobs.spent(), cost, limit, time.time())
+        within_daily_limit(state.jobs.spent(), cost, limit, time.time(), state.daily_limit_from)
 
 
 def _dry_run_answer(model: type[BaseModel], stop: costs.Preview, limit: float | None, limit_from: str) -> BaseModel:

@@ -42,18 +42,9 @@ async def create_lipsync(
 ) -> LipsyncJob:
     """For a finished video that should say something else: new speech, lips in sync. Paid (per second).
     Returns a job_id: wait_for_job, then download_video."""
-    return await lipsync_flow.create_lipsync(
-        who(ctx, spend, roots),
-        video=video,
-        audio=audio,
-        script=script,
-        voice_id=voice_id,
-        mode=mode,
-        start_s=start_s,
-        end_s=end_s,
-        title=title,
-        request_key=request_key,
-    )
+    return await lipsync_flow.create_lipsync(who(ctx, spend, roots), video=video, audio=audio, script=script,
+                                             voice_id=voice_id, mode=mode, start_s=start_s, end_s=end_s, title=title,
+                                             request_key=request_key)
 
 
 def register(mcp: MCPServer) -> None:

@@ -39,14 +39,8 @@ async def create_template_video(
     spend: Spend,
 ) -> VideoJob:
     """For a HeyGen template to fill in: renders it with your variables. Paid."""
-    return await templates_flow.create_template_video(
-        who(ctx, spend),
-        template_id=template_id,
-        variables=variables,
-        api=api,
-        title=title,
-        request_key=request_key,
-    )
+    return await templates_flow.create_template_video(who(ctx, spend), template_id=template_id, variables=variables,
+                                                      api=api, title=title, request_key=request_key)
 
 
 def register(mcp: MCPServer) -> None:

@@ -33,15 +33,8 @@ async def translate_video(
 ) -> TranslationJobs:
     """For a finished video in other languages: voice clone + lip-sync, one or several videos at once. Paid, per
     video and language."""
-    return await translations_flow.translate_video(
-        who(ctx, spend),
-        languages=languages,
-        video=video,
-        videos=videos,
-        mode=mode,
-        title=title,
-        captions=captions,
-    )
+    return await translations_flow.translate_video(who(ctx, spend), languages=languages, video=video, videos=videos,
+                                                   mode=mode, title=title, captions=captions)
 
 
 @reports_errors

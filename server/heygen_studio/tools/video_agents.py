@@ -40,17 +40,9 @@ async def create_agent_video(
 ) -> AgentJob:
     """For a brief that Video Agent should write, cast and edit (an ad, a promo): HeyGen's agent makes the whole
     video. Paid. Returns a job_id at once."""
-    return await video_agents_flow.create_agent_video(
-        who(ctx, spend, roots),
-        prompt=prompt,
-        avatar_id=avatar_id,
-        voice_id=voice_id,
-        style_id=style_id,
-        orientation=orientation,
-        files=files,
-        mode=mode,
-        request_key=request_key,
-    )
+    return await video_agents_flow.create_agent_video(who(ctx, spend, roots), prompt=prompt, avatar_id=avatar_id,
+                                                      voice_id=voice_id, style_id=style_id, orientation=orientation,
+                                                      files=files, mode=mode, request_key=request_key)
 
 
 @reports_errors
@@ -76,12 +68,8 @@ async def reply_to_agent(
 ) -> AgentReplyOut:
     """Answer, approve a draft of, or steer a chat-mode Video Agent session.
     Paid: HeyGen may render again, priced as a Video Agent video of the length the message states."""
-    return await video_agents_flow.reply_to_agent(
-        who(ctx, spend, roots),
-        session_id=session_id,
-        message=message,
-        files=files,
-    )
+    return await video_agents_flow.reply_to_agent(who(ctx, spend, roots), session_id=session_id, message=message,
+                                                  files=files)
 
 
 @reports_errors

@@ -76,28 +76,14 @@ async def create_avatar_video(
 ) -> VideoJob:
     """For one presenter saying exact words, or a photo to make talk: an avatar look or any image speaks a script
     or audio. Paid. Returns a job_id at once."""
-    return await videos_flow.create_avatar_video(
-        who(ctx, spend, roots),
-        script=script,
-        avatar_id=avatar_id,
-        image=image,
-        voice_id=voice_id,
-        audio=audio,
-        voice_speed=voice_speed,
-        voice_pitch=voice_pitch,
-        voice_locale=voice_locale,
-        resolution=resolution,
-        aspect_ratio=aspect_ratio,
-        background_color=background_color,
-        background_image=background_image,
-        captions=captions,
-        motion_prompt=motion_prompt,
-        expressiveness=expressiveness,
-        engine=engine,
-        output_format=output_format,
-        title=title,
-        request_key=request_key,
-    )
+    return await videos_flow.create_avatar_video(who(ctx, spend, roots), script=script, avatar_id=avatar_id,
+                                                 image=image, voice_id=voice_id, audio=audio, voice_speed=voice_speed,
+                                                 voice_pitch=voice_pitch, voice_locale=voice_locale,
+                                                 resolution=resolution, aspect_ratio=aspect_ratio,
+                                                 background_color=background_color, background_image=background_image,
+                                                 captions=captions, motion_prompt=motion_prompt,
+                                                 expressiveness=expressiveness, engine=engine,
+                                                 output_format=output_format, title=title, request_key=request_key)
 
 
 @paid
@@ -116,16 +102,9 @@ async def create_studio_video(
 ) -> VideoJob:
     """For exact words in scenes, each with its own presenter, voice or background: 1-50 scenes, in order.
     Paid. Returns a job_id at once."""
-    return await videos_flow.create_studio_video(
-        who(ctx, spend),
-        scenes=scenes,
-        title=title,
-        resolution=resolution,
-        aspect_ratio=aspect_ratio,
-        captions=captions,
-        api=api,
-        request_key=request_key,
-    )
+    return await videos_flow.create_studio_video(who(ctx, spend), scenes=scenes, title=title, resolution=resolution,
+                                                 aspect_ratio=aspect_ratio, captions=captions, api=api,
+                                                 request_key=request_key)
 
 
 @reports_errors

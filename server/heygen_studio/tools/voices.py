@@ -63,16 +63,8 @@ async def list_voices(
 ) -> VoiceList:
     """Find voices by language or accent, gender, type, engine or name (compact rows). locales=true: the voice
     takes a locale (accent) per request, e.g. create_speech(locale='en-GB')."""
-    return await voices_flow.list_voices(
-        who(ctx),
-        language=language,
-        gender=gender,
-        type=type,
-        engine=engine,
-        name=name,
-        limit=limit,
-        next_token=next_token,
-    )
+    return await voices_flow.list_voices(who(ctx), language=language, gender=gender, type=type, engine=engine,
+                                         name=name, limit=limit, next_token=next_token)
 
 
 @reports_errors
@@ -102,15 +94,8 @@ async def create_speech(
 ) -> SpeechOut:
     """For words as audio, no video: saves an audio file; its asset_id is the audio for create_avatar_video and
     Studio scenes. Paid (small)."""
-    return await voices_flow.create_speech(
-        who(ctx, spend),
-        text=text,
-        voice_id=voice_id,
-        speed=speed,
-        locale=locale,
-        filename=filename,
-        request_key=request_key,
-    )
+    return await voices_flow.create_speech(who(ctx, spend), text=text, voice_id=voice_id, speed=speed, locale=locale,
+                                           filename=filename, request_key=request_key)
 
 
 @paid
@@ -128,14 +113,8 @@ async def clone_voice(
 ) -> VoiceJob:
     """For a voice cloned from a recording: an audio sample (yours, or a speaker who agreed). Paid.
     Returns a voice: job id; wait_for_job, then use its voice_id."""
-    return await voices_flow.clone_voice(
-        who(ctx, spend, roots),
-        audio=audio,
-        name=name,
-        speaker_consent=speaker_consent,
-        language=language,
-        request_key=request_key,
-    )
+    return await voices_flow.clone_voice(who(ctx, spend, roots), audio=audio, name=name,
+                                         speaker_consent=speaker_consent, language=language, request_key=request_key)
 
 
 def register(mcp: MCPServer) -> None:

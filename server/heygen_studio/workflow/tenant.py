@@ -91,6 +91,13 @@ class Tenant:
         return self._state.store
 
     @property
+    def daily_limit_from(self) -> str:
+        """Who sets ``daily_limit``, for a refusal to name."""
+        if self.person is not None and self.person.daily_credits is not None:
+            return "your daily limit (the server's administrator sets it: heygen-studio tokens add --daily-credits)"
+        return "HEYGEN_DAILY_CREDITS (a server setting)"
+
+    @property
     def allowed_folders(self) -> list[Path]:
         """Where local files may be read from: the output folder, HEYGEN_ALLOWED_DIRS, the client's roots. A team
         server's person reaches it over the network: the server's disk is not theirs, only their own folder."""

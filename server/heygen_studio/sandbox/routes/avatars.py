@@ -232,7 +232,7 @@ async def create_consent(request: Request) -> Response:
         else:
             checks.check_url(body.reroute_url if body else None, "reroute_url")
             group.consent_status = "pending"
-            url = f"{base_url(request)}/_consent/{group.id}?token={state.consent_token(group.id)}"
+            url = state.consent_url(base_url(request), group.id)
     return ok({"avatar_group": group_item(state, group, base_url(request), now), "url": url})
 
 
