@@ -30,11 +30,16 @@ BRIEF = {"brief": "A friendly 20 second welcome to our bakery", "route": "avatar
          "voice_id": None, "duration_s": 20, "orientation": "landscape", "language": "en", "script": None}
 
 
+def server_state(settings: Any, wire: Any, people: People | None = None) -> AppState:
+    """The server's state as its lifespan makes it, without a server (``people``: a team server's)."""
+    return AppState(settings=settings, store=SQLiteJobStore(settings.store_path), poll_interval=0.05,
+                    wiring=make_wiring(settings, wire), send_queued=send_queued, where=make_where(settings, wire),
+                    people=people)
+
+
 @pytest.fixture
 async def state(settings: Any, wire: Any) -> AsyncIterator[AppState]:
-    """The server's state as its lifespan makes it, without a server."""
-    made = AppState(settings=settings, store=SQLiteJobStore(settings.store_path), poll_interval=0.05,
-                    wiring=make_wiring(settings, wire), send_queued=send_queued, where=make_where(settings, wire))
+    made = server_state(settings, wire)
     try:
         yield made
     finally:
@@ -156,8 +161,7 @@ async def test_a_team_servers_person_gets_the_video_in_their_own_folder(settings
     reach it (a path inside their folder, its heygen://files/ URI), never as a path on the server's disk."""
     people = People(settings.store_path)
     ann, _ = people.add("ann")
-    made = AppState(settings=settings, store=SQLiteJobStore(settings.store_path), poll_interval=0.05,
-                    wiring=make_wiring(settings, wire), where=make_where(settings, wire), people=people)
+    made = server_state(settings, wire, people)
     try:
         person = Tenant(made, person=ann)
         drafted = await scripts.draft_for_produce(person, **BRIEF, client_samples=False)

@@ -108,24 +108,13 @@ async def produce_videos(
     languages, or items (avatar route: one HeyGen batch). Paid (each render). Returns a batch: job id; items
     beyond HeyGen's concurrency limit are queued and wait_for_job sends them. Then download_video. Repeating
     resumes (never pays twice)."""
-    return await batches_flow.produce_videos(
-        who(ctx, spend),
-        items=items,
-        topics=topics,
-        brief_template=brief_template,
-        brief=brief,
-        languages=languages,
-        route=route,
-        avatar_id=avatar_id,
-        voice_id=voice_id,
-        duration_s=duration_s,
-        orientation=orientation,
-        language=language,
-        max_parallel=max_parallel,
-        drafts=[answered(d) if isinstance(d, CreateMessageResult) else None for d in drafts or []],
-        client_samples=samples(ctx),
-        progress=reporter(ctx),
-    )
+    answers = [answered(d) if isinstance(d, CreateMessageResult) else None for d in drafts or []]
+    return await batches_flow.produce_videos(who(ctx, spend), items=items, topics=topics,
+                                             brief_template=brief_template, brief=brief, languages=languages,
+                                             route=route, avatar_id=avatar_id, voice_id=voice_id,
+                                             duration_s=duration_s, orientation=orientation, language=language,
+                                             max_parallel=max_parallel, drafts=answers, client_samples=samples(ctx),
+                                             progress=reporter(ctx))
 
 
 def register(mcp: MCPServer) -> None:

@@ -119,20 +119,10 @@ async def produce_video(
     """For a topic, when the user just wants the finished file: brief (or your exact script) → video → MP4 in one
     call; the answer shows the words spoken. Paid (the render). If it outlasts max_wait_s, call again alike to
     resume (never pays twice)."""
-    return await scripts_flow.produce_video(
-        who(ctx, spend),
-        brief=brief,
-        script=script,
-        route=route,
-        avatar_id=avatar_id,
-        voice_id=voice_id,
-        duration_s=duration_s,
-        orientation=orientation,
-        language=language,
-        max_wait_s=max_wait_s,
-        drafted=answered(draft),
-        progress=reporter(ctx),
-    )
+    return await scripts_flow.produce_video(who(ctx, spend), brief=brief, script=script, route=route,
+                                           avatar_id=avatar_id, voice_id=voice_id, duration_s=duration_s,
+                                           orientation=orientation, language=language, max_wait_s=max_wait_s,
+                                           drafted=answered(draft), progress=reporter(ctx))
 
 
 def register(mcp: MCPServer) -> None:
