@@ -380,7 +380,7 @@ def test_the_readme_shell_section_runs(tmp_path: Path) -> None:
 def test_the_parser_offers_what_the_tools_take() -> None:
     from heygen_studio import shell
     from heygen_studio.core.models import AspectRatio, Resolution
-    from heygen_studio.tools.scripts import Orientation, Route
+    from heygen_studio.workflow.scripts import Orientation, Route
 
     assert get_args(Resolution) == shell.RESOLUTIONS and get_args(AspectRatio) == shell.ASPECT_RATIOS
     assert get_args(Route) == shell.ROUTES and get_args(Orientation) == shell.ORIENTATIONS

@@ -163,7 +163,7 @@ def make_where(settings: Settings, transport: httpx2.AsyncBaseTransport | None) 
 async def send_queued(state: Tenant, batch_id: str) -> float | None:
     """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
     the batch tools are not start-up work)."""
-    from .tools.batches import advance
+    from .workflow.batches import advance
 
     return (await advance(state, batch_id)).retry_at
 

@@ -4,7 +4,7 @@ HeyGen runs at most so many video jobs at once per account (Pay-As-You-Go 10, En
 ``HEYGEN_CONCURRENCY`` setting); video renders, Video Agent sessions and translations count, a batch's
 items each count, and a create beyond the limit gets 429 with ``Retry-After``. So that a series of many
 videos fits, ``produce_videos`` sends only what the free slots take and queues the rest
-(``tools/batches.py``). The job store is shared by every server process of the user, so it knows what is
+(``workflow/batches.py``). The job store is shared by every server process of the user, so it knows what is
 in flight across processes:
 
 * every paid create of a job kind that counts records how many slots it holds (``hold``: ``slots`` in its

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from .session import EXIT_ERROR, EXIT_INTERRUPTED, INTERRUPTED
 
 COMMANDS = ("video", "jobs", "voices", "avatars", "produce")
-# The tools' enumerations (core.models Resolution, AspectRatio; tools.scripts Route, Orientation), checked
+# The tools' enumerations (core.models Resolution, AspectRatio; workflow.scripts Route, Orientation), checked
 # against them by tests/test_shell.py; spelled out so that building the parser imports no model.
 RESOLUTIONS = ("4k", "1080p", "720p")
 ASPECT_RATIOS = ("16:9", "9:16", "4:5", "5:4", "1:1", "auto")

@@ -1,58 +1,26 @@
-"""The words a ``produce_video`` call has spoken, in its answer and as a resource.
-
-A model checks the script, or reuses it (a translation voiced again passes it back as ``script``), only if
-the answer shows it. A short script is shown whole; a long one by its first lines and
-``heygen://scripts/{key}``, which reads all of it: the key is the call's (the brief's hash, as in the job
-store), and the script comes from the job store, or from the dry run that drafted it. A light module:
-the resource is registered at start-up.
+"""The words a ``produce_video`` call has spoken, as a resource: ``heygen://scripts/{key}`` reads the whole of a
+long script an answer showed in part (``workflow/spoken.py`` says what an answer shows). A light module: the
+resource is registered at start-up.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any, cast
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
+from ..workflow.spoken import KEY, SCRIPTS, script_of, spoken
 from ..workflow.tenant import Tenant
 from .common import AppState, Context
-
-SCRIPTS = "heygen://scripts/"
-SHOWN_MAX = 1500  # characters shown whole in an answer
-HEAD_MAX = 600  # of a longer script: its first lines up to about this many characters
-KEY = re.compile(r"[0-9a-f]{40}")
-
-
-def spoken(script: Mapping[str, Any]) -> str:
-    """The words of a script (``core.scripts.Script`` as JSON), one paragraph per scene: passed back as
-    ``produce_video(script=…)``, it makes the same scenes."""
-    return "\n\n".join(str(scene.get("text") or "") for scene in script.get("scenes") or ())
-
-
-def shown(words: str, key: str) -> tuple[str, str | None]:
-    """What an answer shows of ``words``, and the resource URI of the whole when it shows only a part."""
-    if len(words) <= SHOWN_MAX:
-        return words, None
-    head = ""
-    for line in words.splitlines(keepends=True):
-        if head and len(head) + len(line) > HEAD_MAX:
-            break
-        head += line
-    if len(head) > HEAD_MAX:  # one long paragraph: cut at a word
-        head = head[:HEAD_MAX].rsplit(" ", 1)[0]
-    return f"{head.rstrip()} …", SCRIPTS + key.removeprefix("produce:")
+from .person import person_of
 
 
 def read_script(state: Tenant, key: str) -> str:
     if not KEY.fullmatch(key):
         raise ResourceNotFoundError(f"No script '{key[:60]}': use the script_uri a produce_video answer gave.")
-    record = state.jobs.find(f"produce:{key}")
-    script = record.get("script") if record is not None else None
-    if not script:
-        script = state.cache.get(("produce-script", f"produce:{key}"))  # drafted by a dry run, not yet journaled
-    if not isinstance(script, Mapping):
+    script = script_of(state, key)
+    if script is None:
         raise ResourceNotFoundError(f"No script '{key}' on this machine: call produce_video again with the same "
                                     "arguments (it shows the script, and pays nothing twice).")
     return spoken(script)
@@ -63,4 +31,5 @@ def register(mcp: MCPServer[Any]) -> None:
                   description="The whole script a produce_video answer showed in part (its script_uri): the "
                               "words spoken, one paragraph per scene.")
     async def script(key: str, ctx: Context) -> str:  # bare Context: the SDK finds it in resources
-        return read_script(Tenant(cast(AppState, ctx.request_context.lifespan_context)), key)
+        state = cast(AppState, ctx.request_context.lifespan_context)
+        return read_script(Tenant(state, person=person_of(state)), key)  # a team server: the person's own scripts

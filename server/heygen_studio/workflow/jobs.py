@@ -345,7 +345,7 @@ class BatchEntry:
     remote: str | None = None
     failure: str | None = None
     started: int | None = None  # when HeyGen's batch was made
-    queued: bool = False  # waits for a free slot of HeyGen's concurrency limit (tools/batches.py ``advance``)
+    queued: bool = False  # waits for a free slot of HeyGen's concurrency limit (workflow/batches.py ``advance``)
 
 
 async def batch_items(state: Tenant, raw_id: str) -> list[BatchEntry]:

@@ -79,7 +79,7 @@ class AppState:
     signals: JobSignals = field(default_factory=JobSignals)
     """Wake-ups from the webhook receiver (HTTP mode): ``wait_for_job`` polls at once on news of its job."""
     send_queued: Callable[[Tenant, str], Awaitable[float | None]] | None = None
-    """Sends a produce_videos batch's queued items that HeyGen's free slots take (``tools/batches.py`` ``advance``);
+    """Sends a produce_videos batch's queued items that HeyGen's free slots take (``workflow/batches.py`` ``advance``);
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     where: Callable[[], tuple[str, str | None]] | None = None
     """(base URL, instance) that ``wiring`` will give, told without building it (``server.make_where``)."""
@@ -186,6 +186,8 @@ class Account:
     daily_limit: float | None
     output_dir: Path
     """Their folder: downloads land here and only here; it is the one folder they may read local files from."""
+    cache: TTLCache = field(default_factory=TTLCache)
+    """Their own cache (``Tenant.cache``): what is cached for one account or one person is not another's."""
 
 
 @dataclass

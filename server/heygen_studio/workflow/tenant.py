@@ -125,7 +125,12 @@ class Tenant:
 
     @property
     def cache(self) -> TTLCache:
-        return self._state.cache
+        """Their cache: catalogue pages of their account, a produce call's checked cast and drafted script. On a
+        team server each person has their own (another account's catalogue, or another person's draft, is not
+        theirs to reuse)."""
+        if self.person is None:
+            return self._state.cache
+        return self._state.account(self.person).cache
 
     @property
     def signals(self) -> JobSignals:
