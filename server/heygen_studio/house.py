@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .core.http import DEFAULT_BASE_URL
+from .core.errors import DEFAULT_BASE_URL
 from .core.store import SQLiteJobStore
 from .settings import Settings
 from .workflow.state import AppState, Wiring

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
 
 from ..core.files import LocalFile, open_inside
-from ..core.models import MAX_UPLOAD_BYTES
 from ..settings import Settings
 from .errors import Refused
 
@@ -97,4 +96,6 @@ def confine_input(tenant: Tenant, raw: str) -> LocalFile:
     """Open a local file for reading if it is a regular file inside the folders this person may read
     (``Tenant.allowed_folders``; ``core.files.open_inside``: no traversal, no link out). The caller closes it
     (``with confine_input(...) as file:``); every read goes through it."""
+    from ..core.models import MAX_UPLOAD_BYTES  # HeyGen's models: not needed by a call that reads no file
+
     return open_inside(raw, tenant.allowed_folders, max_bytes=MAX_UPLOAD_BYTES)
