@@ -1,14 +1,15 @@
-"""What the shell's design costs at start-up (issue #10 §2), printed as figures.
+"""What the shell's design costs at start-up (issue #10 §2, #15 §5), printed as figures.
 
-Each shell command runs the server's own tools in process through an in-memory MCP client
-(``heygen_studio.shell.session``). This prints, medians of interleaved runs of the real command:
+The commands without a cost (``jobs``, ``voices``, ``avatars``, ``video status|wait|download``) call the workflow
+layer directly in process (``heygen_studio.shell.direct``), without the MCP SDK; the paid ones (``video create``,
+``produce``) still reach the tools through an in-memory MCP client (``shell.session``), for the cost confirmation
+(``bench/waits.py`` shows that floor). This prints, medians of interleaved runs of the real command:
 
 * ``heygen-studio --version`` (Python and the CLI module: the floor of any command);
-* ``heygen-studio jobs --json`` (import the SDK and the server, build it, connect a client, one local tool);
+* ``heygen-studio jobs --json`` (the settings, the job store, one local workflow call);
 * ``heygen-studio voices --json`` on the embedded sandbox (the same plus the HeyGen client and the sandbox);
 
-and, in this process, where ``jobs`` spends it: imports, ``create_server``, connecting the client, the call.
-The budget: a catalogue command well under 2 s on a laptop, the MCP part (build + connect) a few ms.
+and, in this process, where ``jobs`` spends it: imports, loading the settings, opening the state, the call.
 
 Run: .venv/bin/python bench/shell_startup.py [runs]
 """
@@ -36,23 +37,22 @@ def in_process(env: dict[str, str]) -> dict[str, float]:
     code = """
 import time, anyio
 t0 = time.perf_counter()
-from mcp import Client
-from heygen_studio.server import create_server
 from heygen_studio.settings import load_settings
+from heygen_studio.shell.direct import Direct
 t1 = time.perf_counter()
 async def main():
-    server = create_server(load_settings(heygen_toolsets="all"))
+    settings = load_settings(heygen_toolsets="all")
     t2 = time.perf_counter()
-    async with Client(server) as client:
+    async with Direct(settings) as tools:
         t3 = time.perf_counter()
-        await client.call_tool("list_jobs", {"limit": 5})
+        await tools.call("list_jobs", {"limit": 5})
         t4 = time.perf_counter()
     print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 anyio.run(main)
 """
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-    imports, build, connect, call = (float(x) for x in out.stdout.split())
-    return {"import mcp + server": imports, "create_server": build, "connect client": connect,
+    imports, settings, state, call = (float(x) for x in out.stdout.split())
+    return {"import settings + shell.direct": imports, "load_settings": settings, "open the state": state,
             "first call (list_jobs)": call}
 
 

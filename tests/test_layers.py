@@ -101,14 +101,20 @@ ALLOWED: dict[str, set[str]] = {
     "languages": set(),
     "startup": set(),
     "extras": set(),
-    "shell": {"workflow", "core", "settings", "startup", "server"},
-    "server": {"tools", "workflow", "core", "settings", "sandbox"},
+    # The server's state without MCP (``open_state``): the store, the wiring to HeyGen or the embedded sandbox (a
+    # lazy import), and the batch hook (``workflow.batches.advance``). Imported by ``server``'s lifespan, the shell's
+    # fast commands, ``doctor`` and ``tokens``.
+    "house": {"workflow", "core", "settings", "sandbox"},
+    # The fast commands call the workflow through ``house``; the paid ones still reach the tools through an
+    # in-process MCP session on ``server`` (the cost confirmation is an MCP elicitation there).
+    "shell": {"workflow", "core", "settings", "startup", "house", "server"},
+    "server": {"tools", "workflow", "core", "settings", "house"},
     "auth": {"core"},  # team mode's door, facing the SDK's auth: the tools ask it who is calling
     "serving": {"workflow", "core", "settings", "http_token", "file_links", "auth"},
     "file_links": {"workflow", "core", "settings", "http_token"},  # a team server's signed download links
     "demo": {"sandbox", "settings", "extras"},
-    "doctor": {"server", "clients", "core", "settings", "extras"},
-    "tokens": {"core", "settings", "server"},  # `heygen-studio tokens`: the people a team server serves
+    "doctor": {"house", "clients", "core", "settings", "extras"},
+    "tokens": {"core", "settings", "house"},  # `heygen-studio tokens`: the people a team server serves
     "cli": {"server", "serving", "shell", "demo", "doctor", "clients", "sandbox", "settings", "http_token",
             "startup", "tokens"},
     "__main__": {"cli"},
@@ -125,9 +131,10 @@ def test_imports_follow_the_allowed_directions() -> None:
 
 
 def test_the_adapters_stay_apart() -> None:
-    """The MCP adapter never imports the sandbox or the command line; the domain and the workflow import no MCP."""
+    """The MCP adapter never imports the sandbox or the command line; the domain, the workflow and the state that
+    ``house`` builds import no MCP."""
     for module, path in ((m, PACKAGE.parent / (m.replace(".", "/") + ".py")) for m in imports()):
-        if layer(module) in ("core", "workflow") and path.exists():
+        if layer(module) in ("core", "workflow", "house") and path.exists():
             tree = ast.parse(path.read_text())
             names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
             names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]

@@ -31,7 +31,7 @@ def test_domain_core_imports_nothing_from_mcp() -> None:
 
 
 def test_the_tools_never_import_the_sandbox() -> None:
-    """The adapter reaches the simulator only through ``Wiring`` (server.make_wiring), never by import."""
+    """The adapter reaches the simulator only through ``Wiring`` (house.make_wiring), never by import."""
     code = ("import importlib, pkgutil, sys, heygen_studio.tools as t; "
             "names = [m.name for m in pkgutil.iter_modules(t.__path__)]; "
             "[importlib.import_module('heygen_studio.tools.' + n) for n in names]; "

@@ -377,6 +377,97 @@ def test_the_readme_shell_section_runs(tmp_path: Path) -> None:
     assert list((tmp_path / "out").glob("*.mp4"))
 
 
+# Runs one command as the console script does (``cli.main``), then says what it imported.
+WHAT_IT_IMPORTED = """
+import contextlib, io, json, sys
+from heygen_studio.cli import main
+out, code = io.StringIO(), 0
+with contextlib.redirect_stdout(out):
+    try:
+        main(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+print(json.dumps({"code": code, "stdout": out.getvalue(),
+                  "imported": sorted({name.partition(".")[0] for name in sys.modules} & {"mcp", "rich"})}))
+"""
+
+
+def imported_by(tmp_path: Path, *args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", WHAT_IT_IMPORTED, *args], capture_output=True, text=True,
+                          timeout=240, cwd=tmp_path, env=environment(tmp_path))
+    assert done.returncode == 0, done.stderr
+    ran: dict[str, Any] = json.loads(done.stdout)
+    assert ran["code"] == 0, (args, done.stderr)
+    return ran
+
+
+def test_the_commands_without_a_cost_never_import_the_mcp_sdk(tmp_path: Path) -> None:
+    """jobs, voices, avatars and video status|wait|download call the workflow directly (``shell/direct.py``): not
+    the MCP SDK, and with --json not rich either. A paid command still talks MCP (its cost question is an MCP
+    elicitation): the same check sees the SDK there."""
+    created = imported_by(tmp_path, "video", "create", "--avatar", LOOK, "--script", "Imports.", "--json")
+    assert "mcp" in created["imported"]
+    job = json.loads(created["stdout"])["job_id"]
+    for args in (["video", "wait", job], ["video", "status", job], ["video", "download", job], ["jobs"],
+                 ["voices", "--limit", "2"], ["avatars", "--groups", "--limit", "2"]):
+        ran = imported_by(tmp_path, *args, "--json")
+        assert ran["imported"] == [], (args, ran["imported"])
+        assert json.loads(ran["stdout"]), args
+    table = imported_by(tmp_path, "jobs")  # a table (plain, no terminal) is printed by rich, still without MCP
+    assert table["imported"] == ["rich"] and job in table["stdout"]
+
+
+def test_the_parser_bounds_strings_as_the_tools_do(tmp_path: Path) -> None:
+    """The commands without MCP skip the tools' argument screen, so their parser holds each string to the bound
+    the tool's schema gives it (``shell.Text``); here those bounds are read back from the tools' schemas."""
+    import argparse
+
+    import anyio
+
+    from conftest import make_settings
+    from heygen_studio import shell
+    from heygen_studio.server import create_server
+    from heygen_studio.shell.commands import FAST
+
+    tool_of = {"video_status": "get_video", "video_wait": "wait_for_job", "video_download": "download_video",
+               "jobs": "list_jobs", "voices": "list_voices", "avatars": "list_avatars"}
+    argument_of = {"next": "next_token", "group": "group_id"}
+    assert set(tool_of) == set(FAST)
+    schemas = {tool.name: tool.input_schema["properties"]
+               for tool in anyio.run(create_server(make_settings(tmp_path)).list_tools)}
+
+    def limit(schema: dict[str, Any]) -> int | None:
+        return schema.get("maxLength") or next((s["maxLength"] for s in schema.get("anyOf", ()) if "maxLength" in s),
+                                               None)
+
+    def commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for command in action.choices.values():
+                    yield command
+                    yield from commands(command)
+
+    checked = 0
+    for command in commands(shell.parser()):
+        run = command.get_default("run")
+        if run not in FAST:
+            continue
+        for action in command._actions:
+            name = argument_of.get(action.dest, action.dest)
+            if name not in schemas[tool_of[run]] or action.choices is not None or action.nargs == 0:
+                continue  # a flag, a choice from the tool's own enumeration, or not the tool's argument
+            bound = limit(schemas[tool_of[run]][name])
+            if bound is None:  # a number (--limit): its own type checks it
+                continue
+            assert isinstance(action.type, shell.Text) and action.type.limit == bound, (run, action.dest)
+            checked += 1
+    assert checked == 11
+    with pytest.raises(argparse.ArgumentTypeError):
+        shell.TOKEN("x" * 513)
+    with pytest.raises(argparse.ArgumentTypeError):
+        shell.ENGINE(b"\xff".decode(errors="surrogateescape"))  # a byte that is not UTF-8, as argv gives it
+
+
 def test_the_parser_offers_what_the_tools_take() -> None:
     from heygen_studio import shell
     from heygen_studio.core.models import AspectRatio, Resolution

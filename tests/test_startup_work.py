@@ -1,7 +1,7 @@
 """Issue #15 §5: what start-up does not do, checked by what it loads (speed itself is ``bench/waits.py``'s).
 
 * a shell ``jobs`` reads the job store without importing the embedded sandbox, the docs or the tool modules it
-  does not call, and finds the same jobs the sandbox's wiring would (``server.make_where`` agrees with
+  does not call, and finds the same jobs the sandbox's wiring would (``house.make_where`` agrees with
   ``make_wiring`` in every configuration);
 * a server reads its bundled docs on the first resources or prompts request, not when it is built;
 * the garbage collector held during a command's start is running again when the command ends, however it ends.
@@ -21,7 +21,8 @@ import pytest
 from mcp import Client
 
 from conftest import make_settings
-from heygen_studio.server import create_server, make_where, make_wiring
+from heygen_studio.house import make_where, make_wiring
+from heygen_studio.server import create_server
 from heygen_studio.settings import Settings
 
 LOOK = "Abigail_expressive_2024112501"  # a public look the sandbox seeds

@@ -13,7 +13,6 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, shell, startup
-from .clients import CLIENTS
 from .http_token import token_problem
 
 if TYPE_CHECKING:  # pydantic and the settings load in ``main``, where Ctrl-C is one line, not a traceback
@@ -56,6 +55,8 @@ def _public_url(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .clients import CLIENTS  # the config command's choices (a shell command never builds this parser)
+
     parser = _Parser(prog="heygen-studio", description="Make HeyGen avatar videos from an MCP client, or try it "
                      "offline on the built-in sandbox.")
     parser.add_argument("--version", action="version", version=f"heygen-studio {__version__}")

@@ -275,7 +275,7 @@ async def deepseek(settings: Settings, wired: Any) -> Check:
 
 
 async def checks(settings: Settings) -> list[Check]:
-    from .server import make_wiring  # the same wiring ``serve`` uses (the embedded sandbox in sandbox mode)
+    from .house import make_wiring  # the same wiring ``serve`` uses (the embedded sandbox in sandbox mode)
 
     found = [mode(settings)]
     if settings.heygen_sandbox:

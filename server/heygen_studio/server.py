@@ -17,7 +17,6 @@ Design contract (after the 2.3-era reference servers):
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -48,12 +47,10 @@ from mcp.types import ResourceTemplate as MCPResourceTemplate
 from pydantic import AnyUrl, ValidationError
 
 from . import __version__
-from .core.http import DEFAULT_BASE_URL
-from .core.store import SQLiteJobStore
+from .house import open_state
 from .settings import Settings
 from .tools import content, player, registry, routes, spoken, toolsets
-from .workflow.state import AppState, Live, Wiring
-from .workflow.tenant import Tenant
+from .workflow.state import AppState, Live
 
 logger = logging.getLogger(__name__)
 
@@ -105,69 +102,6 @@ def reject_unknown_tools(server: MCPServer[Any]) -> ServerMiddleware[Any]:
     return middleware
 
 
-def make_wiring(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], Wiring]:
-    """How the client reaches HeyGen; built on first use (the sandbox import is not start-up work)."""
-
-    def wiring() -> Wiring:
-        if not settings.heygen_sandbox:
-            return Wiring(transport=transport, base_url=settings.heygen_base_url)
-        if transport is None and settings.heygen_base_url != DEFAULT_BASE_URL:
-            # HEYGEN_SANDBOX=1 with HEYGEN_BASE_URL: `heygen-studio sandbox` on a port (its DeepSeek stand-in too)
-            return Wiring(transport=None, base_url=settings.heygen_base_url,
-                          deepseek_stand_in=settings.heygen_base_url)
-        from .sandbox import SANDBOX_BASE_URL, STATE_FILE, SandboxConfig, create_app
-
-        if transport is not None:
-            return Wiring(transport=transport, base_url=SANDBOX_BASE_URL, deepseek_stand_in=SANDBOX_BASE_URL,
-                          instance=f"{os.getpid()}-{id(transport):x}")
-        render = settings.heygen_sandbox_render_s
-        app = create_app(config=SandboxConfig(
-            render_seconds=render, agent_thinking_seconds=render / 3, agent_generating_seconds=render,
-            avatar_seconds=render / 2, translation_seconds=render, lipsync_seconds=render,
-            voice_clone_seconds=render / 2, state_path=settings.store_path.parent / STATE_FILE,
-            concurrency_limit=settings.heygen_sandbox_concurrency, accounts=settings.heygen_sandbox_accounts))
-        logger.info("using the embedded HeyGen sandbox (no real API calls, no credits)")
-        # The sandbox keeps its state next to the job store, shared by every process on that folder:
-        # its jobs are one account's, so they share one scope in the store and survive restarts. When
-        # the file cannot be used it runs in memory, and its jobs are this process's alone.
-        instance = "embedded" if app.state.sandbox.persistent else f"{os.getpid()}-{id(app):x}"
-        return Wiring(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_BASE_URL, sandbox=app,
-                      deepseek_stand_in=SANDBOX_BASE_URL, instance=instance)
-
-    return wiring
-
-
-def make_where(settings: Settings, transport: httpx2.AsyncBaseTransport | None) -> Callable[[], tuple[str, str | None]]:
-    """Which HeyGen the wiring will reach, as (base URL, instance), without building it: ``list_jobs`` lists the
-    job store's scope from this, so a shell's ``jobs`` does not import the sandbox (``AppState.recorded_jobs``).
-    The embedded sandbox's jobs are one account's when its state file can be used (``make_wiring``); when it
-    cannot, they are this process's, and before its sandbox is built this process has none."""
-
-    def where() -> tuple[str, str | None]:
-        if not settings.heygen_sandbox:
-            return settings.heygen_base_url, None
-        if transport is None and settings.heygen_base_url != DEFAULT_BASE_URL:
-            return settings.heygen_base_url, None
-        from .sandbox import SANDBOX_BASE_URL, STATE_FILE
-        from .sandbox.statefile import usable
-
-        if transport is not None:
-            return SANDBOX_BASE_URL, f"{os.getpid()}-{id(transport):x}"
-        if usable(settings.store_path.parent / STATE_FILE):
-            return SANDBOX_BASE_URL, "embedded"
-        return SANDBOX_BASE_URL, f"{os.getpid()}-unbuilt"
-
-    return where
-
-
-async def send_queued(state: Tenant, batch_id: str) -> float | None:
-    """``wait_for_job``'s hook: a produce_videos batch's queued items go as HeyGen frees slots (imported on use:
-    the batch tools are not start-up work)."""
-    from .workflow.batches import advance
-
-    return (await advance(state, batch_id)).retry_at
-
-
 def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | None, live: Live | None = None
                   ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     """The server's state for its lifetime; ``live`` shares its wake-up signals (and the running state)
@@ -176,11 +110,8 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
-        state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
-                         poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
-                         send_queued=send_queued, where=make_where(settings, transport), people=live.people,
-                         public_base=live.public_base, link_key=live.link_key)
+        state = open_state(settings, transport, signals=live.signals)
+        state.people, state.public_base, state.link_key = live.people, live.public_base, live.link_key
         live.state = state
         try:
             yield state

@@ -18,8 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .core.errors import KEY_PLACEHOLDER
-from .core.http import DEFAULT_BASE_URL
+from .core.errors import DEFAULT_BASE_URL, KEY_PLACEHOLDER
 from .http_token import token_problem
 from .tools import toolsets
 

@@ -89,10 +89,10 @@ def run_revoke(settings: Settings, name: str) -> int:
 
 
 def _where(settings: Settings) -> tuple[str, str | None]:
-    """(base URL, instance) the server's jobs are scoped to, as ``serve`` wires it (``server.make_where``)."""
+    """(base URL, instance) the server's jobs are scoped to, as ``serve`` wires it (``house.make_where``)."""
     if not settings.heygen_sandbox:
         return settings.heygen_base_url, None
-    from .server import make_where  # the embedded sandbox's instance: only in sandbox mode (it loads the SDK)
+    from .house import make_where  # the embedded sandbox's instance: only in sandbox mode
 
     return make_where(settings, None)()
 

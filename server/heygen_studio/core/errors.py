@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import ClassVar, TypedDict, Unpack
 
+DEFAULT_BASE_URL = "https://api.heygen.com"
+"""HeyGen's API (``HEYGEN_BASE_URL``'s default); here, not in ``http``, so the settings can name it without httpx."""
 API_KEY_PAGE = "https://app.heygen.com/settings?nav=API"
 """HeyGen's API page: the keys, and the API wallet (pay-as-you-go USD) an API key spends."""
 PLANS_PAGE = "https://app.heygen.com/settings?nav=Subscriptions"
@@ -21,6 +23,7 @@ KEY_PLACEHOLDER = "YOUR_HEYGEN_API_KEY"
 
 __all__ = [
     "API_KEY_PAGE",
+    "DEFAULT_BASE_URL",
     "KEY_PLACEHOLDER",
     "APIConnectionError",
     "APIKeyRequiredError",

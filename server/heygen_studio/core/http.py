@@ -39,6 +39,7 @@ import httpx2
 
 from .. import __version__
 from .errors import (
+    DEFAULT_BASE_URL,
     KEY_PLACEHOLDER,
     APIConnectionError,
     APIStatusError,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.heygen.com"
 USER_AGENT = f"heygen-studio/{__version__}"
 # How HeyGen's own tools name themselves to the API (attribution), sent on API requests only: never to media or
 # presigned upload hosts, whose signatures may cover the headers. Never ``X-HeyGen-Source: cli``: that one is the

@@ -2,7 +2,7 @@
 
 ``persist.py`` keeps the sandbox's records in it. This module imports nothing of the sandbox, so the server can
 ask ``usable`` before anything is built: which job-store scope the embedded sandbox's jobs are in depends on it
-(``server.make_where``), and ``list_jobs`` should not import the whole sandbox to find out.
+(``house.make_where``), and ``list_jobs`` should not import the whole sandbox to find out.
 """
 
 from __future__ import annotations

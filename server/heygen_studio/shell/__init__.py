@@ -1,6 +1,8 @@
 """``heygen-studio video create|status|wait|download``, ``jobs``, ``voices``, ``avatars``, ``produce "brief"``.
 
-A shell workflow on the very same tools an MCP client calls (``shell.session``). Exit codes: 0 done, 1 an
+A shell workflow on the very same tools an MCP client calls: the paid commands (``video create``, ``produce``)
+through an in-process MCP client (``shell.session``), for the cost confirmation; the others through the same
+workflow calls without MCP (``shell.direct``), so they start fast. Exit codes: 0 done, 1 an
 error (one line on stderr with the next step), 4 a wait ran out while the job still runs (the job id is
 printed: wait for it again, never create it again), 130 interrupted. ``--json`` prints one JSON document on
 stdout and nothing else, on every way out: the tool's structured result, ``{"error": ...}`` on failure, and a
@@ -78,6 +80,27 @@ def _count(low: int, high: int) -> Any:
     return parse
 
 
+class Text:
+    """A string argument with the bound its tool's schema gives it (``tools/fields.py``), and plain text: the fast
+    commands reach the workflow without the MCP tools' argument screen (``tools/registry.py``), so the parser
+    refuses what that screen would (tests/test_shell.py checks the bounds against the tools' schemas)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.__name__ = "text"  # argparse names a type by it
+
+    def __call__(self, text: str) -> str:
+        if len(text) > self.limit:
+            raise argparse.ArgumentTypeError(f"at most {self.limit} characters; this has {len(text)}")
+        if any("\ud800" <= c <= "\udfff" for c in text):  # bytes that are not UTF-8, as Python reads them from argv
+            raise argparse.ArgumentTypeError("not UTF-8 text; type it again")
+        return text
+
+
+JOB_REF, ID, TOKEN, LANGUAGE, NAME_SEARCH, ENGINE, FILENAME = (
+    Text(140), Text(128), Text(512), Text(64), Text(80), Text(40), Text(120))
+
+
 def _command(parent: Any, name: str, *, help: str, **kw: Any) -> Any:
     """A subcommand whose --help starts with what it does (argparse shows ``help`` only in the list above)."""
     return parent.add_parser(name, help=help, description=help, **kw)
@@ -118,16 +141,17 @@ def add_commands(sub: Any) -> None:
     create.set_defaults(run="video_create")
 
     status = _command(actions, "status", parents=[common], help="a video's status (one look, no waiting)")
-    status.add_argument("job_id", help="the job id `video create` printed (video:…), or a HeyGen video id")
+    status.add_argument("job_id", type=JOB_REF,
+                        help="the job id `video create` printed (video:…), or a HeyGen video id")
     status.set_defaults(run="video_status")
 
     wait = _command(actions, "wait", parents=[common, timeout], help="wait for a job with a progress bar")
-    wait.add_argument("job_id", help="any job id (video:…, agent:…, translation:…, batch:…)")
+    wait.add_argument("job_id", type=JOB_REF, help="any job id (video:…, agent:…, translation:…, batch:…)")
     wait.set_defaults(run="video_wait")
 
     download = _command(actions, "download", parents=[common], help="save a finished video in the output folder")
-    download.add_argument("job_id", help="the job id of a finished video")
-    download.add_argument("--filename", help="file name in the output folder (default: <video id>.mp4)")
+    download.add_argument("job_id", type=JOB_REF, help="the job id of a finished video")
+    download.add_argument("--filename", type=FILENAME, help="file name in the output folder (default: <video id>.mp4)")
     download.add_argument("--captioned", action="store_true", help="the copy with burned-in captions")
     download.set_defaults(run="video_download")
 
@@ -136,23 +160,25 @@ def add_commands(sub: Any) -> None:
     jobs.set_defaults(run="jobs")
 
     voices = _command(sub, "voices", parents=[common], help="find voices (a compact table)")
-    voices.add_argument("--language", help="language name or code, e.g. German or de")
+    voices.add_argument("--language", type=LANGUAGE, help="language name or code, e.g. German or de")
     voices.add_argument("--gender", choices=("female", "male"), help="only voices of this gender")
     voices.add_argument("--type", choices=("public", "private"), help="HeyGen's, or your cloned ones")
-    voices.add_argument("--engine", help="voice engine, e.g. starfish")
-    voices.add_argument("--name", help="case-insensitive name search")
+    voices.add_argument("--engine", type=ENGINE, help="voice engine, e.g. starfish")
+    voices.add_argument("--name", type=NAME_SEARCH, help="case-insensitive name search")
     voices.add_argument("--limit", type=_count(1, 20), default=10, help="rows per page (1-20)")
-    voices.add_argument("--next", metavar="TOKEN", help="the next page (the token the previous page printed)")
+    voices.add_argument("--next", type=TOKEN, metavar="TOKEN",
+                        help="the next page (the token the previous page printed)")
     voices.set_defaults(run="voices")
 
     avatars = _command(sub, "avatars", parents=[common], help="find avatar looks or groups (a compact table)")
     avatars.add_argument("--groups", action="store_true", help="list groups instead of looks")
     avatars.add_argument("--ownership", choices=("public", "private"), help="HeyGen's, or your own")
     avatars.add_argument("--type", choices=("studio_avatar", "digital_twin", "photo_avatar"), help="only this kind")
-    avatars.add_argument("--group", metavar="ID", help="only the looks of this group")
-    avatars.add_argument("--name", help="case-insensitive name search")
+    avatars.add_argument("--group", type=ID, metavar="ID", help="only the looks of this group")
+    avatars.add_argument("--name", type=NAME_SEARCH, help="case-insensitive name search")
     avatars.add_argument("--limit", type=_count(1, 20), default=10, help="rows per page (1-20)")
-    avatars.add_argument("--next", metavar="TOKEN", help="the next page (the token the previous page printed)")
+    avatars.add_argument("--next", type=TOKEN, metavar="TOKEN",
+                         help="the next page (the token the previous page printed)")
     avatars.set_defaults(run="avatars")
 
     produce = _command(sub, "produce", parents=[common, paid, timeout],
@@ -182,7 +208,7 @@ def main(argv: list[str]) -> int:
         from .commands import run
 
         return run(args)  # it reports Ctrl-C itself once it runs
-    except KeyboardInterrupt:  # Ctrl-C while the SDK is still being imported: one line, no traceback
+    except KeyboardInterrupt:  # Ctrl-C while modules are still being imported: one line, no traceback
         print(f"heygen-studio: {INTERRUPTED}", file=sys.stderr)
         if args.json:
             print(json.dumps({"error": INTERRUPTED}, indent=2))

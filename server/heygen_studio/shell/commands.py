@@ -1,4 +1,8 @@
-"""The shell commands: each one calls the tools through ``Session`` and prints through ``Out``."""
+"""The shell commands: each one calls its tools and prints through ``Out``.
+
+The paid commands (``FAST`` does not hold them) reach the tools through ``Session``, an in-process MCP client,
+for the cost confirmation; the others through ``direct.Direct``, the same workflow calls without MCP.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from .session import (
     Declined,
     Session,
     ShellError,
+    Tools,
     in_shell_words,
 )
 
@@ -30,7 +35,7 @@ def usd(amount: float) -> str:
     return f"${amount:.4f}" if amount and abs(amount) < 0.01 else f"${amount:,.2f}"
 
 
-def cost(session: Session, amount: float | None) -> str:
+def cost(session: Tools, amount: float | None) -> str:
     """What a create costs: its estimate, or, on the sandbox (which charges nothing), that it is free."""
     if session.settings.heygen_sandbox:
         return f"free on the sandbox (about {usd(amount or 0)} with the real API)"
@@ -41,7 +46,8 @@ WAIT_CALL_S = 45.0  # one wait_for_job call, as a model would make it (each call
 PRODUCE_CALL_S = 120.0
 SCRIPT_FILE_MAX = 1 << 20
 
-Command = Callable[[Session, argparse.Namespace, Out], Awaitable[int]]
+Paid = Callable[[Session, argparse.Namespace, Out], Awaitable[int]]
+Fast = Callable[[Tools, argparse.Namespace, Out], Awaitable[int]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +74,7 @@ def _run(args: argparse.Namespace, out: Out) -> int:
         out.error(str(exc))
         return EXIT_ERROR
     _quiet_logs()
-    return anyio.run(_session, COMMANDS[args.run], args, settings, out)
+    return anyio.run(_session, args, settings, out)
 
 
 def _quiet_logs() -> None:
@@ -79,16 +85,22 @@ def _quiet_logs() -> None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="heygen-studio: %(message)s")
 
 
-async def _session(command: Command, args: argparse.Namespace, settings: Settings, out: Out) -> int:
-    async with Session(settings, yes=getattr(args, "yes", False), note=out.note) as session:
-        try:
-            return await command(session, args, out)
-        except Declined as exc:  # the person said no: their own answer, not a failure to explain
-            out.error(str(exc), plain=True)
-            return EXIT_ERROR
-        except ShellError as exc:
-            out.error(str(exc))
-            return EXIT_ERROR
+async def _session(args: argparse.Namespace, settings: Settings, out: Out) -> int:
+    try:
+        fast = FAST.get(args.run)
+        if fast is not None:
+            from .direct import Direct
+
+            async with Direct(settings) as tools:
+                return await fast(tools, args, out)
+        async with Session(settings, yes=getattr(args, "yes", False), note=out.note) as session:
+            return await PAID[args.run](session, args, out)
+    except Declined as exc:  # the person said no: their own answer, not a failure to explain
+        out.error(str(exc), plain=True)
+        return EXIT_ERROR
+    except ShellError as exc:
+        out.error(str(exc))
+        return EXIT_ERROR
 
 
 # -- video -------------------------------------------------------------------------------------------------
@@ -166,7 +178,7 @@ async def video_create(session: Session, args: argparse.Namespace, out: Out) -> 
     return code
 
 
-async def video_status(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def video_status(session: Tools, args: argparse.Namespace, out: Out) -> int:
     info = await session.call("get_video", {"job_id": args.job_id})
     if out.json:
         out.result(info)
@@ -184,7 +196,7 @@ async def video_status(session: Session, args: argparse.Namespace, out: Out) -> 
     return EXIT_OK
 
 
-async def _wait(session: Session, out: Out, job_id: str, timeout: float) -> tuple[dict[str, Any], int]:
+async def _wait(session: Tools, out: Out, job_id: str, timeout: float) -> tuple[dict[str, Any], int]:
     """wait_for_job, call after bounded call, until the job ends or ``timeout`` runs out: (last status, exit)."""
     deadline = time.monotonic() + timeout
     status: dict[str, Any] = {}
@@ -212,7 +224,7 @@ async def _wait(session: Session, out: Out, job_id: str, timeout: float) -> tupl
     return status, EXIT_OK
 
 
-async def video_wait(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def video_wait(session: Tools, args: argparse.Namespace, out: Out) -> int:
     status, code = await _wait(session, out, args.job_id, args.timeout)
     if out.json:
         out.result(status)
@@ -221,7 +233,7 @@ async def video_wait(session: Session, args: argparse.Namespace, out: Out) -> in
     return code
 
 
-async def _download(session: Session, out: Out, job_id: str, filename: str | None, captioned: bool) -> dict[str, Any]:
+async def _download(session: Tools, out: Out, job_id: str, filename: str | None, captioned: bool) -> dict[str, Any]:
     arguments: dict[str, Any] = {"job_id": job_id}
     if filename:
         arguments["filename"] = filename
@@ -234,7 +246,7 @@ async def _download(session: Session, out: Out, job_id: str, filename: str | Non
     return saved
 
 
-async def video_download(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def video_download(session: Tools, args: argparse.Namespace, out: Out) -> int:
     saved = await _download(session, out, args.job_id, args.filename, args.captioned)
     if out.json:
         out.result(saved)
@@ -258,7 +270,7 @@ def _when(epoch: Any) -> str:
         return ""
 
 
-async def jobs(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def jobs(session: Tools, args: argparse.Namespace, out: Out) -> int:
     listed = await session.call("list_jobs", {"limit": args.limit})
     if out.json:
         out.result(listed)
@@ -277,7 +289,7 @@ def _more(out: Out, command: str, token: str | None) -> None:
         out.note(f"More: heygen-studio {command} --next {token} (with the same filters)")
 
 
-async def voices(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def voices(session: Tools, args: argparse.Namespace, out: Out) -> int:
     arguments = {k: v for k, v in (("language", args.language), ("gender", args.gender), ("type", args.type),
                                    ("engine", args.engine), ("name", args.name), ("next_token", args.next))
                  if v is not None}
@@ -291,7 +303,7 @@ async def voices(session: Session, args: argparse.Namespace, out: Out) -> int:
     return EXIT_OK
 
 
-async def avatars(session: Session, args: argparse.Namespace, out: Out) -> int:
+async def avatars(session: Tools, args: argparse.Namespace, out: Out) -> int:
     arguments: dict[str, Any] = {k: v for k, v in (
         ("ownership", args.ownership), ("avatar_type", args.type), ("group_id", args.group), ("name", args.name),
         ("next_token", args.next)) if v is not None}
@@ -351,7 +363,8 @@ async def produce(session: Session, args: argparse.Namespace, out: Out) -> int:
     return EXIT_ERROR
 
 
-COMMANDS: dict[str, Command] = {
-    "video_create": video_create, "video_status": video_status, "video_wait": video_wait,
-    "video_download": video_download, "jobs": jobs, "voices": voices, "avatars": avatars, "produce": produce,
+PAID: dict[str, Paid] = {"video_create": video_create, "produce": produce}
+FAST: dict[str, Fast] = {
+    "video_status": video_status, "video_wait": video_wait, "video_download": video_download, "jobs": jobs,
+    "voices": voices, "avatars": avatars,
 }

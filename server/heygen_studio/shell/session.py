@@ -1,4 +1,4 @@
-"""The shell's way to the tools: the very same MCP server, run in this process, reached by an MCP client.
+"""The shell's way to the paid tools: the very same MCP server, run in this process, reached by an MCP client.
 
 ``create_server(settings)`` is what ``heygen-studio serve`` serves; an in-memory ``mcp.Client`` on it calls
 the tools exactly as Claude or Cursor do (the SDK's in-process connection: no stdio, no JSON framing). So the
@@ -7,16 +7,17 @@ progress notifications drive its bars. A cost confirmation (elicitation) is answ
 (HEYGEN_SANDBOX=1, from the shell's own settings) nothing costs money, so it is not asked; else ``--yes``, a
 y/N question on a terminal (a no reads "Not created."), or, with no terminal to ask on, a decline with the flag
 to pass.
+
+The other commands reach their tools without MCP (``shell.direct``); both ways answer ``Tools.call`` alike.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import startup
 
@@ -50,6 +51,15 @@ def in_shell_words(text: str) -> str:
     for pattern, replacement in _SHELL_WORDS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class Tools(Protocol):
+    """A way to the tools (``Session``, ``direct.Direct``): a tool's structured result by its name and arguments."""
+
+    settings: Settings
+
+    async def call(self, tool: str, arguments: dict[str, Any], progress: ProgressFn | None = None
+                   ) -> dict[str, Any]: ...
 
 
 class ShellError(Exception):
@@ -119,19 +129,16 @@ class Session:
     def __init__(self, settings: Settings, *, yes: bool = False, note: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.asker = Asker(yes, free=settings.heygen_sandbox, note=note)
-        self.startup_s = 0.0
         self._stack = AsyncExitStack()
         self._client: Any = None
 
     async def __aenter__(self) -> Session:
-        started = time.perf_counter()
         from mcp import Client
 
         from ..server import create_server
 
         server = create_server(self.settings)
         self._client = await self._stack.enter_async_context(Client(server, elicitation_callback=self.asker))
-        self.startup_s = time.perf_counter() - started
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,11 +21,12 @@ from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context, Elicit, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from ..core.errors import HeyGenError
 from ..core.files import LocalFile, resolve, root_of
 from ..settings import Settings
+from ..workflow.errors import ANTICIPATED, answer
 from ..workflow.inputs import (
     classify_source,
 )
@@ -74,15 +75,6 @@ def who(ctx: Context[AppState], spend: costs.Spend | None = None, roots: ListRoo
     return Tenant(state, person=person_of(state), spend=spend, roots=tuple(client_roots(roots)))
 
 
-def format_validation(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-after",)) or "input"
-        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}")
-    return "Invalid input: " + "; ".join(parts) + ". Fix it and call again; nothing was sent or charged."
-
-
 def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Turn anticipated failures into ToolErrors with a next step (signature kept for the SDK)."""
 
@@ -92,14 +84,8 @@ def reports_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             return await fn(*args, **kwargs)
         except ToolError:
             raise
-        except HeyGenError as exc:
-            raise ToolError(exc.describe()) from None
-        except ValidationError as exc:
-            raise ToolError(format_validation(exc)) from None
-        except OSError as exc:  # the local file system: a folder not writable, a disk full
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise ToolError(f"Local file error: {exc.strerror or exc}{where}. Check that HEYGEN_OUTPUT_DIR is "
-                            "writable and HEYGEN_ALLOWED_DIRS points at the right folders.") from None
+        except ANTICIPATED as exc:  # a refusal, bad input, the local file system: the same words as the shell's
+            raise ToolError(answer(exc)) from None
 
     return wrapper
 

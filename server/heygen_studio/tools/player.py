@@ -36,9 +36,8 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from ..core.errors import HeyGenError
+from ..core.errors import DEFAULT_BASE_URL, HeyGenError
 from ..core.files import open_below
-from ..core.http import DEFAULT_BASE_URL
 from ..core.mime import SNIFF_BYTES, sniff
 from ..workflow.files import FILES, MAX_PLAY_BYTES, VIDEO_TYPES
 from ..workflow.state import AppState  # not .common: the server imports this module at start-up, and common is heavy

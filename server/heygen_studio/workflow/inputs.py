@@ -96,4 +96,5 @@ def confine_input(tenant: Tenant, raw: str) -> LocalFile:
     """Open a local file for reading if it is a regular file inside the folders this person may read
     (``Tenant.allowed_folders``; ``core.files.open_inside``: no traversal, no link out). The caller closes it
     (``with confine_input(...) as file:``); every read goes through it."""
+
     return open_inside(raw, tenant.allowed_folders, max_bytes=MAX_UPLOAD_BYTES)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import anyio
 
@@ -31,13 +31,15 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
-from ..core.models import AgentSession, BatchDetail, Video
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from . import files
 from .errors import Refused
 from .inputs import check_id
 from .outputs import JobList, JobRow, JobStatus
 from .tenant import Tenant
+
+if TYPE_CHECKING:  # HeyGen's models come with the client that reads them: listing jobs needs neither
+    from ..core.models import AgentSession, BatchDetail, Video
 
 logger = logging.getLogger(__name__)
 

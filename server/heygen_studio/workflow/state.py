@@ -55,7 +55,7 @@ class TTLCache:
 
 @dataclass
 class Wiring:
-    """What the tools talk to, decided by ``server.make_wiring`` (the adapter never imports the sandbox).
+    """What the tools talk to, decided by ``house.make_wiring`` (the adapter never imports the sandbox).
 
     ``transport`` (None = the network) and ``base_url`` reach HeyGen. ``deepseek_stand_in`` is the base
     URL of the sandbox's DeepSeek stand-in, on the same transport (None = the real DEEPSEEK_BASE_URL).
@@ -82,7 +82,7 @@ class AppState:
     """Sends a produce_videos batch's queued items that HeyGen's free slots take (``workflow/batches.py`` ``advance``);
     returns when HeyGen's 429 allows the next try. Set by the server: ``wait_for_job`` cannot import batches."""
     where: Callable[[], tuple[str, str | None]] | None = None
-    """(base URL, instance) that ``wiring`` will give, told without building it (``server.make_where``)."""
+    """(base URL, instance) that ``wiring`` will give, told without building it (``house.make_where``)."""
     public_base: str | None = None
     """Where people reach this server (HTTP mode: HEYGEN_PUBLIC_URL or its address): signed file links use it."""
     link_key: bytes | None = None
