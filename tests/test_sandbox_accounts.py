@@ -272,7 +272,7 @@ async def test_heygen_studio_sandbox_accounts_per_key_on_a_real_port(tmp_path: P
 
 async def test_heygen_sandbox_accounts_per_key_makes_the_embedded_sandbox_per_key(tmp_path: Path) -> None:
     from conftest import make_settings
-    from heygen_studio.server import make_wiring
+    from heygen_studio.house import make_wiring
 
     wiring = make_wiring(make_settings(tmp_path, heygen_sandbox_accounts="per-key"), None)()
     try:

@@ -16,8 +16,7 @@ import pytest
 from heygen_studio.core import costs
 from heygen_studio.core.people import People
 from heygen_studio.core.scripts import ScriptRequest
-from heygen_studio.core.store import SQLiteJobStore
-from heygen_studio.server import make_where, make_wiring, send_queued
+from heygen_studio.house import open_state
 from heygen_studio.workflow import batches, scripts, spoken
 from heygen_studio.workflow.errors import Refused
 from heygen_studio.workflow.scripts import Drafted
@@ -32,9 +31,9 @@ BRIEF = {"brief": "A friendly 20 second welcome to our bakery", "route": "avatar
 
 def server_state(settings: Any, wire: Any, people: People | None = None) -> AppState:
     """The server's state as its lifespan makes it, without a server (``people``: a team server's)."""
-    return AppState(settings=settings, store=SQLiteJobStore(settings.store_path), poll_interval=0.05,
-                    wiring=make_wiring(settings, wire), send_queued=send_queued, where=make_where(settings, wire),
-                    people=people)
+    state = open_state(settings, wire)
+    state.people = people
+    return state
 
 
 @pytest.fixture
