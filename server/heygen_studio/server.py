@@ -48,8 +48,8 @@ from mcp.types import ResourceTemplate as MCPResourceTemplate
 from pydantic import AnyUrl, ValidationError
 
 from . import __version__
+from .core.backends import open_store
 from .core.http import DEFAULT_BASE_URL
-from .core.store import SQLiteJobStore
 from .settings import Settings
 from .tools import content, player, registry, routes, spoken, toolsets
 from .workflow.state import AppState, Live, Wiring
@@ -177,7 +177,7 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppState]) -> AsyncIterator[AppState]:
         poll = min(settings.heygen_poll_interval, 1.0) if settings.heygen_sandbox else settings.heygen_poll_interval
-        state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
+        state = AppState(settings=settings, store=open_store(settings).jobs(),
                          poll_interval=poll, wiring=make_wiring(settings, transport), signals=live.signals,
                          send_queued=send_queued, where=make_where(settings, transport), people=live.people,
                          public_base=live.public_base, link_key=live.link_key)
