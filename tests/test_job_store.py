@@ -190,6 +190,46 @@ async def test_an_unreachable_database_refuses_to_pay(tmp_path: Path, wire: Any,
     assert not [r for r in sandbox.requests if r.method == "POST"] and not sandbox.videos
 
 
+def test_the_store_url_is_a_secret_and_must_name_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heygen_studio.core.backends import open_store
+    from heygen_studio.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("HEYGEN_STORE_URL", "mysql://ops:pa55-word-x@db.internal:3306/jobs")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "HEYGEN_STORE_URL: must be a PostgreSQL URL" in str(caught.value) and "pa55" not in str(caught.value)
+    monkeypatch.setenv("HEYGEN_STORE_URL", "postgresql://ops:pa55-word-x@db.internal:6432/jobs")
+    settings = load_settings()
+    assert settings.store_url == "postgresql://ops:pa55-word-x@db.internal:6432/jobs"
+    stores = open_store(settings)
+    assert stores.postgres and repr(stores) == "<Stores PostgreSQL at db.internal:6432/jobs>"
+    assert "pa55" not in repr(settings) + repr(stores) + repr(stores.database())
+    monkeypatch.setenv("HEYGEN_STORE_URL", " ")  # blank: the SQLite file, as unset
+    settings = load_settings()
+    assert settings.store_url is None and not open_store(settings).postgres
+    assert open_store(settings).describe() == str(settings.store_path)
+
+
+async def test_doctor_says_which_store_and_whether_it_answers(tmp_path: Path, store_backend: Backend) -> None:
+    from heygen_studio import doctor
+
+    lines = [check.line() for check in await doctor.checks(make_settings(tmp_path))]
+    if store_backend.name == "sqlite":
+        assert any(line.startswith("✓ state folder: job store ") for line in lines), lines
+        return
+    assert store_backend.url is not None
+    where = store_backend.url.removeprefix("postgresql://postgres@")
+    assert f"✓ job store: PostgreSQL at {where} answers, its schema up to date (HEYGEN_STORE_URL)" in lines, lines
+    from postgres import free_port
+
+    away = f"postgresql://ops:pa55-word-x@127.0.0.1:{free_port()}/jobs"
+    lines = [check.line() for check in await doctor.checks(make_settings(tmp_path, heygen_store_url=away))]
+    bad = [line for line in lines if line.startswith("✗ job store: The job store on PostgreSQL at 127.0.0.1:")]
+    assert len(bad) == 1 and "refused" in bad[0] and bad[0].endswith("Fix: HEYGEN_STORE_URL (paid creates are "
+                                                                      "refused until the job store can be written)")
+    assert "pa55" not in "\n".join(lines)
+
+
 # -- the store's rules, under racing connections ------------------------------------------------------------------
 
 BASE = "https://api.heygen.com"
@@ -302,6 +342,24 @@ def test_news_of_a_job_reaches_every_scope_that_holds_it(stores: Stores) -> None
     store.record(ann, kind="video", job_id="v-10", slots=1)
     assert [r.job_id for r in store.holding(ann, since=0)] == ["v-10"] and store.holding(bob, since=0) == []
     store.close()
+
+
+def test_servers_opening_a_new_store_file_at_once_all_open_it(tmp_path: Path, store_backend: Backend) -> None:
+    """Eight processes start on a store file that does not exist yet, at once (each its own connection), many times
+    over: every one opens it (the first switches it to WAL, the others wait for that) and finds the schema."""
+    sqlite_only(store_backend)
+    failures = []
+    for trial in range(80):
+        databases = [Stores(tmp_path / f"new-{trial}" / "jobs.sqlite3").database() for _ in range(8)]
+
+        def first_use(i: int, databases: list[Any] = databases) -> Any:
+            with databases[i].tx(write=True) as conn:
+                return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+
+        failures += [r for r in at_once(8, first_use) if r != 0]
+        for db in databases:
+            db.close()
+    assert failures == []
 
 
 # -- the schema: versioned migrations -----------------------------------------------------------------------------

@@ -195,7 +195,7 @@ class SQLiteDatabase:
                 if _identity(self.path) != (info.st_dev, info.st_ino):
                     raise StoreError(f"The job store {self.path} was replaced while it was being opened")
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
                 conn.execute("BEGIN IMMEDIATE")  # the schema lock: the file's write lock
                 try:
@@ -214,6 +214,21 @@ class SQLiteDatabase:
         self._conn = conn
         self._identity = (info.st_dev, info.st_ino)
         return conn
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """WAL mode, kept in the file. Switching a new file to it takes the file's exclusive lock, and SQLite
+        answers "database is locked" at once (no busy wait) while another process opening the same new file holds a
+        lock: several servers started together on a new store would fail. So it is tried again until the busy
+        timeout; once one of them has switched the file, the others find it done."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     @contextlib.contextmanager
     def tx(self, *, write: bool, lock: str | None = None) -> Iterator[Conn]:
