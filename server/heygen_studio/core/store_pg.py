@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -32,8 +31,6 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .sql import POSTGRESQL, SCHEMA_LOCK, Conn, Cursor, StoreError, migrate, reason, schema_version
 from .store import SQLJobStore
-
-logger = logging.getLogger(__name__)
 
 HINT = ("Nothing was sent or charged. Check HEYGEN_STORE_URL: the PostgreSQL server must be running and reachable "
         "from here, and its user allowed to connect to that database and write it; then call again.")
