@@ -81,14 +81,85 @@ def sandbox(sandbox_app: Any) -> Any:
 @pytest.fixture
 def wire(sandbox_app: Any, tmp_path: Any) -> Iterator[Any]:
     """The transport under every client: the sandbox in process, checked against the contract, and every request
-    HeyGen charges for checked against the job stores under the test's folder (``paid_guard``): sent without a
-    claim and an estimate made first, it fails the test."""
-    from paid_guard import GuardedWire
+    HeyGen charges for checked against the job stores under the test's folder and the PostgreSQL database of the
+    test, if it has one (``paid_guard``): sent without a claim and an estimate made first, it fails the test."""
+    import os
 
-    guarded = GuardedWire(ContractTransport(httpx2.ASGITransport(app=sandbox_app), load_contract()),
-                          lambda: list(Path(tmp_path).rglob("*.sqlite3")))
+    from paid_guard import GuardedWire, sqlite_claims
+
+    def claims() -> Iterator[tuple[str, str]]:
+        yield from sqlite_claims(Path(tmp_path))
+        if url := os.environ.get("HEYGEN_STORE_URL"):
+            import postgres
+
+            yield from postgres.jobs_rows(url)
+
+    guarded = GuardedWire(ContractTransport(httpx2.ASGITransport(app=sandbox_app), load_contract()), claims)
     yield guarded
     assert guarded.unguarded == [], f"paid requests sent without a claim and an estimate: {guarded.unguarded}"
+
+
+# -- the job store's backends: SQLite (a file in the state folder) and PostgreSQL (a throwaway cluster) ----------
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """One PostgreSQL server for the session (``tests/postgres.py``), started by the first test that needs it;
+    skips those tests, saying why, where Debian's postgresql is not installed."""
+    import postgres
+
+    bindir, user, why = postgres.find()
+    if bindir is None:
+        pytest.skip(why)
+    cluster = postgres.Cluster(bindir, user)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class Backend:
+    """The job store a test runs on: ``sqlite`` (the file under HEYGEN_STATE_DIR) or ``postgres`` (a fresh
+    database of ``pg_cluster``, named by HEYGEN_STORE_URL in this test's environment, so every ``Settings`` the test
+    makes uses it)."""
+
+    def __init__(self, name: str, url: str | None = None) -> None:
+        self.name = name
+        self.url = url
+
+    def stores(self, path: Path) -> Any:
+        """The store, as ``open_store`` opens it for settings whose SQLite file would be ``path``."""
+        from heygen_studio.core.backends import Stores
+
+        return Stores(path, self.url)
+
+    def env(self) -> dict[str, str]:
+        """What a child process's environment needs to use the same store (besides HEYGEN_STATE_DIR)."""
+        return {"HEYGEN_STORE_URL": self.url} if self.url else {}
+
+    def raw(self, path: Path) -> bytes:
+        """Everything the store keeps, as bytes: the SQLite file and its WAL, or every row of the database."""
+        if self.url is None:
+            return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
+        import postgres
+
+        return postgres.dump(self.url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_backend(request: pytest.FixtureRequest, clean_environ: None, monkeypatch: pytest.MonkeyPatch,
+                  tmp_path: Path) -> Iterator[Backend]:
+    """Runs a test once on each backend of the job store (``pytestmark = pytest.mark.usefixtures("store_backend")``
+    for a whole module). On PostgreSQL, a test that made a SQLite job store anyway fails: it did not test it."""
+    if request.param == "sqlite":
+        yield Backend("sqlite")
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.database()
+    monkeypatch.setenv("HEYGEN_STORE_URL", url)
+    yield Backend("postgres", url)
+    cluster.drop(url)
+    assert not list(tmp_path.rglob("jobs.sqlite3")), "a test on PostgreSQL made a SQLite job store"
 
 
 class RecordedSleep:

@@ -470,6 +470,7 @@ async def test_a_paid_request_outside_the_paid_path_is_not_sent(mcp: Client, san
 
 # -- HEYGEN_DAILY_CREDITS: a cap that caps spending (issue #14 §1) ----------------------------------------------
 
+@pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL
 async def test_the_daily_limit_holds_across_processes_and_a_refusal_gives_its_reservation_back(
         tmp_path: Path, wire: Any, sandbox: Any) -> None:
     """Two servers on one job store (two processes of one user) share HEYGEN_DAILY_CREDITS=5: $1.93 videos pass
@@ -498,6 +499,7 @@ async def test_the_daily_limit_holds_across_processes_and_a_refusal_gives_its_re
     assert account["daily"].startswith("$1.13 of the daily limit of $5.00 left")
 
 
+@pytest.mark.usefixtures("store_backend")
 async def test_doctor_shows_what_the_daily_limit_leaves(tmp_path: Path) -> None:
     from heygen_studio import doctor
 

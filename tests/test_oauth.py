@@ -6,7 +6,8 @@ registers, is sent to our login page, where the test signs the person in as a pe
 a POST of its form); it then lists the tools, calls ``list_jobs``, is made to refresh, and calls again. Headless
 Chromium signs a person in on the same page. A revoked person's live access token is refused at once; a token
 for another audience is refused; a 401 names the metadata; a personal token works as a bearer; every client is
-public and its redirect URIs follow the rules; with no people the server keeps its single shared token.
+public and its redirect URIs follow the rules; with no people the server keeps its single shared token. Every test
+runs with the store on SQLite and on PostgreSQL (``store_backend``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -33,15 +34,15 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 import chromium
-from conftest import make_settings
+from conftest import Backend, make_settings
 from heygen_studio.auth.identity import person_id, person_name
-from heygen_studio.core.grants import OAuthGrants, SignIn
-from heygen_studio.core.people import People
+from heygen_studio.core.backends import open_store
+from heygen_studio.core.grants import SignIn
 from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import HTTPConfigError, http_app, http_auth
 from test_transports import free_port, uvicorn_on
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("store_backend")]  # on SQLite and on PostgreSQL
 CALLBACK = "http://127.0.0.1:{port}/callback"
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {},
@@ -77,7 +78,7 @@ async def served(settings: Any, *, port: int | None = None) -> AsyncIterator[str
 def team(tmp_path: Path, *names: str, **overrides: Any) -> tuple[Any, dict[str, str]]:
     """Settings whose people store holds ``names``; each name's personal token."""
     settings = make_settings(tmp_path, **overrides)
-    people = People(settings.store_path)
+    people = open_store(settings).people()
     tokens = {name: people.add(name)[1] for name in names}
     people.close()
     return settings, tokens
@@ -154,7 +155,8 @@ async def call(url: str, bearer: str) -> tuple[str | None, str | None]:
         return WHO[-1]
 
 
-async def test_the_sdk_oauth_client_signs_a_person_in_lists_tools_calls_and_refreshes(tmp_path: Path) -> None:
+async def test_the_sdk_oauth_client_signs_a_person_in_lists_tools_calls_and_refreshes(
+        tmp_path: Path, store_backend: Backend) -> None:
     settings, tokens = team(tmp_path, "ana", "ben")
     async with served(settings) as url, httpx2.AsyncClient(timeout=30) as browser:
         redirect = CALLBACK.format(port=free_port())
@@ -190,8 +192,8 @@ async def test_the_sdk_oauth_client_signs_a_person_in_lists_tools_calls_and_refr
             assert second.refresh_token not in (None, first.refresh_token)  # rotated
             assert WHO[-1] == me
 
-        people = People(settings.store_path)
-        ana = people.by_token(tokens["ana"])
+        with closing(open_store(settings).people()) as people:
+            ana = people.by_token(tokens["ana"])
         assert ana is not None and me == (ana.id, "ana")
 
         # Discovery as the client saw it: PRM at the path and at the root, naming our issuer exactly.
@@ -215,9 +217,9 @@ async def test_the_sdk_oauth_client_signs_a_person_in_lists_tools_calls_and_refr
                                                          "refresh_token": first.refresh_token})
         assert stale.status_code == 400 and stale.json()["error"] == "invalid_grant"
 
-    # Nothing secret at rest: no token, code or refresh token in the store's file, only their hashes.
-    raw = settings.store_path.read_bytes() + b"".join(
-        p.read_bytes() for p in settings.store_path.parent.glob("jobs.sqlite3-*"))
+    # Nothing secret at rest: no token, code or refresh token in the store (its file, or its database's rows), only
+    # their hashes.
+    raw = store_backend.raw(settings.store_path)
     for secret in (first.access_token, first.refresh_token, second.access_token, tokens["ana"]):
         assert secret.encode() not in raw
     assert hashlib.sha256(second.access_token.encode()).hexdigest().encode() in raw
@@ -320,7 +322,8 @@ async def test_a_revoked_persons_live_tokens_are_refused_at_once(tmp_path: Path)
         issued = await tokens_for(http, url, tokens["ana"])
         assert (await call(url, issued["access_token"]))[1] == "ana"
         assert (await call(url, tokens["ana"]))[1] == "ana"
-        People(settings.store_path).revoke("ana")
+        with closing(open_store(settings).people()) as people:
+            people.revoke("ana")
         for bearer in (issued["access_token"], tokens["ana"]):
             refused = await http.post(f"{url}/mcp", json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {bearer}"})
             assert refused.status_code == 401, refused.text
@@ -334,15 +337,17 @@ async def test_a_revoked_persons_live_tokens_are_refused_at_once(tmp_path: Path)
 
 async def test_a_token_for_another_audience_is_refused(tmp_path: Path) -> None:
     settings, tokens = team(tmp_path, "ana")
-    ana = People(settings.store_path).by_token(tokens["ana"])
+    with closing(open_store(settings).people()) as people:
+        ana = people.by_token(tokens["ana"])
     assert ana is not None
-    grants = OAuthGrants(settings.store_path)  # the same authorization server, for another resource
+    grants = open_store(settings).grants()  # the same authorization server, for another resource
     sign_in_id = grants.begin(SignIn(client_id="c", redirect_uri="https://app.example/cb",
                                      redirect_uri_provided_explicitly=True, code_challenge="x", state=None,
                                      scopes=("heygen",), resource="https://elsewhere.example/mcp"))
     done = grants.complete(sign_in_id, ana.id)
     assert done is not None
     elsewhere = grants.redeem(done[1])
+    grants.close()
     assert elsewhere is not None
     async with served(settings) as url, httpx2.AsyncClient(timeout=30) as http:
         refused = await http.post(f"{url}/mcp", json=INIT,
@@ -378,10 +383,10 @@ async def test_a_401_names_the_metadata_and_says_how_to_get_in(tmp_path: Path) -
 async def test_a_personal_token_is_a_bearer_and_names_its_person(tmp_path: Path) -> None:
     settings, tokens = team(tmp_path, "ana", "ben")
     async with served(settings) as url:
-        people = People(settings.store_path)
-        for name in ("ben", "ana"):
-            person = people.by_token(tokens[name])
-            assert person is not None and await call(url, tokens[name]) == (person.id, name)
+        with closing(open_store(settings).people()) as people:
+            for name in ("ben", "ana"):
+                person = people.by_token(tokens[name])
+                assert person is not None and await call(url, tokens[name]) == (person.id, name)
 
 
 async def test_every_client_is_public_and_redirect_uris_follow_the_rules(tmp_path: Path) -> None:
@@ -465,7 +470,7 @@ def test_team_mode_refuses_a_shared_token_or_no_auth(tmp_path: Path) -> None:
     settings, _ = team(tmp_path, "ana", heygen_http_token="t0ken-for-tests-0123456789")
     with pytest.raises(HTTPConfigError, match=r"has 1 person.*shared token"):
         http_auth(settings, "127.0.0.1")
-    plain, _ = team(tmp_path / "b", "ana")
+    plain = make_settings(tmp_path)  # the same server, without the shared token
     with pytest.raises(HTTPConfigError, match="--no-auth is not used"):
         http_auth(plain, "127.0.0.1", no_auth=True)
     auth = http_auth(plain, "0.0.0.0")  # off loopback too: each person brings their own token
@@ -479,7 +484,7 @@ async def test_issuer_mode_takes_the_issuers_tokens_and_names_it(tmp_path: Path)
 
     async with issuing(Issuer()) as idp:
         settings, tokens = team(tmp_path, "ana", heygen_oauth_issuer=idp.url)
-        people = People(settings.store_path)
+        people = open_store(settings).people()
         bea, _ = people.add("bea", subject="user-42")
         people.add("cy", subject="user-43")
         port = free_port()
@@ -502,6 +507,7 @@ async def test_issuer_mode_takes_the_issuers_tokens_and_names_it(tmp_path: Path)
             assert revoked.status_code == 401
             cy = people.by_subject("user-43")
             assert cy is not None and await call(url, idp.token(aud=resource, sub="user-43")) == (cy.id, "cy")
+        people.close()
 
 
 async def test_registrations_and_authorization_requests_from_one_address_are_limited(tmp_path: Path) -> None:

@@ -1,18 +1,25 @@
 """The people store (issue #16 §2): a team server's people, their personal tokens (kept only as hashes) and their
-own HeyGen keys (kept only encrypted), in the job store's SQLite file, seen alike by every process."""
+own HeyGen keys (kept only encrypted), in the job store, seen alike by every process. Every test runs on both
+backends of the store (``store_backend``: the SQLite file, and a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
-from heygen_studio.core.people import People, PeopleError, SecretKeyError, person_spent, secret_key_problem
-from heygen_studio.core.store import Scope, SQLiteJobStore, StoreError
+from conftest import Backend
+from heygen_studio.core.backends import Stores
+from heygen_studio.core.people import PeopleError, SecretKeyError, person_spent, secret_key_problem
+from heygen_studio.core.store import Scope, StoreError
 from heygen_studio.settings import SettingsError, load_settings
+
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 BASE = "https://api.heygen.com"
 HEYGEN_KEY = "sk_V2_hgu_kOwnKeyOfAnn_0123456789abcdefABCDEF"
@@ -24,12 +31,17 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def stores(store_backend: Backend, path: Path) -> Stores:
+    return store_backend.stores(path)
+
+
+@pytest.fixture
 def secret() -> str:
     return Fernet.generate_key().decode()
 
 
-def test_add_then_find_by_token_subject_and_id(path: Path, secret: str) -> None:
-    people = People(path, secret_key=secret)
+def test_add_then_find_by_token_subject_and_id(stores: Stores, secret: str) -> None:
+    people = stores.people(secret)
     ann, token = people.add("ann", heygen_key=HEYGEN_KEY, daily_credits=25, subject="oidc|ann")
     assert re.fullmatch(r"hgs_[A-Za-z0-9_-]{43}", token)
     assert re.fullmatch(r"p_[0-9a-f]{16}", ann.id)
@@ -53,12 +65,11 @@ def test_add_then_find_by_token_subject_and_id(path: Path, secret: str) -> None:
     people.close()
 
 
-def test_secrets_are_not_in_the_files(path: Path, secret: str) -> None:
-    people = People(path, secret_key=secret)
+def test_secrets_are_not_in_the_store(stores: Stores, store_backend: Backend, path: Path, secret: str) -> None:
+    people = stores.people(secret)
     ann, token = people.add("ann-the-first", heygen_key=HEYGEN_KEY, subject="sub-ann")
     assert people.by_token(token) == ann
-    files = [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
-    data = b"".join(p.read_bytes() for p in files)
+    data = store_backend.raw(path)  # the file and its WAL, or every row of the database
     assert b"ann-the-first" in data  # what was written is in what was read (else the test could not fail)
     assert hashlib.sha256(token.encode()).hexdigest().encode() in data  # the token: as its hash only
     for secret_text in (token, token.removeprefix("hgs_"), HEYGEN_KEY, HEYGEN_KEY[7:30], secret):
@@ -66,10 +77,10 @@ def test_secrets_are_not_in_the_files(path: Path, secret: str) -> None:
     people.close()
 
 
-def test_two_processes_views_of_one_file(path: Path) -> None:
+def test_two_processes_views_of_one_file(stores: Stores) -> None:
     """Two People objects on one file (each its own connection, as two server processes): each sees the other's
     additions and revocations at once."""
-    here, there = People(path), People(path)
+    here, there = stores.people(), stores.people()
     ann, token = here.add("ann")
     assert there.by_token(token) == ann
     assert there.list() == [ann]
@@ -84,8 +95,8 @@ def test_two_processes_views_of_one_file(path: Path) -> None:
     there.close()
 
 
-def test_revoked_people_are_refused_and_listed_last(path: Path) -> None:
-    people = People(path)
+def test_revoked_people_are_refused_and_listed_last(stores: Stores) -> None:
+    people = stores.people()
     ann, token = people.add("ann", subject="sub-ann")
     people.add("bob")
     revoked = people.revoke("ann")
@@ -105,8 +116,8 @@ def test_revoked_people_are_refused_and_listed_last(path: Path) -> None:
     people.close()
 
 
-def test_duplicate_names_and_subjects_are_refused(path: Path) -> None:
-    people = People(path)
+def test_duplicate_names_and_subjects_are_refused(stores: Stores) -> None:
+    people = stores.people()
     people.add("ann", subject="sub-1")
     with pytest.raises(PeopleError) as caught:
         people.add("ann")
@@ -119,8 +130,8 @@ def test_duplicate_names_and_subjects_are_refused(path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["", "a" * 65, "ann smith", "ann\n", "ann/bob", "änn"])
-def test_bad_names_are_refused(path: Path, name: str) -> None:
-    people = People(path)
+def test_bad_names_are_refused(stores: Stores, name: str) -> None:
+    people = stores.people()
     with pytest.raises(PeopleError, match="cannot be a name") as caught:
         people.add(name)
     assert "1-64 characters" in caught.value.describe()
@@ -128,8 +139,8 @@ def test_bad_names_are_refused(path: Path, name: str) -> None:
     people.close()
 
 
-def test_bad_limits_subjects_and_keys_are_refused(path: Path, secret: str) -> None:
-    people = People(path, secret_key=secret)
+def test_bad_limits_subjects_and_keys_are_refused(stores: Stores, secret: str) -> None:
+    people = stores.people(secret)
     for bad in (-1.0, float("nan"), float("inf")):
         with pytest.raises(PeopleError, match="daily limit"):
             people.add("ann", daily_credits=bad)
@@ -144,8 +155,8 @@ def test_bad_limits_subjects_and_keys_are_refused(path: Path, secret: str) -> No
     people.close()
 
 
-def test_a_heygen_key_needs_the_secret_key(path: Path) -> None:
-    people = People(path)
+def test_a_heygen_key_needs_the_secret_key(stores: Stores) -> None:
+    people = stores.people()
     with pytest.raises(SecretKeyError) as caught:
         people.add("ann", heygen_key=HEYGEN_KEY)
     text = caught.value.describe()
@@ -155,11 +166,11 @@ def test_a_heygen_key_needs_the_secret_key(path: Path) -> None:
     people.close()
 
 
-def test_a_wrong_secret_key_is_a_clear_error(path: Path, secret: str) -> None:
-    ann, _ = (first := People(path, secret_key=secret)).add("ann", heygen_key=HEYGEN_KEY)
+def test_a_wrong_secret_key_is_a_clear_error(stores: Stores, secret: str) -> None:
+    ann, _ = (first := stores.people(secret)).add("ann", heygen_key=HEYGEN_KEY)
     first.close()
     other = Fernet.generate_key().decode()
-    wrong = People(path, secret_key=other)
+    wrong = stores.people(other)
     with pytest.raises(SecretKeyError) as caught:
         wrong.heygen_key(ann)
     text = caught.value.describe()
@@ -170,7 +181,7 @@ def test_a_wrong_secret_key_is_a_clear_error(path: Path, secret: str) -> None:
         wrong.add("bob", heygen_key="sk_bob_key")
     assert [p.name for p in wrong.list()] == ["ann"]
     # Without the secret key, reading it says what to set.
-    without, right = People(path), People(path, secret_key=secret)
+    without, right = stores.people(), stores.people(secret)
     with pytest.raises(SecretKeyError, match="HEYGEN_SECRET_KEY is not set"):
         without.heygen_key(ann)
     assert right.heygen_key(ann) == HEYGEN_KEY
@@ -178,7 +189,7 @@ def test_a_wrong_secret_key_is_a_clear_error(path: Path, secret: str) -> None:
         people.close()
 
 
-def test_the_secret_key_must_be_a_fernet_key(path: Path) -> None:
+def test_the_secret_key_must_be_a_fernet_key(stores: Stores) -> None:
     good = Fernet.generate_key().decode()
     assert secret_key_problem(good) is None
     for bad in ("", "short", good[:-1], good + "=", good.replace("=", "A"), good.strip("=") + "==",
@@ -186,7 +197,7 @@ def test_the_secret_key_must_be_a_fernet_key(path: Path) -> None:
         problem = secret_key_problem(bad)
         assert problem is not None and "Fernet.generate_key()" in problem, bad
     with pytest.raises(SecretKeyError, match="HEYGEN_SECRET_KEY is not a Fernet key"):
-        People(path, secret_key="not-a-key")
+        stores.people("not-a-key")
 
 
 def test_settings_check_heygen_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,28 +214,60 @@ def test_settings_check_heygen_secret_key(monkeypatch: pytest.MonkeyPatch) -> No
     assert load_settings().heygen_secret_key is None
 
 
-def test_people_share_the_job_store_file(path: Path) -> None:
-    """The job store and the people store live in one file, each with its own tables; a foreign file there is
-    refused as the job store refuses it."""
-    store = SQLiteJobStore(path)
+def test_people_share_the_job_store(stores: Stores) -> None:
+    """The job store and the people store live in one store (one file, or one database), each with its own
+    tables."""
+    store = stores.jobs()
     store.record(Scope.of(BASE, "k"), kind="video", job_id="v1")
-    people = People(path)
+    people = stores.people()
     ann, _ = people.add("ann")
     assert store.get(Scope.of(BASE, "k"), "v1") is not None and people.get(ann.id) == ann
     store.close()
     people.close()
+
+
+def test_a_linked_file_is_refused_as_the_job_store_refuses_it(store_backend: Backend, path: Path) -> None:
+    if store_backend.name != "sqlite":
+        pytest.skip("a file's problem: the SQLite store only")
+    Stores(path).people().add("ann")
     link = path.with_name("link.sqlite3")
     link.symlink_to(path)
     with pytest.raises(StoreError, match="link"):
-        People(link).list()
+        Stores(link).people().list()
 
 
-def test_person_spent_counts_their_scope_only(path: Path) -> None:
+def test_two_servers_adding_one_name_at_once_add_it_once(stores: Stores) -> None:
+    """Each its own connection, at the same moment: the clash check and the insert are one step, so exactly one
+    adds the name and the others are told it is taken (not a database error)."""
+    servers = [stores.people() for _ in range(6)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(servers))
+
+    def add(people: Any) -> None:
+        start.wait()
+        try:
+            people.add("ann")
+            outcomes.append("added")
+        except PeopleError as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=add, args=(people,)) for people in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["There is already a person named ann; nothing was added"] * 5 + ["added"], outcomes
+    assert [p.name for p in servers[0].list()] == ["ann"]
+    for people in servers:
+        people.close()
+
+
+def test_person_spent_counts_their_scope_only(stores: Stores) -> None:
     """What a person spent is the job store's rows of their scope: the API, the key they spend, and their id."""
-    people = People(path)
+    people = stores.people()
     ann, _ = people.add("ann")
     bob, _ = people.add("bob")
-    store = SQLiteJobStore(path)
+    store = stores.jobs()
     assert Scope.of(BASE, "server-key", person=ann.id).account.endswith("@" + ann.id)
     assert Scope.of(BASE, "server-key", person=ann.id) != Scope.of(BASE, "server-key")
     store.claim(Scope.of(BASE, "server-key", person=ann.id), "fp-1", "video", cost=2.5)

@@ -1,6 +1,7 @@
 """Several server processes on one job store (issue #8 §1 "Must show"): real stdio server processes,
-one sandbox on a real port standing in for HeyGen, one store file. The sandbox's request log and
-credits prove what was sent and charged."""
+one sandbox on a real port standing in for HeyGen, one store: the SQLite file of their state folder, or one
+PostgreSQL database (``store_backend``, issue #17), as replicas on several machines share it. The sandbox's
+request log and credits prove what was sent and charged."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from heygen_studio.sandbox import ManualClock, create_app
 from heygen_studio.sandbox.server import CloseOnDrop
 from test_transports import free_port, ok, stdio_server
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.usefixtures("store_backend")]
 V2 = "/v2/video/generate"
 
 
@@ -62,6 +63,8 @@ def env_for(live: LiveSandbox, tmp_path: Path, name: str) -> dict[str, str]:
     env.update(HEYGEN_BASE_URL=live.url, HEYGEN_API_KEY="key-shared-by-both-0123",
                HEYGEN_STATE_DIR=str(tmp_path / "state"), HEYGEN_OUTPUT_DIR=str(tmp_path / f"out-{name}"),
                HEYGEN_MAX_RETRIES="0", HEYGEN_POLL_INTERVAL="0.1")
+    if url := os.environ.get("HEYGEN_STORE_URL"):  # the test's PostgreSQL database (``store_backend``)
+        env["HEYGEN_STORE_URL"] = url
     return env
 
 

@@ -5,7 +5,8 @@ other's jobs in any tool that takes a job id.
 The server is ``serve --http``'s app (``serving.http_app``) on a loopback port; each person is a real MCP client
 signed in by the SDK's own OAuth client (``mcp.client.auth``) through the login page, as a person would. The
 sandbox keeps one account per key (``HEYGEN_SANDBOX_ACCOUNTS=per-key``), so the keys are isolated upstream as
-well; the job store is what isolates two people who share the server's key (the last test).
+well; the job store is what isolates two people who share the server's key (the last test). Every test runs with
+the store on SQLite and on PostgreSQL (``store_backend``).
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 from mcp.shared.exceptions import MCPError
 
 from conftest import make_settings
-from heygen_studio.core.people import People
+from heygen_studio.core.backends import open_store
 from test_oauth import CALLBACK, Memory, callback, served, sign_in
 from test_transports import free_port
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("store_backend")]  # on SQLite and on PostgreSQL
 
 # Every tool that takes a job id (or a HeyGen id a job made), with the arguments that name the job.
 JOB_ID_TOOLS: dict[str, Any] = {
@@ -59,7 +60,7 @@ def team(tmp_path: Path, *, own_keys: bool = True) -> tuple[Any, dict[str, str]]
     secret = Fernet.generate_key().decode()
     settings = make_settings(tmp_path, heygen_secret_key=secret, heygen_sandbox_accounts="per-key",
                              heygen_api_key="sandbox-server-key")
-    people = People(settings.store_path, secret_key=secret)
+    people = open_store(settings).people(secret)
     tokens = {name: people.add(name, heygen_key=f"sandbox-key-{name}" if own_keys else None)[1]
               for name in ("ana", "ben")}
     people.close()
@@ -153,7 +154,7 @@ async def test_two_people_at_once_each_on_their_own_key_and_neither_reaches_the_
             both.start_soon(run, "ben", ben)
 
         # Each one's file is in their own folder, and only there.
-        people = People(settings.store_path)
+        people = open_store(settings).people()
         for name in ("ana", "ben"):
             person = people.by_token(tokens[name])
             assert person is not None
@@ -210,7 +211,7 @@ async def test_a_signed_link_opens_only_its_own_file_until_it_expires(tmp_path: 
         for bad in (forged, f"{url}/files/{body}.{mac[::-1]}", f"{url}/files/nothing", f"{url}/files/"):
             answer = await http.get(bad)
             assert answer.status_code == 404 and "download_video again" in answer.json()["error"], bad
-        people = People(settings.store_path)
+        people = open_store(settings).people()
         people.revoke("ana")
         people.close()
         assert (await http.get(link)).status_code == 404  # a revoked person's links close with them
@@ -220,7 +221,7 @@ async def test_each_persons_daily_credits_hold_and_tokens_list_shows_what_each_s
     """ana may reserve $2.50 a day: her second $1.93 video is refused before anything is sent, in words that name
     her limit; ben (the server's limit: none) goes on; `tokens list --json` shows what each one spent."""
     settings, tokens = team(tmp_path)
-    people = People(settings.store_path)
+    people = open_store(settings).people(settings.heygen_secret_key.get_secret_value())
     tokens["cy"] = people.add("cy", daily_credits=2.5, heygen_key=None)[1]
     people.close()
     thirty = "Welcome to the team. " * 18  # 72 words: 29 s at $0.0667 = $1.93

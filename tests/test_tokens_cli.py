@@ -15,11 +15,12 @@ import pytest
 from cryptography.fernet import Fernet
 
 import heygen_studio
+from conftest import Backend
+from heygen_studio.core.backends import Stores
 from heygen_studio.core.http import DEFAULT_BASE_URL
-from heygen_studio.core.people import People
-from heygen_studio.core.store import Scope, SQLiteJobStore
+from heygen_studio.core.store import Scope
 
-pytestmark = pytest.mark.slow  # spawns processes
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("store_backend")]  # spawns processes; SQLite and PostgreSQL
 SERVER_KEY = "sk_server_key_0123456789abcdef"
 OWN_KEY = "sk_V2_hgu_the_own_key_of_bob_9876543210"
 TOKEN = re.compile(r"hgs_[A-Za-z0-9_-]{43}")
@@ -36,9 +37,17 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "jobs.sqlite3"
 
 
+@pytest.fixture
+def stores(store_backend: Backend, store_path: Path) -> Stores:
+    """The store the commands use: the file in their state folder, or the test's PostgreSQL database."""
+    return store_backend.stores(store_path)
+
+
 def tokens(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEYGEN_", "DEEPSEEK_"))}
     env.update(HEYGEN_STATE_DIR=str(tmp_path / "state"), HEYGEN_API_KEY=SERVER_KEY, **extra)
+    if url := os.environ.get("HEYGEN_STORE_URL"):  # the test's PostgreSQL database (``store_backend``)
+        env["HEYGEN_STORE_URL"] = url
     # The child runs the very package this test imported (not another checkout's): it is run from tmp_path.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (PACKAGE_ROOT, env.get("PYTHONPATH"))))
     return subprocess.run([sys.executable, "-m", "heygen_studio", "tokens", *args], capture_output=True, text=True,
@@ -69,9 +78,9 @@ def listed(tmp_path: Path, **extra: str) -> dict[str, Any]:
     return {entry["name"]: entry for entry in json.loads(done.stdout)["people"]}
 
 
-def test_add_prints_the_token_once_and_it_works(tmp_path: Path, store_path: Path) -> None:
+def test_add_prints_the_token_once_and_it_works(tmp_path: Path, stores: Stores) -> None:
     token = added(tokens(tmp_path, "add", "ann", "--daily-credits", "25", "--subject", "oidc|ann"))
-    people = People(store_path)
+    people = stores.people()
     ann = people.by_token(token)
     assert ann is not None and (ann.name, ann.daily_credits, ann.subject, ann.has_own_key) == (
         "ann", 25.0, "oidc|ann", False)
@@ -80,15 +89,17 @@ def test_add_prints_the_token_once_and_it_works(tmp_path: Path, store_path: Path
     assert "already a person named ann" in one_error(again) and again.stdout == ""
 
 
-def test_heygen_key_from_stdin(tmp_path: Path, store_path: Path, secret: str) -> None:
+def test_heygen_key_from_stdin(tmp_path: Path, stores: Stores, store_backend: Backend, store_path: Path,
+                               secret: str) -> None:
     done = tokens(tmp_path, "add", "bob", "--heygen-key-stdin", stdin=f"  {OWN_KEY}\n", HEYGEN_SECRET_KEY=secret)
     token = added(done)
     assert OWN_KEY not in done.stdout + done.stderr  # never echoed
-    people = People(store_path, secret_key=secret)
+    people = stores.people(secret)
     bob = people.by_token(token)
     assert bob is not None and bob.has_own_key and people.heygen_key(bob) == OWN_KEY  # whitespace stripped
     people.close()
-    assert OWN_KEY.encode() not in b"".join(p.read_bytes() for p in store_path.parent.glob("jobs.sqlite3*"))
+    raw = store_backend.raw(store_path)
+    assert bob.id.encode() in raw and OWN_KEY.encode() not in raw
 
 
 def test_heygen_key_stdin_refusals(tmp_path: Path, secret: str) -> None:
@@ -103,15 +114,15 @@ def test_heygen_key_stdin_refusals(tmp_path: Path, secret: str) -> None:
     assert listed(tmp_path) == {}  # nothing was added by any of them
 
 
-def test_list_shows_spend_and_no_secrets(tmp_path: Path, store_path: Path, secret: str) -> None:
+def test_list_shows_spend_and_no_secrets(tmp_path: Path, stores: Stores, secret: str) -> None:
     ann_token = added(tokens(tmp_path, "add", "ann", "--daily-credits", "25"))
     bob_token = added(tokens(tmp_path, "add", "bob", "--heygen-key-stdin", stdin=OWN_KEY, HEYGEN_SECRET_KEY=secret))
-    people = People(store_path)
+    people = stores.people()
     ann, bob = people.by_token(ann_token), people.by_token(bob_token)
     people.close()
     assert ann is not None and bob is not None
     # Paid calls as a team server records them: the key spent (the server's, or their own) and the person.
-    store = SQLiteJobStore(store_path)
+    store = stores.jobs()
     store.claim(Scope.of(DEFAULT_BASE_URL, SERVER_KEY, person=ann.id), "fp-1", "video", cost=2.5)
     store.claim(Scope.of(DEFAULT_BASE_URL, OWN_KEY, person=bob.id), "fp-2", "video", cost=4.0)
     store.claim(Scope.of(DEFAULT_BASE_URL, SERVER_KEY), "fp-3", "video", cost=9.0)  # the server's own: nobody's
@@ -139,9 +150,9 @@ def test_list_shows_spend_and_no_secrets(tmp_path: Path, store_path: Path, secre
     assert lines[2].split()[:4] == ["bob", bob.id, "-", "yes"] and "$4.00" in lines[2]
 
 
-def test_revoke_takes_effect_at_once(tmp_path: Path, store_path: Path) -> None:
+def test_revoke_takes_effect_at_once(tmp_path: Path, stores: Stores) -> None:
     token = added(tokens(tmp_path, "add", "ann"))
-    people = People(store_path)  # another process's view, open before the revocation
+    people = stores.people()  # another process's view, open before the revocation
     assert people.by_token(token) is not None
     done = tokens(tmp_path, "revoke", "ann")
     assert done.returncode == 0 and "Revoked ann" in done.stdout, done.stderr

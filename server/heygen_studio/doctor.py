@@ -19,8 +19,9 @@ import anyio
 import httpx2
 
 from .clients import KEY_PAGE
+from .core.backends import open_store
 from .core.errors import KEY_PLACEHOLDER, AuthenticationError, HeyGenError, PermissionDeniedError
-from .core.store import Scope, SQLiteJobStore, StoreError
+from .core.store import Scope, StoreError
 from .settings import Settings
 
 Mark = Literal["✓", "!", "✗"]
@@ -210,14 +211,20 @@ def allowed_folders(settings: Settings) -> list[Check]:
 
 def job_store(settings: Settings) -> Check:
     path = settings.store_path
-    store = SQLiteJobStore(path)
+    stores = open_store(settings)
+    store = stores.jobs()
     try:
-        store.recent(Scope.of(settings.heygen_base_url, None), limit=1)
+        store.recent(Scope.of(settings.heygen_base_url, None), limit=1)  # (opened and migrated: a write)
     except StoreError as exc:
+        if stores.postgres:
+            return Check("✗", f"job store: {exc.message}. Fix: HEYGEN_STORE_URL (paid creates are refused until "
+                              "the job store can be written)")
         return Check("✗", f"state folder: {exc.describe()}. Fix: set HEYGEN_STATE_DIR to a folder you can write "
                           "to (paid creates are refused until the job store can be written)")
     finally:
         store.close()
+    if stores.postgres:
+        return Check("✓", f"job store: {stores.describe()} answers, its schema up to date (HEYGEN_STORE_URL)")
     problem = _writable_folder(path.parent)
     if problem is not None:
         return Check("✗", f"state folder: cannot write in {path.parent} ({problem}). Fix: set HEYGEN_STATE_DIR "
@@ -229,7 +236,7 @@ def daily_budget(settings: Settings, wired: Any) -> Check:
     """HEYGEN_DAILY_CREDITS: what is left of it for this account, from the job store every process shares."""
     from .core.store import daily_summary
 
-    store = SQLiteJobStore(settings.store_path)
+    store = open_store(settings).jobs()
     try:
         spent = store.spent(Scope.of(wired.base_url, settings.api_key, instance=wired.instance))
     except StoreError as exc:

@@ -14,8 +14,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .core.backends import open_store
 from .core.errors import DEFAULT_BASE_URL
-from .core.store import SQLiteJobStore
 from .settings import Settings
 from .workflow.state import AppState, Wiring
 
@@ -103,7 +103,7 @@ def open_state(settings: Settings, transport: httpx2.AsyncBaseTransport | None =
     """The server's state on ``settings``: its job store opened, HeyGen wired on first use. ``transport`` replaces
     the network (tests pass the sandbox's ASGI transport); ``signals`` are the webhook receiver's wake-ups (HTTP
     mode). The caller closes it (``await state.aclose()``)."""
-    state = AppState(settings=settings, store=SQLiteJobStore(settings.store_path),
+    state = AppState(settings=settings, store=open_store(settings).jobs(),
                      poll_interval=poll_interval(settings), wiring=make_wiring(settings, transport),
                      send_queued=send_queued, where=make_where(settings, transport))
     if signals is not None:

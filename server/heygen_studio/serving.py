@@ -60,6 +60,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .core import webhooks
+from .core.backends import open_store
 from .core.errors import HeyGenError
 from .core.ratelimit import retry_after
 from .http_token import TokenError, stored_token, token_problem
@@ -457,16 +458,17 @@ def team_size(settings: Settings) -> int:
     """How many people the people store holds, revoked ones included (``core.people``): with any, HTTP mode serves
     a team and every request must name its person (revoking everyone does not reopen the server to a shared
     token). ``HTTPConfigError`` when the store cannot be read."""
-    if not settings.store_path.exists():
+    stores = open_store(settings)
+    if not stores.may_hold_people():
         return 0
-    from .core.people import People
-
-    people = People(settings.store_path)
+    people = stores.people()
     try:
         return len(people.list())
     except HeyGenError as exc:
-        raise HTTPConfigError(f"cannot read the people of this server ({exc.message}): fix the state folder "
-                              f"{settings.store_path.parent} (HEYGEN_STATE_DIR), then restart") from None
+        where = ("HEYGEN_STORE_URL" if stores.postgres
+                 else f"the state folder {settings.store_path.parent} (HEYGEN_STATE_DIR)")
+        raise HTTPConfigError(f"cannot read the people of this server ({exc.message}): fix {where}, then restart"
+                              ) from None
     finally:
         people.close()
 
@@ -539,11 +541,10 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
     endpoint = public_base(settings, host, port) + MCP_PATH
     door = links = None
     if people and isinstance(live, Live):  # a team server: its people, their files by signed link
-        from .core.people import People
         from .file_links import FileLinks, link_key
 
         secret = settings.heygen_secret_key.get_secret_value() if settings.heygen_secret_key else None
-        live.people = People(settings.store_path, secret_key=secret)
+        live.people = open_store(settings).people(secret)
         live.public_base, live.link_key = public_base(settings, host, port), link_key(settings)
         door, links = team(settings, public_base(settings, host, port), live.people), FileLinks(live)
     return Gate(app, token, receiver, endpoint=endpoint, hosts=hosts, body_s=settings.heygen_http_body_s,
@@ -554,7 +555,6 @@ def team(settings: Settings, base: str, people: People | None = None) -> TeamAut
     """Team mode's door for a server clients reach at ``base``: its people, the built-in authorization server (or
     the issuer HEYGEN_OAUTH_ISSUER names), and HEYGEN_RATE_LIMIT per person (``auth.team``)."""
     from .auth.team import team_auth
-    from .core.people import People
 
     resource = base + MCP_PATH
     verifier = None
@@ -562,7 +562,8 @@ def team(settings: Settings, base: str, people: People | None = None) -> TeamAut
         from .core.issuer import IssuerVerifier
 
         verifier = IssuerVerifier(settings.heygen_oauth_issuer, resource)
-    return team_auth(people or People(settings.store_path), settings.store_path, base=base, resource=resource,
+    stores = open_store(settings)
+    return team_auth(people or stores.people(), stores, base=base, resource=resource,
                      issuer=settings.heygen_oauth_issuer, issuer_verifier=verifier,
                      rate_limit=settings.heygen_rate_limit)
 

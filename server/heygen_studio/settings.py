@@ -2,7 +2,7 @@
 
 Public names: HEYGEN_API_KEY, HEYGEN_BASE_URL, HEYGEN_SANDBOX, HEYGEN_SANDBOX_ACCOUNTS, HEYGEN_OUTPUT_DIR,
 HEYGEN_ALLOWED_DIRS, HEYGEN_ALLOW_PRIVATE_URLS, HEYGEN_ALLOWED_URL_HOSTS, HEYGEN_FETCH_TIMEOUT,
-HEYGEN_STATE_DIR, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
+HEYGEN_STATE_DIR, HEYGEN_STORE_URL, HEYGEN_TIMEOUT, HEYGEN_MAX_RETRIES, HEYGEN_HTTP_TOKEN, HEYGEN_HTTP_ALLOWED_HOSTS,
 HEYGEN_HTTP_IDLE_S, HEYGEN_HTTP_HEADERS_S, HEYGEN_HTTP_BODY_S, HEYGEN_PUBLIC_URL, HEYGEN_OAUTH_ISSUER,
 HEYGEN_RATE_LIMIT, HEYGEN_WEBHOOK_SECRET, HEYGEN_SECRET_KEY, HEYGEN_TOOLSETS, HEYGEN_MAX_CREDITS,
 HEYGEN_DAILY_CREDITS, HEYGEN_CONFIRM_ABOVE, DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL, DEEPSEEK_MODEL. Secrets are
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     heygen_output_dir: Path = Field(default=Path("heygen-output"), description="Where downloads go.")
     heygen_state_dir: Path | None = Field(
         default=None, description="Where the job store lives (default: the platform's per-user state folder).")
+    heygen_store_url: SecretStr | None = Field(
+        default=None, description="postgresql://user:password@host:5432/database: keep the job store (jobs, claims, "
+        "daily spend, people, OAuth grants, webhook event ids) in PostgreSQL, shared by every replica; unset = the "
+        "SQLite file in the state folder.")
     heygen_allowed_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Folders the server may read files from (os.pathsep-separated), "
         "besides the output folder and the roots the MCP client declares."
@@ -123,9 +127,8 @@ class Settings(BaseSettings):
     deepseek_model: str = Field(default=DEFAULT_DEEPSEEK_MODEL, min_length=1)
 
     @field_validator("heygen_api_key", "deepseek_api_key", "heygen_http_token", "heygen_webhook_secret",
-                     "heygen_secret_key", "heygen_public_url", "heygen_oauth_issuer", "heygen_max_credits",
-                     "heygen_daily_credits",
-                     "heygen_confirm_above", mode="before")
+                     "heygen_secret_key", "heygen_store_url", "heygen_public_url", "heygen_oauth_issuer",
+                     "heygen_max_credits", "heygen_daily_credits", "heygen_confirm_above", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -162,6 +165,22 @@ class Settings(BaseSettings):
         if problem is not None:
             raise ValueError(problem)
         return value
+
+    @field_validator("heygen_store_url")
+    @classmethod
+    def _store_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """A PostgreSQL URL (it may hold a password: never echoed)."""
+        if value is None:
+            return None
+        from .core.backends import SCHEMES
+
+        url = value.get_secret_value().strip()
+        if not url.startswith(SCHEMES):
+            raise ValueError("must be a PostgreSQL URL, postgresql://user:password@host:5432/database (unset it "
+                             "for the SQLite file in the state folder)")
+        if any(ch.isspace() or ord(ch) < 32 for ch in url):
+            raise ValueError("contains whitespace or control characters; remove them")
+        return SecretStr(url)
 
     @field_validator("heygen_base_url", "deepseek_base_url")
     @classmethod
@@ -255,6 +274,11 @@ class Settings(BaseSettings):
         import platformdirs  # only the store needs it; settings load on every start
 
         return platformdirs.user_state_path("heygen-studio") / "jobs.sqlite3"
+
+    @property
+    def store_url(self) -> str | None:
+        """HEYGEN_STORE_URL in clear (``core.backends.open_store``): None = the SQLite file at ``store_path``."""
+        return self.heygen_store_url.get_secret_value() if self.heygen_store_url is not None else None
 
     @property
     def webhook_secrets_path(self) -> Path:

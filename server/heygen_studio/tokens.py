@@ -14,9 +14,10 @@ import sys
 import time
 from typing import Any
 
+from .core.backends import open_store
 from .core.errors import HeyGenError
 from .core.people import People, PeopleError, Person, SecretKeyError, person_spent
-from .core.store import SQLiteJobStore
+from .core.store import JobStore
 from .settings import Settings
 
 PROG = "heygen-studio tokens"
@@ -24,7 +25,7 @@ PROG = "heygen-studio tokens"
 
 def _people(settings: Settings) -> People:
     secret = settings.heygen_secret_key.get_secret_value() if settings.heygen_secret_key is not None else None
-    return People(settings.store_path, secret_key=secret)
+    return open_store(settings).people(secret)
 
 
 def _fail(exc: HeyGenError, *, as_json: bool = False) -> int:
@@ -97,7 +98,7 @@ def _where(settings: Settings) -> tuple[str, str | None]:
     return make_where(settings, None)()
 
 
-def _spent(people: People, store: SQLiteJobStore, person: Person, settings: Settings,
+def _spent(people: People, store: JobStore, person: Person, settings: Settings,
            where: tuple[str, str | None]) -> float | None:
     """Dollars reserved in the last 24 h for this person; None when their own key cannot be read (then their
     rows' scope, which hashes the key, cannot be named)."""
@@ -139,7 +140,7 @@ def _table(entries: list[dict[str, Any]]) -> str:
 def run_list(settings: Settings, *, as_json: bool = False) -> int:
     try:
         people = _people(settings)
-        store = SQLiteJobStore(settings.store_path)
+        store = open_store(settings).jobs()
         try:
             everyone = people.list()
             where = _where(settings) if everyone else (settings.heygen_base_url, None)

@@ -19,7 +19,6 @@ server is off and people send their personal tokens (``TeamAuth.oauth`` is None)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from mcp.server.auth.handlers.metadata import MetadataHandler
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
@@ -42,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..core.grants import OAuthGrants
+from ..core.backends import Stores
 from ..core.people import People
 from ..core.ratelimit import TokenBuckets, retry_after
 from .login import LoginPage
@@ -171,7 +170,7 @@ class TeamAuth:
         return f"this server serves a team and needs to know who you are: {sign_in}{token}"
 
 
-def team_auth(people: People, store_path: Path, *, base: str, resource: str, issuer: str | None = None,
+def team_auth(people: People, stores: Stores, *, base: str, resource: str, issuer: str | None = None,
               issuer_verifier: ClaimsVerifier | None = None, rate_limit: int = 0) -> TeamAuth:
     """Team mode for a server clients reach at ``base`` (no trailing slash), whose MCP endpoint is ``resource``.
     ``issuer`` (HEYGEN_OAUTH_ISSUER) with its ``issuer_verifier``: people sign in there, and our authorization
@@ -179,7 +178,7 @@ def team_auth(people: People, store_path: Path, *, base: str, resource: str, iss
     (0: no limit)."""
     builtin = issuer is None and oauth_issuer_problem(base) is None
     oauth = issuer or (base if builtin else None)
-    grants = OAuthGrants(store_path) if builtin else None
+    grants = stores.grants() if builtin else None
     verifier = PersonVerifier(people, resource, grants=grants, issuer=issuer_verifier,
                               scopes=SCOPES if builtin else ())
     routes: list[BaseRoute] = []

@@ -1,11 +1,11 @@
 """The built-in OAuth authorization server's records (issue #16 §3): registered clients, sign-ins waiting for
 the login page, authorization codes, and grants with their access and refresh tokens.
 
-They live in the job store's SQLite file (``jobs.sqlite3``) beside the people (``core.people``), on a connection
-of their own (``store.OwnTables``), so every server process on that file honours every grant and revocation at
-once. Codes, tokens and sign-in request ids are kept only as SHA-256 hashes: each carries at least 192 random
-bits, so a fast hash is right (as for personal tokens), and a copy of the file grants nothing. Clients are public
-(PKCE, no secret; see ``auth/provider.py``), so no client secret is kept either.
+They live in the job store beside the people (``core.people``; tables in ``core.schema``), on a
+``core.sql.Database`` of their own, so every server process (and every replica on one PostgreSQL) honours every
+grant and revocation at once. Codes, tokens and sign-in request ids are kept only as SHA-256 hashes: each carries
+at least 192 random bits, so a fast hash is right (as for personal tokens), and a copy of the store grants
+nothing. Clients are public (PKCE, no secret; see ``auth/provider.py``), so no client secret is kept either.
 
 A grant is one person's consent for one client: it owns the refresh token and the access tokens issued under it.
 Refresh tokens rotate: each refresh issues a new one, and the one before stays usable until the new one is first
@@ -20,12 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from .store import OwnTables
+from .sql import Conn, Database
 
 ACCESS_TTL_S = 3600  # an access token lives 1 h (claude.ai refreshes up to 5 min before expiry)
 REFRESH_TTL_S = 30 * 24 * 3600  # a grant unused for 30 days ends; each refresh starts the 30 days again
@@ -33,47 +31,6 @@ CODE_TTL_S = 300  # an authorization code is exchanged within 5 min, once
 REQUEST_TTL_S = 900  # a person has 15 min on the login page
 ACCESS_PREFIX = "hga_"
 REFRESH_PREFIX = "hgr_"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS oauth_clients (
-    client_id TEXT PRIMARY KEY,
-    info TEXT NOT NULL,
-    created_at REAL NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS oauth_requests (
-    request_sha256 TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    params TEXT NOT NULL,
-    expires_at REAL NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS oauth_codes (
-    code_sha256 TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    person_id TEXT NOT NULL,
-    params TEXT NOT NULL,
-    expires_at REAL NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS oauth_grants (
-    grant_id TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    person_id TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    refresh_sha256 TEXT NOT NULL UNIQUE,
-    previous_sha256 TEXT,
-    expires_at REAL NOT NULL,
-    created_at REAL NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS oauth_grants_previous ON oauth_grants (previous_sha256);
-CREATE TABLE IF NOT EXISTS oauth_access_tokens (
-    token_sha256 TEXT PRIMARY KEY,
-    grant_id TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    expires_at REAL NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS oauth_access_by_grant ON oauth_access_tokens (grant_id);
-"""
-
 
 def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -136,14 +93,17 @@ class OAuthGrants:
     """The authorization server's records. Safe across threads and processes; a failure of the file is the job
     store's ``StoreError`` (with its next step)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = OwnTables(path, _SCHEMA)
+    _LOCK = "oauth"  # a code, a sign-in or a refresh token is read, then used up or rotated: once
+
+    def __init__(self, db: Database) -> None:
+        self._db = db  # its own connection(s): closed by ``close``
 
     # -- clients -------------------------------------------------------------------------------
     def add_client(self, client_id: str, info: str) -> None:
         """Keep a registered client (``info``: its metadata as JSON, holding no secret)."""
         with self._db.tx(write=True) as conn:
-            conn.execute("INSERT OR REPLACE INTO oauth_clients (client_id, info, created_at) VALUES (?, ?, ?)",
+            conn.execute("INSERT INTO oauth_clients (client_id, info, created_at) VALUES (?, ?, ?) ON CONFLICT "
+                         "(client_id) DO UPDATE SET info = excluded.info, created_at = excluded.created_at",
                          (client_id, info, time.time()))
 
     def client(self, client_id: str) -> str | None:
@@ -175,7 +135,7 @@ class OAuthGrants:
         request was used or expired meanwhile."""
         code = secrets.token_urlsafe(32)
         now = time.time()
-        with self._db.tx(write=True) as conn:
+        with self._db.tx(write=True, lock=self._LOCK) as conn:
             row = _take(conn, "oauth_requests", "request_sha256", _sha256(request_id), "params", now)
             if row is None:
                 return None
@@ -198,7 +158,7 @@ class OAuthGrants:
     def redeem(self, code: str) -> Issued | None:
         """Use the code up and open its grant: the first tokens. None when it was redeemed already or expired."""
         now = time.time()
-        with self._db.tx(write=True) as conn:
+        with self._db.tx(write=True, lock=self._LOCK) as conn:
             row = _take(conn, "oauth_codes", "code_sha256", _sha256(code), "person_id, params", now)
             if row is None:
                 return None
@@ -228,7 +188,7 @@ class OAuthGrants:
         digest = _sha256(refresh_token)
         now = time.time()
         refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
-        with self._db.tx(write=True) as conn:
+        with self._db.tx(write=True, lock=self._LOCK) as conn:
             row = conn.execute("SELECT grant_id, refresh_sha256, scopes FROM oauth_grants WHERE "
                                "(refresh_sha256 = ? OR previous_sha256 = ?) AND expires_at >= ?",
                                (digest, digest, now)).fetchone()
@@ -258,7 +218,7 @@ class OAuthGrants:
     def revoke(self, token: str) -> bool:
         """End the grant ``token`` (an access or refresh token) belongs to, and every token of it."""
         digest = _sha256(token)
-        with self._db.tx(write=True) as conn:
+        with self._db.tx(write=True, lock=self._LOCK) as conn:
             row = conn.execute("SELECT grant_id FROM oauth_access_tokens WHERE token_sha256 = ? UNION "
                                "SELECT grant_id FROM oauth_grants WHERE refresh_sha256 = ? OR previous_sha256 = ?",
                                (digest, digest, digest)).fetchone()
@@ -269,7 +229,7 @@ class OAuthGrants:
         return True
 
     @staticmethod
-    def _access(conn: sqlite3.Connection, grant_id: str, scopes: tuple[str, ...], now: float) -> str:
+    def _access(conn: Conn, grant_id: str, scopes: tuple[str, ...], now: float) -> str:
         token = ACCESS_PREFIX + secrets.token_urlsafe(32)
         conn.execute("DELETE FROM oauth_access_tokens WHERE expires_at < ?", (now,))
         conn.execute("DELETE FROM oauth_grants WHERE expires_at < ?", (now,))
@@ -281,7 +241,7 @@ class OAuthGrants:
         self._db.close()
 
 
-def _take(conn: sqlite3.Connection, table: str, key: str, digest: str, columns: str, now: float
+def _take(conn: Conn, table: str, key: str, digest: str, columns: str, now: float
           ) -> tuple[object, ...] | None:
     """Read and delete the live row of ``table`` whose ``key`` is ``digest`` (in the caller's write transaction):
     a code or a sign-in is used once."""

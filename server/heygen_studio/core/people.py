@@ -1,9 +1,9 @@
 """The people a team server serves (issue #16 §2): who they are, their personal tokens, their own HeyGen keys.
 
-One row per person in the job store's SQLite file (``jobs.sqlite3``, table ``people``), through a connection of
-its own opened by the job store's plumbing (``SQLiteJobStore``: WAL, a busy timeout, the file checks), so every
-server process and ``heygen-studio tokens`` see one list, and a revocation holds at once for the next request of
-every process.
+One row per person in the job store (table ``people``: ``core.schema``; SQLite's ``jobs.sqlite3`` or the
+PostgreSQL database HEYGEN_STORE_URL names), through a ``core.sql.Database`` of its own (``core.backends``
+opens it), so every server process, every replica and ``heygen-studio tokens`` see one list, and a revocation
+holds at once for the next request of every process.
 
 Secrets at rest: a personal token (``hgs_…``) is kept only as its SHA-256; a person's HeyGen key only encrypted
 (Fernet) with ``HEYGEN_SECRET_KEY``. Neither is a field of ``Person``, so no repr, log line or listing shows one.
@@ -19,34 +19,19 @@ import math
 import re
 import secrets
 import time
-from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from .errors import HeyGenError
-from .store import DAY_S, JobStore, OwnTables, Scope
+from .sql import Database
+from .store import DAY_S, JobStore, Scope
 
 TOKEN_PREFIX = "hgs_"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SUBJECT_MAX = 255  # OpenID Connect: a `sub` is at most 255 ASCII characters
 MAKE_SECRET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS people (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    token_sha256 TEXT NOT NULL UNIQUE,
-    subject TEXT,
-    daily_credits REAL,
-    heygen_key TEXT,
-    created_at REAL NOT NULL,
-    revoked_at REAL
-) STRICT;
-CREATE UNIQUE INDEX IF NOT EXISTS people_live_name ON people (name) WHERE revoked_at IS NULL;
-CREATE UNIQUE INDEX IF NOT EXISTS people_live_subject ON people (subject)
-    WHERE revoked_at IS NULL AND subject IS NOT NULL;
-"""
 _COLUMNS = "id, name, subject, daily_credits, heygen_key IS NOT NULL, created_at, revoked_at"
 
 
@@ -113,13 +98,14 @@ class People:
     """The people store. Safe across threads and processes; every failure is a ``HeyGenError`` with a next step
     (``PeopleError``, ``SecretKeyError``, or the job store's ``StoreError`` for the file itself)."""
 
-    def __init__(self, path: Path, *, secret_key: str | None = None) -> None:
+    _LOCK = "people"  # a change reads (a clash, the row to revoke) before it writes
+
+    def __init__(self, db: Database, *, secret_key: str | None = None) -> None:
         if secret_key is not None and (problem := secret_key_problem(secret_key)) is not None:
             raise SecretKeyError(f"HEYGEN_SECRET_KEY {problem}")
-        self.path = path
         self._fernet = Fernet(secret_key) if secret_key is not None else None
-        self._db = OwnTables(path, _SCHEMA)  # the job store's plumbing, on a connection of our own
-        self._tx = self._db.tx
+        self._db = db  # its own connection(s): closed by ``close``
+        self._tx = db.tx
 
     @staticmethod
     def _person(row: tuple[Any, ...]) -> Person:
@@ -161,7 +147,7 @@ class People:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         person = Person(id="p_" + secrets.token_hex(8), name=name, subject=subject, daily_credits=daily_credits,
                         has_own_key=sealed is not None, created_at=time.time(), revoked_at=None)
-        with self._tx(write=True) as conn:
+        with self._tx(write=True, lock=self._LOCK) as conn:
             if sealed is not None:  # one secret key for every stored HeyGen key, or none could be read back
                 other = conn.execute("SELECT heygen_key FROM people WHERE heygen_key IS NOT NULL LIMIT 1").fetchone()
                 if other is not None:
@@ -183,7 +169,7 @@ class People:
     def revoke(self, name: str) -> Person | None:
         """Revoke the person of that name (not revoked yet): from now on their token and subject find no one.
         None when there is no such person."""
-        with self._tx(write=True) as conn:
+        with self._tx(write=True, lock=self._LOCK) as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE name = ? AND revoked_at IS NULL",
                                (name,)).fetchone()
             if row is None:

@@ -17,31 +17,31 @@ Every row is scoped to the API base URL and account it was made with (``Scope``)
 the embedded sandbox never answers for the real API. Rows hold no secrets: ids, kinds, titles,
 and a fingerprint that is a hash.
 
-The interface (``JobStore``) is what a PostgreSQL backend implements next; SQLite is the embedded
-default (WAL, a busy timeout, short transactions, one connection per process behind a lock).
+The rules are written once (``SQLJobStore``) against a ``core.sql.Database``: SQLite is the embedded default
+(``SQLiteJobStore``: WAL, a busy timeout, short transactions, one connection per process behind a lock);
+PostgreSQL (``core.store_pg.PostgresJobStore``, ``HEYGEN_STORE_URL``) serves replicas on several machines.
+``core.backends.open_store`` opens the one the settings name.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import json
 import logging
 import math
 import os
 import socket
-import sqlite3
 import stat
-import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from .errors import HeyGenError
-from .files import sqlite_file_problem
+from .sql import Conn, Database, SQLiteDatabase
+from .sql import StoreError as StoreError  # where it always was for callers
 
 logger = logging.getLogger(__name__)
 
@@ -58,26 +58,6 @@ RecordKind = JobKind | Literal["asset", "produce", "produce_plan", "speech", "ag
 (a paid create HeyGen answers at once: no job to poll), and replies to a Video Agent session (paid: a new run of
 the session's job)."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    scope TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('reserved', 'unknown', 'submitted')),
-    job_id TEXT,
-    owner TEXT,
-    lease_until REAL,
-    title TEXT,
-    data TEXT NOT NULL DEFAULT '{}',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (scope, fingerprint)
-) STRICT;
-CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (scope, job_id);
-CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (scope, created_at);
-CREATE TABLE IF NOT EXISTS webhook_events (event_id TEXT PRIMARY KEY, received_at REAL NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-"""
 _COLUMNS = "scope, fingerprint, kind, state, job_id, owner, lease_until, title, data, created_at, updated_at"
 
 
@@ -88,13 +68,6 @@ class DailyLimitError(HeyGenError):
     """A paid create would take this account's spending in the last 24 h over its daily limit."""
 
     default_hint = "Nothing was sent or charged."
-
-
-class StoreError(HeyGenError):
-    """The job store cannot be read or written: a paid create is refused rather than risked."""
-
-    default_hint = ("Nothing was sent or charged. Fix the job store (HEYGEN_STATE_DIR: a folder of yours, "
-                    "writable, on a disk with room), then call again.")
 
 
 @dataclass(frozen=True)
@@ -158,7 +131,7 @@ class Claim:
 
 
 class JobStore(Protocol):
-    """What every backend offers (SQLite now; PostgreSQL next). All calls are short and synchronous."""
+    """What every backend offers (``SQLJobStore`` on SQLite or PostgreSQL). All calls are short and synchronous."""
 
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
               lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None,
@@ -178,10 +151,25 @@ class JobStore(Protocol):
     def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
+    def close(self) -> None: ...
+
+
+@functools.cache
+def _host() -> str:
+    """This machine, as an owner names it: its host name, and on Linux which boot of which kernel and which process
+    namespace (two machines may share a host name, and two containers a kernel, but not all three): a process id is
+    judged alive or dead only where it names the same process."""
+    name = socket.gethostname()
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return name
+    return f"{name}/{hashlib.sha256(f'{boot}/{namespace}'.encode()).hexdigest()[:12]}"
 
 
 def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _owner_is_dead(owner: str | None) -> bool:
@@ -190,7 +178,7 @@ def _owner_is_dead(owner: str | None) -> bool:
         return True
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != _host() or not pid_text.isdigit():
         return False  # another machine (a shared database): only its lease can tell
     try:
         os.kill(int(pid_text), 0)
@@ -201,96 +189,25 @@ def _owner_is_dead(owner: str | None) -> bool:
     return False
 
 
-def _check_file(path: Path) -> None:
-    problem = sqlite_file_problem(path)
-    if problem is not None:
-        raise StoreError(f"The job store {problem}")
+_UPSERT = "ON CONFLICT (scope, fingerprint) DO UPDATE SET " + ", ".join(
+    f"{column} = excluded.{column}" for column in _COLUMNS.split(", ")[2:])
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """The (device, inode) at ``path``, links not followed; None when nothing (readable) is there."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
+class SQLJobStore:
+    """The job store's rules, on any ``Database``; every failure of the database is a ``StoreError`` naming it.
 
+    Every write transaction of a scope names the scope as its lock: on SQLite the file's write lock already runs
+    each alone; on PostgreSQL it is an advisory lock, so a claim's check and write, and a daily limit's sum and
+    reservation, are one step for every replica (two creates of one fingerprint cannot both be ``new``; two
+    creates racing for the last dollars cannot both pass)."""
 
-class SQLiteJobStore:
-    """The embedded store. Opened on first use; every failure is a ``StoreError`` that names the file."""
-
-    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0) -> None:
-        self.path = path
-        self._busy_timeout_s = busy_timeout_s
-        self._conn: sqlite3.Connection | None = None
-        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file ``_conn`` opened
-        self._lock = threading.Lock()
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.owner = _owner()
 
-    # -- plumbing ------------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        """The open connection, if the file at ``path`` is still the one it opened; else the file there now.
-
-        A store deleted or replaced while this process runs (a user "resetting" it, a restored backup) would
-        otherwise keep taking claims in a file nobody opens again, and after a restart a paid v2 create would be
-        paid again. So every transaction first compares the path's identity (device + inode, links not followed)
-        with the opened file's, and reopens on a change: a missing file is created anew, a link or a foreign
-        file there is refused (``StoreError``) before anything is paid. SQLite itself neither checkpoints into nor
-        deletes the WAL of a database file that has moved, so closing the old connection harms neither file.
-        """
-        if self._conn is not None:
-            if self._identity == _identity(self.path):
-                return self._conn
-            logger.warning("the job store %s was %s while this server ran; reopening it", self.path,
-                           "deleted" if not os.path.lexists(self.path) else "replaced")
-            self._conn.close()
-            self._conn = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _check_file(self.path)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
-            try:  # created (or opened) without following a link planted since the check
-                info = os.fstat(fd)
-            finally:
-                os.close(fd)
-            _check_file(self.path)
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None,
-                                   check_same_thread=False)
-            try:
-                if _identity(self.path) != (info.st_dev, info.st_ino):
-                    raise StoreError(f"The job store {self.path} was replaced while it was being opened")
-                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
-                conn.executescript(_SCHEMA)
-            except BaseException:
-                conn.close()
-                raise
-        except StoreError:
-            raise
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"The job store {self.path} cannot be opened ({_reason(exc)})") from None
-        self._conn = conn
-        self._identity = (info.st_dev, info.st_ino)
-        return conn
-
-    @contextlib.contextmanager
-    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            conn = self._connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise StoreError(f"The job store {self.path} cannot be "
-                                 f"{'written' if write else 'read'} ({_reason(exc)})") from None
+    @staticmethod
+    def _lock(scope: Scope) -> str:
+        return f"jobs:{scope.key}"
 
     @staticmethod
     def _row(row: tuple[Any, ...]) -> JobRecord | None:
@@ -308,9 +225,9 @@ class SQLiteJobStore:
             logger.warning("skipping a malformed row in the job store")
             return None
 
-    def _select(self, conn: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> JobRecord | None:
+    def _select(self, conn: Conn, where: str, args: tuple[Any, ...]) -> JobRecord | None:
         row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE {where}", args).fetchone()
-        return None if row is None else self._row(row)
+        return None if row is None else self._row(tuple(row))
 
     # -- claims --------------------------------------------------------------------------------
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
@@ -320,7 +237,7 @@ class SQLiteJobStore:
         against ``daily_limit`` (the account's rolling 24 h) in the same transaction, so processes racing for
         the last dollars cannot both pass; a release (HeyGen refused) gives them back."""
         now = time.time()
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
             if rec is not None and now - rec.created_at > REPLAY_WINDOW_S and rec.state == "submitted":
                 conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ?", (scope.key, fingerprint))
@@ -330,8 +247,8 @@ class SQLiteJobStore:
                     if daily_limit is not None:
                         within_daily_limit(self._spent(conn, scope, now, DAY_S), cost, daily_limit, now)
                     data = {**(data or {}), "reserved_usd": round(cost, 4)}
-                conn.execute(
-                    f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'reserved', NULL, ?, ?, ?, ?, ?, ?)",
+                conn.execute(  # (over a malformed row, which ``_select`` skipped)
+                    f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'reserved', NULL, ?, ?, ?, ?, ?, ?) {_UPSERT}",
                     (scope.key, fingerprint, kind, self.owner, now + lease_s, title,
                      json.dumps(data or {}, separators=(",", ":")), now, now))
                 return Claim("new", fingerprint, token=self.owner)
@@ -349,7 +266,7 @@ class SQLiteJobStore:
     def retake(self, scope: Scope, claim: Claim, *, lease_s: float = DEFAULT_LEASE_S) -> Claim:
         """After reconciling found nothing at HeyGen: the claim is yours to send, as a new one."""
         now = time.time()
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             conn.execute("UPDATE jobs SET state = 'reserved', owner = ?, lease_until = ?, updated_at = ? "
                          "WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
                          (self.owner, now + lease_s, now, scope.key, claim.fingerprint))
@@ -357,7 +274,7 @@ class SQLiteJobStore:
 
     def settle(self, scope: Scope, claim: Claim, job_id: str, **data: Any) -> JobRecord:
         now = time.time()
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, claim.fingerprint))
             merged = {**(rec.data if rec else {}), **{k: v for k, v in data.items() if v is not None}}
             conn.execute(
@@ -372,26 +289,26 @@ class SQLiteJobStore:
 
     def mark_unknown(self, scope: Scope, claim: Claim) -> None:
         """The request may have reached HeyGen and its answer was lost: the next identical call reconciles."""
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             conn.execute("UPDATE jobs SET state = 'unknown', owner = NULL, lease_until = NULL, updated_at = ? "
                          "WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
                          (time.time(), scope.key, claim.fingerprint))
 
     def release(self, scope: Scope, claim: Claim) -> None:
         """HeyGen certainly did not create the job (it refused the request): forget the claim."""
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             conn.execute("DELETE FROM jobs WHERE scope = ? AND fingerprint = ? AND state != 'submitted'",
                          (scope.key, claim.fingerprint))
 
-    def _spent(self, conn: sqlite3.Connection, scope: Scope, now: float, window_s: float) -> list[tuple[float, float]]:
-        rows = conn.execute("SELECT created_at, json_extract(data, '$.reserved_usd') FROM jobs WHERE scope = ? "
-                            "AND created_at >= ? AND json_extract(data, '$.reserved_usd') > 0 ORDER BY created_at",
-                            (scope.key, now - window_s)).fetchall()
+    def _spent(self, conn: Conn, scope: Scope, now: float, window_s: float) -> list[tuple[float, float]]:
+        reserved = self.db.dialect.number_in("data", "reserved_usd")
+        rows = conn.execute(f"SELECT created_at, {reserved} FROM jobs WHERE scope = ? AND created_at >= ? "
+                            f"AND {reserved} > 0 ORDER BY created_at", (scope.key, now - window_s)).fetchall()
         return [(float(at), float(amount)) for at, amount in rows]
 
     def spent(self, scope: Scope, *, window_s: float = DAY_S) -> list[tuple[float, float]]:
         """(when, dollars) of every reservation of this scope in the last ``window_s``, oldest first."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return self._spent(conn, scope, time.time(), window_s)
 
     # -- records -------------------------------------------------------------------------------
@@ -400,11 +317,11 @@ class SQLiteJobStore:
         now = time.time()
         fingerprint = fingerprint or f"id:{kind}:{job_id}"
         extra = json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             conn.execute(
                 f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'submitted', ?, NULL, NULL, ?, ?, ?, ?) "
                 "ON CONFLICT (scope, fingerprint) DO UPDATE SET state = 'submitted', job_id = excluded.job_id, "
-                "kind = excluded.kind, title = COALESCE(excluded.title, title), data = excluded.data, "
+                "kind = excluded.kind, title = COALESCE(excluded.title, jobs.title), data = excluded.data, "
                 "owner = NULL, lease_until = NULL, updated_at = excluded.updated_at",
                 (scope.key, fingerprint, kind, job_id, title, extra, now, now))
             rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
@@ -412,33 +329,33 @@ class SQLiteJobStore:
         return rec
 
     def get(self, scope: Scope, job_id: str) -> JobRecord | None:
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return self._select(conn, "scope = ? AND job_id = ? ORDER BY created_at DESC LIMIT 1",
                                 (scope.key, job_id))
 
     def find(self, scope: Scope, fingerprint: str, *, max_age_s: float | None = None) -> JobRecord | None:
         cutoff = time.time() - max_age_s if max_age_s is not None else 0.0
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return self._select(conn, "scope = ? AND fingerprint = ? AND state = 'submitted' AND created_at >= ?",
                                 (scope.key, fingerprint, cutoff))
 
     def find_upload(self, scope: Scope, size: int) -> JobRecord | None:
         """The newest upload recorded of exactly ``size`` bytes, whatever its content (``core.transfer``: only
         then can a file of that size be one uploaded before)."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return self._select(conn, "scope = ? AND kind = 'asset' AND state = 'submitted' AND fingerprint LIKE ? "
                                 "ORDER BY created_at DESC LIMIT 1", (scope.key, f"asset:%:{int(size)}"))
 
     def recent(self, scope: Scope, limit: int = 20) -> list[JobRecord]:
         """Newest first, including claims whose answer is unknown (so a lost job id is never lost)."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE scope = ? ORDER BY created_at DESC LIMIT ?",
                                 (scope.key, limit)).fetchall()
-        return [rec for rec in map(self._row, rows) if rec is not None]
+        return [rec for rec in (self._row(tuple(row)) for row in rows) if rec is not None]
 
     def update(self, scope: Scope, job_id: str, **data: Any) -> None:
         """Merge fields (status, last seen, local file…) into a job's row."""
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             rec = self._select(conn, "scope = ? AND job_id = ? ORDER BY created_at DESC LIMIT 1",
                                (scope.key, job_id))
             if rec is None:
@@ -451,10 +368,10 @@ class SQLiteJobStore:
         """``update`` in every scope of this API that holds the job (a webhook's news: HeyGen's job ids are unique,
         and on a team server the job is one person's, whichever key they spend); how many scopes held it."""
         prefix = base_url.rstrip("/") + "#"
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=False) as conn:
             scopes = [row[0] for row in conn.execute(
                 "SELECT DISTINCT scope FROM jobs WHERE job_id = ? AND substr(scope, 1, ?) = ?",
-                (job_id, len(prefix), prefix))]
+                (job_id, len(prefix), prefix)).fetchall()]
         for key in scopes:
             base, _, account = key.partition("#")
             self.update(Scope(base, account), job_id, **data)
@@ -463,52 +380,33 @@ class SQLiteJobStore:
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]:
         """Jobs made since ``since`` that hold slots of HeyGen's concurrency limit (``slots`` > 0 in their data:
         set when claimed, cleared when seen finished; ``core/concurrency.py``), newest first."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE scope = ? AND created_at >= ? "
                                 "AND data LIKE '%\"slots\":%' ORDER BY created_at DESC", (scope.key, since)).fetchall()
-        return [rec for rec in map(self._row, rows) if rec is not None and _count(rec.get("slots")) > 0]
+        return [rec for rec in (self._row(tuple(row)) for row in rows)
+                if rec is not None and _count(rec.get("slots")) > 0]
 
     # -- webhooks ------------------------------------------------------------------------------
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool:
-        """True the first time an event id is seen (within ``max_age_s``); False for a replay."""
+        """True the first time an event id is seen (within ``max_age_s``); False for a replay (the first writer
+        wins: a second insert of one id waits for the first and inserts nothing)."""
         now = time.time()
-        with self._tx(write=True) as conn:
+        with self.db.tx(write=True) as conn:
             conn.execute("DELETE FROM webhook_events WHERE received_at < ?", (now - max_age_s,))
-            inserted = conn.execute("INSERT OR IGNORE INTO webhook_events (event_id, received_at) VALUES (?, ?)",
-                                    (event_id, now)).rowcount
+            inserted = conn.execute("INSERT INTO webhook_events (event_id, received_at) VALUES (?, ?) "
+                                    "ON CONFLICT DO NOTHING", (event_id, now)).rowcount
         return inserted == 1
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self.db.close()
 
 
-class OwnTables:
-    """Tables another module keeps in the job store's file (the people, the OAuth grants), on a connection of
-    their own opened by the job store's plumbing (``SQLiteJobStore``: its file checks, WAL and busy timeout, and a
-    reopen when the file is replaced, after which ``tx`` creates the tables in the new file too)."""
+class SQLiteJobStore(SQLJobStore):
+    """The embedded store, in one file. Opened on first use; every failure is a ``StoreError`` naming the file."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0) -> None:
+        super().__init__(SQLiteDatabase(path, busy_timeout_s=busy_timeout_s))
         self.path = path
-        self._schema = schema
-        self._db = SQLiteJobStore(path)
-        self._ready: sqlite3.Connection | None = None
-
-    @contextlib.contextmanager
-    def tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """A transaction (``BEGIN IMMEDIATE`` with ``write``); a failure is the job store's ``StoreError``."""
-        # The first transaction on a connection creates the tables, so it writes (a read could not take the lock).
-        with self._db._tx(write=write or self._ready is None or self._ready is not self._db._conn) as conn:
-            if self._ready is not conn:
-                for statement in filter(str.strip, self._schema.split(";")):  # not executescript: it would COMMIT
-                    conn.execute(statement)
-                self._ready = conn
-            yield conn
-
-    def close(self) -> None:
-        self._db.close()
 
 
 class ScopedJobs:
@@ -566,7 +464,7 @@ LEGACY_SCOPE = Scope("legacy", "journal")
 carry no API base URL or account, so they cannot answer for one)."""
 
 
-def import_journal(store: SQLiteJobStore, path: Path) -> int:
+def import_journal(store: SQLJobStore, path: Path) -> int:
     """Import a 0.1 journal (``jobs.jsonl``) once; returns how many records were imported."""
     marker = f"imported:{path.resolve()}"
     try:
@@ -575,10 +473,10 @@ def import_journal(store: SQLiteJobStore, path: Path) -> int:
         return 0
     if not stat.S_ISREG(info.st_mode):
         return 0
-    with store._tx(write=True) as conn:
-        if conn.execute("SELECT 1 FROM meta WHERE key = ?", (marker,)).fetchone():
+    with store.db.tx(write=True) as conn:  # the first writer of the marker imports it
+        if not conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                            (marker, str(time.time()))).rowcount:
             return 0
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (marker, str(time.time())))
     count = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
@@ -591,9 +489,10 @@ def import_journal(store: SQLiteJobStore, path: Path) -> int:
             continue
         kind = {"agent_session": "agent", "avatar_look": "look"}.get(kind, kind)
         extra = {k: v for k, v in entry.items() if k not in ("job_id", "kind", "key", "title", "created_at")}
-        with store._tx(write=True) as conn:
+        with store.db.tx(write=True) as conn:
             conn.execute(
-                f"INSERT OR IGNORE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'submitted', ?, NULL, NULL, ?, ?, ?, ?)",
+                f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'submitted', ?, NULL, NULL, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (LEGACY_SCOPE.key, f"legacy:{kind}:{job_id}", kind, job_id, entry.get("title"),
                  json.dumps(extra, separators=(",", ":"), default=str), created, created))
         count += 1
@@ -645,9 +544,3 @@ def _hours(seconds: float) -> str:
 
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or type(exc).__name__
-    return str(exc) or type(exc).__name__

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HeyGenError
-from ..core.store import Scope, ScopedJobs, SQLiteJobStore, import_journal
+from ..core.store import Scope, ScopedJobs, SQLJobStore, import_journal
 from ..core.webhooks import JobSignals
 from ..settings import Settings
 
@@ -72,7 +72,7 @@ class Wiring:
 @dataclass
 class AppState:
     settings: Settings
-    store: SQLiteJobStore
+    store: SQLJobStore
     poll_interval: float
     wiring: Callable[[], Wiring]
     cache: TTLCache = field(default_factory=TTLCache)

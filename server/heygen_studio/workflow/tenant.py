@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..core.client import HeyGenClient
     from ..core.costs import Spend
     from ..core.people import Person
-    from ..core.store import ScopedJobs, SQLiteJobStore
+    from ..core.store import ScopedJobs, SQLJobStore
     from ..core.webhooks import JobSignals
     from ..settings import Settings
     from .state import AppState, TTLCache, Wiring
@@ -87,7 +87,7 @@ class Tenant:
         return self._state.account(self.person).daily_limit
 
     @property
-    def store(self) -> SQLiteJobStore:
+    def store(self) -> SQLJobStore:
         return self._state.store
 
     @property
