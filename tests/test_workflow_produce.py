@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from heygen_studio.core import costs
+from heygen_studio.core.backends import open_store
 from heygen_studio.core.people import People
 from heygen_studio.core.scripts import ScriptRequest
 from heygen_studio.house import open_state
@@ -158,7 +159,7 @@ async def test_a_team_servers_person_gets_the_video_in_their_own_folder(settings
                                                                        clock: Any) -> None:
     """On a team server the Tenant is a person: the MP4 lands in their folder and the answer shows it as they
     reach it (a path inside their folder, its heygen://files/ URI), never as a path on the server's disk."""
-    people = People(settings.store_path)
+    people = open_store(settings).people(None)
     ann, _ = people.add("ann")
     made = server_state(settings, wire, people)
     try:
