@@ -167,7 +167,7 @@ async def test_http_names_its_endpoint_points_the_bare_address_on_and_stops_quie
         proc.kill()
     assert returncode == 130 and time.monotonic() - started < 15
     assert_quiet("\n".join(line for line in err.splitlines()  # the sandbox's own start, logged as it begins
-                            if not line.startswith("INFO heygen_studio.server: using the embedded HeyGen sandbox")))
+                            if not line.startswith("INFO heygen_studio.house: using the embedded HeyGen sandbox")))
 
 
 @pytest.mark.parametrize("port", ["abc", "70000", "0", "in use"])
