@@ -117,9 +117,10 @@ def migrate(conn: Conn, dialect: Dialect) -> list[int]:
         conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                      (migration.version, migration.name, time.time()))
         applied.append(migration.version)
-    if applied:
-        logger.info("job store schema: applied migration%s %s (now at version %d)", "s" * (len(applied) > 1),
-                    ", ".join(map(str, applied)), max(done | set(applied)))
+    if applied:  # a new store is no news (a start line stays one line); an upgrade of one in use is
+        say = logger.info if done else logger.debug
+        say("job store schema: applied migration%s %s (now at version %d)", "s" * (len(applied) > 1),
+            ", ".join(map(str, applied)), max(done | set(applied)))
     return applied
 
 
