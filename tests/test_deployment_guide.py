@@ -112,6 +112,7 @@ def test_every_command_of_the_deployment_guide_runs_as_written(tmp_path: Path, p
         list(enumerate(found)))}
     pg, replicas = at["HEYGEN_STORE_URL"], at["HEYGEN_STORE_URL"] + 3
     assert "PostgreSQL at 127.0.0.1" in said[pg] and database.rpartition("/")[2] in said[pg], said[pg]
+    assert "✓ replicas: HEYGEN_SECRET_KEY is set" in said[pg], said[pg]
     assert (tmp_path / "dana.token").read_text().startswith("hgs_")
     assert said[replicas].split() == ['"serverInfo":{"name":"heygen-studio"'] * 2, said[replicas]
     assert not (tmp_path / "state" / "file-links.key").exists()

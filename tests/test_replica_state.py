@@ -5,7 +5,7 @@ A webhook registered through one replica (``add_webhook()``) is checked by the o
 it: the secret is in the database, encrypted with HEYGEN_SECRET_KEY, and in no state folder. Without that key the
 secret is not kept, and the answer says how to fix it. A team server on PostgreSQL refuses to start without
 HEYGEN_SECRET_KEY (its signed file links must open on every replica), and a one-person server there will not use a
-token kept in one replica's state folder.
+token kept in one replica's state folder. ``doctor`` says what the replicas must share.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 import postgres
 from conftest import make_settings
 from contract import ContractTransport, load_contract
+from heygen_studio import doctor
 from heygen_studio.core.backends import open_store
 from heygen_studio.sandbox import ManualClock, SandboxConfig, create_app
 from heygen_studio.server import create_server
@@ -117,3 +118,11 @@ def test_a_team_on_postgresql_needs_heygen_secret_key_and_a_person_a_shared_toke
     assert http_auth(keyed, "127.0.0.1").people == 1
     http_app(create_server(keyed), keyed, host="127.0.0.1", port=free_port())
     assert not (tmp_path / "a" / "file-links.key").exists()
+
+
+def test_doctor_says_what_replicas_must_share(tmp_path: Path, database: str) -> None:
+    bare = doctor.replicas(replica(tmp_path, "a", database))
+    assert bare.mark == "✗" and "HEYGEN_SECRET_KEY" in bare.text and "Fernet" in bare.text
+    keyed = replica(tmp_path, "a", database, heygen_secret_key=Fernet.generate_key().decode())
+    good = doctor.replicas(keyed)
+    assert good.mark == "✓" and str(keyed.heygen_output_dir) in good.text
