@@ -22,7 +22,7 @@ from mcp import Client
 
 from conftest import Backend, make_settings
 from heygen_studio.core.backends import Stores
-from heygen_studio.core.schema import LATEST
+from heygen_studio.core.schema import LATEST, MIGRATIONS
 from heygen_studio.core.store import DailyLimitError, Scope, _host
 from heygen_studio.server import create_server
 from test_mcp_tools import call, error, look_and_voice, scenes, upstream
@@ -370,7 +370,9 @@ def test_a_new_store_is_migrated_to_the_latest_version_once(stores: Stores) -> N
     assert second.schema_version() == LATEST  # type: ignore[attr-defined]
     with first.tx(write=False) as conn:
         rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "jobs, webhook events, meta"), (2, "people"), (3, "oauth")]
+    assert [tuple(r) for r in rows] == [(m.version, m.name) for m in MIGRATIONS]
+    assert [tuple(r) for r in rows][:3] == [(1, "jobs, webhook events, meta"), (2, "people"), (3, "oauth")]
+    assert (5, "webhook secrets") in [tuple(r) for r in rows]
     first.close()
     second.close()
 
@@ -433,5 +435,5 @@ def test_replicas_migrating_one_fresh_database_at_once(store_backend: Backend) -
         out, err = replica.communicate(timeout=60)
         assert replica.returncode == 0 and "Error" not in err, err
         outcomes.append(json.loads(out))
-    assert sorted(o["applied"] for o in outcomes) == [[], list(range(1, LATEST + 1))], outcomes
+    assert sorted(o["applied"] for o in outcomes) == [[], [m.version for m in MIGRATIONS]], outcomes
     assert [o["version"] for o in outcomes] == [LATEST, LATEST]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import secrets
 import time
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import anyio
 import httpx2
 import pytest
+from cryptography.fernet import Fernet
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
@@ -76,7 +78,10 @@ async def served(settings: Any, *, port: int | None = None) -> AsyncIterator[str
 
 
 def team(tmp_path: Path, *names: str, **overrides: Any) -> tuple[Any, dict[str, str]]:
-    """Settings whose people store holds ``names``; each name's personal token."""
+    """Settings whose people store holds ``names``; each name's personal token. On PostgreSQL, with the
+    HEYGEN_SECRET_KEY a team there must have (``serving``: replicas sign the same file links)."""
+    if os.environ.get("HEYGEN_STORE_URL"):
+        overrides.setdefault("heygen_secret_key", Fernet.generate_key().decode())
     settings = make_settings(tmp_path, **overrides)
     people = open_store(settings).people()
     tokens = {name: people.add(name)[1] for name in names}
@@ -470,7 +475,7 @@ def test_team_mode_refuses_a_shared_token_or_no_auth(tmp_path: Path) -> None:
     settings, _ = team(tmp_path, "ana", heygen_http_token="t0ken-for-tests-0123456789")
     with pytest.raises(HTTPConfigError, match=r"has 1 person.*shared token"):
         http_auth(settings, "127.0.0.1")
-    plain = make_settings(tmp_path)  # the same server, without the shared token
+    plain = make_settings(tmp_path, heygen_secret_key=settings.heygen_secret_key)  # the same, without the shared token
     with pytest.raises(HTTPConfigError, match="--no-auth is not used"):
         http_auth(plain, "127.0.0.1", no_auth=True)
     auth = http_auth(plain, "0.0.0.0")  # off loopback too: each person brings their own token

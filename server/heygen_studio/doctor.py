@@ -232,6 +232,19 @@ def job_store(settings: Settings) -> Check:
     return Check("✓", f"state folder: job store {path} is writable")
 
 
+def replicas(settings: Settings) -> Check:
+    """On PostgreSQL (several replicas may share the database): what every replica must share besides it."""
+    if settings.heygen_secret_key is None:
+        from .core.people import MAKE_SECRET_KEY
+
+        return Check("✗", "replicas: HEYGEN_SECRET_KEY is not set, so a team server on PostgreSQL will not start and "
+                          "add_webhook() cannot keep its secret in the database. Fix: set it to a Fernet key "
+                          f"({MAKE_SECRET_KEY}), the same on every replica")
+    return Check("✓", "replicas: HEYGEN_SECRET_KEY is set (the same on every replica signs the same download links "
+                      f"and reads the same webhook secrets); keep HEYGEN_OUTPUT_DIR ({settings.heygen_output_dir}) on "
+                      "storage every replica mounts at that path")
+
+
 def daily_budget(settings: Settings, wired: Any) -> Check:
     """HEYGEN_DAILY_CREDITS: what is left of it for this account, from the job store every process shares."""
     from .core.store import daily_summary
@@ -288,6 +301,8 @@ async def checks(settings: Settings) -> list[Check]:
     if settings.heygen_sandbox:
         found.append(sandbox_videos())
     found.append(job_store(settings))
+    if settings.store_url:
+        found.append(replicas(settings))
     wired = make_wiring(settings, None)()
     found += await account(settings, wired)
     found.append(daily_budget(settings, wired))

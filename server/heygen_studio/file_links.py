@@ -81,7 +81,9 @@ def _ascii(name: str) -> str:
 
 def link_key(settings: Settings) -> bytes:
     """The key file links are signed with, the same in every process of this server: derived from
-    HEYGEN_SECRET_KEY when set, else a random key kept in the state folder (0600, made once)."""
+    HEYGEN_SECRET_KEY when set, else a random key kept in the state folder (0600, made once). A team on PostgreSQL
+    (replicas, each with a state folder of its own) is refused at start without HEYGEN_SECRET_KEY
+    (``serving.http_app``), so every replica signs and opens the same links."""
     if settings.heygen_secret_key is not None:
         secret = settings.heygen_secret_key.get_secret_value().encode()
     else:

@@ -67,6 +67,7 @@ from .http_token import TokenError, stored_token, token_problem
 from .settings import Settings
 from .workflow.files import FILES_PATH
 from .workflow.state import Live
+from .workflow.webhooks import secret_keeper
 
 if TYPE_CHECKING:
     from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -133,7 +134,7 @@ class WebhookReceiver:
     def __init__(self, live: Live, settings: Settings) -> None:
         self.live = live
         self.settings = settings
-        self._book = webhooks.SecretBook(settings.webhook_secrets_path)
+        self._book = secret_keeper(settings)  # the file beside the SQLite store, or the database every replica reads
 
     @staticmethod
     async def _body(receive: Receive) -> bytes | None:
@@ -481,6 +482,19 @@ def _team_conflicts(given: str | None, no_auth: bool, people: int) -> None:
             f"every client sends its own person's token and {what} is not used: drop it, then start again")
 
 
+def _replica_problem(settings: Settings, people: int) -> None:
+    """On PostgreSQL (HEYGEN_STORE_URL) a server may run as several replicas, each with a state folder of its own,
+    so nothing a client needs may come from one: a team's signed file links need HEYGEN_SECRET_KEY (a key kept in
+    the state folder would differ per replica, and a link made on one would not open on another)."""
+    if people and settings.store_url and settings.heygen_secret_key is None:
+        from .core.people import MAKE_SECRET_KEY
+
+        raise HTTPConfigError(
+            "a team server on PostgreSQL (HEYGEN_STORE_URL) needs HEYGEN_SECRET_KEY, the same on every replica, so "
+            f"a signed download link made on one opens on all: set it to a Fernet key ({MAKE_SECRET_KEY}), then "
+            "start again")
+
+
 def http_auth(settings: Settings, host: str, *, token: str | None = None, no_auth: bool = False) -> Auth:
     """The token ``serve --http`` asks for: ``--token``, else ``HEYGEN_HTTP_TOKEN``, else (on loopback) the one kept
     in the state folder; none with ``no_auth``, on loopback only; none in team mode (``team_size``), where each
@@ -489,6 +503,7 @@ def http_auth(settings: Settings, host: str, *, token: str | None = None, no_aut
     people = team_size(settings)
     if people:
         _team_conflicts(given, no_auth, people)
+        _replica_problem(settings, people)
         return Auth(None, people=people)
     if given is not None:
         problem = token_problem(given)
@@ -507,6 +522,11 @@ def http_auth(settings: Settings, host: str, *, token: str | None = None, no_aut
         raise HTTPConfigError(
             f"serving on {host} (not loopback) needs a bearer token: set HEYGEN_HTTP_TOKEN or pass --token, "
             "and have clients send 'Authorization: Bearer <token>'")
+    if settings.store_url:
+        raise HTTPConfigError(
+            "on PostgreSQL (HEYGEN_STORE_URL) this server may run as several replicas, and the token kept in one "
+            "replica's state folder would not open the others: set HEYGEN_HTTP_TOKEN (or pass --token) to the same "
+            "random token on every replica, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'")
     try:
         kept, path = stored_token(settings.store_path.parent)
     except TokenError as exc:
@@ -523,6 +543,7 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
     people = team_size(settings)
     if people:
         _team_conflicts(token, False, people)
+        _replica_problem(settings, people)
     if token is not None and (problem := token_problem(token)) is not None:
         raise HTTPConfigError(f"the HTTP token (--token or HEYGEN_HTTP_TOKEN) {problem}")
     if token is None and not is_loopback(host) and not people:

@@ -4,7 +4,7 @@
 HEYGEN_STATE_DIR): no URL, the embedded SQLite file, as always; ``postgresql://…``, that database (psycopg is
 imported only then). The ``Stores`` it returns opens the store's parts, each on connections of its own that its
 ``close`` releases, as separate processes would: ``jobs()`` (``core.store``), ``people(secret_key)``
-(``core.people``), ``grants()`` (``core.grants``).
+(``core.people``), ``grants()`` (``core.grants``), ``webhook_secrets(file, key)`` (``core.webhooks``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .grants import OAuthGrants
     from .people import People
     from .store import SQLJobStore
+    from .webhooks import SecretKeeper
 
 SCHEMES = ("postgresql://", "postgres://")
 
@@ -81,6 +82,16 @@ class Stores:
         from .grants import OAuthGrants
 
         return OAuthGrants(self.database())
+
+    def webhook_secrets(self, file: Path, secret_key: str | None = None) -> SecretKeeper:
+        """Where ``add_webhook(url='self')`` keeps its endpoints' secrets: the file ``file`` beside the SQLite store,
+        or the shared database's ``webhook_secrets`` table (encrypted with ``secret_key``), which every replica's
+        receiver reads (``core.webhooks``)."""
+        from .webhooks import SecretBook, StoredSecrets
+
+        if self._url is None:
+            return SecretBook(file)
+        return StoredSecrets(self.database(), secret_key)
 
     def may_hold_people(self) -> bool:
         """False only when certainly no one was ever added: the SQLite file does not exist yet (so a one-person

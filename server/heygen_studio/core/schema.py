@@ -1,10 +1,11 @@
 """The job store's schema, as versioned migrations both backends apply (``core.sql.migrate``).
 
-One list for every table of the store: the jobs (``core.store``), the people of a team server (``core.people``)
-and the OAuth authorization server's records (``core.grants``). A migration is applied once per database, in one
-transaction that also records it in ``schema_migrations``; the store takes the schema lock first (SQLite: its
-``BEGIN IMMEDIATE`` file lock; PostgreSQL: an advisory lock), so several processes or replicas starting at once
-apply each migration exactly once and all end at the same version.
+One list for every table of the store: the jobs (``core.store``), the people of a team server (``core.people``), the
+OAuth authorization server's records (``core.grants``) and, on PostgreSQL, the secrets of the webhook endpoints this
+server registered for itself (``core.webhooks.StoredSecrets``, encrypted with HEYGEN_SECRET_KEY). A migration is
+applied once per database, in one transaction that also records it in ``schema_migrations``; the store takes the
+schema lock first (SQLite: its ``BEGIN IMMEDIATE`` file lock; PostgreSQL: an advisory lock), so several processes or
+replicas starting at once apply each migration exactly once and all end at the same version.
 
 The statements are written once, with two words a backend fills in: ``{real}`` (a double: SQLite's ``REAL``,
 PostgreSQL's ``DOUBLE PRECISION``; PostgreSQL's ``REAL`` is single precision, too coarse for a time) and
@@ -109,6 +110,15 @@ CREATE TABLE IF NOT EXISTS oauth_access_tokens (
 ){strict};
 CREATE INDEX IF NOT EXISTS oauth_access_by_grant ON oauth_access_tokens (grant_id)
 """),
+    # Version 4 is another part of issue #17's; a database applies whichever of them it has not recorded.
+    Migration(5, "webhook secrets", """
+CREATE TABLE IF NOT EXISTS webhook_secrets (
+    endpoint_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    saved_at {real} NOT NULL
+){strict}
+"""),
 )
 
-LATEST = MIGRATIONS[-1].version
+LATEST = max(m.version for m in MIGRATIONS)

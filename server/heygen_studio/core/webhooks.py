@@ -32,9 +32,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio
+
+from .errors import HeyGenError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+    from .sql import Database
 
 try:
     import fcntl
@@ -302,17 +309,31 @@ class JobSignals:
 
 
 # -- secrets of endpoints this server registered for itself ------------------------------------------
-class SecretBook:
-    """The ``whsec_`` secrets of endpoints registered with ``add_webhook(url='self')``, so the receiver can
-    check deliveries without the user copying a secret by hand.
+class SecretKeeper(Protocol):
+    """Where the ``whsec_`` secrets of endpoints registered with ``add_webhook(url='self')`` are kept, so the
+    receiver can check deliveries without the user copying a secret by hand: ``SecretBook`` (a file beside the
+    SQLite job store) or ``StoredSecrets`` (the PostgreSQL database every replica shares). Both are opened by
+    ``core.backends.Stores.webhook_secrets``."""
 
-    A JSON file beside the job store, the user's own (0600, in their 0700 state folder), written atomically
-    and never through a link. Not in the job store itself: its rows hold no secrets, and the store may become
-    a database shared with other machines.
+    where: str
+    """Where they are kept, for a person (no secret)."""
+
+    def secrets(self) -> list[str]: ...
+    def add(self, endpoint_id: str, url: str, secret: str) -> None: ...
+    def remove(self, endpoint_id: str) -> bool: ...
+    def close(self) -> None: ...
+
+
+class SecretBook:
+    """The secrets in a JSON file beside the SQLite job store, the user's own (0600, in their 0700 state folder),
+    written atomically and never through a link. On one machine that file is as shared as the store itself, and
+    it needs no key: a one-person server has no HEYGEN_SECRET_KEY. Not in the SQLite store's rows, which hold no
+    secret in clear. ``add`` and ``remove`` raise ``OSError`` when the file cannot be written.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = str(path)
 
     def _read(self) -> list[dict[str, Any]]:
         try:
@@ -378,3 +399,64 @@ class SecretBook:
                 return False
             self._write(kept)
             return True
+
+    def close(self) -> None:
+        pass
+
+
+class SecretsKeyError(HeyGenError):
+    """A webhook secret cannot be kept in (or read from) the shared database without HEYGEN_SECRET_KEY."""
+
+    default_hint = ("Set HEYGEN_SECRET_KEY (the same on every replica) to a Fernet key, make one with "
+                    "python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\", "
+                    "restart, and call add_webhook() again; or set HEYGEN_WEBHOOK_SECRET to the endpoint's secret.")
+
+
+class StoredSecrets:
+    """The secrets in the job store's ``webhook_secrets`` table (PostgreSQL, ``core.schema`` version 5): a delivery
+    reaches whichever replica the balancer picks, and every replica must check it, so the secret cannot live on
+    one replica's disk. A database is copied, backed up and read by other machines, so a secret is kept there
+    only encrypted (Fernet, with HEYGEN_SECRET_KEY, as a person's HeyGen key is): ``add`` without that key raises
+    ``SecretsKeyError``; a row sealed with another key is skipped (and logged) by ``secrets``."""
+
+    def __init__(self, db: Database, secret_key: str | None) -> None:
+        self._db = db
+        self.where = f"{db.where} (encrypted with HEYGEN_SECRET_KEY)"
+        self._fernet: Fernet | None = None
+        if secret_key is not None:
+            from cryptography.fernet import Fernet
+
+            self._fernet = Fernet(secret_key)
+
+    def secrets(self) -> list[str]:
+        from cryptography.fernet import InvalidToken
+
+        with self._db.tx(write=False) as conn:
+            rows = conn.execute("SELECT endpoint_id, sealed FROM webhook_secrets ORDER BY saved_at").fetchall()
+        found = []
+        for endpoint_id, sealed in rows:
+            try:
+                if self._fernet is None:
+                    raise InvalidToken
+                found.append(self._fernet.decrypt(str(sealed).encode()).decode())
+            except InvalidToken:
+                logger.warning("cannot read the secret of webhook %s: HEYGEN_SECRET_KEY is %s", endpoint_id,
+                               "not set" if self._fernet is None else "not the key it was kept with")
+        return [secret for secret in found if secret.strip()]
+
+    def add(self, endpoint_id: str, url: str, secret: str) -> None:
+        if self._fernet is None:
+            raise SecretsKeyError(f"The webhook secret cannot be kept in {self._db.where}: HEYGEN_SECRET_KEY is not "
+                                  "set, and a secret is kept there only encrypted")
+        sealed = self._fernet.encrypt(secret.encode()).decode()
+        with self._db.tx(write=True) as conn:
+            conn.execute("INSERT INTO webhook_secrets (endpoint_id, url, sealed, saved_at) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (endpoint_id) DO UPDATE SET url = excluded.url, sealed = excluded.sealed, "
+                         "saved_at = excluded.saved_at", (endpoint_id, url, sealed, time.time()))
+
+    def remove(self, endpoint_id: str) -> bool:
+        with self._db.tx(write=True) as conn:
+            return conn.execute("DELETE FROM webhook_secrets WHERE endpoint_id = ?", (endpoint_id,)).rowcount > 0
+
+    def close(self) -> None:
+        self._db.close()

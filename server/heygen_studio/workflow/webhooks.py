@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from ..core.backends import open_store
+from ..core.errors import HeyGenError
 from ..core.models import WEBHOOK_EVENTS, CreateWebhook
-from ..core.webhooks import SecretBook
+from ..core.webhooks import SecretKeeper, SecretsKeyError
 from ..settings import Settings
 from . import catalog
 from .errors import Refused, delete
@@ -26,6 +28,11 @@ logger = logging.getLogger(__name__)
 SELF = "self"
 
 
+def secret_keeper(settings: Settings) -> SecretKeeper:
+    """Where this server keeps its own endpoints' secrets: the file beside the SQLite store, or (with
+    HEYGEN_STORE_URL) the database every replica shares, encrypted with HEYGEN_SECRET_KEY."""
+    key = settings.heygen_secret_key.get_secret_value() if settings.heygen_secret_key else None
+    return open_store(settings).webhook_secrets(settings.webhook_secrets_path, key)
 
 
 def own_url(settings: Settings) -> str:
@@ -69,21 +76,28 @@ async def add_webhook(
                              events=endpoint.events, secret=endpoint.secret)
     if not own:
         return created
-    book = state.settings.webhook_secrets_path
     if not endpoint.secret:
         created.next_step = ("HeyGen returned no secret: rotate it (POST /v3/webhooks/endpoints/{id}/rotate-secret) "
                              "and set HEYGEN_WEBHOOK_SECRET to it, or deliveries to this server are refused.")
         return created
+    book = secret_keeper(state.settings)
     try:
-        # Kept for this server's receiver, in the user's own 0600 file beside the job store (SecretBook).
-        SecretBook(book).add(endpoint.endpoint_id, endpoint.url, endpoint.secret)
-    except OSError as exc:
-        created.next_step = (f"Could not keep the secret in {book} ({exc.strerror or exc}): set HEYGEN_WEBHOOK_SECRET "
-                             "to the secret above for the server receiving at this url, and restart it.")
+        # Kept for this server's receiver: the user's own 0600 file beside the SQLite store, or the shared
+        # database, encrypted (core.webhooks SecretBook / StoredSecrets).
+        book.add(endpoint.endpoint_id, endpoint.url, endpoint.secret)
+    except (OSError, HeyGenError) as exc:
+        why = (exc.strerror or exc) if isinstance(exc, OSError) else exc.message
+        key = "set HEYGEN_SECRET_KEY on every replica and call add_webhook() again, or " \
+            if isinstance(exc, SecretsKeyError) else ""
+        created.next_step = (f"Could not keep the secret in {book.where} ({why}): {key}set HEYGEN_WEBHOOK_SECRET to "
+                             "the secret above for the server receiving at this url, and restart it.")
         return created
+    finally:
+        book.close()
     created.secret = None  # kept for the receiver; the chat does not need it
-    created.next_step = (f"This server receives these events at {target} (secret kept in {book}, readable only by "
-                         "you); in HTTP mode wait_for_job now returns as soon as HeyGen reports a job's end.")
+    created.next_step = (f"This server receives these events at {target} (secret kept in {book.where}, readable "
+                         "only by this server); in HTTP mode wait_for_job now returns as soon as HeyGen reports a "
+                         "job's end.")
     return created
 
 
@@ -92,8 +106,12 @@ async def delete_webhook(state: Tenant, *, endpoint_id: str) -> Deleted:
     eid = check_id(endpoint_id, "endpoint_id")
     deleted = await delete(state.client.webhooks.delete(eid), eid,
                            f"No webhook endpoint {eid}; list_webhooks shows what exists.")
+    book = secret_keeper(state.settings)
     try:
-        SecretBook(state.settings.webhook_secrets_path).remove(eid)  # its secret, if this server kept it
-    except OSError as exc:
-        logger.warning("could not forget the secret of webhook %s: %s", eid, exc.strerror or exc)
+        book.remove(eid)  # its secret, if this server kept it
+    except (OSError, HeyGenError) as exc:
+        logger.warning("could not forget the secret of webhook %s: %s", eid,
+                       exc.strerror or exc if isinstance(exc, OSError) else exc.describe())
+    finally:
+        book.close()
     return deleted
