@@ -1,4 +1,7 @@
-"""Account tools: who you are at HeyGen, your plan, and what you have left to spend."""
+"""Account tools: who you are at HeyGen, your plan, and what you have left to spend.
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.account``.
+"""
 
 from __future__ import annotations
 

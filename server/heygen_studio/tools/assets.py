@@ -1,4 +1,7 @@
-"""Asset tools: upload a local file, a URL's content or base64 data; list; delete."""
+"""Asset tools: upload a local file, a URL's content or base64 data; list; delete.
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.assets``.
+"""
 
 from __future__ import annotations
 

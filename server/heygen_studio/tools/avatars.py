@@ -1,11 +1,6 @@
-"""Avatar tools: find avatars (looks and groups); create every kind v3 offers (photo, digital twin,
-prompt) with consent; rename and delete your looks.
+"""Avatar tools: find avatars (looks and groups), create every kind v3 offers, rename and delete your looks.
 
-v3 creates an avatar (group + first look) in one call; there is no separate training or
-"add motion" step any more (motion is ``motion_prompt`` / ``expressiveness`` on each video).
-The same photo or footage is never paid for twice: the file's content hash keys the job journal, and a
-repeated call returns the recorded look (with a fresh consent link if one is needed). A prompt avatar is
-replayed by HeyGen's Idempotency-Key (same body, same key), so it is paid once too.
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.avatars``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """Lipsync: new speech on an existing video, the speaker's lips re-animated to match (``POST /v3/lipsyncs``).
 
-The video is a job of this server (its finished file), a URL, an asset id or a local file; the speech is an
-audio file, URL or asset id (``create_speech``'s ``asset_id``), or a script and voice turned into speech first.
-Everything is checked before anything is paid; the lipsync is claimed in the job store and sent with an
-Idempotency-Key, so the same call again returns the same job.
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.lipsync``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Template tools: list your HeyGen templates and render one with your variables (v3, or legacy v2)."""
+"""Template tools: list your HeyGen templates and render one with your variables (v3, or legacy v2).
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.templates``.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Translation tools: translate a video (or several at once, as one HeyGen batch) into other languages (voice
-clone + lip-sync), and read one's status."""
+"""Translation tools: translate a video (or several at once, as one HeyGen batch) into other languages (voice.
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.translations``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Video Agent tools: a brief in, a finished video out (HeyGen writes, casts and edits)."""
+"""Video Agent tools: a brief in, a finished video out (HeyGen writes, casts and edits).
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.video_agents``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, download, list, delete."""
+"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, download, list, delete.
+
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.videos``.
+"""
 
 from __future__ import annotations
 

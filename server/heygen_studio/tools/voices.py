@@ -1,9 +1,6 @@
 """Voice tools: find voices, design one from a description, clone one from a sample, and text to speech.
 
-``create_speech`` saves the audio in the output folder and uploads it as an asset, so its ``asset_id`` is
-the ``audio`` the video tools and ``create_lipsync`` take. Speech and clones are paid creates, claimed in
-the job store before they are sent: the same text and voice again returns the file already made (nothing
-sent), and the same sample again returns the same clone (HeyGen replays the Idempotency-Key).
+The MCP side: signatures, argument descriptions, annotations; the work is ``workflow.voices``.
 """
 
 from __future__ import annotations

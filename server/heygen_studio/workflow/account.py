@@ -1,4 +1,4 @@
-"""Account tools: who you are at HeyGen, your plan, and what you have left to spend."""
+"""Account: who you are at HeyGen, your plan, and what you have left to spend."""
 
 from __future__ import annotations
 

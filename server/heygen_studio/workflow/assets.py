@@ -1,4 +1,4 @@
-"""Asset tools: upload a local file, a URL's content or base64 data; list; delete."""
+"""Asset: upload a local file, a URL's content or base64 data; list; delete."""
 
 from __future__ import annotations
 

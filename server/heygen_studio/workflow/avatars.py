@@ -1,4 +1,4 @@
-"""Avatar tools: find avatars (looks and groups); create every kind v3 offers (photo, digital twin,
+"""Avatar: find avatars (looks and groups); create every kind v3 offers (photo, digital twin,
 prompt) with consent; rename and delete your looks.
 
 v3 creates an avatar (group + first look) in one call; there is no separate training or

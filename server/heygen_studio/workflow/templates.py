@@ -1,4 +1,4 @@
-"""Template tools: list your HeyGen templates and render one with your variables (v3, or legacy v2)."""
+"""Template: list your HeyGen templates and render one with your variables (v3, or legacy v2)."""
 
 from __future__ import annotations
 

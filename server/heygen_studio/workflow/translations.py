@@ -1,4 +1,4 @@
-"""Translation tools: translate a video (or several at once, as one HeyGen batch) into other languages (voice
+"""Translation: translate a video (or several at once, as one HeyGen batch) into other languages (voice
 clone + lip-sync), and read one's status."""
 
 from __future__ import annotations

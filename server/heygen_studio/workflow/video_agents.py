@@ -1,4 +1,4 @@
-"""Video Agent tools: a brief in, a finished video out (HeyGen writes, casts and edits)."""
+"""Video Agent: a brief in, a finished video out (HeyGen writes, casts and edits)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Video tools: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, download, list, delete."""
+"""Video: avatar videos (v3), Studio multi-scene videos (v2, or v3), status, download, list, delete."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Voice tools: find voices, design one from a description, clone one from a sample, and text to speech.
+"""Voice: find voices, design one from a description, clone one from a sample, and text to speech.
 
 ``create_speech`` saves the audio in the output folder and uploads it as an asset, so its ``asset_id`` is
 the ``audio`` the video tools and ``create_lipsync`` take. Speech and clones are paid creates, claimed in

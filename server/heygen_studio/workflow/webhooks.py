@@ -1,4 +1,4 @@
-"""Webhook tools: register HTTPS endpoints for HeyGen's signed event deliveries, list and remove them.
+"""Webhook: register HTTPS endpoints for HeyGen's signed event deliveries, list and remove them.
 
 ``add_webhook()`` without a URL registers this server's own receiver (HTTP mode's ``/webhooks/heygen`` at
 HEYGEN_PUBLIC_URL) and keeps the secret it returns for that receiver, so ``wait_for_job`` wakes the moment
