@@ -142,15 +142,19 @@ class Fleet:
 
     ``store_url`` is the shared job store (a PostgreSQL database); None = each replica's own SQLite file, which
     only makes sense for one replica (the bench's single-server baseline). ``url`` is the balancer's address;
-    ``output`` the shared HEYGEN_OUTPUT_DIR. Use it as a context manager, or call ``start()`` and ``stop()``."""
+    ``output`` the shared HEYGEN_OUTPUT_DIR. The ``people`` are added (``tokens add``) before the replicas start,
+    as a team server's are (a server reads at start whether it has people); ``tokens`` are their personal tokens,
+    each with a HeyGen key of their own (``person_key``). Use it as a context manager, or call ``start()`` and ``stop()``."""
 
-    def __init__(self, haproxy: str, store_url: str | None, replicas: int = 2, *,
+    def __init__(self, haproxy: str, store_url: str | None, replicas: int = 2, *, people: tuple[str, ...] = (),
                  env: dict[str, str] | None = None) -> None:
         from cryptography.fernet import Fernet
 
         self.haproxy = haproxy
         self.store_url = store_url
         self.count = replicas
+        self.people = people
+        self.tokens: dict[str, str] = {}
         self.extra = dict(env or {})
         self.root = Path(tempfile.mkdtemp(prefix="heygen-fleet-"))
         self.output = self.root / "output"
@@ -192,6 +196,7 @@ class Fleet:
         cfg = self.root / "haproxy.cfg"
         cfg.write_text(config(self.port, self.replica_ports, self.upstream_port, self.sandbox_port))
         self.balancer = self._spawn([self.haproxy, "-f", str(cfg), "-db"], self.log, self.env(0))
+        self.tokens = {name: self.add_person(name) for name in self.people}
         for i, port in enumerate(self.replica_ports):
             self.replicas.append(self._spawn(
                 [sys.executable, "-m", "heygen_studio", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
