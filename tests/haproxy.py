@@ -144,7 +144,8 @@ class Fleet:
     only makes sense for one replica (the bench's single-server baseline). ``url`` is the balancer's address;
     ``output`` the shared HEYGEN_OUTPUT_DIR. The ``people`` are added (``tokens add``) before the replicas start,
     as a team server's are (a server reads at start whether it has people); ``tokens`` are their personal tokens,
-    each with a HeyGen key of their own (``person_key``). Use it as a context manager, or call ``start()`` and ``stop()``."""
+    each with a HeyGen key of their own (``person_key``). Use it as a context manager, or ``start()`` and
+    ``stop()``."""
 
     def __init__(self, haproxy: str, store_url: str | None, replicas: int = 2, *, people: tuple[str, ...] = (),
                  env: dict[str, str] | None = None) -> None:

@@ -57,7 +57,7 @@ class Person:
                 async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=60) as http, \
                         Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as mcp:
                     result = await mcp.call_tool(tool, arguments)
-            except Exception as exc:  # noqa: BLE001 - the replica died under the call: a new connection, the same call
+            except Exception as exc:  # the replica died under the call: a new connection, the same call
                 failures.append(repr(exc))
                 self.again += 1
                 await anyio.sleep(0.3)
