@@ -28,7 +28,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import anyio
 import httpx2
 
 from postgres import free_port
@@ -135,6 +137,40 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: f
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+
+
+class Person:
+    """A person's MCP client through the balancer, one connection a call (the stateless era needs no more). A call
+    that dies with a replica (the connection drops, the balancer answers 502) is made again on a new connection,
+    as an assistant would: ``again`` counts those; ``seconds`` is how long each call took, retries included."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+        self.again = 0
+        self.seconds: list[float] = []
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The tool's structured result; AssertionError when it is an error, or the call failed five times."""
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        failures: list[str] = []
+        started = time.monotonic()
+        for _ in range(5):
+            try:
+                async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=60) as http, \
+                        Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as mcp:
+                    result = await mcp.call_tool(tool, arguments)
+            except Exception as exc:  # the replica died under the call: a new connection, the same call
+                failures.append(repr(exc))
+                self.again += 1
+                await anyio.sleep(0.3)
+                continue
+            self.seconds.append(time.monotonic() - started)
+            assert not result.is_error, (tool, result.content)
+            assert result.structured_content is not None
+            return dict(result.structured_content)
+        raise AssertionError(f"{tool} failed five times through the balancer: {failures}")
 
 
 class Fleet:

@@ -41,33 +41,6 @@ def fleet(pg_cluster: Any) -> Iterator[haproxy.Fleet]:
     pg_cluster.drop(url)
 
 
-class Person:
-    """A person's MCP client through the balancer, one connection a call (the stateless era needs no more). A call
-    that dies with a replica (the connection drops, the balancer answers 502) is made again on a new connection,
-    as an assistant would; ``again`` counts those."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-        self.again = 0
-
-    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        failures: list[str] = []
-        for _ in range(5):
-            try:
-                async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=60) as http, \
-                        Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as mcp:
-                    result = await mcp.call_tool(tool, arguments)
-            except Exception as exc:  # the replica died under the call: a new connection, the same call
-                failures.append(repr(exc))
-                self.again += 1
-                await anyio.sleep(0.3)
-                continue
-            assert not result.is_error, (tool, result.content)
-            assert result.structured_content is not None
-            return dict(result.structured_content)
-        raise AssertionError(f"{tool} failed five times through the balancer: {failures}")
-
-
 def sandbox_videos(fleet: haproxy.Fleet, name: str) -> list[str]:
     """The ids of the videos the sandbox holds in ``name``'s account (their own HeyGen key's)."""
     listed = httpx2.get(f"http://127.0.0.1:{fleet.sandbox_port}/v3/videos",
@@ -95,7 +68,7 @@ async def test_a_replica_killed_mid_wait_loses_no_job_and_pays_no_create_twice(f
             for job in made[name]:
                 waits.start_soon(finish, person, name, job["job_id"])
 
-    async def finish(person: Person, name: str, job: str) -> None:
+    async def finish(person: haproxy.Person, name: str, job: str) -> None:
         status: dict[str, Any] = {}
         with anyio.fail_after(90):
             while status.get("status") != "completed":
@@ -108,7 +81,7 @@ async def test_a_replica_killed_mid_wait_loses_no_job_and_pays_no_create_twice(f
         await anyio.to_thread.run_sync(fleet.kill, 0)
         killed_at.append(time.monotonic())
 
-    people = {name: Person(fleet.url, token) for name, token in tokens.items()}
+    people = {name: haproxy.Person(fleet.url, token) for name, token in tokens.items()}
     with anyio.fail_after(150):
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(kill_mid_wait)
