@@ -31,8 +31,8 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import haproxy  # noqa: E402
-import postgres  # noqa: E402
+import haproxy
+import postgres
 
 LOOK = "Abigail_expressive_2024112501"  # one of the sandbox's avatar looks
 AT_ONCE = 50
@@ -81,13 +81,14 @@ async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, 
     elapsed = time.monotonic() - started
 
     listed: set[str] = set()
-    for name, person in people.items():
+    for person in people.values():
         with anyio.move_on_after(30):
             rows = (await person.call("list_jobs", {"limit": 50}))["items"]  # 40 a person by default
             listed |= {row["job_id"] for row in rows}
     created = sum(map(len, jobs.values()))
     upstream = fleet.upstream()
-    creates = sum(1 for e in upstream if e.method == "POST" and e.path == "/v3/videos")
+    creates = sum(1 for e in upstream if e.method == "POST" and e.path == "/v3/videos" and e.status == 200)
+    refused = sum(1 for e in upstream if e.method == "POST" and e.path == "/v3/videos" and e.status != 200)
     polls = sum(1 for e in upstream if e.method == "GET" and e.path.startswith("/v3/videos/"))
     held = 0
     async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{fleet.sandbox_port}", timeout=30) as sandbox:
@@ -100,7 +101,7 @@ async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, 
     seconds = sorted(s for person in people.values() for s in person.seconds)
     return {
         "clients": clients, "created": created, "elapsed": elapsed,
-        "duplicates": f"{max(0, creates - created)} ({creates} creates upstream, {held} videos held)",
+        "duplicates": f"{max(0, creates - created)} ({creates} created upstream, {refused} refused, {held} held)",
         "lost": lost + (clients - created), "failed": failed,
         "p50": statistics.median(seconds) if seconds else float("nan"),
         "p95": seconds[int(0.95 * (len(seconds) - 1))] if seconds else float("nan"),

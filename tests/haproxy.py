@@ -86,7 +86,10 @@ backend replicas
     balance roundrobin
     option httpchk GET /health
     http-check expect status 200
-    default-server inter 250ms fall 1 rise 2
+    # Down after 2 failed checks 500 ms apart (a killed replica refuses at once); a loaded replica's /health gets
+    # 3 s before it counts as failed, so load alone does not take every replica out (then HAProxy answers 503).
+    timeout check 3s
+    default-server inter 500ms fall 2 rise 2
     # Session affinity for the session-based protocol era (2025-11-25 clients: `initialize` answers with an
     # Mcp-Session-Id header, and every later request of that session carries it): a session lives in the memory
     # of the replica that made it, so its requests must reach that replica. The id is stored from the response

@@ -101,7 +101,7 @@ async def test_a_replica_killed_mid_wait_loses_no_job_and_pays_no_create_twice(f
             assert fetched.status_code == 200 and fetched.content[4:8] == b"ftyp", fetched.status_code
         # HeyGen holds exactly their videos: no create reached it twice, none went missing.
         assert sandbox_videos(fleet, name) == sorted(job["video_id"] for job in made[name])
-    creates = [e for e in fleet.upstream() if e.method == "POST" and e.path == "/v3/videos"]
+    creates = [e for e in fleet.upstream() if e.method == "POST" and e.path == "/v3/videos" and e.status == 200]
     assert len(creates) == JOBS_EACH * len(tokens), creates
     served = {e.rest.split()[0] for e in fleet.logged() if e.front == "studio" and e.path == "/mcp"}
     assert {"replicas/r0", "replicas/r1"} <= served, served  # both replicas answered tool calls before the kill
