@@ -48,6 +48,7 @@ from .resources import (
     Webhooks,
 )
 from .resources._base import M, parse
+from .replicas import SharedLimit
 from .store import Job, StoreError
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class HeyGenClient:
         require_budget: bool = False, **options: Unpack[HTTPOptions]
     ) -> None:
         self.http = HeyGenHTTP(api_key=api_key, **options)
+        if jobs is not None and api_key:  # one replica's 429 holds every replica off this key (core.replicas)
+            self.http.limit = SharedLimit(jobs.store.shared, jobs.scope.key_holder)
         self.jobs = jobs
         self.daily_limit = daily_limit
         """Dollars this account may reserve in any 24 h (HEYGEN_DAILY_CREDITS), enforced in the job store."""

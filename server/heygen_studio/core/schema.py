@@ -109,6 +109,22 @@ CREATE TABLE IF NOT EXISTS oauth_access_tokens (
 ){strict};
 CREATE INDEX IF NOT EXISTS oauth_access_by_grant ON oauth_access_tokens (grant_id)
 """),
+    Migration(4, "poll leases, hold-offs", """
+CREATE TABLE IF NOT EXISTS polls (
+    scope TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    holder TEXT,
+    until {real},
+    result TEXT,
+    polled_at {real},
+    PRIMARY KEY (scope, job_id)
+){strict};
+CREATE INDEX IF NOT EXISTS polls_by_job ON polls (job_id);
+CREATE TABLE IF NOT EXISTS holdoffs (
+    account TEXT PRIMARY KEY,
+    not_before {real} NOT NULL
+){strict}
+"""),
 )
 
 LATEST = MIGRATIONS[-1].version
