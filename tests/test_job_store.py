@@ -370,7 +370,8 @@ def test_a_new_store_is_migrated_to_the_latest_version_once(stores: Stores) -> N
     assert second.schema_version() == LATEST  # type: ignore[attr-defined]
     with first.tx(write=False) as conn:
         rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert [tuple(r) for r in rows] == [(1, "jobs, webhook events, meta"), (2, "people"), (3, "oauth")]
+    assert [tuple(r) for r in rows] == [(1, "jobs, webhook events, meta"), (2, "people"), (3, "oauth"),
+                                        (4, "poll leases, hold-offs")]
     first.close()
     second.close()
 

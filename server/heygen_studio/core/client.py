@@ -35,6 +35,7 @@ from . import concurrency, costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, UnguardedPaidRequest, idempotency_key_for
 from .models import BatchDetail, CreatedVideo, Deleted, Page, RequestModel, Video
+from .replicas import SharedLimit
 from .resources import (
     Account,
     Assets,
@@ -48,7 +49,6 @@ from .resources import (
     Webhooks,
 )
 from .resources._base import M, parse
-from .replicas import SharedLimit
 from .store import Job, StoreError
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import HeyGenError
@@ -50,14 +50,14 @@ class Take:
 class Coordination:
     """The shared tables on one ``Database``. Every call is one short transaction; failures are ``StoreError``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, gone: Callable[[str], bool] = lambda holder: False) -> None:
         self.db = db
+        self._gone = gone
+        """Whether a holder is certainly dead (``core.store``'s owner check): its lease is free before it expires."""
 
     # -- poll leases ---------------------------------------------------------------------------
     def take(self, scope: str, job_id: str, holder: str, *, fresh_s: float, hold_s: float) -> Take:
         """The stored result if polled within ``fresh_s``; else the lease for ``hold_s`` if nobody live holds it."""
-        from .store import _owner_is_dead
-
         now = time.time()
         with self.db.tx(write=True, lock=f"polls:{scope}#{job_id}") as conn:
             row = conn.execute("SELECT holder, until, result, polled_at FROM polls WHERE scope = ? AND job_id = ?",
@@ -67,7 +67,7 @@ class Coordination:
                 if result is not None and polled_at is not None and now - float(polled_at) < fresh_s:
                     return Take(result=str(result))
                 if held_by and held_by != holder and until is not None and float(until) > now \
-                        and not _owner_is_dead(str(held_by)):
+                        and not self._gone(str(held_by)):
                     return Take(until=float(until))
             conn.execute("INSERT INTO polls (scope, job_id, holder, until) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT (scope, job_id) DO UPDATE SET holder = excluded.holder, until = excluded.until",
@@ -100,8 +100,8 @@ class Coordination:
         if not ids:
             return
         with self.db.tx(write=True) as conn:
-            conn.execute(f"UPDATE polls SET result = NULL, polled_at = NULL WHERE job_id IN ({', '.join('?' * len(ids))})",
-                         ids)
+            marks = ", ".join("?" * len(ids))
+            conn.execute(f"UPDATE polls SET result = NULL, polled_at = NULL WHERE job_id IN ({marks})", ids)
 
     # -- hold-offs -----------------------------------------------------------------------------
     def hold_off(self, account: str, until: float) -> None:

@@ -212,7 +212,7 @@ class SQLJobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.owner = _owner()
-        self.shared = Coordination(db)
+        self.shared = Coordination(db, gone=_owner_is_dead)
         """What the replicas share besides jobs: poll leases, hold-offs, wake-ups (``core.replicas``)."""
 
     @staticmethod
