@@ -214,3 +214,48 @@ async def test_a_replica_killed_mid_create_costs_nothing_twice(pg: str, live: Li
     assert len(live.state.videos) == 1 and live.state.credits == credits
     first, again = live.posts("/v3/videos")  # the claim's Idempotency-Key replayed: HeyGen made no second job
     assert first.headers["idempotency-key"] == again.headers["idempotency-key"]
+
+
+@pytest.mark.usefixtures("store_backend")
+def test_poll_leases_and_hold_offs_in_the_store(store_backend: Any, tmp_path: Path) -> None:
+    """The shared tables' rules, on both backends: one caller holds a job's lease; its result is served while fresh;
+    a failed poll frees the lease; news clears the result; a dead holder's lease is free at once; a hold-off only
+    grows, and ends."""
+    import subprocess
+    import sys
+
+    stores = store_backend.stores(tmp_path / "state" / "jobs.sqlite3")
+    one, two = stores.jobs(), stores.jobs()  # two processes' (replicas') connections
+    try:
+        a, b = one.shared, two.shared
+        first = a.take("s", "v1", "A", fresh_s=5, hold_s=30)
+        assert first.mine and first.result is None
+        held = b.take("s", "v1", "B", fresh_s=5, hold_s=30)
+        assert not held.mine and held.result is None and held.until >= first.until - 0.01
+        a.put("s", "v1", "A", '{"status": "processing"}')
+        assert b.take("s", "v1", "B", fresh_s=5, hold_s=30).result == '{"status": "processing"}'  # fresh: shared
+        assert b.take("s", "v1", "B", fresh_s=0, hold_s=30).mine  # stale: B polls
+        assert not a.take("s", "v1", "A", fresh_s=0, hold_s=30).mine
+        b.drop("s", "v1", "B")  # B's poll failed: the next caller polls
+        assert a.take("s", "v1", "A", fresh_s=0, hold_s=30).mine
+        a.put("s", "v1", "A", '{"status": "processing"}')
+        assert b.take("s", "v2", "B", fresh_s=5, hold_s=30).mine  # another job: its own lease
+        b.forget(["v1"])  # a webhook's news
+        assert b.read("s", "v1") is None and b.take("s", "v1", "B", fresh_s=5, hold_s=30).mine
+
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        from heygen_studio.core.store import _host
+
+        corpse = f"{_host()}:{dead.stdout.strip()}:deadbeef"  # a process of this machine that no longer runs
+        assert a.take("s", "v3", corpse, fresh_s=5, hold_s=30).mine
+        assert b.take("s", "v3", "B", fresh_s=5, hold_s=30).mine  # freed at once, not after 30 s
+
+        later = time.time() + 60
+        a.hold_off("acct", later)
+        a.hold_off("acct", later - 30)  # an earlier end does not shorten it
+        assert b.not_before("acct") == pytest.approx(later) and b.not_before("other") is None
+        a.hold_off("gone", time.time() - 1)
+        assert b.not_before("gone") is None
+    finally:
+        one.close()
+        two.close()
