@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
+
+import anyio
 
 from .core.backends import open_store
 from .core.errors import DEFAULT_BASE_URL
@@ -109,3 +112,33 @@ def open_state(settings: Settings, transport: httpx2.AsyncBaseTransport | None =
     if signals is not None:
         state.signals = signals
     return state
+
+
+LISTEN_READY_S = 2.0
+"""How long start-up waits for the listener to listen (a database that does not answer does not block it)."""
+
+
+@asynccontextmanager
+async def replicas(state: AppState) -> AsyncIterator[None]:
+    """For as long as the server runs: on PostgreSQL, this process's listener for the job news of every replica
+    (``core.notify_pg``: a webhook any replica received, a poll any replica stored), fed to ``state.signals``;
+    stopped cleanly when the block ends. On SQLite there is nothing to listen to (one machine)."""
+    db = state.store.db
+    if db.dialect.name != "postgresql":
+        yield
+        return
+    from .core.store_pg import PostgresDatabase
+
+    assert isinstance(db, PostgresDatabase)
+    signals = state.signals
+    listener = db.listener(lambda keys: signals.notify(*keys), signals.notify_all)
+    state.listener = listener
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(listener.run)
+        with anyio.move_on_after(LISTEN_READY_S):
+            await listener.ready.wait()
+        try:
+            yield
+        finally:
+            tasks.cancel_scope.cancel()
+            state.listener = None

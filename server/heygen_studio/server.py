@@ -47,7 +47,7 @@ from mcp.types import ResourceTemplate as MCPResourceTemplate
 from pydantic import AnyUrl, ValidationError
 
 from . import __version__
-from .house import open_state
+from .house import open_state, replicas
 from .settings import Settings
 from .tools import content, player, registry, routes, spoken, toolsets
 from .workflow.state import AppState, Live
@@ -114,7 +114,8 @@ def make_lifespan(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         state.people, state.public_base, state.link_key = live.people, live.public_base, live.link_key
         live.state = state
         try:
-            yield state
+            async with replicas(state):  # PostgreSQL: hear every replica's job news
+                yield state
         finally:
             if live.state is state:
                 live.state = None

@@ -35,6 +35,7 @@ from . import concurrency, costs
 from .errors import APIConnectionError, ConflictError, HeyGenError, InternalServerError, ResponseFormatError
 from .http import Envelope, HeyGenHTTP, Sleep, UnguardedPaidRequest, idempotency_key_for
 from .models import BatchDetail, CreatedVideo, Deleted, Page, RequestModel, Video
+from .replicas import SharedLimit
 from .resources import (
     Account,
     Assets,
@@ -86,6 +87,8 @@ class HeyGenClient:
         require_budget: bool = False, **options: Unpack[HTTPOptions]
     ) -> None:
         self.http = HeyGenHTTP(api_key=api_key, **options)
+        if jobs is not None and api_key:  # one replica's 429 holds every replica off this key (core.replicas)
+            self.http.limit = SharedLimit(jobs.store.shared, jobs.scope.key_holder)
         self.jobs = jobs
         self.daily_limit = daily_limit
         """Dollars this account may reserve in any 24 h (HEYGEN_DAILY_CREDITS), enforced in the job store."""

@@ -31,7 +31,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote, quote_plus
 
 import anyio
@@ -176,6 +176,14 @@ def _has_whitespace_or_control(key: str) -> bool:
     return any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in key)
 
 
+class Limit(Protocol):
+    """A key's hold-off shared by every process of a server (``core.replicas.SharedLimit``): checked before each
+    request, set by a 429 with Retry-After, so one replica's 429 holds every replica off that key."""
+
+    def not_before(self) -> float | None: ...
+    def hold_off(self, until: float) -> None: ...
+
+
 class HeyGenHTTP:
     """Sends requests to HeyGen and returns unwrapped envelopes or raises typed errors."""
 
@@ -206,6 +214,8 @@ class HeyGenHTTP:
         """The longest a 429 may be waited out inside a request (None: ``max_retry_wait``). A caller that keeps
         its own queue (``produce_videos``: HeyGen's concurrency limit) sets 0 and honours ``Retry-After`` itself,
         rather than sleeping inside a tool call."""
+        self.limit: Limit | None = None
+        """This key's hold-off in the job store (set by ``HeyGenClient``): None, this process's retries alone."""
 
     def with_options(self, *, spend: costs.Spend | None = None, rate_limit_wait: float | None = None) -> HeyGenHTTP:
         """A view on the same connection pool and key for one call: its budget and its patience with a 429
@@ -293,8 +303,10 @@ class HeyGenHTTP:
 
         attempt = 0
         waited = 0.0  # all retry waits of this request share one budget: hosts cut calls near 60 s
+        own_hold = 0.0  # the hold-off this request stored (its retry already waits it out)
         while True:
             error: Exception
+            waited += await self._held_off(where, waited, own_hold)
             try:
                 response = await self.client.request(
                     method, path, params=clean_params, json=json_body, files=files, data=data, headers=headers,
@@ -323,6 +335,9 @@ class HeyGenHTTP:
             if method == "DELETE" and attempt and isinstance(error, NotFoundError):
                 # A retried delete that now finds nothing: the first attempt did the work.
                 return Envelope(data={})
+            if isinstance(error, RateLimitError) and error.retry_after and self.limit is not None:
+                own_hold = time.time() + error.retry_after
+                self.limit.hold_off(own_hold)
             delay = self._retry_delay(error, attempt=attempt, retry_safe=retry_safe)
             if delay is None or waited + delay > self.max_retry_wait:
                 raise error
@@ -330,6 +345,25 @@ class HeyGenHTTP:
             logger.info("retrying %s in %.2fs after %s (attempt %d)", where, delay, type(error).__name__, attempt + 1)
             await self._sleep(delay)
             attempt += 1
+
+    async def _held_off(self, where: str, waited: float, own_hold: float) -> float:
+        """Wait out a hold-off another request (another replica's) stored for this key after HeyGen's 429, within
+        this request's patience with a 429; past it, raise ``RateLimitError`` without sending. The seconds waited."""
+        until = self.limit.not_before() if self.limit is not None else None
+        if until is None or until <= own_hold + 0.001:
+            return 0.0
+        delay = until - time.time()
+        if delay <= 0:
+            return 0.0
+        cap = self.max_retry_wait if (wait := self.rate_limit_wait) is None else min(wait, self.max_retry_wait)
+        if waited + delay > cap:
+            raise RateLimitError(
+                f"{where} was not sent: HeyGen rate-limited this API key (seen by this server), for {delay:.0f} s more",
+                retry_after=round(delay, 3), code="rate_limited",
+                hint=f"Nothing was sent. Retry after {max(1, round(delay))} s; the job, if any, is not affected.")
+        logger.info("holding %s for %.2fs: HeyGen rate-limited this key", where, delay)
+        await self._sleep(delay)
+        return delay
 
     def _retry_delay(self, error: Exception, *, attempt: int, retry_safe: bool) -> float | None:
         """Seconds to wait before the next attempt, or None to give up and raise."""

@@ -110,7 +110,22 @@ CREATE TABLE IF NOT EXISTS oauth_access_tokens (
 ){strict};
 CREATE INDEX IF NOT EXISTS oauth_access_by_grant ON oauth_access_tokens (grant_id)
 """),
-    # Version 4 is another part of issue #17's; a database applies whichever of them it has not recorded.
+    Migration(4, "poll leases, hold-offs", """
+CREATE TABLE IF NOT EXISTS polls (
+    scope TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    holder TEXT,
+    until {real},
+    result TEXT,
+    polled_at {real},
+    PRIMARY KEY (scope, job_id)
+){strict};
+CREATE INDEX IF NOT EXISTS polls_by_job ON polls (job_id);
+CREATE TABLE IF NOT EXISTS holdoffs (
+    account TEXT PRIMARY KEY,
+    not_before {real} NOT NULL
+){strict}
+"""),
     Migration(5, "webhook secrets", """
 CREATE TABLE IF NOT EXISTS webhook_secrets (
     endpoint_id TEXT PRIMARY KEY,

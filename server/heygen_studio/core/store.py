@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from .errors import HeyGenError
+from .replicas import Coordination
 from .sql import Conn, Database, SQLiteDatabase
 from .sql import StoreError as StoreError  # where it always was for callers
 
@@ -89,6 +90,11 @@ class Scope:
     @property
     def key(self) -> str:
         return f"{self.base_url}#{self.account}"
+
+    @property
+    def key_holder(self) -> str:
+        """The API and the key (its hash), less the person: what HeyGen's rate limits count (``SharedLimit``)."""
+        return f"{self.base_url}#{self.account.partition('@')[0]}"
 
 
 @dataclass
@@ -151,6 +157,8 @@ class JobStore(Protocol):
     def update_everywhere(self, base_url: str, job_id: str, **data: Any) -> int: ...
     def remember_event(self, event_id: str, *, max_age_s: float) -> bool: ...
     def holding(self, scope: Scope, *, since: float) -> list[JobRecord]: ...
+    @property
+    def shared(self) -> Coordination: ...
     def close(self) -> None: ...
 
 
@@ -204,6 +212,8 @@ class SQLJobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.owner = _owner()
+        self.shared = Coordination(db, gone=_owner_is_dead)
+        """What the replicas share besides jobs: poll leases, hold-offs, wake-ups (``core.replicas``)."""
 
     @staticmethod
     def _lock(scope: Scope) -> str:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from .notify_pg import JobListener
 from .sql import POSTGRESQL, SCHEMA_LOCK, Conn, Cursor, StoreError, migrate, reason, schema_version
 from .store import SQLJobStore
 
@@ -128,6 +129,21 @@ class PostgresDatabase:
         with self.tx(write=False) as conn:
             return schema_version(conn)
 
+    def listener(self, on_keys: Callable[[Iterable[str]], object], on_gap: Callable[[], object]) -> JobListener:
+        """This process's ``LISTEN`` for the other replicas' job news (``core.notify_pg``), on a connection of its
+        own (autocommit, with TCP keepalives so a vanished server is noticed); run it with ``await .run()``."""
+
+        async def connect() -> psycopg.AsyncConnection[Any]:
+            return await psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, keepalives=1, keepalives_idle=30, keepalives_interval=10,
+                keepalives_count=3, **self._options)
+
+        return JobListener(connect, on_keys, on_gap, where=describe(self._url), redact=self._redact)
+
+    def _redact(self, text: str) -> str:
+        password = conninfo.conninfo_to_dict(self._url).get("password")
+        return text.replace(str(password), "***") if password else text
+
     @contextlib.contextmanager
     def tx(self, *, write: bool, lock: str | None = None) -> Iterator[Conn]:
         if not self._migrated:
@@ -150,9 +166,7 @@ class PostgresDatabase:
         return f"all {self._max_size} of its connections stayed busy for {self._timeout_s:g} s"
 
     def _reason(self, exc: BaseException) -> str:
-        text = reason(exc).removeprefix("connection failed: ")
-        password = conninfo.conninfo_to_dict(self._url).get("password")
-        return text.replace(str(password), "***") if password else text
+        return self._redact(reason(exc).removeprefix("connection failed: "))
 
     def close(self) -> None:
         with self._pool_lock:

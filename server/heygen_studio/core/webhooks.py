@@ -304,6 +304,13 @@ class JobSignals:
             waiter.fire()
         return len(woken)
 
+    def notify_all(self) -> int:
+        """Wake every waiter (news may have been missed: a lost connection to the other replicas)."""
+        woken = {w for listeners in self._waiting.values() for w in listeners}
+        for waiter in woken:
+            waiter.fire()
+        return len(woken)
+
     def waiting(self, job: str) -> int:
         return len(self._waiting.get(job, ()))
 

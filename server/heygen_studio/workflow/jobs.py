@@ -7,10 +7,12 @@ polls: it never resubmits anything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ from ..core.errors import (
     RateLimitError,
     ResponseFormatError,
 )
+from ..core.replicas import polled
 from ..core.store import JOB_KINDS, LEGACY_SCOPE, JobKind, JobRecord
 from . import files
 from .errors import Refused
@@ -489,12 +492,70 @@ async def poll_once(state: Tenant, kind: JobKind, raw_id: str, *, video_id: str 
     if kind == "batch":
         status = await _batch_status(state, raw_id)
     else:
-        status = await _poll(state, kind, raw_id, video_id=video_id)
+        status = await _shared_poll(state, kind, raw_id, video_id=video_id)
         if status.done or status.needs:  # ended, or waits on a person (renders nothing): its slot is free
             seen(state, raw_id, 0)
     remember(state, raw_id, status=status.status, duration=status.duration_s,
              failure=status.failure if status.done else None)
     return status
+
+
+POLL_LEASE_S = 30.0
+"""How long one caller's poll holds a job's lease; a holder that died (or hangs) frees it by then at the latest."""
+SHORT_WAIT_S = 0.2
+"""How long a caller that found the lease held sleeps between looks when no wake-up comes (SQLite, other processes)."""
+
+
+async def _shared_poll(state: Tenant, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:
+    """``_poll``, at most once per job per poll interval across every caller of every replica (``core.replicas``).
+
+    The first caller takes the job's lease in the store, polls HeyGen and stores the result; a caller within the
+    interval gets that result; one that finds the lease held waits for the holder's result (woken by its
+    ``polled:<id>`` news: in this process at once, from other replicas by PostgreSQL's NOTIFY, else a short sleep),
+    and takes the lease over if it is freed or expires without one. A webhook's news clears the stored result
+    (``serving.WebhookReceiver``), so the wake-up it causes polls HeyGen. A store that cannot be used: polled alone.
+    """
+    shared, scope = state.store.shared, state.jobs.scope.key
+    holder = f"{state.store.owner}:{uuid.uuid4().hex[:8]}"
+    try:
+        with state.signals.listen(polled(raw_id)) as news:  # listening before looking: no result is missed
+            while True:
+                took = shared.take(scope, raw_id, holder, fresh_s=state.poll_interval, hold_s=POLL_LEASE_S)
+                if took.result is not None:
+                    try:
+                        return JobStatus.model_validate_json(took.result)
+                    except ValueError:  # written by another release: poll afresh
+                        took = shared.take(scope, raw_id, holder, fresh_s=0.0, hold_s=POLL_LEASE_S)
+                if took.mine:
+                    break
+                await news.wait(min(SHORT_WAIT_S, max(took.until - time.time(), 0.01)))
+    except HeyGenError as exc:
+        logger.warning("job store: %s; polling without the shared lease", exc.describe())
+        return await _poll(state, kind, raw_id, video_id=video_id)
+    try:
+        status = await _poll(state, kind, raw_id, video_id=video_id)
+    except BaseException:
+        with contextlib.suppress(HeyGenError):
+            shared.drop(scope, raw_id, holder)
+        raise
+    try:
+        if status.needs:  # a person's turn ends when they answer (reply_to_agent): never served from the store
+            shared.drop(scope, raw_id, holder)
+        else:
+            shared.put(scope, raw_id, holder, status.model_dump_json())
+        shared.announce([polled(raw_id)])
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
+    state.signals.notify(polled(raw_id))
+    return status
+
+
+def acted_on(state: Tenant, *raw_ids: str) -> None:
+    """This server changed these jobs (a reply to an agent, a stop): what was last polled of them is stale."""
+    try:
+        state.store.shared.forget(raw_ids)
+    except HeyGenError as exc:
+        logger.warning("job store: %s", exc.describe())
 
 
 async def _poll(state: Tenant, kind: JobKind, raw_id: str, *, video_id: str | None = None) -> JobStatus:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from ..core.client import HeyGenClient
+    from ..core.notify_pg import JobListener
     from ..core.people import People, Person
     from .tenant import Tenant
 
@@ -90,6 +91,8 @@ class AppState:
     people: People | None = None
     """A team server's people (HTTP mode with people added by ``heygen-studio tokens``): each call is one of
     them, on their own account (``account``). None: the server serves its one user."""
+    listener: JobListener | None = None
+    """PostgreSQL: this process's ear for the other replicas' job news, while the server runs (``house.replicas``)."""
     _client: HeyGenClient | None = None
     _accounts: dict[str, Account] = field(default_factory=dict)
     _wired: Wiring | None = None

@@ -11,6 +11,7 @@ from .assets import resolve_asset
 from .errors import Refused
 from .inputs import check_id, classify_source, not_blank
 from .jobs import (
+    acted_on,
     agent_needs,
     agent_silent_failure,
     id_of,
@@ -102,6 +103,7 @@ async def reply_to_agent(state: Tenant, *, session_id: str, message: str,
             sid, SendAgentMessage(message=message, files=await _files(state, files)))
     except BadRequestError as exc:
         raise Refused(f"{exc.describe()} Only sessions created with mode='chat' take replies.") from None
+    acted_on(state, sid)
     return AgentReplyOut(session_id=reply.session_id, run_id=reply.run_id,
                          next_step=next_step("agent", "generating", make_job_id("agent", sid)))
 
@@ -111,6 +113,7 @@ async def stop_agent_session(state: Tenant, *, session_id: str) -> AgentReplyOut
     sid = id_of("agent", session_id, "session_id")
     only_mine(state, sid, session_id)
     stopped = await state.client.video_agents.stop(sid)
+    acted_on(state, sid)
     return AgentReplyOut(session_id=stopped, run_id="", next_step="Stopped. get_agent_session shows where it ended.")
 
 
