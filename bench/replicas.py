@@ -7,11 +7,29 @@ with the personal tokens of ``people`` people (default 5, each with a HeyGen key
 most 10 renders a person at once (HeyGen's limit for an account); one replica is SIGKILLed once a third of the jobs
 are created. Then the same work on one replica on its SQLite store (no kill: there is no other to take over).
 
-Figures: jobs created, duplicate creates (creates HeyGen received beyond one a job, from the balancer's log of the
-upstream, and videos HeyGen holds beyond one a job), lost jobs (jobs not completed, downloaded and listed), p50/p95
-tool-call latency (a call made again after the kill counts from its first try), upstream polls per job (GETs of
-``/v3/videos/{id}``), calls made again after the kill, webhook-to-wake latency across replicas (n/a here: a
-webhook wakes the waits of the replica it reaches only, until the wake-ups go through the store; branch ``rep``).
+Figures: jobs created; duplicates, counted as HeyGen counts money: videos HeyGen holds beyond one a job, and the
+wallet's spend (``GET /v3/users/me`` per person's key, before and after) beyond the sum of the creates'
+``estimated_usd``; apart from them, creates sent again after their replica died, which HeyGen (the sandbox) answered
+by replaying the first answer for their ``Idempotency-Key`` (HAProxy logs the ``Idempotent-Replayed`` answer header):
+nothing made, nothing charged (``replay_check`` shows, on an account of its own, that a replay answers the first
+video and charges once); lost jobs (jobs not completed, downloaded and listed), p50/p95 tool-call latency (a call
+made again after the kill counts from its first try), upstream polls per job (GETs of ``/v3/videos/{id}``), calls
+made again after the kill.
+
+Webhook-to-wake: each person's key registers the balancer's ``/webhooks/heygen`` with the sandbox (its API, not
+``add_webhook(url='self')``, which wants https), and the secret each gets is kept where every replica's receiver
+reads it (``workflow.webhooks.secret_keeper``: the shared database, encrypted with HEYGEN_SECRET_KEY; beside the
+SQLite store for one replica). The sandbox delivers the moment a render ends (it ticks twice a second). Both ends are
+read on one clock, HAProxy's: a delivery's accept time at the balancer (matched to its job by ``Heygen-Event-Id``
+and the sandbox's ``GET /v3/webhooks/events``) to the moment the balancer sent the last byte of the
+``wait_for_job`` call that returned the job completed (accept time + total time of the request the client tagged
+``X-Bench-Tag``). So it includes the receiving replica's checks and store write, the NOTIFY, the woken replica's
+poll of HeyGen (a wake-up polls: the poll is the source of truth) and the answer, but not the client's parsing.
+A sample is cross-replica when HAProxy sent the delivery and the wait to different replicas; the rest are
+replica-local (the only kind with one replica). The sandbox's polls run at most 1 s apart, backing off to 3 s
+(``house.poll_interval`` caps HEYGEN_POLL_INTERVAL on the sandbox), and renders take 6 s, so a wait is usually
+asleep in a 3 s pause when the delivery comes; a wait whose answer left before its delivery arrived was ended by a
+poll and is counted apart, not as a sample. Goal: under 200 ms.
 No asserts; bounded in count and time (each run gives up after ``deadline`` seconds).
 
 Run: .venv/bin/python bench/replicas.py [clients] [people]
@@ -19,6 +37,7 @@ Run: .venv/bin/python bench/replicas.py [clients] [people]
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import time
@@ -34,19 +53,125 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import haproxy
 import postgres
 
+from heygen_studio.settings import load_settings
+from heygen_studio.workflow.webhooks import secret_keeper
+
 LOOK = "Abigail_expressive_2024112501"  # one of the sandbox's avatar looks
 AT_ONCE = 50
 RENDERS_A_PERSON = 10
 DEADLINE_S = 75.0
+# studio lines after the method, path and status: backend/server, total ms, accept epoch.ms, {X-Bench-Tag|event id}
+STUDIO_REST = re.compile(r"^(?P<server>\S+) (?P<ta>-?\d+) (?P<at>\d+\.\d+) \{(?P<tag>[^|}]*)\|(?P<event>[^}]*)\}$")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def sandbox_client(fleet: haproxy.Fleet) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(base_url=f"http://127.0.0.1:{fleet.sandbox_port}", timeout=30)
+
+
+async def wallets(fleet: haproxy.Fleet) -> dict[str, float]:
+    """Each person's remaining wallet balance (USD), as HeyGen (the sandbox) shows it to their key."""
+    async with sandbox_client(fleet) as sandbox:
+        return {name: float((await sandbox.get("/v3/users/me", headers={"x-api-key": haproxy.person_key(name)}))
+                            .json()["data"]["wallet"]["remaining_balance"]) for name in fleet.tokens}
+
+
+async def subscribe(fleet: haproxy.Fleet) -> None:
+    """Each person's key registers the balancer's receiver; every replica's receiver is given the secrets."""
+    env = {k.lower(): v for k, v in fleet.env(0).items() if k.startswith("HEYGEN_")}
+    book = secret_keeper(load_settings(**env))
+    try:
+        async with sandbox_client(fleet) as sandbox:
+            for name in fleet.tokens:
+                made = await sandbox.post("/v3/webhooks/endpoints", json={"url": f"{fleet.url}/webhooks/heygen"},
+                                          headers={"x-api-key": haproxy.person_key(name)})
+                endpoint = made.raise_for_status().json()["data"]
+                book.add(endpoint["endpoint_id"], endpoint["url"], endpoint["secret"])
+    finally:
+        book.close()
+
+
+async def replay_check(fleet: haproxy.Fleet) -> str:
+    """The same create sent twice with one Idempotency-Key, on an account of its own: same video, charged once?"""
+    key = {"x-api-key": haproxy.person_key("replay-check"), "Idempotency-Key": "bench-replay-check-1"}
+    body = {"type": "avatar", "avatar_id": LOOK, "script": "Said once, sent twice."}
+    async with sandbox_client(fleet) as sandbox:
+        def balance(answer: httpx2.Response) -> float:
+            return float(answer.json()["data"]["wallet"]["remaining_balance"])
+
+        before = balance(await sandbox.get("/v3/users/me", headers=key))
+        first = await sandbox.post("/v3/videos", json=body, headers=key)
+        again = await sandbox.post("/v3/videos", json=body, headers=key)
+        after = balance(await sandbox.get("/v3/users/me", headers=key))
+        page = (await sandbox.get("/v3/videos", params={"limit": 100}, headers=key)).json().get("data") or []
+    if first.status_code != 200 or again.status_code != 200:
+        return f"not checked: the sandbox answered {first.status_code} then {again.status_code}: {again.text[:200]}"
+    same = first.json()["data"]["video_id"] == again.json()["data"]["video_id"]
+    return (f"{'the same video' if same else 'ANOTHER video'}, replayed: "
+            f"{again.headers.get('idempotent-replayed') == 'true'}, videos held {len(page)}, "
+            f"charged ${before - after:.2f} (one create)")
+
+
+async def wake_ups(fleet: haproxy.Fleet, final: dict[str, str]) -> dict[str, Any]:
+    """Delivery accepted at the balancer → last byte of the wait that returned the job completed, per job."""
+    deliveries: dict[str, tuple[str, float]] = {}
+    calls: dict[str, tuple[str, float, float]] = {}  # tag → (replica, accept, ms) of its longest request
+    for entry in fleet.logged():
+        found = STUDIO_REST.match(entry.rest) if entry.front == "studio" else None
+        if found is None:
+            continue
+        at, took = float(found["at"]), max(0, int(found["ta"]))
+        if entry.path == "/webhooks/heygen" and entry.status == 200 and found["event"]:
+            deliveries.setdefault(found["event"], (found["server"], at))
+        elif found["tag"] and took >= calls.get(found["tag"], ("", 0.0, -1))[2]:
+            calls[found["tag"]] = (found["server"], at, took)
+    job_of_event: dict[str, str] = {}
+    async with sandbox_client(fleet) as sandbox:
+        for name in fleet.tokens:
+            page = await sandbox.get("/v3/webhooks/events", params={"limit": 100},
+                                     headers={"x-api-key": haproxy.person_key(name)})
+            for event in page.json().get("data") or []:
+                if event["event_type"].startswith("avatar_video."):
+                    job_of_event[event["event_id"]] = f"video:{event['event_data'].get('video_id')}"
+    cross: list[float] = []
+    local: list[float] = []
+    by_poll = undelivered = 0
+    delivered = {job_of_event[e]: where for e, where in deliveries.items() if e in job_of_event}
+    for job, tag in final.items():
+        if job not in delivered or tag not in calls:
+            undelivered += 1
+            continue
+        (received_by, received), (waited_on, accepted, took) = delivered[job], calls[tag]
+        seconds = accepted + took / 1000 - received
+        if seconds < 0:
+            by_poll += 1
+        else:
+            (cross if received_by != waited_on else local).append(seconds)
+    return {"cross": cross, "local": local, "by_poll": by_poll, "undelivered": undelivered}
+
+
+def latency(samples: list[float]) -> str:
+    if not samples:
+        return "n/a (no samples)"
+    return (f"p50 {statistics.median(samples) * 1000:.0f} ms, p95 {percentile(samples, 0.95) * 1000:.0f} ms "
+            f"(n={len(samples)})")
 
 
 async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, Any]:
     names = list(fleet.tokens)
+    await subscribe(fleet)
+    before = await wallets(fleet)
     people = {name: haproxy.Person(fleet.url, token) for name, token in fleet.tokens.items()}
     at_once = anyio.Semaphore(AT_ONCE)
     renders = {name: anyio.Semaphore(RENDERS_A_PERSON) for name in names}
     jobs: dict[str, list[str]] = {name: [] for name in names}
     done: dict[str, set[str]] = {name: set() for name in names}
+    final: dict[str, str] = {}  # job → the tag of the wait_for_job call that returned it completed
+    estimated: list[float] = []
     failed: list[str] = []
     third = anyio.Event()
 
@@ -57,11 +182,16 @@ async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, 
             try:
                 made = await person.call("create_avatar_video", {"script": f"Take {n} by {name}.", "avatar_id": LOOK})
                 jobs[name].append(made["job_id"])
+                estimated.append(float(made.get("estimated_usd") or 0.0))
                 if sum(map(len, jobs.values())) >= clients // 3:
                     third.set()
                 status: dict[str, Any] = {}
+                tries = 0
                 while status.get("status") != "completed":
-                    status = await person.call("wait_for_job", {"job_id": made["job_id"], "max_wait_s": 20})
+                    tries += 1
+                    tag = f"{made['job_id']}#{tries}"
+                    status = await person.call("wait_for_job", {"job_id": made["job_id"], "max_wait_s": 20}, tag=tag)
+                final[made["job_id"]] = tag
                 await person.call("download_video", {"job_id": made["job_id"]})
                 done[name].add(made["job_id"])
             except AssertionError as exc:
@@ -86,28 +216,40 @@ async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, 
             rows = (await person.call("list_jobs", {"limit": 50}))["items"]  # 40 a person by default
             listed |= {row["job_id"] for row in rows}
     created = sum(map(len, jobs.values()))
-    upstream = fleet.upstream()
-    creates = sum(1 for e in upstream if e.method == "POST" and e.path == "/v3/videos" and e.status == 200)
-    refused = sum(1 for e in upstream if e.method == "POST" and e.path == "/v3/videos" and e.status != 200)
-    polls = sum(1 for e in upstream if e.method == "GET" and e.path.startswith("/v3/videos/"))
+    upstream = [e for e in fleet.upstream() if e.method == "POST" and e.path == "/v3/videos"]
+    replayed = sum(1 for e in upstream if e.status == 200 and e.rest == "{true}")
+    made_upstream = sum(1 for e in upstream if e.status == 200 and e.rest != "{true}")
+    refused = sum(1 for e in upstream if e.status != 200)
+    polls = sum(1 for e in fleet.upstream() if e.method == "GET" and e.path.startswith("/v3/videos/"))
     held = 0
-    async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{fleet.sandbox_port}", timeout=30) as sandbox:
+    async with sandbox_client(fleet) as sandbox:
         for name in names:
             page = await sandbox.get("/v3/videos", params={"limit": 100},
                                      headers={"x-api-key": haproxy.person_key(name)})
             held += len(page.json().get("data") or []) if page.status_code == 200 else 0
+    after = await wallets(fleet)
+    spent = sum(before[name] - after[name] for name in names)
+    overcharged = spent - sum(estimated)
     every = [job for name in names for job in jobs[name]]
     lost = sum(1 for name in names for job in jobs[name] if job not in done[name] or job not in listed)
     seconds = sorted(s for person in people.values() for s in person.seconds)
+    woke = await wake_ups(fleet, final)
     return {
         "clients": clients, "created": created, "elapsed": elapsed,
-        "duplicates": f"{max(0, creates - created)} ({creates} created upstream, {refused} refused, {held} held)",
+        "duplicates": f"{max(0, held - created)} videos, ${max(0.0, overcharged):.2f} "
+                      f"({held} held for {created} jobs; ${spent:.2f} spent, ${sum(estimated):.2f} estimated)",
+        "upstream": f"{made_upstream} made, {replayed} replayed, {refused} refused",
+        "replayed": replayed,
         "lost": lost + (clients - created), "failed": failed,
         "p50": statistics.median(seconds) if seconds else float("nan"),
-        "p95": seconds[int(0.95 * (len(seconds) - 1))] if seconds else float("nan"),
+        "p95": percentile(seconds, 0.95),
         "polls": polls / len(every) if every else float("nan"),
         "again": sum(person.again for person in people.values()),
+        "cross": latency(woke["cross"]) if kill or woke["cross"] else "n/a (one replica)",
+        "local": latency(woke["local"]),
+        "by_poll": f"{woke['by_poll']} ended by a poll first, {woke['undelivered']} without a matched delivery",
         "by_replica": Counter(e.rest.split()[0] for e in fleet.logged() if e.front == "studio" and e.path == "/mcp"),
+        "replay_check": await replay_check(fleet),
     }
 
 
@@ -133,18 +275,25 @@ def main() -> None:
     rows = [
         ("clients (create → wait → download)", "clients", "{}"),
         ("jobs created", "created", "{}"),
-        ("duplicate creates", "duplicates", "{}"),
+        ("duplicates (made or charged twice)", "duplicates", "{}"),
+        ("creates upstream (POST /v3/videos answered 200)", "upstream", "{}"),
         ("lost jobs (not completed, downloaded and listed)", "lost", "{}"),
         ("tool-call latency p50", "p50", "{:.2f} s"),
         ("tool-call latency p95", "p95", "{:.2f} s"),
         ("upstream polls per job (GET /v3/videos/{id})", "polls", "{:.1f}"),
         ("calls made again (their replica died)", "again", "{}"),
+        ("webhook-to-wake across replicas", "cross", "{}"),
+        ("webhook-to-wake on the receiving replica", "local", "{}"),
+        ("waits not counted above", "by_poll", "{}"),
         ("wall time", "elapsed", "{:.1f} s"),
     ]
-    print(f"{'':52}{'2 replicas, PostgreSQL, HAProxy, 1 killed':50}1 replica, SQLite")
+    print(f"{'':52}{'2 replicas, PostgreSQL, HAProxy, 1 killed':64}1 replica, SQLite")
     for label, key, form in rows:
-        print(f"{label:52}{form.format(pg[key]):50}{form.format(lite[key])}")
-    print(f"{'webhook-to-wake latency across replicas':52}{'n/a (needs branch rep)':50}n/a (one replica)")
+        print(f"{label:52}{form.format(pg[key]):64}{form.format(lite[key])}")
+    for run, figures in (("PostgreSQL", pg), ("SQLite", lite)):
+        print(f"{run}: creates sent again after a replica died: {figures['replayed']}, replayed by their "
+              "Idempotency-Key, not charged")
+    print(f"replay check (one create sent twice with one Idempotency-Key): {pg['replay_check']}")
     print(f"MCP requests by replica: {dict(pg['by_replica'])} / {dict(lite['by_replica'])}")
     for run, figures in (("PostgreSQL", pg), ("SQLite", lite)):
         if figures["failed"]:

@@ -79,7 +79,12 @@ defaults
 
 frontend studio
     bind 127.0.0.1:{port}
-    log-format "studio %HM %HPO %ST %b/%s %Ta"
+    # After the replica: the total time (ms), the accept time (epoch seconds, ms), and {tag|event}: the
+    # X-Bench-Tag a client put on its request and a webhook delivery's Heygen-Event-Id (bench/replicas.py
+    # matches deliveries to the waits they end).
+    capture request header X-Bench-Tag len 96
+    capture request header Heygen-Event-Id len 96
+    log-format "studio %HM %HPO %ST %b/%s %Ta %Ts.%ms %hr"
     default_backend replicas
 
 backend replicas
@@ -103,7 +108,9 @@ backend replicas
 
 frontend heygen
     bind 127.0.0.1:{upstream}
-    log-format "heygen %HM %HPO %ST"
+    # {true} when HeyGen replayed the answer of an earlier request with the same Idempotency-Key (nothing new made)
+    capture response header Idempotent-Replayed len 8
+    log-format "heygen %HM %HPO %ST %hs"
     default_backend sandbox
 
 backend sandbox
@@ -152,8 +159,9 @@ class Person:
         self.again = 0
         self.seconds: list[float] = []
 
-    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """The tool's structured result; AssertionError when it is an error, or the call failed five times."""
+    async def call(self, tool: str, arguments: dict[str, Any], *, tag: str | None = None) -> dict[str, Any]:
+        """The tool's structured result; AssertionError when it is an error, or the call failed five times.
+        ``tag``: sent as ``X-Bench-Tag`` on each of the call's requests, which HAProxy's log shows."""
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
 
@@ -161,7 +169,8 @@ class Person:
         started = time.monotonic()
         for _ in range(5):
             try:
-                async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=60) as http, \
+                headers = {"Authorization": f"Bearer {self.token}", **({"X-Bench-Tag": tag} if tag else {})}
+                async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
                         Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as mcp:
                     result = await mcp.call_tool(tool, arguments)
             except Exception as exc:  # the replica died under the call: a new connection, the same call
