@@ -52,7 +52,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import haproxy
 import postgres
-
 from heygen_studio.settings import load_settings
 from heygen_studio.workflow.webhooks import secret_keeper
 

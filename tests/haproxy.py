@@ -79,7 +79,7 @@ defaults
 
 frontend studio
     bind 127.0.0.1:{port}
-    # After the replica: the total time (ms), the accept time (epoch seconds, ms), and {tag|event}: the
+    # After the replica: the total time (ms), the accept time (epoch seconds, ms), and in braces tag|event: the
     # X-Bench-Tag a client put on its request and a webhook delivery's Heygen-Event-Id (bench/replicas.py
     # matches deliveries to the waits they end).
     capture request header X-Bench-Tag len 96
@@ -108,7 +108,7 @@ backend replicas
 
 frontend heygen
     bind 127.0.0.1:{upstream}
-    # {true} when HeyGen replayed the answer of an earlier request with the same Idempotency-Key (nothing new made)
+    # "true" (in braces) when HeyGen replayed an earlier answer for the same Idempotency-Key (nothing made)
     capture response header Idempotent-Replayed len 8
     log-format "heygen %HM %HPO %ST %hs"
     default_backend sandbox
