@@ -9,7 +9,7 @@ are created. Then the same work on one replica on its SQLite store (no kill: the
 
 Figures: jobs created; duplicates, counted as HeyGen counts money: videos HeyGen holds beyond one a job, and the
 wallet's spend (``GET /v3/users/me`` per person's key, before and after) beyond the sum of the creates'
-``estimated_usd``; apart from them, creates sent again after their replica died, which HeyGen (the sandbox) answered
+``estimated_usd`` (a create made again answers "a repeat", $0: priced by a dry run of as many words); apart from them, creates sent again after their replica died, which HeyGen (the sandbox) answered
 by replaying the first answer for their ``Idempotency-Key`` (HAProxy logs the ``Idempotent-Replayed`` answer header):
 nothing made, nothing charged (``replay_check`` shows, on an account of its own, that a replay answers the first
 video and charges once); lost jobs (jobs not completed, downloaded and listed), p50/p95 tool-call latency (a call
@@ -181,14 +181,17 @@ async def workload(fleet: haproxy.Fleet, clients: int, kill: bool) -> dict[str, 
             try:
                 made = await person.call("create_avatar_video", {"script": f"Take {n} by {name}.", "avatar_id": LOOK})
                 jobs[name].append(made["job_id"])
-                estimated.append(float(made.get("estimated_usd") or 0.0))
+                if not made.get("estimated_usd"):  # a create made again answers "a repeat, not charged": $0
+                    made["estimated_usd"] = (await person.call("create_avatar_video", {  # as many words: same price
+                        "script": f"Priced {n} by {name}.", "avatar_id": LOOK, "dry_run": True}))["estimated_usd"]
+                estimated.append(float(made["estimated_usd"]))
                 if sum(map(len, jobs.values())) >= clients // 3:
                     third.set()
                 status: dict[str, Any] = {}
                 tries = 0
                 while status.get("status") != "completed":
                     tries += 1
-                    tag = f"{made['job_id']}#{tries}"
+                    tag = f"{made['job_id']}.{tries}"  # HAProxy logs '#' escaped
                     status = await person.call("wait_for_job", {"job_id": made["job_id"], "max_wait_s": 20}, tag=tag)
                 final[made["job_id"]] = tag
                 await person.call("download_video", {"job_id": made["job_id"]})
