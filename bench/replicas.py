@@ -9,7 +9,8 @@ are created. Then the same work on one replica on its SQLite store (no kill: the
 
 Figures: jobs created; duplicates, counted as HeyGen counts money: videos HeyGen holds beyond one a job, and the
 wallet's spend (``GET /v3/users/me`` per person's key, before and after) beyond the sum of the creates'
-``estimated_usd`` (a create made again answers "a repeat", $0: priced by a dry run of as many words); apart from them, creates sent again after their replica died, which HeyGen (the sandbox) answered
+``estimated_usd`` (a create made again answers "a repeat", $0: priced by a dry run of as many words); apart
+from them, creates sent again after their replica died, which HeyGen (the sandbox) answered
 by replaying the first answer for their ``Idempotency-Key`` (HAProxy logs the ``Idempotent-Replayed`` answer header):
 nothing made, nothing charged (``replay_check`` shows, on an account of its own, that a replay answers the first
 video and charges once); lost jobs (jobs not completed, downloaded and listed), p50/p95 tool-call latency (a call
