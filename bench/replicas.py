@@ -145,8 +145,8 @@ async def wake_ups(fleet: haproxy.Fleet, final: dict[str, str]) -> dict[str, Any
         if job not in delivered or tag not in calls:
             undelivered += 1
             continue
-        (received_by, received), (waited_on, accepted, took) = delivered[job], calls[tag]
-        seconds = accepted + took / 1000 - received
+        (received_by, received), (waited_on, accepted, took_ms) = delivered[job], calls[tag]
+        seconds = accepted + took_ms / 1000 - received
         if seconds < 0:
             by_poll += 1
         else:
