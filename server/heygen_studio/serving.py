@@ -564,15 +564,16 @@ def http_app(server: MCPServer[Any], settings: Settings, *, host: str, port: int
                                               session_idle_timeout=settings.heygen_http_idle_s, host=host)
     live = getattr(server, "live", None)
     receiver = WebhookReceiver(live, settings) if isinstance(live, Live) else None
-    endpoint = public_base(settings, host, port) + MCP_PATH
+    base = public_base(settings, host, port)
+    endpoint = base + MCP_PATH
     door = links = None
     if people and isinstance(live, Live):  # a team server: its people, their files by signed link
         from .file_links import FileLinks, link_key
 
         secret = settings.heygen_secret_key.get_secret_value() if settings.heygen_secret_key else None
         live.people = open_store(settings).people(secret)
-        live.public_base, live.link_key = public_base(settings, host, port), link_key(settings)
-        door, links = team(settings, public_base(settings, host, port), live.people), FileLinks(live)
+        live.public_base, live.link_key = base, link_key(settings)
+        door, links = team(settings, base, live.people), FileLinks(live)
     return Gate(app, token, receiver, endpoint=endpoint, hosts=hosts, body_s=settings.heygen_http_body_s,
                 team=door, files=links)
 

@@ -30,7 +30,12 @@ def file_uri(output_dir: Path, path: str | Path) -> str | None:
             return None
     except (ValueError, OSError):
         return None
-    return FILES + quote(relative.as_posix(), safe="/")
+    return uri_of(relative.as_posix())
+
+
+def uri_of(relative: str) -> str:
+    """The ``heygen://files/…`` URI of a path inside the output folder (a person's: inside their folder)."""
+    return FILES + quote(relative, safe="/")
 
 
 def reachable(state: Tenant, url: str | None) -> str | None:
@@ -86,8 +91,6 @@ def for_person(state: Tenant, out: M) -> M:
     if getattr(out, "files", None):
         changes["files"] = [f.model_copy(update={"path": (s := shown(state, Path(f.path)))[0], "download_url": s[2]})
                             for f in out.files]  # type: ignore[attr-defined]
-    if getattr(out, "resource_uri", None) is None and "resource_uri" in type(out).model_fields:
-        changes["resource_uri"] = None
     return out.model_copy(update=changes)
 
 
@@ -98,6 +101,4 @@ def shown(state: Tenant, path: Path) -> tuple[str, str, str | None]:
     if state.person is None:
         return str(path), path.as_uri(), None
     relative = path.relative_to(state.output_dir).as_posix() if path.is_absolute() else path.as_posix()
-    uri = FILES + quote(relative, safe="/")
-    link = state.file_link(relative)
-    return relative, uri, link
+    return relative, uri_of(relative), state.file_link(relative)

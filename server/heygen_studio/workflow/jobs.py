@@ -169,17 +169,23 @@ def known_job(state: Tenant, job_id: str) -> JobRecord | None:
         return None
 
 
-def owns(state: Tenant, raw_id: str) -> bool:
+def owns(state: Tenant, raw_id: str, made: set[str] | None = None) -> bool:
     """Whether a HeyGen id is one of this person's jobs (or an id inside one: an agent session's video, a batch's
-    item). The server's own user owns whatever their key reaches; a team server's person only what they made."""
+    item). The server's own user owns whatever their key reaches; a team server's person only what they made.
+    ``made``: ``made_ids(state)``, when one call asks about many ids."""
     if state.person is None or known_job(state, raw_id) is not None:
         return True
+    return raw_id in (made_ids(state) if made is None else made)
+
+
+def made_ids(state: Tenant) -> set[str]:
+    """Every id inside the data of this person's recent jobs (a store that cannot be read: none)."""
     try:
         records = state.jobs.recent(200)
     except HeyGenError as exc:
         logger.warning("job store: %s", exc.describe())
-        return False
-    return any(raw_id in _ids_in(record.data) for record in records)
+        return set()
+    return set().union(*(_ids_in(record.data) for record in records))
 
 
 def _ids_in(data: object) -> set[str]:

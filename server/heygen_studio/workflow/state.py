@@ -141,13 +141,18 @@ class AppState:
     @property
     def client(self) -> HeyGenClient:
         if self._client is None:
-            from ..core.client import HeyGenClient
-
-            s = self.settings
-            self._client = HeyGenClient(api_key=s.api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
-                                        max_retries=s.heygen_max_retries, transport=self.wired.transport,
-                                        jobs=self.jobs, daily_limit=s.heygen_daily_credits, require_budget=True)
+            self._client = self._new_client(self.settings.api_key, self.jobs, self.settings.heygen_daily_credits)
         return self._client
+
+    def _new_client(self, api_key: str | None, jobs: ScopedJobs, daily_limit: float | None) -> HeyGenClient:
+        """A HeyGen client on this server's wiring and settings, for one key, its jobs and its daily limit (the
+        server's user's, or a team server's person's: ``account``)."""
+        from ..core.client import HeyGenClient
+
+        s = self.settings
+        return HeyGenClient(api_key=api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
+                            max_retries=s.heygen_max_retries, transport=self.wired.transport, jobs=jobs,
+                            daily_limit=daily_limit, require_budget=True)
 
     def account(self, person: Person) -> Account:
         """A person's own account on this server: their HeyGen key (or the server's), their jobs (the store
@@ -155,18 +160,13 @@ class AppState:
         output folder, their daily limit (theirs, or HEYGEN_DAILY_CREDITS). Made once per person per process."""
         account = self._accounts.get(person.id)
         if account is None:
-            from ..core.client import HeyGenClient
-
             assert self.people is not None, "a person is served only by a team server"
             s = self.settings
             key = self.people.heygen_key(person) if person.has_own_key else s.api_key
             jobs = ScopedJobs(self.store, Scope.of(self.wired.base_url, key, instance=self.wired.instance,
                                                    person=person.id))
             limit = person.daily_credits if person.daily_credits is not None else s.heygen_daily_credits
-            client = HeyGenClient(api_key=key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
-                                  max_retries=s.heygen_max_retries, transport=self.wired.transport, jobs=jobs,
-                                  daily_limit=limit, require_budget=True)
-            account = Account(person=person, client=client, jobs=jobs, daily_limit=limit,
+            account = Account(person=person, client=self._new_client(key, jobs, limit), jobs=jobs, daily_limit=limit,
                               output_dir=s.heygen_output_dir / "people" / person.id)
             self._accounts[person.id] = account
         return account

@@ -36,6 +36,7 @@ from .jobs import (
     Progress,
     batch_items,
     finding,
+    made_ids,
     make_job_id,
     next_step,
     owns,
@@ -497,8 +498,9 @@ async def list_videos(
     """For a video made earlier, to find and download again: your videos, newest first (compact rows;
     next_token for more); then download_video(video_id)."""
     page = await state.client.videos.list(limit=limit, token=catalog.unseal(next_token), title=title)
+    made = made_ids(state) if state.person is not None else set()  # read once for the page
     rows = [VideoRow(video_id=v.id, status=v.status, title=v.title, duration_s=v.duration, created_at=v.created_at)
-            for v in page.items if owns(state, v.id)]  # a team server's person: only the videos they made
+            for v in page.items if owns(state, v.id, made)]  # a team server's person: only the videos they made
     return VideoList(items=rows, next_token=catalog.next_token_of(page))
 
 
