@@ -18,10 +18,12 @@ serve --http`` replicas on one job store, with ``heygen-studio sandbox`` as thei
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,12 @@ def person_key(name: str) -> str:
     return f"sandbox-key-{name}"
 
 
+TIMES = "%Ts.%ms %Th %Ti %Ta"
+"""Every logged request's times: the accept time (epoch seconds.ms), the handshake and idle times before its first
+byte and its total active time (ms). On a kept-alive connection the accept time is when the previous response
+ended, so a request began at accept + Th + Ti, and its answer's last byte left Ta ms later (``Logged``)."""
+
+
 def config(port: int, replicas: list[int], upstream: int, sandbox: int) -> str:
     """HAProxy's configuration: the balancer on ``port`` over the ``replicas``' ports; ``upstream`` forwards to
     the sandbox on ``sandbox``. Every request is logged to stdout, one line each (``LOG_LINE``)."""
@@ -79,12 +87,12 @@ defaults
 
 frontend studio
     bind 127.0.0.1:{port}
-    # After the replica: the total time (ms), the accept time (epoch seconds, ms), and in braces tag|event: the
-    # X-Bench-Tag a client put on its request and a webhook delivery's Heygen-Event-Id (bench/replicas.py
-    # matches deliveries to the waits they end).
+    # After the replica: the timing fields (``TIMES``), and in braces tag|event: the X-Bench-Tag a client put on
+    # its request and a webhook delivery's Heygen-Event-Id (bench/replicas.py matches deliveries to the waits
+    # they end).
     capture request header X-Bench-Tag len 96
     capture request header Heygen-Event-Id len 96
-    log-format "studio %HM %HPO %ST %b/%s %Ta %Ts.%ms %hr"
+    log-format "studio %HM %HPO %ST %b/%s {TIMES} %hr"
     default_backend replicas
 
 backend replicas
@@ -110,7 +118,7 @@ frontend heygen
     bind 127.0.0.1:{upstream}
     # "true" (in braces) when HeyGen replayed an earlier answer for the same Idempotency-Key (nothing made)
     capture response header Idempotent-Replayed len 8
-    log-format "heygen %HM %HPO %ST %hs"
+    log-format "heygen %HM %HPO %ST {TIMES} %hs"
     default_backend sandbox
 
 backend sandbox
@@ -118,18 +126,39 @@ backend sandbox
 """
 
 
-LOG_LINE = re.compile(r"^(?P<front>studio|heygen) (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>-?\d+)(?P<rest>.*)$")
+LOG_LINE = re.compile(r"^(?P<front>studio|heygen) (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>-?\d+)"
+                      r"(?: (?P<server>\S+/\S+))? (?P<at>\d+\.\d+) (?P<th>-?\d+) (?P<ti>-?\d+) (?P<ta>-?\d+)"
+                      r" ?(?:\{(?P<captured>.*)\})?$")
 
 
 @dataclass(frozen=True)
 class Logged:
-    """One request HAProxy forwarded (``front``: studio = to a replica, heygen = to the sandbox)."""
+    """One request HAProxy forwarded (``front``: studio = to a replica, heygen = to the sandbox): ``server`` the
+    replica it went to (studio), ``started`` when its first byte arrived (epoch seconds, HAProxy's clock),
+    ``took_ms`` until the last byte of its answer left (-1: none did), ``captured`` the captured headers (studio:
+    ``X-Bench-Tag|Heygen-Event-Id``; heygen: ``Idempotent-Replayed``)."""
 
     front: str
     method: str
     path: str
     status: int
-    rest: str
+    server: str
+    started: float
+    took_ms: int
+    captured: str
+
+    @property
+    def ended(self) -> float:
+        return self.started + max(self.took_ms, 0) / 1000
+
+    @classmethod
+    def parse(cls, line: str) -> Logged | None:
+        m = LOG_LINE.match(line)
+        if m is None:
+            return None
+        before = (max(int(m["th"]), 0) + max(int(m["ti"]), 0)) / 1000  # -1: not reached (an aborted request)
+        return cls(m["front"], m["method"], m["path"], int(m["status"]), m["server"] or "",
+                   float(m["at"]) + before, int(m["ta"]), m["captured"] or "")
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: float = READY_S) -> None:
@@ -147,6 +176,13 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: f
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client connection (each call opens a new one; building a context per connection
+    costs ~25 ms of CPU, which a bench of thousands of calls on 2 cores would pay out of the servers' share)."""
+    return httpx2.create_ssl_context()
 
 
 class Person:
@@ -170,7 +206,7 @@ class Person:
         for _ in range(5):
             try:
                 headers = {"Authorization": f"Bearer {self.token}", **({"X-Bench-Tag": tag} if tag else {})}
-                async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
+                async with httpx2.AsyncClient(headers=headers, timeout=60, verify=tls_context()) as http, \
                         Client(streamable_http_client(f"{self.url}/mcp", http_client=http)) as mcp:
                     result = await mcp.call_tool(tool, arguments)
             except Exception as exc:  # the replica died under the call: a new connection, the same call
@@ -282,8 +318,7 @@ class Fleet:
     def logged(self) -> list[Logged]:
         """Every request HAProxy has logged so far (to the replicas and to the sandbox), oldest first."""
         lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
-        return [Logged(m["front"], m["method"], m["path"], int(m["status"]), m["rest"].strip())
-                for m in map(LOG_LINE.match, lines) if m]
+        return [entry for entry in map(Logged.parse, lines) if entry is not None]
 
     def upstream(self) -> list[Logged]:
         """The requests the replicas sent to HeyGen (the sandbox), oldest first."""

@@ -103,7 +103,7 @@ async def test_a_replica_killed_mid_wait_loses_no_job_and_pays_no_create_twice(f
         assert sandbox_videos(fleet, name) == sorted(job["video_id"] for job in made[name])
     creates = [e for e in fleet.upstream() if e.method == "POST" and e.path == "/v3/videos" and e.status == 200]
     assert len(creates) == JOBS_EACH * len(tokens), creates
-    served = {e.rest.split()[0] for e in fleet.logged() if e.front == "studio" and e.path == "/mcp"}
+    served = {e.server for e in fleet.logged() if e.front == "studio" and e.path == "/mcp"}
     assert {"replicas/r0", "replicas/r1"} <= served, served  # both replicas answered tool calls before the kill
 
 
@@ -119,4 +119,4 @@ async def test_a_session_based_client_sticks_to_the_replica_that_holds_its_sessi
             assert not result.is_error, result.content
     session = [e for e in fleet.logged() if e.front == "studio" and e.path == "/mcp"]
     assert len(session) >= 7, session  # initialize, initialized, six calls (and the session's close)
-    assert len({e.rest.split()[0] for e in session}) == 1, session  # one replica took all of them
+    assert len({e.server for e in session}) == 1, session  # one replica took all of them
