@@ -21,7 +21,7 @@ from mcp.server.auth.provider import AccessToken
 
 from ..core.grants import ACCESS_PREFIX, OAuthGrants
 from ..core.people import TOKEN_PREFIX, People, Person
-from .identity import PERSON_NAME
+from .identity import PERSON_NAME, PersonAccess
 
 PERSONAL_CLIENT = "personal-token"  # the client_id of requests made with a personal token
 
@@ -50,17 +50,9 @@ class PersonVerifier:
         self.scopes = scopes
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        if token.startswith(TOKEN_PREFIX):
-            person = self.people.by_token(token)
-            return None if person is None else self._access(
-                token, person, client_id=PERSONAL_CLIENT, scopes=list(self.scopes), resource=self.resource)
-        if token.startswith(ACCESS_PREFIX):
-            found = self.grants.access(token) if self.grants is not None else None
-            if found is None:
-                return None
-            return self._access(token, self.people.get(found.grant.person_id), client_id=found.grant.client_id,
-                                scopes=list(found.scopes), resource=found.grant.resource,
-                                expires_at=int(found.expires_at))
+        """Every request: the store is read (revocation holds at once)."""
+        if token.startswith((TOKEN_PREFIX, ACCESS_PREFIX)):
+            return self._stored(token)
         if self.issuer is None:
             return None
         claims = await self.issuer.verify(token)
@@ -75,10 +67,24 @@ class PersonVerifier:
                             scopes=scope.split() if isinstance(scope, str) else [], resource=self.resource,
                             expires_at=int(expires) if isinstance(expires, int | float) else None, claims=claims)
 
+    def _stored(self, token: str) -> AccessToken | None:
+        """A personal token, or an access token of the built-in authorization server: both are in the store."""
+        if token.startswith(TOKEN_PREFIX):
+            person = self.people.by_token(token)
+            return None if person is None else self._access(
+                token, person, client_id=PERSONAL_CLIENT, scopes=list(self.scopes), resource=self.resource)
+        found = self.grants.access(token) if self.grants is not None else None
+        if found is None:
+            return None
+        return self._access(token, self.people.get(found.grant.person_id), client_id=found.grant.client_id,
+                            scopes=list(found.scopes), resource=found.grant.resource,
+                            expires_at=int(found.expires_at))
+
     @staticmethod
     def _access(token: str, person: Person | None, *, client_id: str, scopes: list[str], resource: str,
                 expires_at: int | None = None, claims: dict[str, Any] | None = None) -> AccessToken | None:
         if person is None or person.revoked_at is not None:
             return None
-        return AccessToken(token=fingerprint(token), client_id=client_id, scopes=scopes, expires_at=expires_at,
-                           resource=resource, subject=person.id, claims={**(claims or {}), PERSON_NAME: person.name})
+        return PersonAccess.of(person, token=fingerprint(token), client_id=client_id, scopes=scopes,
+                               expires_at=expires_at, resource=resource, subject=person.id,
+                               claims={**(claims or {}), PERSON_NAME: person.name})

@@ -17,6 +17,7 @@ import anyio
 import httpx2
 
 from ..core import webhooks
+from ..core.fetch import tls_context
 from .config import SandboxConfig
 from .records import (
     AgentRun,
@@ -247,7 +248,8 @@ async def deliver(config: SandboxConfig, deliveries: Sequence[Delivery]) -> None
             logger.info("webhook delivery to %s failed: %s", delivery.url, delivery.error)
 
     async with (
-        httpx2.AsyncClient(transport=config.webhook_transport, timeout=config.webhook_timeout) as client,
+        httpx2.AsyncClient(transport=config.webhook_transport, timeout=config.webhook_timeout,
+                           verify=tls_context()) as client,
         anyio.create_task_group() as tasks,
     ):
         for delivery in deliveries:

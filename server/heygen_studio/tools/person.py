@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from ..auth.identity import person_id
+from ..auth.identity import person, person_id
 
 if TYPE_CHECKING:
     from ..core.people import Person
@@ -26,8 +26,9 @@ def person_of(state: AppState) -> Person | None:
     """The person this call serves; None on a server for one user (stdio, or HTTP without people)."""
     if state.people is None:
         return None
-    pid = person_id()
-    person = state.people.get(pid) if pid else None
-    if person is None or person.revoked:
+    found = person()  # read from the store when this request was authorized: not read again
+    if found is None and (pid := person_id()):
+        found = state.people.get(pid)
+    if found is None or found.revoked:
         raise ToolError(SIGN_IN)
-    return person
+    return found
