@@ -161,6 +161,27 @@ async def test_a_429_seen_by_one_replica_holds_the_other_off(pg: str, tmp_path: 
         await second.aclose()
 
 
+def test_a_pooled_connection_the_database_cut_is_replaced_before_use(pg: str) -> None:
+    """A restart of the database breaks the pool's idle connections (here: every other backend is terminated). The
+    pool checks a connection that sat idle for ``CHECK_IDLE_S`` before handing it out, so the next call after a
+    pause gets a working one instead of failing (a payment would be refused for nothing)."""
+    import psycopg
+
+    from heygen_studio.core.store_pg import CHECK_IDLE_S, PostgresJobStore
+
+    store = PostgresJobStore(pg)
+    try:
+        assert store.shared.not_before("some-account") is None  # the pool holds a connection now
+        with psycopg.connect(pg, autocommit=True) as admin:
+            cut = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+        assert cut is not None and cut[0] >= 1
+        time.sleep(CHECK_IDLE_S + 0.2)
+        assert store.shared.not_before("some-account") is None  # not a StoreError: the cut connection was replaced
+    finally:
+        store.close()
+
+
 async def test_the_listener_reconnects_and_wakes_every_waiter(pg: str, pg_cluster: Any, tmp_path: Path,
                                                               wire: Any) -> None:
     """The listener's connection is cut (as a restarted database or a dropped link would): it reconnects, wakes

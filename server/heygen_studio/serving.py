@@ -186,7 +186,9 @@ class WebhookReceiver:
                 state.store.update_everywhere(state.wired.base_url, event.raw_id, status=event.status,
                                               failure=event.failure, webhook_event=event.event_type,
                                               webhook_event_id=verified.event_id, webhook_at=round(time.time(), 3))
-                state.store.shared.forget(event.keys)  # what was last polled is stale: the wake-up polls HeyGen
+                # What was last polled is stale (the wake-up polls HeyGen), and every other replica's waiters are told
+                # (PostgreSQL NOTIFY, sent as this commits; their listener feeds their signals).
+                state.store.shared.forget(event.keys, announce=True)
         except webhooks.Refused as refused:
             logger.info("webhook delivery refused: %s", refused.reason)
             return JSONResponse({"error": refused.reason}, status_code=refused.status)
@@ -196,10 +198,6 @@ class WebhookReceiver:
         if event is None:
             return JSONResponse({"status": "ignored", "event_id": verified.event_id})
         self.live.signals.notify(*event.keys)
-        try:  # every other replica's waiters (PostgreSQL NOTIFY; their listener feeds their signals)
-            state.store.shared.announce(event.keys)
-        except HeyGenError as exc:
-            logger.warning("webhook news not sent to the other replicas: %s", exc.describe())
         return JSONResponse({"status": "ok", "event_id": verified.event_id, "job_id": event.job_id})
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import HeyGenError
-from .sql import Database
+from .sql import Conn, Database
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +74,22 @@ class Coordination:
                          (scope, job_id, holder, now + hold_s))
         return Take(mine=True, until=now + hold_s)
 
-    def put(self, scope: str, job_id: str, holder: str, result: str) -> None:
-        """Store a poll's result (fresh from now) and release the lease."""
+    def put(self, scope: str, job_id: str, holder: str, result: str, *, announce: Iterable[str] = ()) -> None:
+        """Store a poll's result (fresh from now) and release the lease; ``announce`` these keys in the same
+        transaction (``announce``: sent when it commits)."""
         with self.db.tx(write=True, lock=f"polls:{scope}#{job_id}") as conn:
             conn.execute("INSERT INTO polls (scope, job_id, holder, until, result, polled_at) "
                          "VALUES (?, ?, NULL, NULL, ?, ?) ON CONFLICT (scope, job_id) DO UPDATE SET holder = NULL, "
                          "until = NULL, result = excluded.result, polled_at = excluded.polled_at",
                          (scope, job_id, result, time.time()))
+            self._notify(conn, announce)
 
-    def drop(self, scope: str, job_id: str, holder: str) -> None:
-        """Release a lease whose poll failed: the next caller polls."""
+    def drop(self, scope: str, job_id: str, holder: str, *, announce: Iterable[str] = ()) -> None:
+        """Release a lease whose poll failed: the next caller polls. ``announce``: as ``put``'s."""
         with self.db.tx(write=True, lock=f"polls:{scope}#{job_id}") as conn:
             conn.execute("UPDATE polls SET holder = NULL, until = NULL WHERE scope = ? AND job_id = ? AND holder = ?",
                          (scope, job_id, holder))
+            self._notify(conn, announce)
 
     def read(self, scope: str, job_id: str) -> str | None:
         """The last stored result, however old."""
@@ -94,14 +97,17 @@ class Coordination:
             row = conn.execute("SELECT result FROM polls WHERE scope = ? AND job_id = ?", (scope, job_id)).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
-    def forget(self, job_ids: Iterable[str]) -> None:
-        """News of these jobs (a webhook): their stored results are stale in every scope, the next caller polls."""
+    def forget(self, job_ids: Iterable[str], *, announce: bool = False) -> None:
+        """News of these jobs (a webhook): their stored results are stale in every scope, the next caller polls.
+        ``announce``: and tell every server process so, in the same transaction (sent when it commits)."""
         ids = list(dict.fromkeys(job_ids))
         if not ids:
             return
         with self.db.tx(write=True) as conn:
             marks = ", ".join("?" * len(ids))
             conn.execute(f"UPDATE polls SET result = NULL, polled_at = NULL WHERE job_id IN ({marks})", ids)
+            if announce:
+                self._notify(conn, ids)
 
     # -- hold-offs -----------------------------------------------------------------------------
     def hold_off(self, account: str, until: float) -> None:
@@ -122,19 +128,26 @@ class Coordination:
     # -- wake-ups ------------------------------------------------------------------------------
     def announce(self, keys: Iterable[str]) -> None:
         """Tell every server process on this database that ``keys`` changed (PostgreSQL ``NOTIFY``; SQLite: none)."""
+        payloads = self._payloads(keys)
+        if payloads:
+            with self.db.tx(write=True) as conn:
+                self._notify(conn, payloads)
+
+    def _payloads(self, keys: Iterable[str]) -> list[str]:
         if self.db.dialect.name != "postgresql":
-            return
+            return []
         payloads: list[str] = []
         for key in dict.fromkeys(keys):
             if payloads and len(payloads[-1]) + len(key) + 1 < MAX_PAYLOAD:
                 payloads[-1] += f" {key}"
             elif key and len(key) < MAX_PAYLOAD and " " not in key:
                 payloads.append(key)
-        if not payloads:
-            return
-        with self.db.tx(write=True) as conn:
-            for payload in payloads:
-                conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
+        return payloads
+
+    def _notify(self, conn: Conn, keys: Iterable[str]) -> None:
+        """``NOTIFY`` ``keys`` in the caller's write transaction: sent when it commits, never if it rolls back."""
+        for payload in self._payloads(keys):
+            conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
 
 
 class SharedLimit:

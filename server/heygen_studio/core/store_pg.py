@@ -13,6 +13,10 @@ this module is the connection under them (psycopg 3 with its pool):
   starting at once wait for the first, which applies them; the others find them applied.
 - A claim's owner names its host and process (``core.store._owner``): a dead process on this machine frees its
   claim at once; another machine's claim waits for its lease to expire.
+- Round trips are what a store call costs (each one holds the caller's event loop until PostgreSQL answers), so:
+  pooled connections are in autocommit mode and a read runs its statements alone, with no ``BEGIN``/``COMMIT``
+  (PostgreSQL's READ COMMITTED gives each statement its own snapshot either way); a write is one ``BEGIN`` …
+  ``COMMIT``; and a connection is checked before use only when it sat idle in the pool (``CHECK_IDLE_S``).
 
 The URL may hold a password: no error, log line or ``repr`` shows the URL, only ``host:port/database``.
 """
@@ -22,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,6 +38,11 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from .notify_pg import JobListener
 from .sql import POSTGRESQL, SCHEMA_LOCK, Conn, Cursor, StoreError, migrate, reason, schema_version
 from .store import SQLJobStore
+
+CHECK_IDLE_S = 1.0
+"""A pooled connection idle this long is checked (one empty query) before it is handed out, so one that a restart
+of the database broke is replaced, not used; one used within the last second is not checked (under load that is
+nearly every one): only a call that meets a restart in that second fails, as one in flight during it would."""
 
 HINT = ("Nothing was sent or charged. Check HEYGEN_STORE_URL: the PostgreSQL server must be running and reachable "
         "from here, and its user allowed to connect to that database and write it; then call again.")
@@ -81,6 +92,7 @@ class PostgresDatabase:
         self._pool_lock = threading.Lock()
         self._migrated = False
         self._migrate_lock = threading.Lock()
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"<PostgresDatabase {describe(self._url)}>"
@@ -98,12 +110,23 @@ class PostgresDatabase:
             if self._pool is None:
                 self._pool = ConnectionPool(
                     self._url, min_size=1, max_size=self._max_size, open=False, name="heygen-studio-store",
-                    timeout=self._timeout_s, check=ConnectionPool.check_connection, kwargs=self._options)
+                    timeout=self._timeout_s, check=self._check, reset=self._reset,
+                    kwargs={**self._options, "autocommit": True})
                 self._pool.open(wait=False)
             return self._pool
 
+    def _check(self, conn: psycopg.Connection[Any]) -> None:
+        if time.monotonic() - self._returned.get(conn, 0.0) > CHECK_IDLE_S:
+            ConnectionPool.check_connection(conn)
+
+    def _reset(self, conn: psycopg.Connection[Any]) -> None:
+        self._returned[conn] = time.monotonic()
+
     @contextlib.contextmanager
     def _transaction(self, conn: psycopg.Connection[Any], write: bool, lock: str | None) -> Iterator[Conn]:
+        if not write and conn.autocommit:  # a pooled connection: each statement of a read commits by itself
+            yield _Conn(conn)
+            return
         with conn.transaction():
             if write and lock is not None:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock,))

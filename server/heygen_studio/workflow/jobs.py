@@ -545,11 +545,11 @@ async def _shared_poll(state: Tenant, kind: JobKind, raw_id: str, *, video_id: s
             shared.drop(scope, raw_id, holder)
         raise
     try:
+        told = [polled(raw_id)]  # every replica's callers waiting on this lease: in the same transaction
         if status.needs:  # a person's turn ends when they answer (reply_to_agent): never served from the store
-            shared.drop(scope, raw_id, holder)
+            shared.drop(scope, raw_id, holder, announce=told)
         else:
-            shared.put(scope, raw_id, holder, status.model_dump_json())
-        shared.announce([polled(raw_id)])
+            shared.put(scope, raw_id, holder, status.model_dump_json(), announce=told)
     except HeyGenError as exc:
         logger.warning("job store: %s", exc.describe())
     state.signals.notify(polled(raw_id))
