@@ -229,10 +229,11 @@ class Fleet:
     ``output`` the shared HEYGEN_OUTPUT_DIR. The ``people`` are added (``tokens add``) before the replicas start,
     as a team server's are (a server reads at start whether it has people); ``tokens`` are their personal tokens,
     each with a HeyGen key of their own (``person_key``). Use it as a context manager, or ``start()`` and
-    ``stop()``."""
+    ``stop()``. ``sandbox_nice``: the sandbox's niceness (a bench's: its renders encode video on the CPU the
+    servers under test need, which HeyGen's own renders never take)."""
 
     def __init__(self, haproxy: str, store_url: str | None, replicas: int = 2, *, people: tuple[str, ...] = (),
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, sandbox_nice: int = 0) -> None:
         from cryptography.fernet import Fernet
 
         self.haproxy = haproxy
@@ -241,6 +242,7 @@ class Fleet:
         self.people = people
         self.tokens: dict[str, str] = {}
         self.extra = dict(env or {})
+        self.sandbox_nice = sandbox_nice
         self.root = Path(tempfile.mkdtemp(prefix="heygen-fleet-"))
         self.output = self.root / "output"
         self.secret_key = Fernet.generate_key().decode()
@@ -278,6 +280,8 @@ class Fleet:
         sandbox_log = self.root / "sandbox.log"
         self.sandbox = self._spawn([sys.executable, "-m", "heygen_studio", "sandbox", "--accounts", "per-key",
                                     "--port", str(self.sandbox_port)], sandbox_log, self.env(0))
+        if self.sandbox_nice:  # HeyGen's work does not run on the servers' machine: the sandbox yields the CPU
+            os.setpriority(os.PRIO_PROCESS, self.sandbox.pid, self.sandbox_nice)
         cfg = self.root / "haproxy.cfg"
         cfg.write_text(config(self.port, self.replica_ports, self.upstream_port, self.sandbox_port))
         self.balancer = self._spawn([self.haproxy, "-f", str(cfg), "-db"], self.log, self.env(0))
