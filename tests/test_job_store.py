@@ -23,7 +23,7 @@ from mcp import Client
 from conftest import Backend, make_settings
 from heygen_studio.core.backends import Stores
 from heygen_studio.core.schema import LATEST, MIGRATIONS
-from heygen_studio.core.store import DailyLimitError, Scope, _host
+from heygen_studio.core.store import PERSON_LIMIT, DailyLimitError, Scope, _host
 from heygen_studio.server import create_server
 from test_mcp_tools import call, error, look_and_voice, scenes, upstream
 
@@ -296,8 +296,14 @@ def test_racing_for_the_last_dollars_only_what_fits_passes(stores: Stores) -> No
     assert len(passed) == 5 and len(refused) == 7, claims
     assert all(c.state == "new" for c in passed) and "only $0.00 of the daily limit" in refused[0].message
     assert sum(amount for _, amount in jobs[0].spent(scope)) == 5.0
+    assert "(HEYGEN_DAILY_CREDITS)" in refused[0].message  # the server's limit, by default
     jobs[0].release(scope, passed[0])  # HeyGen refused that one: its dollar is free again
     assert jobs[1].claim(scope, "fp-next", "video", cost=1.0, daily_limit=5.0).state == "new"
+    # A team server's person with a limit of their own: the store's refusal names theirs, not the server's.
+    mine = Scope.of(BASE, "key-budget", person="p_0123456789abcdef")
+    with pytest.raises(DailyLimitError) as refusal:
+        jobs[2].claim(mine, "fp-big", "video", cost=6.0, daily_limit=5.0, limit_from=PERSON_LIMIT)
+    assert "(your daily limit)" in refusal.value.message and "tokens add --daily-credits" in refusal.value.describe()
     for store in jobs:
         store.close()
 

@@ -49,7 +49,7 @@ from .resources import (
     Webhooks,
 )
 from .resources._base import M, parse
-from .store import Job, StoreError
+from .store import SERVER_LIMIT, Job, StoreError
 
 if TYPE_CHECKING:
     import httpx2
@@ -84,7 +84,7 @@ class HeyGenClient:
 
     def __init__(
         self, *, api_key: str | None, jobs: ScopedJobs | None = None, daily_limit: float | None = None,
-        require_budget: bool = False, **options: Unpack[HTTPOptions]
+        daily_limit_from: str = SERVER_LIMIT, require_budget: bool = False, **options: Unpack[HTTPOptions]
     ) -> None:
         self.http = HeyGenHTTP(api_key=api_key, **options)
         if jobs is not None and api_key:  # one replica's 429 holds every replica off this key (core.replicas)
@@ -92,6 +92,8 @@ class HeyGenClient:
         self.jobs = jobs
         self.daily_limit = daily_limit
         """Dollars this account may reserve in any 24 h (HEYGEN_DAILY_CREDITS), enforced in the job store."""
+        self.daily_limit_from = daily_limit_from
+        """Who sets it (``core.store.SERVER_LIMIT`` or ``PERSON_LIMIT``), for the store's refusal to name."""
         self.require_budget = require_budget
         """The server's client: a paid request must come from a view with a budget (``with_options(spend=…)``,
         made by the adapter's ``@paid``), so a tool that forgot it cannot pay without a limit, a dry run or a
@@ -267,7 +269,7 @@ class HeyGenClient:
         deadline = time.monotonic() + IN_FLIGHT_WAIT_S
         while True:
             claim = self.jobs.claim(key, job.kind, title=job.title, data=job.data, cost=cost,
-                                    daily_limit=self.daily_limit)
+                                    daily_limit=self.daily_limit, limit_from=self.daily_limit_from)
             if claim.state == "in_flight":
                 if time.monotonic() > deadline:
                     raise CreateInFlightError("An identical create is being sent by another call right now")

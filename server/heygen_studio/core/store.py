@@ -63,6 +63,9 @@ _COLUMNS = "scope, fingerprint, kind, state, job_id, owner, lease_until, title, 
 
 
 DAY_S = 24 * 3600.0  # HEYGEN_DAILY_CREDITS counts what was reserved in a rolling 24 h
+SERVER_LIMIT = "HEYGEN_DAILY_CREDITS (a server setting)"
+"""Who sets a daily limit, as a refusal names it: the server's setting (``PERSON_LIMIT``: a person's own)."""
+PERSON_LIMIT = "your daily limit (the server's administrator sets it: heygen-studio tokens add --daily-credits)"
 
 
 class DailyLimitError(HeyGenError):
@@ -141,7 +144,7 @@ class JobStore(Protocol):
 
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
               lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None,
-              cost: float = 0.0, daily_limit: float | None = None) -> Claim: ...
+              cost: float = 0.0, daily_limit: float | None = None, limit_from: str = SERVER_LIMIT) -> Claim: ...
     def spent(self, scope: Scope, *, window_s: float = DAY_S) -> list[tuple[float, float]]: ...
     def retake(self, scope: Scope, claim: Claim, *, lease_s: float = DEFAULT_LEASE_S) -> Claim: ...
     def settle(self, scope: Scope, claim: Claim, job_id: str, **data: Any) -> JobRecord: ...
@@ -242,10 +245,11 @@ class SQLJobStore:
     # -- claims --------------------------------------------------------------------------------
     def claim(self, scope: Scope, fingerprint: str, kind: str, *, title: str | None = None,
               lease_s: float = DEFAULT_LEASE_S, data: dict[str, Any] | None = None,
-              cost: float = 0.0, daily_limit: float | None = None) -> Claim:
+              cost: float = 0.0, daily_limit: float | None = None, limit_from: str = SERVER_LIMIT) -> Claim:
         """``cost``: dollars this create will spend, reserved with the claim (``reserved_usd``) and counted
         against ``daily_limit`` (the account's rolling 24 h) in the same transaction, so processes racing for
-        the last dollars cannot both pass; a release (HeyGen refused) gives them back."""
+        the last dollars cannot both pass; a release (HeyGen refused) gives them back. ``limit_from``: who sets
+        the limit, for the refusal to name (``within_daily_limit``)."""
         now = time.time()
         with self.db.tx(write=True, lock=self._lock(scope)) as conn:
             rec = self._select(conn, "scope = ? AND fingerprint = ?", (scope.key, fingerprint))
@@ -255,7 +259,7 @@ class SQLJobStore:
             if rec is None:
                 if cost > 0:
                     if daily_limit is not None:
-                        within_daily_limit(self._spent(conn, scope, now, DAY_S), cost, daily_limit, now)
+                        within_daily_limit(self._spent(conn, scope, now, DAY_S), cost, daily_limit, now, limit_from)
                     data = {**(data or {}), "reserved_usd": round(cost, 4)}
                 conn.execute(  # (over a malformed row, which ``_select`` skipped)
                     f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, 'reserved', NULL, ?, ?, ?, ?, ?, ?) {_UPSERT}",
@@ -427,9 +431,10 @@ class ScopedJobs:
         self.scope = scope
 
     def claim(self, fingerprint: str, kind: str, *, title: str | None = None, lease_s: float = DEFAULT_LEASE_S,
-              data: dict[str, Any] | None = None, cost: float = 0.0, daily_limit: float | None = None) -> Claim:
+              data: dict[str, Any] | None = None, cost: float = 0.0, daily_limit: float | None = None,
+              limit_from: str = SERVER_LIMIT) -> Claim:
         return self.store.claim(self.scope, fingerprint, kind, title=title, lease_s=lease_s, data=data, cost=cost,
-                                daily_limit=daily_limit)
+                                daily_limit=daily_limit, limit_from=limit_from)
 
     def spent(self, *, window_s: float = DAY_S) -> list[tuple[float, float]]:
         return self.store.spent(self.scope, window_s=window_s)
@@ -524,7 +529,7 @@ def daily_summary(spent: list[tuple[float, float]], limit: float | None) -> str:
 
 
 def within_daily_limit(spent: list[tuple[float, float]], cost: float, limit: float, now: float,
-                       limit_from: str = "HEYGEN_DAILY_CREDITS (a server setting)") -> None:
+                       limit_from: str = SERVER_LIMIT) -> None:
     """Refuse (``DailyLimitError``) a cost the rolling 24 h cannot take, saying when it could; ``limit_from``
     names who sets the limit (the server's setting, or a team server's administrator for one person)."""
     total = round(sum(amount for _, amount in spent), 4)

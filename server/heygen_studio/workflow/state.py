@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HeyGenError
-from ..core.store import Scope, ScopedJobs, SQLJobStore, import_journal
+from ..core.store import PERSON_LIMIT, SERVER_LIMIT, Scope, ScopedJobs, SQLJobStore, import_journal
 from ..core.webhooks import JobSignals
 from ..settings import Settings
 
@@ -144,7 +144,8 @@ class AppState:
             self._client = self._new_client(self.settings.api_key, self.jobs, self.settings.heygen_daily_credits)
         return self._client
 
-    def _new_client(self, api_key: str | None, jobs: ScopedJobs, daily_limit: float | None) -> HeyGenClient:
+    def _new_client(self, api_key: str | None, jobs: ScopedJobs, daily_limit: float | None,
+                    limit_from: str = SERVER_LIMIT) -> HeyGenClient:
         """A HeyGen client on this server's wiring and settings, for one key, its jobs and its daily limit (the
         server's user's, or a team server's person's: ``account``)."""
         from ..core.client import HeyGenClient
@@ -152,7 +153,7 @@ class AppState:
         s = self.settings
         return HeyGenClient(api_key=api_key, base_url=self.wired.base_url, timeout=s.heygen_timeout,
                             max_retries=s.heygen_max_retries, transport=self.wired.transport, jobs=jobs,
-                            daily_limit=daily_limit, require_budget=True)
+                            daily_limit=daily_limit, daily_limit_from=limit_from, require_budget=True)
 
     def account(self, person: Person) -> Account:
         """A person's own account on this server: their HeyGen key (or the server's), their jobs (the store
@@ -165,8 +166,10 @@ class AppState:
             key = self.people.heygen_key(person) if person.has_own_key else s.api_key
             jobs = ScopedJobs(self.store, Scope.of(self.wired.base_url, key, instance=self.wired.instance,
                                                    person=person.id))
-            limit = person.daily_credits if person.daily_credits is not None else s.heygen_daily_credits
-            account = Account(person=person, client=self._new_client(key, jobs, limit), jobs=jobs, daily_limit=limit,
+            own = person.daily_credits is not None
+            limit = person.daily_credits if own else s.heygen_daily_credits
+            client = self._new_client(key, jobs, limit, PERSON_LIMIT if own else SERVER_LIMIT)
+            account = Account(person=person, client=client, jobs=jobs, daily_limit=limit,
                               output_dir=s.heygen_output_dir / "people" / person.id)
             self._accounts[person.id] = account
         return account

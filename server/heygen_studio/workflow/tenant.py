@@ -93,9 +93,7 @@ class Tenant:
     @property
     def daily_limit_from(self) -> str:
         """Who sets ``daily_limit``, for a refusal to name."""
-        if self.person is not None and self.person.daily_credits is not None:
-            return "your daily limit (the server's administrator sets it: heygen-studio tokens add --daily-credits)"
-        return "HEYGEN_DAILY_CREDITS (a server setting)"
+        return self.client.daily_limit_from
 
     @property
     def allowed_folders(self) -> list[Path]:
