@@ -303,7 +303,24 @@ class Fleet:
             _wait_http(f"http://127.0.0.1:{port}/health", self.replicas[i], self.root / f"replica-{i}.log")
         assert self.balancer is not None
         _wait_http(f"{self.url}/health", self.balancer, self.log)
+        self._wait_in_rotation()
         return self
+
+    def _wait_in_rotation(self) -> None:
+        """Until the balancer sends requests to every replica. A replica whose first health checks came before it
+        listened is marked down and needs two good checks (``rise 2``, 500 ms apart) to come back; a test that began
+        meanwhile would have every request on the others (and a replica killed later would never have served)."""
+        names = {f"replicas/r{i}" for i in range(self.count)}
+        deadline = time.monotonic() + READY_S
+        while True:
+            with contextlib.suppress(httpx2.HTTPError):
+                httpx2.get(f"{self.url}/health", timeout=5)
+            if names <= {e.server for e in self.logged() if e.front == "studio" and e.path == "/health"
+                         and e.status == 200}:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"HAProxy did not put every replica in rotation: {_tail(self.log)}")
+            time.sleep(0.1)
 
     def add_person(self, name: str) -> str:
         """``heygen-studio tokens add NAME --heygen-key-stdin`` on the fleet's store: their personal token."""
