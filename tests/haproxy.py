@@ -18,12 +18,10 @@ serve --http`` replicas on one job store, with ``heygen-studio sandbox`` as thei
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,6 +33,7 @@ from typing import Any
 import anyio
 import httpx2
 
+from heygen_studio.core.fetch import tls_context  # one TLS context: each call opens a connection
 from postgres import free_port
 
 INSTALL = "`.ci/run` installs it, or run: apt-get install -y --no-install-recommends haproxy"
@@ -176,13 +175,6 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: f
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for every client connection (each call opens a new one; building a context per connection
-    costs ~25 ms of CPU, which a bench of thousands of calls on 2 cores would pay out of the servers' share)."""
-    return httpx2.create_ssl_context()
 
 
 class Person:

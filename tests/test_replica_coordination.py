@@ -27,7 +27,7 @@ from heygen_studio.server import StudioServer, create_server
 from heygen_studio.serving import WebhookReceiver
 from test_concurrency import test_two_server_processes_share_the_slots
 from test_store_processes import LiveSandbox, avatar, env_for, kill_9_while_sending, live, server
-from test_webhooks_receiver import LOOK, SECRET, event, ok, signed, video_polls
+from test_webhooks_receiver import LOOK, SECRET, event, ok, returned, signed, video_polls
 
 pytestmark = pytest.mark.anyio
 __all__ = ["live"]  # the fixture, from test_store_processes
@@ -90,9 +90,7 @@ async def test_a_webhook_on_one_replica_wakes_a_wait_on_the_other(pg: str, tmp_p
             async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=receiver), base_url="http://a") as http:
                 answer = await http.post("/webhooks/heygen", content=body, headers=signed(body))
             assert answer.status_code == 200, answer.text
-            with anyio.fail_after(5):
-                while not results:
-                    await anyio.sleep(0.001)
+            await returned(results)
             woke_in = time.perf_counter() - started
         (status,) = results
         assert status["done"] and status["status"] == "completed"

@@ -85,6 +85,13 @@ def api_settings(tmp_path: Path, **overrides: Any) -> Any:
     return make_settings(tmp_path, **{**values, **overrides})
 
 
+async def returned(results: list[Any], within_s: float = 5.0) -> None:
+    """Until the wait started beside the test (``start_waiting``) has answered, within ``within_s``."""
+    with anyio.fail_after(within_s):
+        while not results:
+            await anyio.sleep(0.001)
+
+
 async def start_waiting(client: Client, server: StudioServer, sandbox: Any, job_id: str,
                         tasks: Any, results: list[dict[str, Any]]) -> None:
     """Start wait_for_job(job_id) and return once it listens and made its first poll."""
@@ -116,9 +123,7 @@ async def test_a_signed_delivery_updates_the_store_and_wakes_wait_for_job_at_onc
                 answer = await http.post(f"{url}/webhooks/heygen", content=body, headers=signed(body))
             assert answer.status_code == 200, answer.text
             assert answer.json()["job_id"] == job["job_id"]
-            with anyio.fail_after(5):
-                while not results:
-                    await anyio.sleep(0.001)
+            await returned(results)
             woke_in = time.perf_counter() - started
         (status,) = results
         assert status["done"] and status["status"] == "completed"
@@ -227,9 +232,7 @@ async def test_add_webhook_registers_this_server_and_its_sandbox_deliveries_get_
                                           base_url="http://sandbox.heygen.test",
                                           headers={"x-api-key": "k"}) as other:
                 await other.get("/v3/users/me")  # any request ticks the sandbox: it delivers the event
-            with anyio.fail_after(5):
-                while not results:
-                    await anyio.sleep(0.005)
+            await returned(results)
         (delivery,) = [d for d in sandbox.deliveries if d.kind == "webhook"]
         assert delivery.status == 200 and delivery.event_type == "avatar_video.success"
         assert results[0]["done"]
