@@ -1,11 +1,11 @@
 """One server process's ear on PostgreSQL: ``LISTEN`` on the job news channel, fed to its own wake-ups.
 
-A webhook reaches one replica; its receiver ``NOTIFY``s the job ids (``core.replicas.announce``), as does a poll
-that stored its result (``polled:<id>``). Each server process runs one ``JobListener`` (started with the server's
-state, ``house.replicas``): a dedicated async connection, outside the store's pool, that hands every payload's keys
-to ``on_keys`` (the process's ``JobSignals.notify``). When the connection fails it reconnects with a capped
-backoff, and on every reconnection calls ``on_gap``: news sent while it was away is lost, so every local waiter is
-woken to poll once. Cancelling ``run`` stops it and closes the connection.
+A webhook reaches one replica; its receiver ``NOTIFY``s the job ids (``core.replicas``: ``forget``'s ``announce``),
+as does a poll that stored its result (``polled:<id>``). Each server process runs one ``JobListener`` (started with
+the server's state, ``house.replicas``): a dedicated async connection, outside the store's pool, that hands every
+payload's keys to ``on_keys`` (the process's ``JobSignals.notify``). When the connection fails it reconnects with a
+capped backoff, and on every reconnection calls ``on_gap``: news sent while it was away is lost, so every local
+waiter is woken to poll once. Cancelling ``run`` stops it and closes the connection.
 """
 
 from __future__ import annotations

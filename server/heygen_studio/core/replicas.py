@@ -10,9 +10,10 @@ as SQL both backends run (``core.sql.Database``; tables of schema migration 4):
   or ``drop``s the lease when its poll failed. A webhook's news ``forget``s the stored results of its jobs.
 - **Hold-offs** (``holdoffs``: an account, the time before which nothing is sent for it): a 429 with Retry-After
   for a key seen by one replica holds every replica off that key until then (``SharedLimit``, the HTTP layer's).
-- **Wake-ups** (``announce``): on PostgreSQL, a ``NOTIFY`` on ``CHANNEL`` whose payload is the keys that changed
-  (job ids; ``polled:<id>`` when a poll's result was stored); each server process listens (``core.notify_pg``)
-  and feeds its own ``JobSignals``. SQLite: nothing to send (one machine; the other processes' waiters poll).
+- **Wake-ups** (``announce`` of ``put``, ``drop`` and ``forget``): on PostgreSQL, a ``NOTIFY`` in the same write on
+  ``CHANNEL`` whose payload is the keys that changed (job ids; ``polled:<id>`` when a poll's result was stored);
+  each server process listens (``core.notify_pg``) and feeds its own ``JobSignals``. SQLite: nothing to send (one
+  machine; the other processes' waiters poll).
 """
 
 from __future__ import annotations
@@ -126,27 +127,18 @@ class Coordination:
         return float(row[0])
 
     # -- wake-ups ------------------------------------------------------------------------------
-    def announce(self, keys: Iterable[str]) -> None:
-        """Tell every server process on this database that ``keys`` changed (PostgreSQL ``NOTIFY``; SQLite: none)."""
-        payloads = self._payloads(keys)
-        if payloads:
-            with self.db.tx(write=True) as conn:
-                self._notify(conn, payloads)
-
-    def _payloads(self, keys: Iterable[str]) -> list[str]:
+    def _notify(self, conn: Conn, keys: Iterable[str]) -> None:
+        """Tell every server process on this database that ``keys`` changed: ``NOTIFY`` in the caller's write
+        transaction, sent when it commits, never if it rolls back (PostgreSQL; SQLite: nothing to send)."""
         if self.db.dialect.name != "postgresql":
-            return []
+            return
         payloads: list[str] = []
         for key in dict.fromkeys(keys):
             if payloads and len(payloads[-1]) + len(key) + 1 < MAX_PAYLOAD:
                 payloads[-1] += f" {key}"
             elif key and len(key) < MAX_PAYLOAD and " " not in key:
                 payloads.append(key)
-        return payloads
-
-    def _notify(self, conn: Conn, keys: Iterable[str]) -> None:
-        """``NOTIFY`` ``keys`` in the caller's write transaction: sent when it commits, never if it rolls back."""
-        for payload in self._payloads(keys):
+        for payload in payloads:
             conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
 
 
